@@ -1,0 +1,35 @@
+"""minigan: a from-scratch deep-learning engine for seeing how deep learning works.
+
+>>> import minigan as mg
+>>> x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+tensor([2., 4., 6.])
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import backend  # noqa: F401
+from .backend import DeviceError, cuda_available  # noqa: F401
+from .autograd import (Function, Tensor, as_tensor, enable_grad, grad, is_grad_enabled, no_grad,  # noqa: F401
+                       set_grad_enabled, tensor)
+from .creation import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like  # noqa: F401
+from . import ops  # noqa: F401
+from .ops import (abs, cat, clamp, clip, concatenate, exp, log, matmul, maximum, mean, minimum, pad,  # noqa: F401
+                  permute, reshape, sigmoid, sqrt, stack, sum, tanh, transpose, where)
+from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every device's random generator (parameter init, dropout, noise, shuffling)."""
+    backend.manual_seed(seed)
+
+
+def __getattr__(name):
+    # The subpackages above the core load on first use: `mg.nn`, `mg.optim`, `mg.gan`, ... so that
+    # `import minigan` stays light and a learner can read the core without the rest.
+    import importlib
+    if name in {"nn", "optim", "data", "io", "viz", "gan", "style", "kernels", "progress", "cli"}:
+        return importlib.import_module(f"minigan.{name}")
+    raise AttributeError(f"module 'minigan' has no attribute {name!r}")

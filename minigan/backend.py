@@ -1,0 +1,251 @@
+"""The one place that knows about devices and CuPy.
+
+minigan's array code is written once against "an array module" ``xp`` that is
+either :mod:`numpy` (device ``"cpu"``) or :mod:`cupy` (device ``"cuda"`` or
+``"cuda:N"``).  Every other module asks this file for the module of an array
+(:func:`xp_of`) or of a device (:func:`xp_for`) and never imports CuPy itself.
+
+Without CuPy, or without a GPU, everything works on the CPU, and asking for
+``"cuda"`` raises :class:`DeviceError` saying which of the two is missing.
+
+Where NumPy and CuPy differ, the difference is hidden here: scatter-add
+(:func:`scatter_add`), host copies (:func:`to_numpy`), RNG (:func:`rng`),
+synchronisation (:func:`synchronize`) and strided views (:func:`as_strided`).
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DeviceError", "cupy_status", "cuda_available", "normalize_device", "xp_for", "xp_of",
+    "device_of", "to_device", "to_numpy", "is_array", "rng", "manual_seed", "synchronize",
+    "scatter_add", "as_strided", "device_context", "get_rng_state", "set_rng_state",
+]
+
+
+class DeviceError(RuntimeError):
+    """Raised when a device is asked for that this machine cannot provide."""
+
+
+# --------------------------------------------------------------------------- CuPy discovery
+_cupy: Any = None
+_cupy_reason: str | None = None
+
+
+def _load_cupy() -> None:
+    """Import CuPy once, remembering why it is unusable if it is."""
+    global _cupy, _cupy_reason
+    if _cupy is not None or _cupy_reason is not None:
+        return
+    try:
+        import cupy  # the only import of cupy in the package (besides kernels/cuda.py's use of it)
+    except Exception as exc:  # ImportError, or a broken CUDA install
+        _cupy_reason = ("CuPy is not installed (pip install 'minigan[cuda12]' or 'minigan[cuda13]'): "
+                        f"{type(exc).__name__}: {exc}")
+        return
+    try:
+        n = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:
+        _cupy_reason = f"CuPy is installed but no GPU is usable: {type(exc).__name__}: {exc}"
+        return
+    if n < 1:
+        _cupy_reason = "CuPy is installed but no GPU was found (cudaGetDeviceCount() == 0)"
+        return
+    _cupy = cupy
+
+
+def cupy_status() -> tuple[bool, str]:
+    """``(available, explanation)``: whether ``"cuda"`` can be used, and why not."""
+    _load_cupy()
+    if _cupy is None:
+        return False, _cupy_reason or "unknown"
+    n = _cupy.cuda.runtime.getDeviceCount()
+    return True, f"CuPy {_cupy.__version__}, {n} GPU(s)"
+
+
+def cuda_available() -> bool:
+    """True when CuPy imports and at least one GPU is visible."""
+    return cupy_status()[0]
+
+
+def cupy_module():
+    """The CuPy module, or a :class:`DeviceError` saying why there is none."""
+    _load_cupy()
+    if _cupy is None:
+        raise DeviceError(f"device 'cuda' is not available: {_cupy_reason}")
+    return _cupy
+
+
+# --------------------------------------------------------------------------- devices
+def normalize_device(device: Any = None) -> str:
+    """Turn ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` (or an object with ``.device``) into a
+    canonical string: ``"cpu"`` or ``"cuda:N"``.  Raises :class:`DeviceError` for ``cuda`` without
+    a GPU, and :class:`ValueError` for anything that is not a device name."""
+    if device is None:
+        return "cpu"
+    if not isinstance(device, str):
+        dev = getattr(device, "device", None)
+        if isinstance(dev, str):
+            return normalize_device(dev)
+        raise ValueError(f"not a device: {device!r} (expected 'cpu', 'cuda' or 'cuda:N')")
+    name = device.strip().lower()
+    if name == "cpu":
+        return "cpu"
+    if name == "cuda" or name.startswith("cuda:"):
+        idx = 0
+        if ":" in name:
+            try:
+                idx = int(name.split(":", 1)[1])
+            except ValueError:
+                raise ValueError(f"not a device: {device!r} (expected 'cuda:N' with an integer N)") from None
+        cp = cupy_module()
+        n = cp.cuda.runtime.getDeviceCount()
+        if not 0 <= idx < n:
+            raise DeviceError(f"device {device!r} is not available: this machine has {n} GPU(s)")
+        return f"cuda:{idx}"
+    raise ValueError(f"not a device: {device!r} (expected 'cpu', 'cuda' or 'cuda:N')")
+
+
+def is_cuda(device: str) -> bool:
+    return device.startswith("cuda")
+
+
+def xp_for(device: str):
+    """The array module for a canonical device string."""
+    return np if device == "cpu" else cupy_module()
+
+
+def is_array(a: Any) -> bool:
+    """True for a numpy or cupy ndarray."""
+    if isinstance(a, np.ndarray):
+        return True
+    return _cupy is not None and isinstance(a, _cupy.ndarray)
+
+
+def xp_of(a: Any):
+    """The array module (numpy or cupy) that ``a`` belongs to."""
+    if _cupy is not None and isinstance(a, _cupy.ndarray):
+        return _cupy
+    return np
+
+
+def device_of(a: Any) -> str:
+    """``"cpu"`` for NumPy arrays and scalars, ``"cuda:N"`` for CuPy arrays."""
+    if _cupy is not None and isinstance(a, _cupy.ndarray):
+        return f"cuda:{a.device.id}"
+    return "cpu"
+
+
+@contextlib.contextmanager
+def device_context(device: str):
+    """Make ``device`` current for CuPy allocations inside the block (a no-op for the CPU)."""
+    if device == "cpu":
+        yield
+    else:
+        with cupy_module().cuda.Device(int(device.split(":")[1])):
+            yield
+
+
+def to_device(a: Any, device: str):
+    """Copy (or pass through) array ``a`` onto ``device``."""
+    device = normalize_device(device)
+    if device == "cpu":
+        return to_numpy(a)
+    cp = cupy_module()
+    with device_context(device):
+        return cp.asarray(a)
+
+
+def to_numpy(a: Any) -> np.ndarray:
+    """A host NumPy array for a NumPy or CuPy array (or anything ``np.asarray`` takes)."""
+    if _cupy is not None and isinstance(a, _cupy.ndarray):
+        return _cupy.asnumpy(a)
+    return np.asarray(a)
+
+
+def synchronize(device: str | None = None) -> None:
+    """Wait for queued GPU work (a no-op for the CPU). Benchmarks call it before reading a clock."""
+    device = normalize_device(device) if device is not None else None
+    if device is None:
+        if _cupy is not None:
+            _cupy.cuda.get_current_stream().synchronize()
+        return
+    if device != "cpu":
+        with device_context(device):
+            cupy_module().cuda.get_current_stream().synchronize()
+
+
+# --------------------------------------------------------------------------- NumPy/CuPy differences
+def scatter_add(target, index, values) -> None:
+    """``target[index] += values`` with repeated indices summed (``np.add.at`` / ``cupyx.scatter_add``)."""
+    if _cupy is not None and isinstance(target, _cupy.ndarray):
+        import cupyx
+        cupyx.scatter_add(target, index, values)
+    else:
+        np.add.at(target, index, values)
+
+
+def as_strided(a, shape, strides):
+    """A strided view of ``a`` (strides in bytes), for NumPy and CuPy alike. Read-only use only."""
+    if _cupy is not None and isinstance(a, _cupy.ndarray):
+        return _cupy.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
+    return np.lib.stride_tricks.as_strided(a, shape=shape, strides=strides, writeable=False)
+
+
+# --------------------------------------------------------------------------- random numbers
+class _RNGState(threading.local):
+    def __init__(self) -> None:
+        self.seed = None
+        self.generators: dict[str, Any] = {}
+
+
+_rng = _RNGState()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every device's generator (each device gets its own stream, derived from ``seed``)."""
+    _rng.seed = int(seed)
+    _rng.generators = {}
+
+
+def rng(device: str = "cpu"):
+    """The generator of ``device``: a ``numpy.random.Generator`` or a ``cupy.random.Generator``.
+
+    Generators are created lazily from the last :func:`manual_seed` (or OS entropy if none)."""
+    gen = _rng.generators.get(device)
+    if gen is None:
+        seed = _rng.seed
+        if device == "cpu":
+            gen = np.random.default_rng(seed)
+        else:
+            cp = cupy_module()
+            with device_context(device):
+                if seed is None:
+                    seed = int(np.random.SeedSequence().generate_state(1)[0])
+                idx = int(device.split(":")[1])
+                gen = cp.random.default_rng(seed + 7919 * (idx + 1))
+        _rng.generators[device] = gen
+    return gen
+
+
+def get_rng_state() -> dict:
+    """A picklable snapshot of the CPU generator (for checkpoints); GPU streams are re-derived."""
+    state = {"seed": _rng.seed}
+    gen = _rng.generators.get("cpu")
+    if gen is not None:
+        state["cpu"] = gen.bit_generator.state
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore what :func:`get_rng_state` returned."""
+    _rng.seed = state.get("seed")
+    _rng.generators = {}
+    if "cpu" in state:
+        gen = np.random.default_rng()
+        gen.bit_generator.state = state["cpu"]
+        _rng.generators["cpu"] = gen

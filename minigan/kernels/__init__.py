@@ -1,0 +1,67 @@
+"""Array-in, array-out kernels with no autograd, in several implementations with one signature.
+
+Implementations (modules with the same function names and signatures):
+
+- ``"naive"``  (:mod:`minigan.kernels.naive`): explicit loops that read like the textbook. Small inputs only.
+- ``"im2col"`` (:mod:`minigan.kernels.im2col`): portable array code; runs unchanged on NumPy and CuPy.
+- ``"cuda"``   (:mod:`minigan.kernels.cuda`): hand-written CUDA ``RawKernel``s (CuPy arrays only).
+
+Every implementation provides (all sizes already normalised to pairs of ints by :mod:`.shapes`)::
+
+    conv2d(x, w, stride, padding, dilation, groups) -> y
+        x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> y (N, C_out, H_out, W_out). No bias.
+    conv2d_grad_input(gy, w, x_shape, stride, padding, dilation, groups) -> gx
+        The adjoint of conv2d in x: gy (N, C_out, H_out, W_out) -> gx of shape x_shape.
+        This is exactly conv_transpose2d.
+    conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups) -> gw
+        The correlation of the input with the output gradient; gw has shape w_shape.
+    conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups) -> y
+        x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> y (N, C_out, H_out, W_out). No bias.
+    im2col(x, kernel_size, stride, padding, dilation) -> cols
+        x (N, C, H, W) -> cols (N, C*kh*kw, H_out*W_out)
+    col2im(cols, x_shape, kernel_size, stride, padding, dilation) -> x
+        the adjoint of im2col: overlapping windows are summed.
+    max_pool2d(x, kernel_size, stride, padding, dilation) -> (y, argmax)
+        argmax: int64 array of y's shape holding the flat index h*W + w (unpadded input) of each max.
+        Ties: the first maximum in row-major window order wins (as in PyTorch).
+    max_pool2d_backward(gy, argmax, x_shape, kernel_size, stride, padding, dilation) -> gx
+    avg_pool2d(x, kernel_size, stride, padding, count_include_pad) -> y
+    avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, count_include_pad) -> gx
+
+Pick one with :func:`get` (``get("naive").conv2d(...)``), with the ``impl=`` argument of the
+differentiable ops, or for a whole block with ``with kernels.use("naive"): ...``.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+
+IMPLEMENTATIONS = ("naive", "im2col", "cuda")
+
+_state = threading.local()
+
+
+def default_impl(xp_module=None) -> str:
+    """The implementation used when none is chosen: the ``use()`` block's, else ``"im2col"``."""
+    return getattr(_state, "impl", None) or "im2col"
+
+
+def get(name: str | None = None):
+    """The kernel module named ``name`` (``None``: the current default)."""
+    name = name or default_impl()
+    if name not in IMPLEMENTATIONS:
+        raise ValueError(f"unknown kernel implementation {name!r}; choose one of {IMPLEMENTATIONS}")
+    return importlib.import_module(f"minigan.kernels.{name}")
+
+
+@contextlib.contextmanager
+def use(name: str):
+    """Run the block with kernel implementation ``name`` as the default (thread-local)."""
+    get(name)  # validate early
+    old = getattr(_state, "impl", None)
+    _state.impl = name
+    try:
+        yield
+    finally:
+        _state.impl = old

@@ -1,0 +1,29 @@
+"""Differentiable operations: each a :class:`~minigan.autograd.Function` with its forward (on raw
+arrays) and backward (in minigan ops) side by side, one family a file.
+
+===================  ==========================================================
+file                 what it holds
+===================  ==========================================================
+``arithmetic.py``    add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip, where
+``reduction.py``     sum, mean, max, min, var, std
+``shape.py``         reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, pad
+``matmul.py``        matmul
+``activation.py``    relu, leaky_relu, sigmoid, tanh, softplus, softmax, log_softmax
+``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
+``conv.py``          conv2d, conv_transpose2d, and the weight-gradient correlation they share
+``pool.py``          max_pool2d, avg_pool2d, interpolate (nearest)
+``norm.py``          batch_norm, dropout, linear
+===================  ==========================================================
+"""
+from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum, mul, neg, pow, sqrt, sub,  # noqa: F401
+                         where)
+from .reduction import argmax, max, mean, min, std, sum, var  # noqa: F401
+from .shape import (astype, broadcast_to, cat, concatenate, flatten, getitem, pad, permute, reshape,  # noqa: F401
+                    squeeze, stack, sum_to, transpose, unsqueeze)
+from .matmul import matmul  # noqa: F401
+from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh  # noqa: F401
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,  # noqa: F401
+                   mse_loss, nll_loss)
+from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
+from .pool import avg_pool2d, interpolate, max_pool2d  # noqa: F401
+from .norm import batch_norm, dropout, linear  # noqa: F401

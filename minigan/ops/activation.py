@@ -1,0 +1,155 @@
+"""Activations, written to stay finite for large inputs: sigmoid(-1000) = 0 without overflow,
+tanh(1000) = 1, log_softmax([1000, 0]) = [0, -1000]. Each backward uses the forward's output where
+that is cheaper and exact (sigmoid' = s(1 - s), tanh' = 1 - t²)."""
+from __future__ import annotations
+
+from .. import backend
+from ..autograd import Function, Tensor
+from .reduction import sum as _sum
+
+
+def _mask(x, cond) -> Tensor:
+    return Tensor(cond.astype(x.dtype))
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = backend.xp_of(x).maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * _mask(y.data, y.data > 0)
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); its derivative at 0 is 0, as in PyTorch."""
+    return ReLU.apply(x)
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return backend.xp_of(x).where(x > 0, x, x * x.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        xp = backend.xp_of(x.data)
+        scale = xp.where(x.data > 0, x.dtype.type(1), x.dtype.type(ctx.slope))
+        return gy * Tensor(scale)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyReLU.apply(x, float(negative_slope))
+
+
+def _stable_sigmoid(x):
+    """1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0: neither branch overflows."""
+    xp = backend.xp_of(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = _stable_sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * y * (1 - y)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = backend.xp_of(x).tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (1 - y * y)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
+
+
+class Softplus(Function):
+    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|), finite for any x; its derivative is sigmoid(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        xp = backend.xp_of(x)
+        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * sigmoid(x)
+
+
+def softplus(x: Tensor) -> Tensor:
+    return Softplus.apply(x)
+
+
+class LogSoftmax(Function):
+    """x - logsumexp(x), with the max subtracted first so exp never overflows.
+    Backward: g - softmax(x) * sum(g)."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = backend.xp_of(x)
+        shifted = x - x.max(axis=axis, keepdims=True)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.axis = axis
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        from .arithmetic import exp
+        return gy - exp(y) * _sum(gy, axis=ctx.axis, keepdims=True)
+
+
+def log_softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
+    return LogSoftmax.apply(x, (dim if dim is not None else axis) % x.ndim)
+
+
+class Softmax(Function):
+    """e^(x - max) / sum e^(x - max). Backward: s * (g - sum(g * s))."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = backend.xp_of(x)
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        y = e / e.sum(axis=axis, keepdims=True)
+        ctx.axis = axis
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return y * (gy - _sum(gy * y, axis=ctx.axis, keepdims=True))
+
+
+def softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
+    return Softmax.apply(x, (dim if dim is not None else axis) % x.ndim)

@@ -1,0 +1,152 @@
+"""Convolution and transposed convolution ("deconvolution"), each the other's backward.
+
+For ``y = conv2d(x, w)`` the map ``x -> y`` is linear; call its matrix C. Then
+
+- conv2d's input gradient is ``Cᵀ gy``, and ``Cᵀ`` IS ``conv_transpose2d`` with the same weight;
+- conv_transpose2d's input gradient is ``C gy``, i.e. ``conv2d``;
+- both weight gradients are the same correlation of an input with an output gradient
+  (:class:`Conv2dWeight`), whose own gradients are again a conv2d and a conv_transpose2d.
+
+So the backward of every op here is written with the ops here, and second derivatives (a gradient
+penalty, ``gradgradcheck``) come for free. Lesson 04 builds C explicitly and checks all of this.
+
+Shapes (PyTorch's layouts):
+
+- conv2d:           x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out),
+  ``H_out = floor((H + 2p - d(kh - 1) - 1) / s) + 1``
+- conv_transpose2d: x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out),
+  ``H_out = (H - 1)s - 2p + d(kh - 1) + output_padding + 1``
+
+The arithmetic itself is done by a kernel from :mod:`minigan.kernels` (``impl="naive" | "im2col" |
+"cuda"``); this file only decides which linear map to apply.
+"""
+from __future__ import annotations
+
+from .. import kernels
+from ..autograd import Function, Tensor
+from ..kernels import shapes
+from .shape import getitem, pad, reshape
+
+
+def _impl(impl: str | None):
+    return kernels.get(impl or kernels.default_impl())
+
+
+class Conv2d(Function):
+    @staticmethod
+    def forward(ctx, x, w, stride, padding, dilation, groups, impl):
+        shapes.check_conv2d(x.shape, w.shape, stride, padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        ctx.args = stride, padding, dilation, groups, impl
+        return _impl(impl).conv2d(x, w, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, groups, impl = ctx.args
+        gx = gw = None
+        if ctx.needs_input_grad[0]:
+            # conv2d's floor may have dropped trailing rows; output_padding gives them back.
+            op = shapes.conv2d_grad_input_output_padding(x.shape[2:], gy.shape[2:], w.shape[2:], stride,
+                                                         padding, dilation)
+            gx = ConvTranspose2d.apply(gy, w, stride, padding, op, dilation, groups, impl)
+        if ctx.needs_input_grad[1]:
+            gw = Conv2dWeight.apply(x, gy, w.shape, stride, padding, dilation, groups, impl)
+        return gx, gw
+
+
+class ConvTranspose2d(Function):
+    @staticmethod
+    def forward(ctx, x, w, stride, padding, output_padding, dilation, groups, impl):
+        shapes.check_conv_transpose2d(x.shape, w.shape, stride, padding, output_padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        ctx.args = stride, padding, dilation, groups, impl
+        ctx.output_padding = output_padding
+        return _impl(impl).conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, groups, impl = ctx.args
+        gx = gw = None
+        if ctx.needs_input_grad[0]:
+            gx = Conv2d.apply(gy, w, stride, padding, dilation, groups, impl)
+            if gx.shape != x.shape:
+                # output_padding >= stride (allowed while < dilation) makes the adjoint conv2d produce
+                # extra rows past the input's; they belong to no input pixel.
+                gx = getitem(gx, (slice(None), slice(None), slice(0, x.shape[2]), slice(0, x.shape[3])))
+        if ctx.needs_input_grad[1]:
+            # In the conv2d that this op transposes, gy plays the input and x the output gradient
+            # (zero-extended in the same rare case as above, so the sizes agree).
+            h_out, w_out = shapes.conv2d_output_size(gy.shape[2], gy.shape[3], w.shape[2:], stride, padding,
+                                                     dilation)
+            xe = x if (h_out, w_out) == x.shape[2:] else \
+                pad(x, ((0, 0), (0, 0), (0, h_out - x.shape[2]), (0, w_out - x.shape[3])))
+            gw = Conv2dWeight.apply(gy, xe, w.shape, stride, padding, dilation, groups, impl)
+        return gx, gw
+
+
+class Conv2dWeight(Function):
+    """``gw[o, c, i, j] = sum_{n, h, w} x_pad[n, c, h*s + i*d, w*s + j*d] * gy[n, o, h, w]``: the
+    correlation of a conv2d's input with its output gradient, which is its weight gradient.
+    It is bilinear in (x, gy): its gradients are a conv_transpose2d (for x) and a conv2d (for gy)."""
+
+    @staticmethod
+    def forward(ctx, x, gy, w_shape, stride, padding, dilation, groups, impl):
+        ctx.save_for_backward(x, gy)
+        ctx.args = stride, padding, dilation, groups, impl
+        return _impl(impl).conv2d_grad_weight(x, gy, tuple(w_shape), stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, ggw):
+        x, gy = ctx.saved_tensors
+        stride, padding, dilation, groups, impl = ctx.args
+        gx = ggy = None
+        if ctx.needs_input_grad[0]:
+            op = shapes.conv2d_grad_input_output_padding(x.shape[2:], gy.shape[2:], ggw.shape[2:], stride,
+                                                         padding, dilation)
+            gx = ConvTranspose2d.apply(gy, ggw, stride, padding, op, dilation, groups, impl)
+        if ctx.needs_input_grad[1]:
+            ggy = Conv2d.apply(x, ggw, stride, padding, dilation, groups, impl)
+        return gx, ggy
+
+
+def _add_bias(y: Tensor, b: Tensor | None, op: str) -> Tensor:
+    if b is None:
+        return y
+    if b.ndim != 1 or b.shape[0] != y.shape[1]:
+        raise ValueError(f"{op}: bias must have shape ({y.shape[1]},), got {b.shape}")
+    return y + reshape(b, (1, -1, 1, 1))
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1,
+           impl: str | None = None) -> Tensor:
+    """2-D convolution (cross-correlation, as in every framework), with PyTorch's arguments.
+
+    ``(N, C_in, H, W), (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``."""
+    stride, padding, dilation = (shapes.pair(v, n) for v, n in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    y = Conv2d.apply(x, weight, stride, padding, dilation, int(groups), impl)
+    return _add_bias(y, bias, "conv2d")
+
+
+def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, output_padding=0,
+                     groups: int = 1, dilation=1, impl: str | None = None) -> Tensor:
+    """Transposed convolution: the adjoint (transpose) of conv2d with the same weight.
+
+    ``(N, C_in, H, W), (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out)``. Each input pixel
+    stamps the kernel, scaled by its value, onto the output at stride ``s``; overlaps add up.
+    ``output_padding`` picks among the sizes that one conv2d maps to the same size."""
+    stride, padding, output_padding, dilation = (
+        shapes.pair(v, n) for v, n in ((stride, "stride"), (padding, "padding"),
+                                       (output_padding, "output_padding"), (dilation, "dilation")))
+    y = ConvTranspose2d.apply(x, weight, stride, padding, output_padding, dilation, int(groups), impl)
+    return _add_bias(y, bias, "conv_transpose2d")
+
+
+def conv2d_weight(x: Tensor, grad_output: Tensor, weight_shape, stride=1, padding=0, dilation=1, groups: int = 1,
+                  impl: str | None = None) -> Tensor:
+    """The weight gradient of conv2d as a function of its own: the correlation of ``x`` with ``grad_output``."""
+    stride, padding, dilation = (shapes.pair(v, n) for v, n in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    return Conv2dWeight.apply(x, grad_output, tuple(weight_shape), stride, padding, dilation, int(groups), impl)
