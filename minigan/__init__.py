@@ -33,3 +33,9 @@ def __getattr__(name):
     if name in {"nn", "optim", "data", "io", "viz", "gan", "style", "kernels", "progress", "cli"}:
         return importlib.import_module(f"minigan.{name}")
     raise AttributeError(f"module 'minigan' has no attribute {name!r}")
+
+
+# dtype names as in PyTorch (they are NumPy's dtypes: minigan arrays are NumPy/CuPy arrays)
+import numpy as _np  # noqa: E402
+
+float32, float64, float16, int64, int32, bool_ = _np.float32, _np.float64, _np.float16, _np.int64, _np.int32, _np.bool_

@@ -3,6 +3,8 @@ the reduced axes (a sum spreads it unchanged, a mean divides it by the count, a 
 maximum)."""
 from __future__ import annotations
 
+import builtins
+
 from .. import backend
 from ..autograd import Function, Tensor
 from .shape import broadcast_to, reshape
@@ -40,7 +42,7 @@ def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     count = 1
     for a in axes:
         count *= x.shape[a]
-    return Sum.apply(x, axes, keepdims) * (1.0 / max(count, 1))
+    return Sum.apply(x, axes, keepdims) * (1.0 / builtins.max(count, 1))
 
 
 class Max(Function):
@@ -80,7 +82,7 @@ def var(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Te
     for a in axes:
         n *= x.shape[a]
     d = x - mean(x, axis=axes, keepdims=True)
-    return sum(d * d, axis=axes, keepdims=keepdims) * (1.0 / builtin_max(n - correction, 1))
+    return sum(d * d, axis=axes, keepdims=keepdims) * (1.0 / builtins.max(n - correction, 1))
 
 
 def std(x: Tensor, axis=None, keepdims: bool = False, correction: int = 1) -> Tensor:
@@ -92,7 +94,3 @@ def argmax(x: Tensor, axis=None) -> Tensor:
     """Index of the maximum (not differentiable)."""
     return Tensor(backend.xp_of(x.data).argmax(x.data, axis=axis))
 
-
-import builtins as _builtins  # noqa: E402
-
-builtin_max = _builtins.max

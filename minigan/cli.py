@@ -1,0 +1,93 @@
+"""The ``minigan`` command: ``info``, ``gradcheck``, ``gan train|sample``, ``style``, ``exercise``.
+
+Every subcommand is one function; an error a user can cause (a missing file, a bad argument, no GPU)
+ends the command with one readable line on stderr and a non-zero exit status, never a traceback.
+Set ``MINIGAN_TRACEBACK=1`` to see the traceback anyway."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+
+# Subcommands that live beside the code they drive: each module has add_parser(subparsers), which
+# registers its parser with ``set_defaults(func=...)``.
+_PLUGINS = ("minigan.gan.cli", "minigan.style.cli", "minigan.exercises")
+
+
+def _info(args) -> int:
+    import numpy as np
+
+    import minigan
+    from minigan import backend
+    print(f"minigan    {minigan.__version__}")
+    print(f"python     {platform.python_version()} ({platform.system()} {platform.machine()})")
+    print(f"numpy      {np.__version__}")
+    print(f"BLAS       {_blas_name()}")
+    for mod in ("matplotlib", "tqdm", "torch"):
+        try:
+            m = importlib.import_module(mod)
+            print(f"{mod:<11}{m.__version__}")
+        except Exception:
+            print(f"{mod:<11}not installed" + (" (optional: parity tests and benchmarks)" if mod == "torch" else ""))
+    ok, why = backend.cupy_status()
+    print(f"cuda       {'available: ' if ok else 'not available: '}{why}")
+    return 0
+
+
+def _blas_name() -> str:
+    """Which BLAS NumPy links (the library that does the matrix products)."""
+    import numpy as np
+    try:
+        cfg = np.show_config(mode="dicts")
+        blas = cfg.get("Build Dependencies", {}).get("blas", {})
+        name = blas.get("name", "unknown")
+        version = blas.get("version", "")
+        return f"{name} {version}".strip()
+    except Exception:
+        return "unknown"
+
+
+def _gradcheck(args) -> int:
+    from minigan.checks import run_registry
+    return run_registry(device=args.device, op=args.op, verbose=not args.quiet)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="minigan", description="minigan: a deep-learning engine for seeing how it works")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    s = sub.add_parser("info", help="versions, BLAS, and whether CuPy and a GPU are usable")
+    s.set_defaults(func=_info)
+    s = sub.add_parser("gradcheck", help="gradient-check every registered op on awkward shapes")
+    s.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    s.add_argument("--op", default=None, help="check only ops whose name contains this")
+    s.add_argument("--quiet", action="store_true", help="print only the summary line")
+    s.set_defaults(func=_gradcheck)
+    for name in _PLUGINS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue  # that part of minigan is not installed in this tree
+            raise
+        mod.add_parser(sub)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("minigan: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one readable line, not a traceback
+        if os.environ.get("MINIGAN_TRACEBACK"):
+            raise
+        msg = str(exc).strip().splitlines()
+        first = msg[0] if msg else type(exc).__name__
+        print(f"minigan {args.command}: error: {first}", file=sys.stderr)
+        return 1

@@ -1,0 +1,22 @@
+"""Data a learner has without a network, and the loader that batches it.
+
+* :func:`load_digits` / :class:`Digits`: 1,797 handwritten 8x8 digits shipped in the package
+  (UCI, CC BY 4.0), the default data of every GAN lesson and test.
+* :func:`load_mnist` / :class:`MNIST`: MNIST and Fashion-MNIST from their IDX files
+  (:func:`read_idx`), downloaded with checksums only when asked.
+* :class:`ImageFolder`, :func:`load_image`: the user's own PNG/JPEG pictures; ``"grace_hopper"``
+  and the shipped textures (:func:`list_textures`) by name.
+* :class:`DataLoader`, :class:`TensorDataset`: seeded, resumable mini-batches as Tensors.
+* :mod:`minigan.data.images`: resize, center crop and pixel scaling in plain array code.
+"""
+from .digits import Digits, load_digits
+from .folder import ImageFolder, ImageReadError, list_textures, load_image, read_image, texture_path
+from .images import center_crop, resize, resize_and_center_crop, scale_pixels
+from .loader import DataLoader, TensorDataset
+from .mnist import MNIST, IDXError, load_mnist, read_idx, write_idx
+
+__all__ = [
+    "Digits", "load_digits", "ImageFolder", "ImageReadError", "list_textures", "load_image", "read_image",
+    "texture_path", "center_crop", "resize", "resize_and_center_crop", "scale_pixels", "DataLoader",
+    "TensorDataset", "MNIST", "IDXError", "load_mnist", "read_idx", "write_idx",
+]

@@ -1,0 +1,312 @@
+"""Convolution and pooling as array code that runs unchanged on NumPy and CuPy: im2col, one matmul, col2im.
+
+The idea (Chellapilla et al. 2006; Caffe): copy every kernel-sized window of the input into a column
+(:func:`im2col`), and a convolution becomes one matrix product of the weight with those columns. The
+adjoint of the copy, :func:`col2im`, adds every column back onto its window, summing where windows
+overlap; it turns a matrix product back into an image, which is how the input gradient and the
+transposed convolution are computed::
+
+    conv2d             y   = W   @ cols(x)              (C_out, C_in*kh*kw) @ (C_in*kh*kw, N*H_out*W_out)
+    conv2d_grad_input  gx  = col2im(W^T @ gy)           the same map as conv_transpose2d
+    conv2d_grad_weight gW  = gy @ cols(x)^T             (C_out, N*H_out*W_out) @ (N*H_out*W_out, C_in*kh*kw)
+    conv_transpose2d   y   = col2im(W^T @ x)
+
+Neither copy loops over pixels: both loop over the kh*kw kernel taps, and each tap is one strided slice
+of the (padded) image: tap ``(i, j)`` of every window at once is ``x_pad[..., i*d : i*d + s*H_out : s,
+j*d : j*d + s*W_out : s]``. col2im adds those slices into a zero buffer; repeated indices never occur
+within one slice, so plain ``+=`` is exact and no scatter-add is needed.
+
+Internally the columns are laid out ``(C, kh, kw, N, H_out, W_out)`` ("batch last"), so that with groups
+the weight ``(groups, C_out/groups, C_in/groups*kh*kw)`` multiplies contiguous blocks
+``(groups, C_in/groups*kh*kw, N*H_out*W_out)`` in one batched ``xp.matmul`` with no copy. The public
+:func:`im2col`/:func:`col2im` use the contract's per-sample layout ``(N, C*kh*kw, H_out*W_out)``.
+Everything stays in the input's dtype (float32 by default).
+"""
+from __future__ import annotations
+
+from minigan import backend
+from minigan.kernels import shapes
+
+__all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2d", "im2col", "col2im",
+           "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
+
+
+# --------------------------------------------------------------------------- the two copies
+def _tap(i, j, out_hw, stride, dilation):
+    """The slices selecting kernel tap ``(i, j)`` of every window: rows ``i*d, i*d + s, ...``."""
+    (ho, wo), (sh, sw), (dh, dw) = out_hw, stride, dilation
+    return (slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+
+
+def _pad(x, padding, value, batch_last):
+    """``x (N, C, H, W)`` padded by ``value``, as ``(N, C, Hp, Wp)`` or, batch last, ``(C, N, Hp, Wp)``
+    (the padding copy doubles as the transpose, so the tap slices read nearby memory)."""
+    src = x.transpose(1, 0, 2, 3) if batch_last else x
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return src
+    xp = backend.xp_of(x)
+    a, b, h, w = src.shape
+    if value == 0:
+        out = xp.zeros((a, b, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    else:
+        out = xp.full((a, b, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = src
+    return out
+
+
+def _unfold(x, kernel, stride, padding, dilation, out_hw, batch_last=False, pad_value=0):
+    """Copy every window tap: ``x (N, C, H, W)`` -> ``(N, C, kh, kw, H_out, W_out)``, or batch last
+    ``(C, kh, kw, N, H_out, W_out)``. ``cols[..., i, j, oh, ow] = x_pad[..., oh*s + i*d, ow*s + j*d]``."""
+    xp = backend.xp_of(x)
+    n, c = x.shape[:2]
+    kh, kw = kernel
+    src = _pad(x, padding, pad_value, batch_last)
+    if batch_last:
+        cols = xp.empty((c, kh, kw, n) + tuple(out_hw), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, i, j] = src[(slice(None), slice(None)) + _tap(i, j, out_hw, stride, dilation)]
+    else:
+        cols = xp.empty((n, c, kh, kw) + tuple(out_hw), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, :, i, j] = src[(slice(None), slice(None)) + _tap(i, j, out_hw, stride, dilation)]
+    return cols
+
+
+def _fold(cols, x_shape, kernel, stride, padding, dilation, batch_last=False, out=None):
+    """The adjoint of :func:`_unfold`: add every tap's slice back onto a zero padded image, then crop.
+
+    ``cols`` is ``(N, C, kh, kw, H_out, W_out)`` (any strides; a broadcast view works), or batch last
+    ``(C, kh, kw, N, H_out, W_out)``; returns a contiguous ``x_shape`` array, or writes it into ``out``."""
+    xp = backend.xp_of(cols)
+    n, c, h, w = x_shape
+    kh, kw = kernel
+    ph, pw = padding
+    out_hw = cols.shape[-2:]
+    lead = (c, n) if batch_last else (n, c)
+    buf = xp.zeros(lead + (h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            tap = cols[:, i, j] if batch_last else cols[:, :, i, j]
+            # Within one tap the windows never share a pixel, so `+=` on the slice is exact; overlaps
+            # between windows come from different taps and are summed by this loop.
+            buf[(slice(None), slice(None)) + _tap(i, j, out_hw, stride, dilation)] += tap
+    x = buf[:, :, ph:ph + h, pw:pw + w]
+    if batch_last:
+        x = x.transpose(1, 0, 2, 3)
+    if out is not None:
+        out[...] = x
+        return out
+    return xp.ascontiguousarray(x)                    # a no-op when nothing was cropped or transposed
+
+
+def im2col(x, kernel_size, stride, padding, dilation):
+    """Unfold every window into a column: ``x (N, C, H, W) -> cols (N, C*kh*kw, H_out*W_out)``.
+
+    ``cols[n, (c, i, j), (oh, ow)] = x[n, c, oh*s - p + i*d, ow*s - p + j*d]`` (zero in the padding)."""
+    n, c, h, w = x.shape
+    out_hw = shapes.conv2d_output_size(h, w, kernel_size, stride, padding, dilation)
+    cols = _unfold(x, kernel_size, stride, padding, dilation, out_hw)
+    return cols.reshape(n, c * kernel_size[0] * kernel_size[1], out_hw[0] * out_hw[1])
+
+
+def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
+    """The adjoint of :func:`im2col`: ``cols (N, C*kh*kw, H_out*W_out) -> x (N, C, H, W)``, adding each
+    column back onto its window and summing where windows overlap."""
+    n, c, h, w = x_shape
+    kh, kw = kernel_size
+    out_hw = shapes.conv2d_output_size(h, w, kernel_size, stride, padding, dilation)
+    cols = cols.reshape((n, c, kh, kw) + tuple(out_hw))
+    return _fold(cols, x_shape, kernel_size, stride, padding, dilation)
+
+
+# --------------------------------------------------------------------------- convolution
+# On the CPU the batch is processed in slices whose columns fit in about this many bytes: the product
+# then runs on cache-warm memory, and the allocator reuses one buffer instead of faulting in fresh pages
+# for a column matrix that can reach hundreds of MB (DCGAN's 64x64 layers at batch 128). A GPU has the
+# memory and wants the largest matmul it can get, so there the whole batch goes at once.
+CPU_CHUNK_BYTES = 1 << 24
+
+
+def _batch_slices(xp, n, bytes_per_sample):
+    """Slices of ``range(n)`` whose column matrices stay under :data:`CPU_CHUNK_BYTES` (one slice off the CPU)."""
+    if xp.__name__ != "numpy":
+        return [slice(0, n)]
+    step = max(1, min(n, CPU_CHUNK_BYTES // max(1, bytes_per_sample)))
+    return [slice(b, min(b + step, n)) for b in range(0, n, step)]
+
+
+def _cols_bytes(c, kernel, out_hw, itemsize):
+    """Bytes of one sample's columns: ``C*kh*kw x H_out*W_out`` elements."""
+    return c * kernel[0] * kernel[1] * out_hw[0] * out_hw[1] * itemsize
+
+
+def _grouped(a, groups):
+    """``(C, ...) -> (groups, C/groups, prod(...))``: the group axis becomes the matmul batch axis."""
+    return a.reshape(groups, a.shape[0] // groups, -1)
+
+
+def _grouped_cols(cols, groups):
+    """Batch-last columns ``(C, kh, kw, N, H_out, W_out) -> (groups, C/groups*kh*kw, N*H_out*W_out)``."""
+    return cols.reshape(groups, -1, cols.shape[3] * cols.shape[4] * cols.shape[5])
+
+
+def conv2d(x, w, stride, padding, dilation, groups):
+    """``x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> y (N, C_out, H_out, W_out)``.
+
+    ``y[n, co, oh, ow] = sum_{ci, i, j} w[co, ci, i, j] * x[n, ci, oh*s - p + i*d, ow*s - p + j*d]``,
+    computed per group as ``W_g @ cols_g``."""
+    xp = backend.xp_of(x)
+    kernel = w.shape[2:]
+    n, c_out, h_out, w_out = shapes.check_conv2d(x.shape, w.shape, stride, padding, dilation, groups)
+    y = xp.empty((n, c_out, h_out, w_out), dtype=x.dtype)
+    w_g = _grouped(w, groups)                                            # (g, C_out/g, C_in/g*kh*kw)
+    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize)):
+        cols = _unfold(x[b], kernel, stride, padding, dilation, (h_out, w_out), batch_last=True)
+        y_b = xp.matmul(w_g, _grouped_cols(cols, groups))                # (g, C_out/g, n_b*H_out*W_out)
+        y[b] = y_b.reshape(c_out, -1, h_out, w_out).transpose(1, 0, 2, 3)
+    return y
+
+
+def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
+    """The shared body of conv2d_grad_input and conv_transpose2d: ``col2im(W^T @ x)``.
+
+    ``x (N, C, H, W)`` with ``w (C, C_out/groups, kh, kw)`` -> ``out_shape (N, C_out, H_out, W_out)``."""
+    xp = backend.xp_of(x)
+    n, c, h, w_ = x.shape
+    kh, kw = w.shape[2:]
+    c_out = out_shape[1]
+    out = xp.empty(tuple(out_shape), dtype=x.dtype)
+    w_t = _grouped(w, groups).transpose(0, 2, 1)                         # (g, C_out/g*kh*kw, C/g)
+    for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize)):
+        x_t = _grouped(x[b].transpose(1, 0, 2, 3), groups)               # (g, C/g, n_b*H*W)
+        cols = xp.matmul(w_t, x_t).reshape(c_out, kh, kw, -1, h, w_)
+        _fold(cols, out[b].shape, (kh, kw), stride, padding, dilation, batch_last=True, out=out[b])
+    return out
+
+
+def conv2d_grad_input(gy, w, x_shape, stride, padding, dilation, groups):
+    """The adjoint of conv2d in x: ``gy (N, C_out, H_out, W_out) -> gx x_shape``.
+
+    Each output gradient is spread back over the window it was computed from (``W^T @ gy``, then col2im):
+    exactly :func:`conv_transpose2d` with conv2d's weight, sized to ``x_shape``."""
+    return _transpose_conv(gy, w, tuple(x_shape), stride, padding, dilation, groups)
+
+
+def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
+    """The correlation of the input with the output gradient:
+    ``x (N, C_in, H, W), gy (N, C_out, H_out, W_out) -> gw (C_out, C_in/groups, kh, kw)``,
+    ``gw[co, ci, i, j] = sum_{n, oh, ow} gy[n, co, oh, ow] * x[n, ci, oh*s - p + i*d, ow*s - p + j*d]``.
+
+    The window count comes from ``gy``, not the size formula, so that conv_transpose2d's weight
+    gradient (this function with x and gy swapped) works for every ``output_padding``."""
+    xp = backend.xp_of(x)
+    kernel = tuple(w_shape[2:])
+    out_hw = gy.shape[2:]
+    gw = xp.zeros((groups, w_shape[0] // groups, w_shape[1] * kernel[0] * kernel[1]), dtype=x.dtype)
+    for b in _batch_slices(xp, x.shape[0], _cols_bytes(x.shape[1], kernel, out_hw, x.itemsize)):
+        cols = _unfold(x[b], kernel, stride, padding, dilation, out_hw, batch_last=True)
+        gy_t = _grouped(gy[b].transpose(1, 0, 2, 3), groups)             # (g, C_out/g, n_b*H_out*W_out)
+        gw += xp.matmul(gy_t, _grouped_cols(cols, groups).transpose(0, 2, 1))
+    return gw.reshape(tuple(w_shape))
+
+
+def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
+    """``x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> y (N, C_out, H_out, W_out)`` with
+    ``H_out = (H - 1)s - 2p + d(k - 1) + output_padding + 1``: each input pixel stamps the kernel, scaled
+    by its value, onto the output at ``(h*s - p, w*s - p)``; computed as ``col2im(W^T @ x)``.
+
+    Its input gradient is ``conv2d(gy, w)`` cropped to ``(H, W)`` (the crop only matters when
+    ``output_padding >= stride``, which a dilation larger than the stride allows); its weight gradient
+    is ``conv2d_grad_weight(gy, x, w.shape, ...)``."""
+    out_shape = shapes.check_conv_transpose2d(x.shape, w.shape, stride, padding, output_padding, dilation,
+                                              groups)
+    return _transpose_conv(x, w, out_shape, stride, padding, dilation, groups)
+
+
+# --------------------------------------------------------------------------- pooling
+def _planes(x):
+    """``(N, C, H, W) -> (N*C, 1, H, W)``: pooling treats every channel as its own one-channel image."""
+    n, c, h, w = x.shape
+    return x.reshape(n * c, 1, h, w)
+
+
+def max_pool2d(x, kernel_size, stride, padding, dilation):
+    """``x (N, C, H, W) -> (y, argmax)``, both ``(N, C, H_out, W_out)``:
+    ``y = max over the window`` (padding is -inf), ``argmax`` = flat index ``h*W + w`` of the first max."""
+    xp = backend.xp_of(x)
+    n, c, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    W = x.shape[3]
+    cols = _unfold(_planes(x), kernel_size, stride, padding, dilation, (h_out, w_out), pad_value=-xp.inf)
+    cols = cols.reshape(n * c, kh * kw, h_out, w_out)
+    tap = cols.argmax(axis=1)                        # first maximum in row-major window order
+    y = cols.max(axis=1)
+    # Window tap (i, j) of output (oh, ow) is input pixel (oh*s - p + i*d, ow*s - p + j*d).
+    i, j = tap // kw, tap % kw
+    rows = xp.arange(h_out).reshape(-1, 1) * sh - ph + i * dh
+    cols_ = xp.arange(w_out).reshape(1, -1) * sw - pw + j * dw
+    argmax = (rows * W + cols_).astype(xp.int64)
+    return y.reshape(n, c, h_out, w_out), argmax.reshape(n, c, h_out, w_out)
+
+
+def max_pool2d_backward(gy, argmax, x_shape, kernel_size, stride, padding, dilation):
+    """``gy (N, C, H_out, W_out) -> gx x_shape``: each output's gradient goes to the input that won.
+
+    Written as the adjoint of the forward: put ``gy`` into the winning row of an otherwise zero column
+    (a one-hot over the window taps), then col2im sums columns whose windows overlap."""
+    xp = backend.xp_of(gy)
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    h_out, w_out = gy.shape[2:]
+    # Recover the winning tap (i, j) from the flat input index: h = oh*s - p + i*d.
+    row, col = argmax // w, argmax % w
+    i = (row - xp.arange(h_out).reshape(-1, 1) * sh + ph) // dh
+    j = (col - xp.arange(w_out).reshape(1, -1) * sw + pw) // dw
+    tap = (i * kw + j).reshape(n * c, 1, h_out, w_out)
+    taps = xp.arange(kh * kw).reshape(1, -1, 1, 1)
+    onehot = xp.where(tap == taps, gy.reshape(n * c, 1, h_out, w_out), xp.zeros((), dtype=gy.dtype))
+    cols = onehot.reshape(n * c, 1, kh, kw, h_out, w_out)
+    return _fold(cols, (n * c, 1, h, w), kernel_size, stride, padding, dilation).reshape(x_shape)
+
+
+def _avg_divisor(x_hw, kernel_size, stride, padding, out_hw, count_include_pad, xp, dtype):
+    """``kh*kw``, or per output the number of window taps inside the input (a window sum of ones)."""
+    if count_include_pad:
+        return kernel_size[0] * kernel_size[1]
+    ones = xp.ones((1, 1) + tuple(x_hw), dtype=dtype)
+    cols = _unfold(ones, kernel_size, stride, padding, (1, 1), out_hw)
+    return cols.sum(axis=(2, 3))[0, 0]                # (H_out, W_out)
+
+
+def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
+    """``x (N, C, H, W) -> y (N, C, H_out, W_out)``: the window sum (padding is 0) over the divisor,
+    ``kh*kw`` with ``count_include_pad`` (PyTorch's default), else the number of non-padded taps."""
+    xp = backend.xp_of(x)
+    n, c, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, op="avg_pool2d")
+    kh, kw = kernel_size
+    src = _pad(x, padding, 0, batch_last=False)
+    y = xp.zeros((n, c, h_out, w_out), dtype=x.dtype)
+    for i in range(kh):                               # the sum of kh*kw shifted views: no column copy
+        for j in range(kw):
+            y += src[(slice(None), slice(None)) + _tap(i, j, (h_out, w_out), stride, (1, 1))]
+    div = _avg_divisor(x.shape[2:], kernel_size, stride, padding, (h_out, w_out), count_include_pad,
+                       xp, x.dtype)
+    y /= div
+    return y
+
+
+def avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, count_include_pad):
+    """``gy (N, C, H_out, W_out) -> gx x_shape``: each output spreads ``gy / divisor`` evenly over its
+    window; col2im of the same value repeated for every tap (a broadcast view, never materialised)."""
+    xp = backend.xp_of(gy)
+    n, c, h_out, w_out = gy.shape
+    kh, kw = kernel_size
+    div = _avg_divisor(x_shape[2:], kernel_size, stride, padding, (h_out, w_out), count_include_pad,
+                       xp, gy.dtype)
+    g = gy / div
+    cols = xp.broadcast_to(g.reshape(n, c, 1, 1, h_out, w_out), (n, c, kh, kw, h_out, w_out))
+    return _fold(cols, tuple(x_shape), kernel_size, stride, padding, (1, 1))

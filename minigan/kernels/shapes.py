@@ -1,0 +1,191 @@
+"""The one home for convolution and pooling size formulas, argument normalisation and shape checks.
+
+Every kernel, op and layer asks this module for output sizes and validates its arguments here, so a
+formula is written once and an error message reads the same wherever it is raised. The formulas are
+PyTorch's (``torch.nn.Conv2d``, ``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d``, floor mode):
+
+    conv2d:            H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1
+    conv_transpose2d:  H_out = (H - 1)s - 2p + d(k - 1) + output_padding + 1
+    pooling:           the conv2d formula, with padding at most half the kernel
+
+``d(k - 1) + 1`` is the *dilated* kernel size: the span a k-tap kernel covers when its taps sit d apart.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+__all__ = [
+    "pair", "conv2d_output_size", "conv_transpose2d_output_size", "pool2d_output_size",
+    "check_conv2d", "check_conv_transpose2d", "check_pool2d", "pool2d_args",
+    "conv2d_grad_input_output_padding",
+]
+
+Pair = tuple[int, int]
+
+
+def pair(v: Any, name: str = "value") -> Pair:
+    """``3 -> (3, 3)``, ``(3, 5) -> (3, 5)``; anything else raises a ``TypeError`` naming ``name``."""
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return int(v), int(v)
+    if isinstance(v, (tuple, list)) and len(v) == 2 and all(
+            isinstance(e, numbers.Integral) and not isinstance(e, bool) for e in v):
+        return int(v[0]), int(v[1])
+    raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+
+
+# --------------------------------------------------------------------------- output-size formulas
+def _dilated(k: int, d: int) -> int:
+    """The span of a k-tap kernel whose taps sit d apart: d(k - 1) + 1."""
+    return d * (k - 1) + 1
+
+
+def conv2d_output_size(h: int, w: int, kernel: Pair, stride: Pair, padding: Pair,
+                       dilation: Pair = (1, 1)) -> Pair:
+    """``(H_out, W_out)`` of a convolution: ``floor((H + 2p - d(k - 1) - 1) / s) + 1`` per axis.
+
+    May be zero or negative when the kernel does not fit; :func:`check_conv2d` turns that into an error."""
+    return tuple((n + 2 * p - _dilated(k, d)) // s + 1
+                 for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation))
+
+
+def conv_transpose2d_output_size(h: int, w: int, kernel: Pair, stride: Pair, padding: Pair,
+                                 output_padding: Pair = (0, 0), dilation: Pair = (1, 1)) -> Pair:
+    """``(H_out, W_out)`` of a transposed convolution: ``(H - 1)s - 2p + d(k - 1) + output_padding + 1``.
+
+    With ``output_padding = 0`` this is the smallest input size that a conv2d with the same arguments maps
+    onto ``(h, w)``; because of conv2d's floor, up to ``s - 1`` larger sizes map there too, and
+    ``output_padding`` picks which one the transpose recovers."""
+    return tuple((n - 1) * s - 2 * p + _dilated(k, d) + op
+                 for n, k, s, p, op, d in zip((h, w), kernel, stride, padding, output_padding, dilation))
+
+
+def pool2d_output_size(h: int, w: int, kernel: Pair, stride: Pair, padding: Pair,
+                       dilation: Pair = (1, 1)) -> Pair:
+    """``(H_out, W_out)`` of max/avg pooling in floor mode (the conv2d formula)."""
+    return conv2d_output_size(h, w, kernel, stride, padding, dilation)
+
+
+def conv2d_grad_input_output_padding(x_hw: Pair, y_hw: Pair, kernel: Pair, stride: Pair, padding: Pair,
+                                     dilation: Pair = (1, 1)) -> Pair:
+    """The ``output_padding`` with which ``conv_transpose2d`` of a conv2d output has the conv2d input's size.
+
+    conv2d's floor drops up to ``s - 1`` trailing rows; the transpose must give them back (as zeros of the
+    scatter) so that conv2d's input gradient, which IS conv_transpose2d, has the input's shape::
+
+        output_padding = H - [(H_out - 1)s - 2p + d(k - 1) + 1]     (always in 0 .. s - 1)
+    """
+    full = conv_transpose2d_output_size(y_hw[0], y_hw[1], kernel, stride, padding, (0, 0), dilation)
+    return x_hw[0] - full[0], x_hw[1] - full[1]
+
+
+# --------------------------------------------------------------------------- checks
+def _fmt(hw) -> str:
+    return f"({hw[0]} x {hw[1]})"
+
+
+def _check_ndim(shape, what: str, layout: str, op: str) -> None:
+    if len(shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D {what} {layout}, got shape {tuple(shape)}")
+
+
+def _check_hyper(op: str, stride: Pair, padding: Pair, dilation: Pair) -> None:
+    if min(stride) < 1:
+        raise ValueError(f"{op}: stride must be positive, got {stride}")
+    if min(padding) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {padding}")
+    if min(dilation) < 1:
+        raise ValueError(f"{op}: dilation must be positive, got {dilation}")
+
+
+def _check_groups(op: str, groups: int, c_in: int, c_out: int) -> None:
+    if not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"{op}: groups={groups} must divide both the input channels ({c_in}) "
+                         f"and the output channels ({c_out})")
+
+
+def check_conv2d(x_shape, w_shape, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+                 groups: int = 1, op: str = "conv2d") -> tuple[int, int, int, int]:
+    """Validate a convolution and return its output shape.
+
+    ``x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``."""
+    _check_ndim(x_shape, "input", "(N, C_in, H, W)", op)
+    _check_ndim(w_shape, "weight", "(C_out, C_in/groups, kh, kw)", op)
+    _check_hyper(op, stride, padding, dilation)
+    n, c_in, h, w = x_shape
+    c_out, c_in_g, kh, kw = w_shape
+    _check_groups(op, groups, c_in, c_out)
+    if c_in != c_in_g * groups:
+        expect = f"{c_in_g * groups}" + (f" ({c_in_g} per group x {groups} groups)" if groups > 1 else "")
+        raise ValueError(f"{op}: input has {c_in} channels but weight expects {expect} "
+                         f"(weight shape {tuple(w_shape)})")
+    padded = (h + 2 * padding[0], w + 2 * padding[1])
+    span = (_dilated(kh, dilation[0]), _dilated(kw, dilation[1]))
+    if span[0] > padded[0] or span[1] > padded[1]:
+        dil = f" (kernel {_fmt((kh, kw))}, dilation {dilation})" if max(dilation) > 1 else ""
+        raise ValueError(f"{op}: the kernel {_fmt(span)}{dil} is larger than the padded input "
+                         f"{_fmt(padded)} (input {_fmt((h, w))}, padding {padding})")
+    h_out, w_out = conv2d_output_size(h, w, (kh, kw), stride, padding, dilation)
+    return n, c_out, h_out, w_out
+
+
+def check_conv_transpose2d(x_shape, w_shape, stride: Pair, padding: Pair, output_padding: Pair = (0, 0),
+                           dilation: Pair = (1, 1), groups: int = 1,
+                           op: str = "conv_transpose2d") -> tuple[int, int, int, int]:
+    """Validate a transposed convolution and return its output shape.
+
+    ``x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out)``.
+    ``output_padding`` must be smaller than the stride or the dilation (PyTorch's rule): it only picks
+    among the input sizes that the matching conv2d maps onto the same output size."""
+    _check_ndim(x_shape, "input", "(N, C_in, H, W)", op)
+    _check_ndim(w_shape, "weight", "(C_in, C_out/groups, kh, kw)", op)
+    _check_hyper(op, stride, padding, dilation)
+    if min(output_padding) < 0:
+        raise ValueError(f"{op}: output_padding must be non-negative, got {output_padding}")
+    n, c_in, h, w = x_shape
+    w_c_in, c_out_g, kh, kw = w_shape
+    c_out = c_out_g * groups
+    _check_groups(op, groups, w_c_in, c_out)
+    if c_in != w_c_in:
+        raise ValueError(f"{op}: input has {c_in} channels but weight expects {w_c_in} "
+                         f"(weight shape {tuple(w_shape)}, laid out (C_in, C_out/groups, kh, kw))")
+    for axis, op_, s, d in zip("HW", output_padding, stride, dilation):
+        if not (op_ < s or op_ < d):
+            raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
+                             f"got output_padding={output_padding}, stride={stride}, dilation={dilation} "
+                             f"(axis {axis})")
+    h_out, w_out = conv_transpose2d_output_size(h, w, (kh, kw), stride, padding, output_padding, dilation)
+    if h_out < 1 or w_out < 1:
+        raise ValueError(f"{op}: output size {_fmt((h_out, w_out))} is too small for input {_fmt((h, w))} "
+                         f"with kernel {_fmt((kh, kw))}, stride {stride}, padding {padding}")
+    return n, c_out, h_out, w_out
+
+
+def pool2d_args(kernel_size, stride=None, padding=0, dilation=1) -> tuple[Pair, Pair, Pair, Pair]:
+    """Normalise pooling arguments to pairs; ``stride=None`` means the kernel size (PyTorch's default)."""
+    kernel = pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None else pair(stride, "stride")
+    return kernel, stride, pair(padding, "padding"), pair(dilation, "dilation")
+
+
+def check_pool2d(x_shape, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+                 op: str = "max_pool2d") -> tuple[int, int, int, int]:
+    """Validate a pooling and return its output shape ``(N, C, H, W) -> (N, C, H_out, W_out)``.
+
+    Padding must be at most half the kernel (PyTorch's rule), so every window holds a real element."""
+    _check_ndim(x_shape, "input", "(N, C, H, W)", op)
+    if min(kernel) < 1:
+        raise ValueError(f"{op}: kernel_size must be positive, got {kernel}")
+    _check_hyper(op, stride, padding, dilation)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{op}: padding should be at most half of the kernel size, "
+                         f"got padding={padding} and kernel_size={kernel}")
+    n, c, h, w = x_shape
+    h_out, w_out = pool2d_output_size(h, w, kernel, stride, padding, dilation)
+    if h_out < 1 or w_out < 1:
+        span = (_dilated(kernel[0], dilation[0]), _dilated(kernel[1], dilation[1]))
+        raise ValueError(f"{op}: the window {_fmt(span)} is larger than the padded input "
+                         f"{_fmt((h + 2 * padding[0], w + 2 * padding[1]))} (input {_fmt((h, w))})")
+    return n, c, h_out, w_out

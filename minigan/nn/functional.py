@@ -1,0 +1,13 @@
+"""The differentiable operations under PyTorch's ``torch.nn.functional`` names.
+
+Each lives in :mod:`minigan.ops` with its forward and backward side by side; this module only gathers
+the names (``import minigan.nn.functional as F``)."""
+from ..ops import (avg_pool2d, batch_norm, binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
+                   conv2d, conv2d_weight, conv_transpose2d, cross_entropy, dropout, interpolate, l1_loss,
+                   leaky_relu, linear, log_softmax, max_pool2d, mse_loss, nll_loss, pad, relu, sigmoid, softmax,
+                   softplus, tanh)
+
+
+def upsample(x, size=None, scale_factor=None, mode: str = "nearest"):
+    """Alias of :func:`interpolate` (PyTorch's older name)."""
+    return interpolate(x, size, scale_factor, mode)

@@ -1,0 +1,174 @@
+"""Layers with learnable parameters: Linear, Conv2d, ConvTranspose2d, BatchNorm1d/2d.
+
+Names, argument orders, defaults, weight layouts and default initialisation are PyTorch's, so a
+PyTorch state dict (saved as arrays) loads with its names unchanged."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..kernels import shapes
+from ..ops import batch_norm, conv2d, conv_transpose2d, linear
+from . import init
+from .module import Module, Parameter
+
+
+def _empty(*shape) -> Parameter:
+    return Parameter(np.zeros(shape, dtype=np.float32))
+
+
+def _expect(layer: Module, x: Tensor, ndims: tuple[int, ...], channels: int, what: str) -> None:
+    """The error every layer gives for a wrong input: names the layer, what it expected, what came."""
+    if x.ndim not in ndims:
+        want = " or ".join(f"{n}-D" for n in ndims)
+        raise ValueError(f"{layer!r}: expected a {want} input {what}, got shape {x.shape}")
+    if x.shape[1 if x.ndim > 1 else 0] != channels:
+        raise ValueError(f"{layer!r}: expected input with {channels} channels/features {what}, "
+                         f"got {x.shape[1]} (input shape {x.shape})")
+
+
+class Linear(Module):
+    """``y = x Wᵀ + b``: ``(*, in_features) -> (*, out_features)``; weight ``(out_features, in_features)``."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = _empty(out_features, in_features)
+        self.bias = _empty(out_features) if bias else None
+        if not bias:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.default_layer_init_(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 1 or x.shape[-1] != self.in_features:
+            raise ValueError(f"{self!r}: expected input (*, {self.in_features}), got shape {x.shape}")
+        return linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class _ConvNd(Module):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                 weight_shape) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: groups={groups} must divide in_channels={in_channels} and "
+                             f"out_channels={out_channels}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = shapes.pair(kernel_size, "kernel_size")
+        self.stride = shapes.pair(stride, "stride")
+        self.padding = shapes.pair(padding, "padding")
+        self.dilation = shapes.pair(dilation, "dilation")
+        self.weight = _empty(*weight_shape, *self.kernel_size)
+        if bias:
+            self.bias = _empty(out_channels)
+        else:
+            self.register_parameter("bias", None)
+        self.impl: str | None = None  # kernel implementation; None: minigan.kernels' default
+        init.default_layer_init_(self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if getattr(self, "output_padding", (0, 0)) != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, ``H_out = floor((H + 2p - d(k-1) - 1)/s) + 1``.
+    Weight ``(out_channels, in_channels/groups, kh, kw)``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         (out_channels, in_channels // groups))
+
+    def forward(self, x: Tensor) -> Tensor:
+        _expect(self, x, (4,), self.in_channels, "(N, C_in, H, W)")
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.impl)
+
+
+class ConvTranspose2d(_ConvNd):
+    """``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, ``H_out = (H-1)s - 2p + d(k-1) + output_padding + 1``.
+    Weight ``(in_channels, out_channels/groups, kh, kw)`` — the layout of the conv2d it transposes."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1) -> None:
+        self_output_padding = shapes.pair(output_padding, "output_padding")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         (in_channels, out_channels // groups))
+        self.output_padding = self_output_padding
+        for o, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if not (o < s or o < d):
+                raise ValueError(f"ConvTranspose2d: output_padding {self.output_padding} must be smaller than "
+                                 f"either stride {self.stride} or dilation {self.dilation}")
+
+    def forward(self, x: Tensor, output_size=None) -> Tensor:
+        _expect(self, x, (4,), self.in_channels, "(N, C_in, H, W)")
+        op = self.output_padding
+        if output_size is not None:  # PyTorch's way to resolve the size ambiguity by target size
+            h, w = shapes.conv_transpose2d_output_size(x.shape[2], x.shape[3], self.kernel_size, self.stride,
+                                                       self.padding, (0, 0), self.dilation)
+            op = (output_size[-2] - h, output_size[-1] - w)
+        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, op, self.groups,
+                                self.dilation, self.impl)
+
+
+class _BatchNorm(Module):
+    _ndims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+                 track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype=np.float32))
+            self.bias = Parameter(np.zeros(num_features, dtype=np.float32))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _expect(self, x, self._ndims, self.num_features, self._layout)
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data[...] += 1
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          training=self.training or not self.track_running_stats, momentum=self.momentum,
+                          eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over ``(N, C)`` or ``(N, C, L)``: per-feature statistics over the batch."""
+    _ndims, _layout = (2, 3), "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over ``(N, C, H, W)``: per-channel statistics over batch and positions."""
+    _ndims, _layout = (4,), "(N, C, H, W)"
+
+
+__all__ = ["Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d"]

@@ -1,0 +1,54 @@
+"""Layers that only change shape, and Dropout."""
+from __future__ import annotations
+
+from ..autograd import Tensor
+from ..ops import dropout, flatten, reshape
+from .module import Module
+
+
+class Flatten(Module):
+    """``(N, C, H, W) -> (N, C*H*W)`` (dims ``start_dim..end_dim`` merged)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return flatten(x, self.start_dim, self.end_dim)
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size``: ``Unflatten(1, (C, H, W))`` maps ``(N, C*H*W)`` to ``(N, C, H, W)``."""
+
+    def __init__(self, dim: int, unflattened_size) -> None:
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        d = self.dim % x.ndim
+        n = 1
+        for s in self.unflattened_size:
+            n *= s
+        if x.shape[d] != n:
+            raise ValueError(f"{self!r}: dim {self.dim} has size {x.shape[d]}, but {self.unflattened_size} "
+                             f"needs {n} (input shape {x.shape})")
+        return reshape(x, x.shape[:d] + self.unflattened_size + x.shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Dropout(Module):
+    """Inverted dropout: active in ``train()`` mode only."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

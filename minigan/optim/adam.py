@@ -1,0 +1,110 @@
+"""Adam (Kingma & Ba 2015) and its AMSGrad variant (Reddi et al. 2018), as in ``torch.optim.Adam``."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any, Callable
+
+from .. import backend
+from .optimizer import Optimizer
+
+__all__ = ["Adam"]
+
+
+class Adam(Optimizer):
+    r"""Adam: per-coordinate step sizes from running moments of the gradient.
+
+    For each parameter ``p`` with gradient ``g``, at step ``t = 1, 2, ...``::
+
+        g   = -g                          if maximize
+        g   = g + weight_decay * p        (L2 penalty added to the gradient; AdamW decouples it)
+        m   = beta1 * m + (1 - beta1) * g          first moment  (mean of g)
+        v   = beta2 * v + (1 - beta2) * g * g      second moment (uncentred variance of g)
+        v_max = max(v_max, v)             if amsgrad, and v_max replaces v below
+        m_hat = m / (1 - beta1^t)         bias corrections: m and v start at 0, so early on
+        v_hat = v / (1 - beta2^t)         they underestimate; dividing undoes that exactly
+        p   = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    The arithmetic is arranged as PyTorch arranges it, so that float32 runs agree with PyTorch to
+    rounding: ``p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)``.
+
+    Because ``m_hat / sqrt(v_hat)`` is about +-1 where the gradient's sign is steady, every
+    coordinate moves by about ``lr`` per step whatever the scale of its gradient: this is what
+    makes Adam's learning rate easy to choose (and why GANs train with it).
+
+    State per parameter: ``step`` (int), ``exp_avg`` (m), ``exp_avg_sq`` (v), and with amsgrad
+    ``max_exp_avg_sq`` (v_max); each array has the parameter's shape, dtype and device.
+
+    Args:
+        params: Tensors or parameter groups (see :class:`Optimizer`).
+        lr: learning rate.
+        betas: decay rates ``(beta1, beta2)`` of the two moment estimates, each in ``[0, 1)``.
+        eps: added to the denominator for numerical stability.
+        weight_decay: L2 penalty coefficient.
+        amsgrad: use the running maximum of the second moment (AMSGrad).
+        maximize: climb the objective instead of descending it.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for key in ("lr", "eps", "weight_decay"):
+            if key in group and not group[key] >= 0.0:
+                raise ValueError(f"Adam: {key} must be >= 0, got {group[key]}")
+        betas = group.get("betas")
+        if betas is not None:
+            if len(betas) != 2:
+                raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+            for i, beta in enumerate(betas):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"Adam: betas[{i}] must be in [0, 1), got {beta}")
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                with backend.device_context(backend.device_of(p.data)):
+                    self._update(p, self.state[p], lr, beta1, beta2, eps, wd,
+                                 group["amsgrad"], group["maximize"])
+                p._bump_version()
+        return loss
+
+    @staticmethod
+    def _update(p, state: dict, lr: float, beta1: float, beta2: float, eps: float, wd: float,
+                amsgrad: bool, maximize: bool) -> None:
+        """The Adam update of one parameter's array, in place."""
+        xp = backend.xp_of(p.data)
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = xp.zeros_like(p.data)
+            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            if amsgrad:
+                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+        g = -p.grad.data if maximize else p.grad.data
+        if wd != 0:
+            g = g + wd * p.data
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (g - m)  # = beta1 * m + (1 - beta1) * g, the form of PyTorch's lerp
+        v *= beta2
+        v += (1 - beta2) * (g * g)
+
+        if amsgrad:
+            if "max_exp_avg_sq" not in state:  # amsgrad switched on after some steps
+                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+            xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        step_size = lr / (1 - beta1 ** t)
+        denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** t) + eps
+        p.data -= step_size * (m / denom)

@@ -1,0 +1,252 @@
+"""The base class of every optimizer: parameter groups, per-parameter state, checkpoints.
+
+An optimizer holds a list of *parameter groups*. Each group is a dict with the key ``"params"``
+(a list of Tensors) and the group's own hyper-parameters (``"lr"``, ``"momentum"``, ...); any
+option a group does not set is filled from the optimizer's ``defaults``. This is how one model can
+train its body with one learning rate and its head with another::
+
+    opt = SGD([{"params": body.parameters()},
+               {"params": head.parameters(), "lr": 1e-3}], lr=1e-2, momentum=0.9)
+
+``state`` maps each parameter to a dict of what the algorithm remembers about it between steps
+(SGD's momentum buffer, Adam's two moment estimates and step count).
+
+Updates work on the raw arrays (``p.data``, ``p.grad.data``) with the array module the parameter
+lives in (``xp = backend.xp_of(p.data)``), so the same code updates NumPy and CuPy parameters and
+builds no autograd graph. After changing ``p.data`` in place, an optimizer calls
+``p._bump_version()`` so autograd can tell that a tensor saved for a backward pass has changed.
+
+``state_dict()`` / ``load_state_dict()`` use PyTorch's layout, so that training resumes exactly::
+
+    {"state": {0: {"momentum_buffer": array}, 1: {...}},        # keyed by parameter index
+     "param_groups": [{"lr": 0.01, ..., "params": [0, 1]}, ...]} # indices count across groups
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator, MutableMapping
+from typing import Any, Callable
+
+from .. import backend
+from ..autograd import Tensor
+
+__all__ = ["Optimizer"]
+
+
+class _ParamState(MutableMapping):
+    """``{parameter: state dict}``, keyed by the identity of the parameter.
+
+    Reading a parameter that has no state yet gives (and stores) an empty dict, like the
+    ``defaultdict(dict)`` PyTorch uses, so update code can write ``state = self.state[p]``.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[Tensor, dict]] = {}
+
+    def __getitem__(self, p: Tensor) -> dict:
+        if id(p) not in self._items:
+            self._items[id(p)] = (p, {})
+        return self._items[id(p)][1]
+
+    def __setitem__(self, p: Tensor, value: dict) -> None:
+        self._items[id(p)] = (p, value)
+
+    def __delitem__(self, p: Tensor) -> None:
+        del self._items[id(p)]
+
+    def __contains__(self, p: object) -> bool:
+        return id(p) in self._items
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (p for p, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"{{{', '.join(f'<param {tuple(p.shape)}>: {s!r}' for p, s in self._items.values())}}}"
+
+
+class Optimizer:
+    """Base class: owns ``param_groups`` and ``state``; subclasses implement :meth:`step`.
+
+    Args:
+        params: an iterable of Tensors, or an iterable of dicts (parameter groups), each with a
+            ``"params"`` entry and optional per-group options.
+        defaults: the options (``lr``, ...) a group gets when it does not set them itself.
+
+    Subclasses may override :meth:`_check_group` to validate a group's options; it runs on the
+    defaults and on every group added, so a bad value fails early with a message naming it.
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        if isinstance(params, Tensor):
+            raise TypeError(f"{name}: params should be an iterable of Tensors or dicts, "
+                            f"but got a single Tensor of shape {params.shape} (wrap it in a list)")
+        if isinstance(params, dict):
+            raise TypeError(f"{name}: params should be an iterable of Tensors or dicts, but got one dict "
+                            "(wrap a single parameter group in a list)")
+        self.defaults = dict(defaults)
+        self._check_group(self.defaults)
+        self.state = _ParamState()
+        self.param_groups: list[dict[str, Any]] = []
+
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError(f"{name}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # ----------------------------------------------------------------- groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (e.g. when unfreezing layers mid-training)."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}: a parameter group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group.get("params")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(f"{name}: a parameter group's params must be an ordered collection, not a set "
+                            "(the order decides the indices in state_dict())")
+        elif params is None:
+            raise ValueError(f"{name}: a parameter group needs a 'params' entry, got keys {sorted(group)}")
+        params = list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"{name}: can only optimize leaf Tensors (parameters), "
+                                 f"got one made by {p.grad_fn.__name__}")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{name}: a parameter group lists the same parameter twice")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+
+        group["params"] = params
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise ValueError for a bad option in ``group`` (overridden by subclasses)."""
+
+    # ----------------------------------------------------------------- the training-loop API
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of every parameter before the next backward pass.
+
+        ``set_to_none=True`` (the default, as in PyTorch) drops ``p.grad``, so the next backward
+        allocates a fresh one and ``step`` skips parameters that received no gradient.
+        ``set_to_none=False`` writes zeros into the existing gradient arrays instead.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if p.grad.requires_grad or not p.grad.is_leaf:
+                        p.grad = p.grad.detach()  # a grad made with create_graph=True: cut it loose
+                    p.grad.data[...] = 0
+                    p.grad._bump_version()
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update every parameter once; ``closure`` re-evaluates the loss and returns it."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+
+    # ----------------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """A snapshot of the optimizer: ``{"state": {index: {...}}, "param_groups": [...]}``.
+
+        Parameters are replaced by their index (counting through the groups in order), so the
+        snapshot does not refer to any Tensor; every array in it is a copy, so later steps do not
+        change a snapshot already taken.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {index[id(p)]: _copy_tree(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a snapshot from :meth:`state_dict` into this optimizer's parameters.
+
+        The groups must have the same sizes as when the snapshot was taken. Each saved array is
+        copied onto its parameter's device; floating-point arrays take the parameter's dtype
+        (integer counters such as Adam's ``step`` keep theirs).
+        """
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} parameter "
+                             f"group(s) but this optimizer has {len(self.param_groups)}")
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{name}.load_state_dict: parameter group {i} has {len(saved['params'])} "
+                                 f"parameter(s) in the state dict but {len(group['params'])} here")
+
+        by_index = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            by_index.update(zip(saved["params"], group["params"]))
+        self.state = _ParamState()
+        for key, value in state_dict["state"].items():
+            if key not in by_index:
+                raise ValueError(f"{name}.load_state_dict: state for parameter index {key}, "
+                                 f"which no parameter group lists")
+            p = by_index[key]
+            self.state[p] = _copy_tree(value, like=p.data)
+
+        new_groups = []
+        for saved, group in zip(saved_groups, self.param_groups):
+            new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            new["params"] = group["params"]
+            new_groups.append(new)
+        self.param_groups = new_groups
+
+    # ----------------------------------------------------------------- printing
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _copy_tree(value: Any, like=None) -> Any:
+    """A deep copy of nested dicts/lists/tuples of arrays and scalars.
+
+    With ``like`` (a parameter's array), every array is copied onto ``like``'s device, and
+    floating-point arrays are cast to ``like``'s dtype, so state saved from a float32 CPU run
+    continues on the GPU (or the other way round) in the parameter's own precision.
+    """
+    if backend.is_array(value):
+        if like is None:
+            return value.copy()
+        device = backend.device_of(like)
+        xp = backend.xp_of(like)
+        dtype = like.dtype if value.dtype.kind == "f" and like.dtype.kind == "f" else value.dtype
+        with backend.device_context(device):
+            moved = backend.to_device(value, device)
+            return xp.array(moved, dtype=dtype, copy=True)
+    if isinstance(value, dict):
+        return {k: _copy_tree(v, like) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_tree(v, like) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy_tree(v, like) for v in value)
+    return copy.deepcopy(value)

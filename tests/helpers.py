@@ -1,0 +1,58 @@
+"""Helpers the op and layer tests share: float64 inputs on a device, and one function that runs an op in
+minigan and in PyTorch and compares values and gradients (in the spirit of tinygrad's ``helper_test_op``)."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+import minigan as mg
+from minigan import backend
+
+
+def randn(*shape, seed: int = 0, scale: float = 1.0) -> np.ndarray:
+    """Host float64 samples from a fixed generator (so a failing case can be rerun exactly)."""
+    return np.random.default_rng(seed).standard_normal(shape) * scale
+
+
+def distinct(*shape, seed: int = 0) -> np.ndarray:
+    """Float64 values that are pairwise far apart (a random permutation of a grid), so max/argmax
+    ties cannot occur and a finite-difference step never changes which element wins."""
+    n = int(np.prod(shape))
+    return np.random.default_rng(seed).permutation(n).reshape(shape).astype(np.float64) * 0.1 - n * 0.05
+
+
+def tensors(device: str, *arrays, requires_grad: bool = True) -> list[mg.Tensor]:
+    """float64 leaf tensors on ``device`` for each host array."""
+    return [mg.tensor(np.asarray(a, dtype=np.float64), device=device, requires_grad=requires_grad) for a in arrays]
+
+
+def check_grad(fn: Callable, *arrays, device: str = "cpu", **kwargs):
+    """``mg.gradcheck(fn, float64 tensors of arrays on device)`` in full mode; returns the report."""
+    return mg.gradcheck(fn, tensors(device, *arrays), **kwargs)
+
+
+def compare_with_torch(torch, mg_fn: Callable, torch_fn: Callable, arrays: Sequence[np.ndarray],
+                       device: str = "cpu", atol: float = 1e-9, rtol: float = 1e-7, grad: bool = True,
+                       seed: int = 0) -> None:
+    """Run ``mg_fn`` on minigan tensors and ``torch_fn`` on torch tensors made from the same float64
+    ``arrays``; assert equal outputs and equal gradients for one random upstream gradient."""
+    xs = tensors(device, *arrays, requires_grad=grad)
+    ts = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad) for a in arrays]
+    y = mg_fn(*xs)
+    ty = torch_fn(*ts)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=atol, rtol=rtol, err_msg="forward")
+    if not grad:
+        return
+    v = np.random.default_rng(seed).standard_normal(ty.shape)
+    y.backward(mg.tensor(v, device=device))
+    ty.backward(torch.tensor(v))
+    for i, (x, t) in enumerate(zip(xs, ts)):
+        expected = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
+        got = np.zeros(x.shape) if x.grad is None else x.grad.numpy()
+        np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=f"gradient of input {i}")
+
+
+def host(t) -> np.ndarray:
+    """A host numpy array of a Tensor or an array on any device."""
+    return backend.to_numpy(t.data if isinstance(t, mg.Tensor) else t)

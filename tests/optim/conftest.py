@@ -1,0 +1,14 @@
+"""Small problems the optimizer tests share: fixed numbers, so minigan and PyTorch start alike."""
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def lstsq():
+    """A least-squares problem ``sum((A @ w + c - b)^2)`` with ``w: (3, 1)``, ``c: (1,)``.
+
+    Returns a dict of host arrays: ``A (6, 3)``, ``b (6, 1)`` and the starting values ``w0``, ``c0``.
+    """
+    gen = np.random.default_rng(7)
+    return {"A": gen.standard_normal((6, 3)), "b": gen.standard_normal((6, 1)),
+            "w0": gen.standard_normal((3, 1)), "c0": np.array([0.5])}
