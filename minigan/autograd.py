@@ -290,6 +290,12 @@ class Tensor:
         if self.requires_grad and self._node is None and is_grad_enabled():
             raise RuntimeError(f"{what}: a leaf tensor that requires grad is being modified in place while "
                                "recording; wrap the change in `with mg.no_grad():`")
+        if self._node is not None and is_grad_enabled():
+            # In-place changes are not recorded in the graph, so backward would silently differentiate
+            # the values from before the change.
+            raise RuntimeError(f"{what}: this tensor was computed by {_op_name(self._node.fn)} and is part of "
+                               "the graph; an in-place change is not recorded, so its gradient would be wrong. "
+                               "Build a new tensor instead (mg.where, mg.concatenate, ...)")
 
     def _bump_version(self) -> None:
         """Record an in-place change, so backward can detect saved tensors that were modified."""
@@ -357,7 +363,10 @@ class Tensor:
 
     # Comparisons are not differentiable: they return boolean tensors with no graph.
     def _compare(self, o, op):
-        return Tensor(op(self.data, o.data if isinstance(o, Tensor) else o))
+        o = o.data if isinstance(o, Tensor) else o
+        if backend.is_array(o) and backend.device_of(o) != self.device:
+            o = backend.to_device(o, self.device)
+        return Tensor(op(self.data, o))
     def __lt__(self, o): return self._compare(o, lambda a, b: a < b)
     def __le__(self, o): return self._compare(o, lambda a, b: a <= b)
     def __gt__(self, o): return self._compare(o, lambda a, b: a > b)
@@ -446,7 +455,7 @@ class Node:
         self.fn = fn
         self.ctx = ctx
         self.edges = edges          # per Tensor input: a Node-output pair (node, index), a leaf Tensor, or None
-        self.out_meta = out_meta    # per output: (shape, dtype, device) to build zero gradients
+        self.out_meta = out_meta    # per output: (shape, dtype) to build zero gradients
 
 
 class Function:
@@ -635,6 +644,7 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             for edge, g in zip(node.edges, gin):
                 if g is not None and edge is not None:
                     _check_grad_shape(node, edge, g)
+                    g = _match_dtype(edge, g)
                 send(edge, g)
             if not retain_graph:
                 node.ctx._saved = ()
@@ -665,6 +675,16 @@ def _check_grad_shape(node: Node, edge, g: Tensor) -> None:
     if tuple(g.shape) != tuple(shape):
         raise RuntimeError(f"{_op_name(node.fn)}.backward returned a gradient of shape {tuple(g.shape)} "
                            f"for an input of shape {tuple(shape)}")
+
+
+def _match_dtype(edge, g: Tensor) -> Tensor:
+    """A gradient takes its input's dtype, as in PyTorch, even where the forward promoted it
+    (float32 * float64 -> float64): a float32 parameter gets a float32 gradient."""
+    dtype = edge.dtype if isinstance(edge, Tensor) else edge[0].out_meta[edge[1]][1]
+    if g.dtype == dtype:
+        return g
+    from .ops.shape import astype
+    return astype(g, dtype)
 
 
 # --------------------------------------------------------------------------- public helpers

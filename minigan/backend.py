@@ -183,8 +183,13 @@ def synchronize(device: str | None = None) -> None:
 def scatter_add(target, index, values) -> None:
     """``target[index] += values`` with repeated indices summed (``np.add.at`` / ``cupyx.scatter_add``)."""
     if _cupy is not None and isinstance(target, _cupy.ndarray):
-        import cupyx
-        cupyx.scatter_add(target, index, values)
+        # cupy.add.at (CuPy >= 13) supersedes cupyx.scatter_add; both use atomics, so the order of the
+        # additions (and the last bits of a float sum) can vary between runs on the GPU.
+        if hasattr(_cupy.add, "at"):
+            _cupy.add.at(target, index, values)
+        else:
+            import cupyx
+            cupyx.scatter_add(target, index, values)
     else:
         np.add.at(target, index, values)
 

@@ -43,6 +43,8 @@ def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
 
 def arange(start, stop=None, step=1, device=None, dtype=None) -> Tensor:
     dev = backend.normalize_device(device)
+    if dtype is None and any(isinstance(v, float) for v in (start, stop, step)):
+        dtype = np.float32  # float arguments give float32, as in PyTorch
     return Tensor(backend.xp_for(dev).arange(start, stop, step, dtype=dtype))
 
 

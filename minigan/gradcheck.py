@@ -95,7 +95,8 @@ def _dot(outs: Sequence[Tensor], vs: Sequence) -> float:
 
 
 def _float64_copy(t: Tensor) -> Tensor:
-    return Tensor(t.data.astype(np.float64, copy=True), requires_grad=t.requires_grad)
+    # C order: the full check perturbs elements through a flat view, which only a C-contiguous array has.
+    return Tensor(t.data.astype(np.float64, order="C", copy=True), requires_grad=t.requires_grad)
 
 
 @contextlib.contextmanager
@@ -105,7 +106,7 @@ def _params_as_float64(params: Sequence[Tensor]):
     saved = [(p, p.data, p.grad) for p in params]
     try:
         for p in params:
-            p.data = p.data.astype(np.float64, copy=True)
+            p.data = p.data.astype(np.float64, order="C", copy=True)
             p.grad = None
         yield
     finally:
@@ -162,7 +163,8 @@ def gradcheck(fn: Callable, inputs: Sequence, grad_outputs=None, eps: float = 1e
         else:
             gos = [grad_outputs] if isinstance(grad_outputs, Tensor) or backend.is_array(grad_outputs) \
                 else list(grad_outputs)
-            vs = [(g.data if isinstance(g, Tensor) else g).astype(np.float64) for g in gos]
+            vs = [backend.to_device((g.data if isinstance(g, Tensor) else g).astype(np.float64), o.device)
+                  for g, o in zip(gos, outs)]
         diff_outs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
         if diff_outs:
             analytic = autograd_grad([o for o, _ in diff_outs], [t for _, t in checked],
@@ -223,7 +225,8 @@ def gradgradcheck(fn: Callable, inputs: Sequence, grad_outputs=None, eps: float 
         vs = [Tensor(backend.to_device(rs.standard_normal(o.shape), o.device), requires_grad=True) for o in outs]
     else:
         gos = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
-        vs = [Tensor((g.data if isinstance(g, Tensor) else g).astype(np.float64), requires_grad=True) for g in gos]
+        vs = [Tensor(backend.to_device((g.data if isinstance(g, Tensor) else g).astype(np.float64), o.device),
+                     requires_grad=True) for g, o in zip(gos, outs)]
     pos = [i for i, t in enumerate(copies) if isinstance(t, Tensor) and t.requires_grad]
     n_in = len(copies)
 

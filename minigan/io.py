@@ -135,6 +135,10 @@ def save(path, **state) -> Path:
             np.savez(tmp, **{_HEADER: np.frombuffer(header, dtype=np.uint8)}, **arrays)
             tmp.flush()
             os.fsync(tmp.fileno())
+        # A temporary file is private (0600); give the checkpoint the mode any new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp.name, 0o666 & ~umask)
         os.replace(tmp.name, path)
     except BaseException:
         if os.path.exists(tmp.name):

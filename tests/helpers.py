@@ -17,9 +17,10 @@ def randn(*shape, seed: int = 0, scale: float = 1.0) -> np.ndarray:
 
 def distinct(*shape, seed: int = 0) -> np.ndarray:
     """Float64 values that are pairwise far apart (a random permutation of a grid), so max/argmax
-    ties cannot occur and a finite-difference step never changes which element wins."""
+    ties cannot occur and a finite-difference step never changes which element wins; none is 0 (where
+    relu and abs have a kink)."""
     n = int(np.prod(shape))
-    return np.random.default_rng(seed).permutation(n).reshape(shape).astype(np.float64) * 0.1 - n * 0.05
+    return np.random.default_rng(seed).permutation(n).reshape(shape).astype(np.float64) * 0.1 - n * 0.05 + 0.013
 
 
 def tensors(device: str, *arrays, requires_grad: bool = True) -> list[mg.Tensor]:

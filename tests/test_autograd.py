@@ -185,6 +185,21 @@ def test_modifying_a_saved_output_in_place_raises(device):
         loss.backward()
 
 
+def test_in_place_change_of_a_graph_tensor_while_recording_raises(device):
+    # Not recorded in the graph, such a change would make backward silently differentiate the old values.
+    x = _x(device)
+    y = x.sigmoid()
+    with pytest.raises(RuntimeError, match="zero_.*Sigmoid.*part of the graph"):
+        y.zero_()
+    z = x * 2
+    with pytest.raises(RuntimeError, match="__setitem__.*Mul"):
+        z[0] = 0.0
+    with pytest.raises(RuntimeError, match="copy_"):
+        z.copy_(np.zeros(3))
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
 def test_modifying_a_saved_input_with_setitem_raises(device):
     a = mg.tensor(np.array([1.0, 2.0]), device=device)
     w = _x(device, (3.0, 4.0))
@@ -297,6 +312,18 @@ def test_float32_stays_float32_with_python_scalars(device):
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32
+
+
+def test_gradient_takes_the_dtype_of_its_input_even_after_promotion(device):
+    x = mg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    c = mg.tensor(np.array([3.0, 0.5]), device=device)  # float64
+    y = (x * c).sum()
+    assert y.dtype == np.float64  # the forward promotes, as NumPy does
+    y.backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.5])
+    (g,) = mg.grad((x * c).sum(), x, create_graph=True)
+    assert g.dtype == np.float32
 
 
 def test_gradient_of_float32_leaf_is_float32_through_matmul_and_reductions(device):

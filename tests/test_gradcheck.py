@@ -95,9 +95,9 @@ def test_accumulating_version_passes(device):
     assert rep.passed and rep.max_abs_err < 1e-7
 
 
-def test_all_ones_upstream_would_hide_nothing_here_but_random_is_default():
-    # With v = 1 everywhere, a swapped-index bug in a symmetric case can pass; the default v is random,
-    # so the same check on x[::-1] implemented as identity fails.
+def test_random_upstream_gradient_catches_a_swapped_index_that_all_ones_hides():
+    # A reversal whose backward forgets to reverse: with v = 1 everywhere both gradients are all ones and
+    # the check passes; the default random v exposes it.
     class WrongReverse(Function):
         @staticmethod
         def forward(ctx, x):
@@ -241,3 +241,13 @@ def test_check_adjoint_reports_wrong_shapes():
     A = np.ones((4, 3))
     with pytest.raises(AssertionError, match="expected"):
         mg.check_adjoint(lambda x: A @ x, lambda y: y, (3,), (4,))
+
+
+def test_non_contiguous_inputs_and_params_are_perturbed():
+    # The full check perturbs one element at a time through a flat view of a float64 copy; a copy that kept
+    # a Fortran or transposed layout would make that view a copy and every numeric gradient 0.
+    x = Tensor(np.asfortranarray(np.random.default_rng(1).standard_normal((3, 4))), requires_grad=True)
+    w = mg.nn.Parameter(np.random.default_rng(2).standard_normal((4, 3)).astype(np.float32).T)
+    assert not x.data.flags["C_CONTIGUOUS"] and not w.data.flags["C_CONTIGUOUS"]
+    rep = mg.gradcheck(lambda x: x * x * w, [x], params=[w])
+    assert rep.passed and rep.max_abs_err < 1e-6

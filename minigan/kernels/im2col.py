@@ -1,25 +1,27 @@
 """Convolution and pooling as array code that runs unchanged on NumPy and CuPy: im2col, one matmul, col2im.
 
 The idea (Chellapilla et al. 2006; Caffe): copy every kernel-sized window of the input into a column
-(:func:`im2col`), and a convolution becomes one matrix product of the weight with those columns. The
+(:func:`im2col`), and a convolution becomes one matrix product of those columns with the weight. The
 adjoint of the copy, :func:`col2im`, adds every column back onto its window, summing where windows
 overlap; it turns a matrix product back into an image, which is how the input gradient and the
-transposed convolution are computed::
+transposed convolution are computed. With P = N*H_out*W_out windows and K = C_in*kh*kw taps::
 
-    conv2d             y   = W   @ cols(x)              (C_out, C_in*kh*kw) @ (C_in*kh*kw, N*H_out*W_out)
-    conv2d_grad_input  gx  = col2im(W^T @ gy)           the same map as conv_transpose2d
-    conv2d_grad_weight gW  = gy @ cols(x)^T             (C_out, N*H_out*W_out) @ (N*H_out*W_out, C_in*kh*kw)
-    conv_transpose2d   y   = col2im(W^T @ x)
+    conv2d             y   = cols(x) @ W^T          (P, K) @ (K, C_out)
+    conv2d_grad_input  gx  = col2im(gy @ W)         (P, C_out) @ (C_out, K): the same map as conv_transpose2d
+    conv2d_grad_weight gW  = gy^T @ cols(x)         (C_out, P) @ (P, K)
+    conv_transpose2d   y   = col2im(x @ W)          its weight W (C_in, C_out, kh, kw) read as conv2d's
 
 Neither copy loops over pixels: both loop over the kh*kw kernel taps, and each tap is one strided slice
 of the (padded) image: tap ``(i, j)`` of every window at once is ``x_pad[..., i*d : i*d + s*H_out : s,
-j*d : j*d + s*W_out : s]``. col2im adds those slices into a zero buffer; repeated indices never occur
-within one slice, so plain ``+=`` is exact and no scatter-add is needed.
+j*d : j*d + s*W_out : s]``. col2im adds those slices into a zero buffer; within one slice no pixel
+repeats, so plain ``+=`` is exact and no scatter-add is needed.
 
-Internally the columns are laid out ``(C, kh, kw, N, H_out, W_out)`` ("batch last"), so that with groups
-the weight ``(groups, C_out/groups, C_in/groups*kh*kw)`` multiplies contiguous blocks
-``(groups, C_in/groups*kh*kw, N*H_out*W_out)`` in one batched ``xp.matmul`` with no copy. The public
-:func:`im2col`/:func:`col2im` use the contract's per-sample layout ``(N, C*kh*kw, H_out*W_out)``.
+Layouts. The public :func:`im2col`/:func:`col2im` (and pooling) use the contract's per-sample layout
+``(N, C*kh*kw, H_out*W_out)``. The convolutions work *channels last*: the padded image is ``(N, Hp, Wp, C)``
+and the columns ``(N, H_out, W_out, groups, kh, kw, C/groups)``, i.e. a ``(P, K)`` matrix per group. Then
+every tap copy moves runs of C contiguous channels (dozens to hundreds of floats) instead of rows of
+W_out pixels (7 in DCGAN's 14 -> 7 layer), which makes the copies several times faster, and the matrix
+of each group is a plain strided view, so the batched ``xp.matmul`` over the group axis needs no copy.
 Everything stays in the input's dtype (float32 by default).
 """
 from __future__ import annotations
@@ -39,68 +41,76 @@ def _tap(i, j, out_hw, stride, dilation):
             slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
 
 
-def _pad(x, padding, value, batch_last):
-    """``x (N, C, H, W)`` padded by ``value``, as ``(N, C, Hp, Wp)`` or, batch last, ``(C, N, Hp, Wp)``
-    (the padding copy doubles as the transpose, so the tap slices read nearby memory)."""
-    src = x.transpose(1, 0, 2, 3) if batch_last else x
+def _pad(x, padding, value=0):
+    """``x (N, C, H, W)`` padded by ``value`` on both sides of H and W (no copy without padding)."""
     ph, pw = padding
     if ph == 0 and pw == 0:
-        return src
+        return x
     xp = backend.xp_of(x)
-    a, b, h, w = src.shape
-    if value == 0:
-        out = xp.zeros((a, b, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    else:
-        out = xp.full((a, b, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
-    out[:, :, ph:ph + h, pw:pw + w] = src
+    n, c, h, w = x.shape
+    out = xp.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
 
-def _unfold(x, kernel, stride, padding, dilation, out_hw, batch_last=False, pad_value=0):
-    """Copy every window tap: ``x (N, C, H, W)`` -> ``(N, C, kh, kw, H_out, W_out)``, or batch last
-    ``(C, kh, kw, N, H_out, W_out)``. ``cols[..., i, j, oh, ow] = x_pad[..., oh*s + i*d, ow*s + j*d]``."""
+def _unfold(x, kernel, stride, padding, dilation, out_hw, pad_value=0):
+    """Copy every window tap: ``x (N, C, H, W) -> (N, C, kh, kw, H_out, W_out)``,
+    ``cols[n, c, i, j, oh, ow] = x_pad[n, c, oh*s + i*d, ow*s + j*d]``."""
     xp = backend.xp_of(x)
     n, c = x.shape[:2]
     kh, kw = kernel
-    src = _pad(x, padding, pad_value, batch_last)
-    if batch_last:
-        cols = xp.empty((c, kh, kw, n) + tuple(out_hw), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                cols[:, i, j] = src[(slice(None), slice(None)) + _tap(i, j, out_hw, stride, dilation)]
-    else:
-        cols = xp.empty((n, c, kh, kw) + tuple(out_hw), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                cols[:, :, i, j] = src[(slice(None), slice(None)) + _tap(i, j, out_hw, stride, dilation)]
+    src = _pad(x, padding, pad_value)
+    cols = xp.empty((n, c, kh, kw) + tuple(out_hw), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = src[(slice(None), slice(None)) + _tap(i, j, out_hw, stride, dilation)]
     return cols
 
 
-def _fold(cols, x_shape, kernel, stride, padding, dilation, batch_last=False, out=None):
+def _fold(cols, x_shape, kernel, stride, padding, dilation):
     """The adjoint of :func:`_unfold`: add every tap's slice back onto a zero padded image, then crop.
-
-    ``cols`` is ``(N, C, kh, kw, H_out, W_out)`` (any strides; a broadcast view works), or batch last
-    ``(C, kh, kw, N, H_out, W_out)``; returns a contiguous ``x_shape`` array, or writes it into ``out``."""
+    ``cols (N, C, kh, kw, H_out, W_out)`` (any strides; a broadcast view works) -> contiguous ``x_shape``."""
     xp = backend.xp_of(cols)
     n, c, h, w = x_shape
-    kh, kw = kernel
-    ph, pw = padding
+    (kh, kw), (ph, pw) = kernel, padding
     out_hw = cols.shape[-2:]
-    lead = (c, n) if batch_last else (n, c)
-    buf = xp.zeros(lead + (h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    buf = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            tap = cols[:, i, j] if batch_last else cols[:, :, i, j]
             # Within one tap the windows never share a pixel, so `+=` on the slice is exact; overlaps
             # between windows come from different taps and are summed by this loop.
-            buf[(slice(None), slice(None)) + _tap(i, j, out_hw, stride, dilation)] += tap
-    x = buf[:, :, ph:ph + h, pw:pw + w]
-    if batch_last:
-        x = x.transpose(1, 0, 2, 3)
-    if out is not None:
-        out[...] = x
-        return out
-    return xp.ascontiguousarray(x)                    # a no-op when nothing was cropped or transposed
+            buf[(slice(None), slice(None)) + _tap(i, j, out_hw, stride, dilation)] += cols[:, :, i, j]
+    return xp.ascontiguousarray(buf[:, :, ph:ph + h, pw:pw + w])   # a no-op without padding
+
+
+def _unfold_channels_last(x, kernel, stride, padding, dilation, out_hw, groups):
+    """``x (N, C, H, W) -> cols (N, H_out, W_out, groups, kh, kw, C/groups)``,
+    ``cols[n, oh, ow, g, i, j, c] = x_pad[n, g*C/groups + c, oh*s + i*d, ow*s + j*d]``."""
+    xp = backend.xp_of(x)
+    n, c, h, w = x.shape
+    (kh, kw), (ph, pw) = kernel, padding
+    src = xp.zeros((n, h + 2 * ph, w + 2 * pw, groups, c // groups), dtype=x.dtype)
+    src[:, ph:ph + h, pw:pw + w] = x.reshape(n, groups, c // groups, h, w).transpose(0, 3, 4, 1, 2)
+    cols = xp.empty((n,) + tuple(out_hw) + (groups, kh, kw, c // groups), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, :, i, j] = src[(slice(None),) + _tap(i, j, out_hw, stride, dilation)]
+    return cols
+
+
+def _fold_channels_last(cols, out, kernel, stride, padding, dilation):
+    """The adjoint of :func:`_unfold_channels_last`: ``cols (N, H_out, W_out, groups, kh, kw, C/groups)``
+    (any strides) is added onto a zero padded channels-last image, which is cropped into ``out (N, C, H, W)``."""
+    xp = backend.xp_of(cols)
+    n, c, h, w = out.shape
+    (kh, kw), (ph, pw) = kernel, padding
+    groups, out_hw = cols.shape[3], cols.shape[1:3]
+    buf = xp.zeros((n, h + 2 * ph, w + 2 * pw, groups, c // groups), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            buf[(slice(None),) + _tap(i, j, out_hw, stride, dilation)] += cols[:, :, :, :, i, j]
+    out[...] = buf[:, ph:ph + h, pw:pw + w].transpose(0, 3, 4, 1, 2).reshape(n, c, h, w)
+    return out
 
 
 def im2col(x, kernel_size, stride, padding, dilation):
@@ -144,54 +154,73 @@ def _cols_bytes(c, kernel, out_hw, itemsize):
     return c * kernel[0] * kernel[1] * out_hw[0] * out_hw[1] * itemsize
 
 
-def _grouped(a, groups):
-    """``(C, ...) -> (groups, C/groups, prod(...))``: the group axis becomes the matmul batch axis."""
-    return a.reshape(groups, a.shape[0] // groups, -1)
+def _cols_matrix(cols):
+    """Columns ``(N, H_out, W_out, groups, kh, kw, C/g)`` as one ``(P, K/g)`` matrix per group:
+    ``(groups, N*H_out*W_out, kh*kw*C/g)``, a strided view (rows ``groups*K/g`` apart)."""
+    groups = cols.shape[3]
+    return cols.reshape(-1, groups, cols.shape[4] * cols.shape[5] * cols.shape[6]).transpose(1, 0, 2)
 
 
-def _grouped_cols(cols, groups):
-    """Batch-last columns ``(C, kh, kw, N, H_out, W_out) -> (groups, C/groups*kh*kw, N*H_out*W_out)``."""
-    return cols.reshape(groups, -1, cols.shape[3] * cols.shape[4] * cols.shape[5])
+def _weight_matrix(w, groups):
+    """A conv2d weight ``(C_out, C_in/g, kh, kw)`` as ``(groups, kh*kw*C_in/g, C_out/g)``: its rows in the
+    columns' tap order ``(i, j, c)`` (a small copy)."""
+    c_out, c_in_g, kh, kw = w.shape
+    w = w.reshape(groups, c_out // groups, c_in_g, kh, kw).transpose(0, 3, 4, 2, 1)
+    return w.reshape(groups, kh * kw * c_in_g, c_out // groups)
+
+
+def _channels_last(y, groups):
+    """``(N, C, H, W) -> (groups, N*H*W, C/groups)``: an image as a matrix of pixels per group (a copy)."""
+    n, c, h, w = y.shape
+    return y.reshape(n, groups, c // groups, h, w).transpose(1, 0, 3, 4, 2).reshape(groups, n * h * w, -1)
+
+
+def _store_channels_first(y_mat, out):
+    """Write ``y_mat (groups, N*H*W, C/groups)``, the product's layout, into ``out (N, C, H, W)``."""
+    n, c, h, w = out.shape
+    groups = y_mat.shape[0]
+    out.reshape(n, groups, c // groups, h, w)[...] = \
+        y_mat.reshape(groups, n, h, w, c // groups).transpose(1, 0, 4, 2, 3)
 
 
 def conv2d(x, w, stride, padding, dilation, groups):
     """``x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> y (N, C_out, H_out, W_out)``.
 
     ``y[n, co, oh, ow] = sum_{ci, i, j} w[co, ci, i, j] * x[n, ci, oh*s - p + i*d, ow*s - p + j*d]``,
-    computed per group as ``W_g @ cols_g``."""
+    computed per group as ``cols_g @ W_g^T``."""
     xp = backend.xp_of(x)
     kernel = w.shape[2:]
     n, c_out, h_out, w_out = shapes.check_conv2d(x.shape, w.shape, stride, padding, dilation, groups)
     y = xp.empty((n, c_out, h_out, w_out), dtype=x.dtype)
-    w_g = _grouped(w, groups)                                            # (g, C_out/g, C_in/g*kh*kw)
+    w_mat = _weight_matrix(w, groups)                                   # (g, kh*kw*C_in/g, C_out/g)
     for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize)):
-        cols = _unfold(x[b], kernel, stride, padding, dilation, (h_out, w_out), batch_last=True)
-        y_b = xp.matmul(w_g, _grouped_cols(cols, groups))                # (g, C_out/g, n_b*H_out*W_out)
-        y[b] = y_b.reshape(c_out, -1, h_out, w_out).transpose(1, 0, 2, 3)
+        cols = _unfold_channels_last(x[b], kernel, stride, padding, dilation, (h_out, w_out), groups)
+        _store_channels_first(xp.matmul(_cols_matrix(cols), w_mat), y[b])
     return y
 
 
 def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
-    """The shared body of conv2d_grad_input and conv_transpose2d: ``col2im(W^T @ x)``.
+    """The shared body of conv2d_grad_input and conv_transpose2d: ``col2im(x @ W)``.
 
-    ``x (N, C, H, W)`` with ``w (C, C_out/groups, kh, kw)`` -> ``out_shape (N, C_out, H_out, W_out)``."""
+    ``x (N, C, H, W)`` with ``w (C, C_out/groups, kh, kw)`` -> ``out_shape (N, C_out, H_out, W_out)``:
+    each pixel's C values times W give the kh*kw*C_out values it stamps onto its window."""
     xp = backend.xp_of(x)
     n, c, h, w_ = x.shape
     kh, kw = w.shape[2:]
-    c_out = out_shape[1]
+    c_out_g = out_shape[1] // groups
     out = xp.empty(tuple(out_shape), dtype=x.dtype)
-    w_t = _grouped(w, groups).transpose(0, 2, 1)                         # (g, C_out/g*kh*kw, C/g)
-    for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize)):
-        x_t = _grouped(x[b].transpose(1, 0, 2, 3), groups)               # (g, C/g, n_b*H*W)
-        cols = xp.matmul(w_t, x_t).reshape(c_out, kh, kw, -1, h, w_)
-        _fold(cols, out[b].shape, (kh, kw), stride, padding, dilation, batch_last=True, out=out[b])
+    w_mat = _weight_matrix(w, groups).transpose(0, 2, 1)                # (g, C/g, kh*kw*C_out/g)
+    for b in _batch_slices(xp, n, _cols_bytes(out_shape[1], (kh, kw), (h, w_), x.itemsize)):
+        cols = xp.matmul(_channels_last(x[b], groups), w_mat)           # (g, n_b*H*W, kh*kw*C_out/g)
+        cols = cols.reshape(groups, -1, h, w_, kh, kw, c_out_g).transpose(1, 2, 3, 0, 4, 5, 6)
+        _fold_channels_last(cols, out[b], (kh, kw), stride, padding, dilation)
     return out
 
 
 def conv2d_grad_input(gy, w, x_shape, stride, padding, dilation, groups):
     """The adjoint of conv2d in x: ``gy (N, C_out, H_out, W_out) -> gx x_shape``.
 
-    Each output gradient is spread back over the window it was computed from (``W^T @ gy``, then col2im):
+    Each output gradient is spread back over the window it was computed from (``gy @ W``, then col2im):
     exactly :func:`conv_transpose2d` with conv2d's weight, sized to ``x_shape``."""
     return _transpose_conv(gy, w, tuple(x_shape), stride, padding, dilation, groups)
 
@@ -204,20 +233,21 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
     The window count comes from ``gy``, not the size formula, so that conv_transpose2d's weight
     gradient (this function with x and gy swapped) works for every ``output_padding``."""
     xp = backend.xp_of(x)
-    kernel = tuple(w_shape[2:])
+    c_out, c_in_g, kh, kw = w_shape
     out_hw = gy.shape[2:]
-    gw = xp.zeros((groups, w_shape[0] // groups, w_shape[1] * kernel[0] * kernel[1]), dtype=x.dtype)
-    for b in _batch_slices(xp, x.shape[0], _cols_bytes(x.shape[1], kernel, out_hw, x.itemsize)):
-        cols = _unfold(x[b], kernel, stride, padding, dilation, out_hw, batch_last=True)
-        gy_t = _grouped(gy[b].transpose(1, 0, 2, 3), groups)             # (g, C_out/g, n_b*H_out*W_out)
-        gw += xp.matmul(gy_t, _grouped_cols(cols, groups).transpose(0, 2, 1))
+    gw = xp.zeros((groups, kh * kw * c_in_g, c_out // groups), dtype=x.dtype)
+    for b in _batch_slices(xp, x.shape[0], _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize)):
+        cols = _unfold_channels_last(x[b], (kh, kw), stride, padding, dilation, out_hw, groups)
+        gw += xp.matmul(_cols_matrix(cols).transpose(0, 2, 1), _channels_last(gy[b], groups))
+    # (g, (i, j, c), o) -> (g*o, c, i, j)
+    gw = gw.reshape(groups, kh, kw, c_in_g, c_out // groups).transpose(0, 4, 3, 1, 2)
     return gw.reshape(tuple(w_shape))
 
 
 def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
     """``x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> y (N, C_out, H_out, W_out)`` with
     ``H_out = (H - 1)s - 2p + d(k - 1) + output_padding + 1``: each input pixel stamps the kernel, scaled
-    by its value, onto the output at ``(h*s - p, w*s - p)``; computed as ``col2im(W^T @ x)``.
+    by its value, onto the output at ``(h*s - p, w*s - p)``; computed as ``col2im(x @ W)``.
 
     Its input gradient is ``conv2d(gy, w)`` cropped to ``(H, W)`` (the crop only matters when
     ``output_padding >= stride``, which a dilation larger than the stride allows); its weight gradient
@@ -247,9 +277,9 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     y = cols.max(axis=1)
     # Window tap (i, j) of output (oh, ow) is input pixel (oh*s - p + i*d, ow*s - p + j*d).
     i, j = tap // kw, tap % kw
-    rows = xp.arange(h_out).reshape(-1, 1) * sh - ph + i * dh
-    cols_ = xp.arange(w_out).reshape(1, -1) * sw - pw + j * dw
-    argmax = (rows * W + cols_).astype(xp.int64)
+    h_idx = xp.arange(h_out).reshape(-1, 1) * sh - ph + i * dh
+    w_idx = xp.arange(w_out).reshape(1, -1) * sw - pw + j * dw
+    argmax = (h_idx * W + w_idx).astype(xp.int64)
     return y.reshape(n, c, h_out, w_out), argmax.reshape(n, c, h_out, w_out)
 
 
@@ -288,7 +318,7 @@ def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
     xp = backend.xp_of(x)
     n, c, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, op="avg_pool2d")
     kh, kw = kernel_size
-    src = _pad(x, padding, 0, batch_last=False)
+    src = _pad(x, padding)
     y = xp.zeros((n, c, h_out, w_out), dtype=x.dtype)
     for i in range(kh):                               # the sum of kh*kw shifted views: no column copy
         for j in range(kw):

@@ -151,10 +151,13 @@ class _BatchNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         _expect(self, x, self._ndims, self.num_features, self._layout)
+        momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data[...] += 1
+            if momentum is None:  # PyTorch's cumulative moving average: batch k gets weight 1/k
+                momentum = 1.0 / float(self.num_batches_tracked.item())
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                          training=self.training or not self.track_running_stats, momentum=self.momentum,
+                          training=self.training or not self.track_running_stats, momentum=momentum,
                           eps=self.eps)
 
     def extra_repr(self) -> str:

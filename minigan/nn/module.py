@@ -196,9 +196,9 @@ class Module:
                 arr = backend.to_device(arr, dev)
             if dtype is not None and arr.dtype.kind == "f":
                 arr = arr.astype(dtype)
-            t.data = arr
-            if t.grad is not None:
-                t.grad = None
+            if arr is not t.data:
+                t.data = arr
+                t.grad = None  # a gradient on the old device or dtype no longer matches
         return self
 
     def double(self) -> "Module":

@@ -3,6 +3,8 @@ the gradient back down to each operand's own shape (``sum_to``): a value that wa
 receives the sum of the gradients of all its uses."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend
 from ..autograd import Function, Tensor
 from ._util import lift_pair
@@ -11,7 +13,7 @@ from .shape import sum_to
 
 def _check_broadcast(op: str, a, b) -> None:
     try:
-        backend.xp_of(a).broadcast_shapes(a.shape, b.shape)
+        np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise ValueError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast together") from None
 
@@ -306,4 +308,6 @@ clamp = clip
 def where(cond, a, b) -> Tensor:
     a, b = lift_pair(a, b)
     cond = cond.data if isinstance(cond, Tensor) else cond
-    return Where.apply(cond.astype(bool) if backend.is_array(cond) else cond, a, b)
+    if not backend.is_array(cond):  # a list or a bool: the backward needs an array (on a's device)
+        cond = backend.xp_of(a.data).asarray(cond)
+    return Where.apply(cond.astype(bool), a, b)

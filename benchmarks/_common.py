@@ -1,0 +1,138 @@
+"""Helpers every benchmark uses: what machine this is, a careful timer, JSON results and a table printer.
+
+Benchmarks are scripts (``python benchmarks/<name>.py [--quick] [--device cpu|cuda]``). They compare
+implementations side by side in one run, on one machine, and write what they measured, together with the
+machine and library versions, to ``benchmarks/results/<name>_<device kind>.json`` for plots and lessons.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+try:                                    # run from a checkout without installing: use the repository's copy
+    import minigan  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(HERE.parent))
+
+import numpy as np  # noqa: E402
+
+from minigan import backend  # noqa: E402
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _blas_info() -> dict:
+    """NumPy's BLAS (name, version, configuration), from ``numpy.show_config(mode='dicts')``."""
+    try:
+        deps = np.show_config(mode="dicts")["Build Dependencies"]
+        blas = deps.get("blas", {})
+        return {k: blas[k] for k in ("name", "version", "openblas configuration") if k in blas}
+    except Exception:                    # older NumPy: no dict mode
+        return {}
+
+
+def machine_info(device: str = "cpu") -> dict:
+    """Platform, CPU, core count, Python, NumPy (+ BLAS), PyTorch and CuPy/GPU where present."""
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": _blas_info(),
+        "device": device,
+    }
+    try:
+        import torch
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    except ImportError:
+        info["torch"] = None
+    ok, why = backend.cupy_status()
+    info["cupy"] = why
+    if ok:
+        cp = backend.cupy_module()
+        idx = int(device.split(":")[1]) if device.startswith("cuda") else 0
+        name = cp.cuda.runtime.getDeviceProperties(idx)["name"]
+        info["gpu"] = name.decode() if isinstance(name, bytes) else str(name)
+        info["cupy_version"] = cp.__version__
+    return info
+
+
+def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat: int = 7):
+    """Time ``fn()``: ``warmup`` untimed calls, then ``repeat`` timed ones.
+
+    Returns ``(median_seconds, all_seconds)``. The device is synchronised before each clock reading, so
+    queued GPU work is counted where it belongs."""
+    for _ in range(warmup):
+        fn()
+    backend.synchronize(device)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        backend.synchronize(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def measure_side_by_side(fns: dict[str, Callable[[], Any]], device: str = "cpu", warmup: int = 2,
+                         repeat: int = 7) -> dict[str, tuple[float, list[float]]]:
+    """Time several functions in the same run, one block each (warm-up calls, then ``repeat`` timed ones).
+
+    Blocks rather than turns (a, b, a, b, ...): BLAS and OpenMP worker threads keep spinning for a while
+    after a call, and on a small machine the next library's call would pay for them. Each block's own
+    warm-up absorbs that. Returns ``{name: (median_seconds, all_seconds)}``."""
+    return {name: measure(fn, device, warmup, repeat) for name, fn in fns.items()}
+
+
+def device_kind(device: str) -> str:
+    """``"cpu"`` or ``"cuda"`` (``"cuda:1"`` -> ``"cuda"``): the suffix of a results file."""
+    return device.split(":", 1)[0]
+
+
+def write_json(name: str, payload: dict, device: str = "cpu") -> Path:
+    """Write ``payload`` (plus the machine and a timestamp, unless present) to
+    ``benchmarks/results/<name>_<device kind>.json``; returns the path."""
+    payload = dict(payload)
+    payload.setdefault("machine", machine_info(device))
+    payload.setdefault("timestamp", datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}_{device_kind(device)}.json"
+    with open(path, "w") as f:
+        json.dump(payload, f, indent=2, default=str)
+        f.write("\n")
+    return path
+
+
+def print_table(rows: list[dict], columns: list[str], floatfmt: str = ".2f") -> None:
+    """Print ``rows`` (dicts) as an aligned text table of ``columns``; missing values print as ``-``."""
+    def cell(v):
+        if v is None:
+            return "-"
+        return format(v, floatfmt) if isinstance(v, float) else str(v)
+    body = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(b[i]) for b in body)) if body else len(c) for i, c in enumerate(columns)]
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths)))
+    print("  ".join("-" * w for w in widths))
+    for b in body:
+        print("  ".join(v.rjust(w) for v, w in zip(b, widths)))

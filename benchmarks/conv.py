@@ -1,0 +1,172 @@
+"""Convolution kernels on DCGAN's layer shapes: naive loops vs im2col vs PyTorch, forward + backward.
+
+    python benchmarks/conv.py [--quick] [--device cpu|cuda]
+
+For every layer below, one "step" is what training does with it: the forward, then the input gradient
+and the weight gradient. Each is a matrix product of the same size, so a step is
+``3 * 2 * C_in * C_out * kh * kw * N * H * W`` FLOPs, with H x W the conv2d output (the transposed
+convolution's input). Printed per layer: milliseconds, GFLOP/s, the ratio to PyTorch's convolution
+(>1 means minigan is slower), and the fraction of a plain NumPy matmul's GFLOP/s of the im2col
+product's size (M, K, N), measured in the same run: how close im2col gets to the matmul it is built on.
+The naive loops are timed on the tiny layer only.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # for _common, which makes minigan importable
+import _common  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from minigan import backend, kernels  # noqa: E402
+from minigan.kernels import shapes  # noqa: E402
+
+# name, kind, batch, C_in, C_out, input size (square), kernel, stride, padding, output_padding
+LAYERS = [
+    ("tiny",   "conv2d",           2,   4,   8,  8, 4, 2, 1, 0),   # the one shape naive loops can afford
+    # the course's MNIST DCGAN, 28x28, batch 64: D is Conv k4 s2 p1 1->64->128->256, G is ConvT k3 s2
+    ("D28-1",  "conv2d",           64,   1,  64, 28, 4, 2, 1, 0),  # 28 -> 14
+    ("D28-2",  "conv2d",           64,  64, 128, 14, 4, 2, 1, 0),  # 14 -> 7
+    ("D28-3",  "conv2d",           64, 128, 256,  7, 4, 2, 1, 0),  # 7 -> 3
+    ("G28-2",  "conv_transpose2d", 64, 256, 128,  3, 3, 2, 0, 0),  # 3 -> 7
+    ("G28-3",  "conv_transpose2d", 64, 128,  64,  7, 3, 2, 0, 0),  # 7 -> 15
+    ("G28-4",  "conv_transpose2d", 64,  64,   1, 15, 3, 2, 2, 1),  # 15 -> 28
+    ("G28-k4", "conv_transpose2d", 64, 128,  64,  7, 4, 2, 1, 0),  # 7 -> 14 (the k4 s2 p1 variant)
+    # Radford et al.'s DCGAN, 64x64, batch 128: D 3->64->128->256->512, G 512->256->128->64->3
+    ("D64-1",  "conv2d",          128,   3,  64, 64, 4, 2, 1, 0),  # 64 -> 32
+    ("D64-2",  "conv2d",          128,  64, 128, 32, 4, 2, 1, 0),  # 32 -> 16
+    ("D64-3",  "conv2d",          128, 128, 256, 16, 4, 2, 1, 0),  # 16 -> 8
+    ("D64-4",  "conv2d",          128, 256, 512,  8, 4, 2, 1, 0),  # 8 -> 4
+    ("G64-2",  "conv_transpose2d", 128, 512, 256,  4, 4, 2, 1, 0),  # 4 -> 8
+    ("G64-3",  "conv_transpose2d", 128, 256, 128,  8, 4, 2, 1, 0),  # 8 -> 16
+    ("G64-4",  "conv_transpose2d", 128, 128,  64, 16, 4, 2, 1, 0),  # 16 -> 32
+    ("G64-5",  "conv_transpose2d", 128,  64,   3, 32, 4, 2, 1, 0),  # 32 -> 64
+]
+QUICK_LAYERS = ("tiny",)
+
+
+def layer_problem(layer):
+    """Shapes, FLOPs and the im2col product's (M, K, N) of one layer."""
+    name, kind, n, c_in, c_out, size, k, s, p, op = layer
+    pairs = dict(stride=(s, s), padding=(p, p), dilation=(1, 1))
+    x_shape = (n, c_in, size, size)
+    if kind == "conv2d":
+        w_shape = (c_out, c_in, k, k)
+        y_shape = shapes.check_conv2d(x_shape, w_shape, **pairs)
+        m, kk, cols = c_out, c_in * k * k, n * y_shape[2] * y_shape[3]      # W @ cols(x)
+    else:
+        w_shape = (c_in, c_out, k, k)
+        y_shape = shapes.check_conv_transpose2d(x_shape, w_shape, output_padding=(op, op), **pairs)
+        m, kk, cols = c_out * k * k, c_in, n * size * size                  # W^T @ x, then col2im
+    return dict(x_shape=x_shape, w_shape=w_shape, y_shape=y_shape, output_padding=(op, op),
+                mkn=(m, kk, cols), flops=3 * 2 * m * kk * cols, **pairs)
+
+
+def minigan_step(impl, kind, x, w, gy, prob):
+    """Forward, input gradient and weight gradient of one layer with kernel module ``impl``."""
+    s, p, d = prob["stride"], prob["padding"], prob["dilation"]
+    if kind == "conv2d":
+        def step():
+            impl.conv2d(x, w, s, p, d, 1)
+            impl.conv2d_grad_input(gy, w, x.shape, s, p, d, 1)
+            impl.conv2d_grad_weight(x, gy, w.shape, s, p, d, 1)
+    else:
+        def step():
+            impl.conv_transpose2d(x, w, s, p, prob["output_padding"], d, 1)
+            impl.conv2d(gy, w, s, p, d, 1)                   # the transpose's input gradient
+            impl.conv2d_grad_weight(gy, x, w.shape, s, p, d, 1)
+    return step
+
+
+def torch_step(torch, kind, x, w, gy, prob):
+    """The same step in PyTorch: forward, then autograd for both gradients."""
+    tx, tw, tgy = (torch.from_numpy(backend.to_numpy(a)).requires_grad_(a is not gy) for a in (x, w, gy))
+    s, p = prob["stride"], prob["padding"]
+    if kind == "conv2d":
+        def fwd():
+            return torch.nn.functional.conv2d(tx, tw, None, s, p)
+    else:
+        def fwd():
+            return torch.nn.functional.conv_transpose2d(tx, tw, None, s, p, prob["output_padding"])
+
+    def step():
+        torch.autograd.grad(fwd(), (tx, tw), tgy)
+    return step
+
+
+def bench_layer(layer, device, torch, quick, rng):
+    """Time one layer's step with each implementation and a plain matmul; return (table row, JSON record)."""
+    xp = backend.xp_for(device)
+    name, kind = layer[:2]
+    prob = layer_problem(layer)
+    warmup, repeat = (2, 3) if quick else ((2, 7) if prob["flops"] < 2e9 else (1, 3))
+    x, w, gy = (backend.to_device((rng.standard_normal(prob[k]) * 0.1).astype(np.float32), device)
+                for k in ("x_shape", "w_shape", "y_shape"))
+    m, k, n = prob["mkn"]
+    a = xp.asarray(rng.standard_normal((m, k)), dtype=xp.float32)
+    b = xp.asarray(rng.standard_normal((k, n)), dtype=xp.float32)
+    fns = {impl: minigan_step(kernels.get(impl), kind, x, w, gy, prob)
+           for impl in (["naive", "im2col"] if name == "tiny" else ["im2col"])}
+    if torch is not None:
+        fns["torch"] = torch_step(torch, kind, x, w, gy, prob)
+    fns["matmul"] = lambda: a @ b
+    times = {impl: t for impl, (t, _) in _common.measure_side_by_side(fns, device, warmup, repeat).items()}
+    t_mm = times.pop("matmul")
+    mm_gflops = 2 * m * k * n / t_mm / 1e9
+    gflops = {impl: prob["flops"] / t / 1e9 for impl, t in times.items()}
+    ratio = times["im2col"] / times["torch"] if "torch" in times else None
+    frac = gflops["im2col"] / mm_gflops
+
+    def ms(impl):
+        return times[impl] * 1e3 if impl in times else None
+    row = {"layer": name, "kind": kind, "naive ms": ms("naive"), "im2col ms": ms("im2col"),
+           "torch ms": ms("torch"), "im2col GF/s": gflops["im2col"], "torch GF/s": gflops.get("torch"),
+           "matmul GF/s": mm_gflops, "im2col/torch": ratio, "of matmul": frac}
+    record = {"layer": name, "kind": kind, **prob, "seconds": times, "gflops": gflops,
+              "matmul": {"mkn": prob["mkn"], "seconds": t_mm, "gflops": mm_gflops},
+              "ratio_im2col_to_torch": ratio, "fraction_of_matmul": frac}
+    return row, record
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="one small shape, few repeats (a smoke test)")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (im2col on CuPy)")
+    args = ap.parse_args(argv)
+    device = backend.normalize_device(args.device)
+    torch = None
+    if device == "cpu":                   # PyTorch's CPU convolution is the reference for a CPU run only
+        try:
+            import torch
+            torch.set_num_threads(os.cpu_count() or 1)
+        except ImportError:
+            torch = None
+
+    rng = np.random.default_rng(0)
+    rows, records = [], []
+    for layer in LAYERS:
+        if args.quick and layer[0] not in QUICK_LAYERS:
+            continue
+        row, record = bench_layer(layer, device, torch, args.quick, rng)
+        rows.append(row)
+        records.append(record)
+        print(f"  {row['layer']}: im2col {row['im2col ms']:.1f} ms"
+              + (f", torch {row['torch ms']:.1f} ms" if row["torch ms"] is not None else ""), flush=True)
+
+    print(f"\nconv kernels, forward + both gradients, device {device}, float32"
+          f" ({'quick' if args.quick else 'full'} run; medians)")
+    _common.print_table(rows, ["layer", "kind", "naive ms", "im2col ms", "torch ms", "im2col GF/s",
+                               "torch GF/s", "matmul GF/s", "im2col/torch", "of matmul"])
+    # A quick (smoke-test) run must not overwrite the real results.
+    payload = {"benchmark": "conv", "device": device, "quick": args.quick,
+               "step": "forward + grad_input + grad_weight", "dtype": "float32", "layers": records}
+    path = _common.write_json("conv_quick" if args.quick else "conv", payload, device)
+    print(f"\nwrote {path.relative_to(_common.HERE.parent)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""``minigan gan train`` and ``minigan gan sample``.
+
+::
+
+    minigan gan train                                   # DCGAN on the embedded digits at 16x16
+    minigan gan train --model fc --size 8 --loss minimax --steps 3000
+    minigan gan train --data mnist:~/data --size 28 --model course28
+    minigan gan train --resume                          # continue runs/gan/checkpoint.npz
+    minigan gan sample --ckpt runs/gan/checkpoint.npz --n 64 --out grid.png
+
+``--data`` is ``digits`` (shipped), ``mnist:DIR`` / ``fashion:DIR`` (IDX files in DIR/mnist or
+DIR/fashion-mnist), or ``folder:DIR`` (your own PNG/JPEG images).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["add_parser", "load_images", "train", "sample"]
+
+DATA_KINDS = ("digits", "mnist", "fashion", "folder")
+
+
+def load_images(spec: str, size: int) -> tuple[np.ndarray, bool]:
+    """``--data`` to ``(images (N, C, size, size) in [-1, 1], judged)``; ``judged`` says whether the
+    digit classifier's figures mean anything for these images (digits and MNIST)."""
+    import minigan as mg
+
+    kind, _, where = spec.partition(":")
+    if kind not in DATA_KINDS or (kind == "digits") != (where == ""):
+        raise ValueError(f"--data: expected digits, mnist:DIR, fashion:DIR or folder:DIR, got {spec!r}")
+    if kind == "digits":
+        return mg.data.load_digits(size=size)[0], True
+    folder = Path(os.path.expanduser(where))
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--data {spec}: no folder at {folder}")
+    if kind == "folder":
+        return mg.data.ImageFolder(folder, size=size, mode="RGB").images, False
+    return mg.data.load_mnist(folder, kind=kind, size=size)[0], kind == "mnist"
+
+
+def _betas(text: str) -> tuple[float, float]:
+    try:
+        b1, b2 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two numbers like 0.5,0.999, got {text!r}") from None
+    return b1, b2
+
+
+def train(args) -> int:
+    from .trainer import CHECKPOINT, GANConfig, Trainer
+
+    out = Path(args.out)
+    if args.resume is not None:
+        import minigan as mg
+        path = out / CHECKPOINT if args.resume == "auto" else Path(args.resume)
+        if not path.is_file():
+            raise FileNotFoundError(f"--resume: no checkpoint at {path}")
+        saved = mg.io.load(path)["config"]
+        images, judged = load_images(args.data if args.data_given else saved.get("data", "digits"), saved["size"])
+        overrides = {"steps": args.steps} if args.steps is not None else {}
+        trainer = Trainer.from_checkpoint(path, images, device=args.device, **overrides)
+        if not args.quiet:
+            print(f"resuming {path} at step {trainer.step} of {trainer.config.steps}")
+    else:
+        size = args.size or (28 if args.data.split(":")[0] in ("mnist", "fashion") else 16)
+        images, judged = load_images(args.data, size)
+        defaults = GANConfig()
+        config = GANConfig(
+            data=args.data, model=args.model, size=size, channels=images.shape[1], width=args.width, loss=args.loss,
+            steps=args.steps or defaults.steps, batch=args.batch, lr_d=args.lr_d, lr_g=args.lr_g,
+            betas_d=args.betas_d, betas_g=args.betas_g, d_steps=args.d_steps, d_skip_below=args.d_skip_below,
+            smooth=args.smooth, seed=args.seed, device=args.device, sample_every=args.sample_every,
+            checkpoint_every=args.sample_every, judge=judged and images.shape[1] == 1)
+        trainer = Trainer(config, images)
+    trainer.fit(out, quiet=args.quiet)
+    if not args.quiet:
+        print(f"wrote {out}/: samples.png, samples/, losses.png, metrics.json, {CHECKPOINT}")
+    return 0
+
+
+def sample(args) -> int:
+    import minigan as mg
+    from minigan import backend
+
+    from .models import build_models
+    from .trainer import GANConfig, _noise, generate
+
+    path = Path(args.ckpt)
+    if not path.is_file():
+        raise FileNotFoundError(f"--ckpt: no checkpoint at {path}")
+    if args.n < 1:
+        raise ValueError(f"--n must be at least 1, got {args.n}")
+    state = mg.io.load(path, device=backend.normalize_device(args.device))
+    c = GANConfig(**{k: v for k, v in state["config"].items() if k in GANConfig.__dataclass_fields__})
+    G, _ = build_models(c.model, c.size, c.channels, c.nz, c.width)
+    G.to(args.device)
+    G.load_state_dict(state["G"])
+    z = _noise(args.n, c.nz, args.seed, backend.normalize_device(args.device))
+    images = generate(G, z)
+    mg.viz.save_image_grid(images, args.out)
+    print(f"wrote {args.n} samples from step {int(state['step'])} to {args.out}")
+    return 0
+
+
+class _DataAction(argparse.Action):
+    """Remembers that --data was given (a resumed run otherwise uses the checkpoint's data)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        namespace.data = values
+        namespace.data_given = True
+
+
+def add_parser(subparsers) -> None:
+    from .losses import LOSSES
+    from .models import MODELS
+    from .trainer import GANConfig
+
+    d = GANConfig()
+    gan = subparsers.add_parser("gan", help="train a GAN and sample from it")
+    sub = gan.add_subparsers(dest="gan_command", metavar="{train,sample}")
+    sub.required = True
+
+    t = sub.add_parser("train", help="two-phase GAN training (default: DCGAN on the embedded digits)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t.add_argument("--data", default="digits", action=_DataAction,
+                   help="digits | mnist:DIR | fashion:DIR | folder:DIR")
+    t.set_defaults(data_given=False)
+    t.add_argument("--size", type=int, default=None, help="image side (default 16; 28 for MNIST)")
+    t.add_argument("--model", default=d.model, choices=MODELS)
+    t.add_argument("--width", type=int, default=d.width, help="DCGAN's base channel count")
+    t.add_argument("--loss", default=d.loss, choices=LOSSES)
+    t.add_argument("--steps", type=int, default=None, help=f"generator steps in all (default {d.steps})")
+    t.add_argument("--batch", type=int, default=d.batch)
+    t.add_argument("--lr-d", type=float, default=d.lr_d)
+    t.add_argument("--lr-g", type=float, default=d.lr_g)
+    t.add_argument("--betas-d", type=_betas, default=d.betas_d, help="Adam betas of D, e.g. 0.5,0.999")
+    t.add_argument("--betas-g", type=_betas, default=d.betas_g, help="Adam betas of G")
+    t.add_argument("--d-steps", type=int, default=d.d_steps, help="discriminator steps per generator step")
+    t.add_argument("--d-skip-below", type=float, default=None, help="skip D's update while its loss is below this")
+    t.add_argument("--smooth", type=float, default=d.smooth, help="one-sided label smoothing (0.1: real target 0.9)")
+    t.add_argument("--seed", type=int, default=d.seed)
+    t.add_argument("--device", default="cpu", help="cpu | cuda")
+    t.add_argument("--out", default="runs/gan", help="output folder")
+    t.add_argument("--sample-every", type=int, default=d.sample_every, help="sample grid, metrics and checkpoint period")
+    t.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CKPT",
+                   help="continue from CKPT (default OUT/checkpoint.npz); --steps is the new total")
+    t.add_argument("--quiet", action="store_true", help="no progress bar or per-period lines")
+    t.set_defaults(func=train)
+
+    s = sub.add_parser("sample", help="a grid of samples from a checkpoint")
+    s.add_argument("--ckpt", required=True, help="a checkpoint written by gan train")
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--out", default="grid.png")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--device", default="cpu")
+    s.set_defaults(func=sample)

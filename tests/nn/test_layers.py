@@ -1,0 +1,120 @@
+"""Every layer gradchecked in float64 with respect to its input and its parameters, plus output shapes,
+and the errors a layer gives for a wrong input."""
+import numpy as np
+import pytest
+
+import minigan as mg
+import minigan.nn as nn
+
+from helpers import distinct, randn
+
+# (name, factory, input shape, input maker)
+LAYERS = [
+    ("Linear", lambda: nn.Linear(5, 3), (2, 5), randn),
+    ("Linear-nobias-3d", lambda: nn.Linear(4, 2, bias=False), (2, 1, 4), randn),
+    ("Conv2d", lambda: nn.Conv2d(2, 3, (3, 2), stride=2, padding=1), (1, 2, 5, 4), randn),
+    ("Conv2d-groups-dil", lambda: nn.Conv2d(4, 2, 3, padding=2, dilation=2, groups=2, bias=False), (1, 4, 4, 4), randn),
+    ("ConvTranspose2d", lambda: nn.ConvTranspose2d(2, 3, 4, stride=2, padding=1), (1, 2, 3, 3), randn),
+    ("ConvTranspose2d-groups-op", lambda: nn.ConvTranspose2d(4, 2, (3, 2), stride=2, output_padding=1, groups=2),
+     (2, 4, 2, 3), randn),
+    ("MaxPool2d", lambda: nn.MaxPool2d(3, stride=2, padding=1), (1, 2, 5, 5), distinct),
+    ("AvgPool2d", lambda: nn.AvgPool2d(2, stride=1), (2, 1, 3, 4), randn),
+    ("AvgPool2d-nopad", lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False), (1, 1, 5, 4), randn),
+    ("BatchNorm1d", lambda: nn.BatchNorm1d(3), (4, 3), randn),
+    ("BatchNorm1d-3d", lambda: nn.BatchNorm1d(2), (3, 2, 2), randn),
+    ("BatchNorm2d", lambda: nn.BatchNorm2d(2), (2, 2, 2, 3), randn),
+    ("BatchNorm2d-eval", lambda: nn.BatchNorm2d(2).eval(), (1, 2, 2, 3), randn),
+    ("ReLU", nn.ReLU, (2, 5), distinct),
+    ("LeakyReLU", lambda: nn.LeakyReLU(0.2), (2, 5), distinct),
+    ("Tanh", nn.Tanh, (2, 5), randn),
+    ("Sigmoid", nn.Sigmoid, (2, 5), randn),
+    ("Flatten", nn.Flatten, (2, 2, 1, 3), randn),
+    ("Unflatten", lambda: nn.Unflatten(1, (2, 3)), (2, 6), randn),
+    ("Upsample", lambda: nn.Upsample(scale_factor=2), (1, 2, 2, 3), randn),
+    ("Upsample-size", lambda: nn.Upsample(size=(3, 5)), (1, 1, 2, 3), randn),
+    ("Sequential-DCGAN-like", lambda: nn.Sequential(
+        nn.ConvTranspose2d(3, 2, 4, 1, 0, bias=False), nn.BatchNorm2d(2), nn.ReLU(),
+        nn.Conv2d(2, 2, 3, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(8, 1), nn.Sigmoid()),
+     (2, 3, 1, 1), randn),
+]
+
+
+@pytest.mark.parametrize("name,factory,shape,make", LAYERS, ids=[x[0] for x in LAYERS])
+def test_layer_gradcheck(device, name, factory, shape, make):
+    layer = factory().to(device)
+    x = mg.tensor(make(*shape, seed=1), device=device, requires_grad=True)
+    params = list(layer.parameters())
+    rep = mg.gradcheck(layer, [x], params=params)
+    assert [r.name for r in rep.rows] == ["input 0"] + [f"param {i}" for i in range(len(params))]
+    for p in params:  # gradcheck restores the float32 parameters
+        assert p.dtype == np.float32
+
+
+def test_layer_gradcheck_after_double(device):
+    layer = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double().to(device)
+    assert all(p.dtype == np.float64 for p in layer.parameters())
+    x = mg.tensor(randn(2, 3, seed=2), device=device, requires_grad=True)
+    mg.gradcheck(layer, [x], params=list(layer.parameters()))
+
+
+def test_dropout_layer_gradcheck_with_fixed_mask(device):
+    layer = nn.Dropout(0.4)
+
+    def f(x):
+        mg.manual_seed(3)
+        return layer(x)
+
+    mg.gradcheck(f, [mg.tensor(randn(4, 5, seed=4), device=device, requires_grad=True)])
+    layer.eval()
+    x = mg.tensor(randn(4, 5, seed=4), device=device)
+    assert layer(x) is x
+
+
+@pytest.mark.parametrize("layer,x_shape,y_shape", [
+    (lambda: nn.Conv2d(1, 4, 4, 2, 1), (3, 1, 8, 8), (3, 4, 4, 4)),
+    (lambda: nn.ConvTranspose2d(4, 1, 4, 2, 1), (3, 4, 4, 4), (3, 1, 8, 8)),
+    (lambda: nn.ConvTranspose2d(8, 4, 4, 1, 0), (2, 8, 1, 1), (2, 4, 4, 4)),
+    (lambda: nn.ConvTranspose2d(2, 2, 3, 2, 1, output_padding=1), (1, 2, 4, 4), (1, 2, 8, 8)),
+    (lambda: nn.MaxPool2d(2), (1, 3, 5, 5), (1, 3, 2, 2)),
+    (lambda: nn.AvgPool2d(3, 2, 1), (1, 3, 5, 5), (1, 3, 3, 3)),
+    (lambda: nn.Flatten(), (2, 3, 4, 5), (2, 60)),
+    (lambda: nn.Unflatten(1, (3, 4, 5)), (2, 60), (2, 3, 4, 5)),
+    (lambda: nn.Upsample(scale_factor=2), (1, 1, 3, 4), (1, 1, 6, 8)),
+])
+def test_output_shapes(layer, x_shape, y_shape):
+    assert layer()(mg.zeros(*x_shape)).shape == y_shape
+
+
+def test_conv_transpose2d_output_size_argument():
+    layer = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1)
+    assert layer(mg.zeros(1, 1, 4, 4)).shape == (1, 1, 7, 7)
+    assert layer(mg.zeros(1, 1, 4, 4), output_size=(8, 8)).shape == (1, 1, 8, 8)
+
+
+# --------------------------------------------------------------------------- wrong inputs
+@pytest.mark.parametrize("layer,x_shape,pattern", [
+    (lambda: nn.Conv2d(3, 4, 3), (1, 2, 5, 5), r"Conv2d\(3, 4.*expected input with 3 channels.*got 2"),
+    (lambda: nn.Conv2d(3, 4, 3), (3, 5, 5), r"Conv2d\(3, 4.*expected a 4-D input.*got shape \(3, 5, 5\)"),
+    (lambda: nn.ConvTranspose2d(4, 2, 3), (1, 3, 5, 5),
+     r"ConvTranspose2d\(4, 2.*expected input with 4 channels.*got 3"),
+    (lambda: nn.Linear(3, 4), (2, 5), r"Linear\(in_features=3.*expected input \(\*, 3\), got shape \(2, 5\)"),
+    (lambda: nn.BatchNorm2d(3), (2, 3, 4), r"BatchNorm2d\(3.*expected a 4-D input.*got shape \(2, 3, 4\)"),
+    (lambda: nn.BatchNorm1d(3), (2, 4), r"BatchNorm1d\(3.*expected input with 3 channels.*got 4"),
+    (lambda: nn.MaxPool2d(2), (4, 4), r"MaxPool2d\(.*expected a 4-D input.*got shape \(4, 4\)"),
+    (lambda: nn.Upsample(scale_factor=2), (1, 4, 4), r"Upsample\(.*expected a 4-D input"),
+    (lambda: nn.Unflatten(1, (2, 3)), (2, 5), r"Unflatten\(.*dim 1 has size 5.*\(2, 3\) needs 6"),
+])
+def test_wrong_input_names_layer_expected_and_got(layer, x_shape, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        layer()(mg.zeros(*x_shape))
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="Conv2d: groups=2 must divide in_channels=3"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="ConvTranspose2d: output_padding"):
+        nn.ConvTranspose2d(1, 1, 3, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="Dropout"):
+        nn.Dropout(2.0)
+    with pytest.raises(TypeError, match="kernel_size"):
+        nn.Conv2d(1, 1, kernel_size=(3, 3, 3))

@@ -1,0 +1,110 @@
+"""Layers against PyTorch: a torch state dict (as numpy arrays) loads with its names unchanged and gives
+the same output and gradients; batch norm's running statistics follow torch's over several steps."""
+import math
+
+import numpy as np
+import pytest
+
+import minigan as mg
+import minigan.nn as nn
+
+
+def _load_from_torch(mg_layer, t_layer):
+    state = {k: v.detach().numpy() for k, v in t_layer.state_dict().items()}
+    missing, unexpected = mg_layer.load_state_dict(state)
+    assert missing == [] and unexpected == []
+    return mg_layer
+
+
+def _same_forward_backward(torch, mg_layer, t_layer, x_np, atol=1e-5):
+    x = mg.tensor(x_np.astype(np.float32), requires_grad=True)
+    tx = torch.tensor(x_np.astype(np.float32), requires_grad=True)
+    y, ty = mg_layer(x), t_layer(tx)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=atol, rtol=1e-4)
+    v = np.random.default_rng(0).standard_normal(ty.shape).astype(np.float32)
+    y.backward(mg.tensor(v))
+    ty.backward(torch.tensor(v))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=atol, rtol=1e-4)
+    t_params = dict(t_layer.named_parameters())
+    for name, p in mg_layer.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), t_params[name].grad.numpy(), atol=atol, rtol=1e-4,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("pair", [
+    lambda tnn: (nn.Linear(5, 3), tnn.Linear(5, 3), (4, 5)),
+    lambda tnn: (nn.Conv2d(4, 6, (3, 2), 2, 1, 1, groups=2), tnn.Conv2d(4, 6, (3, 2), 2, 1, 1, groups=2),
+                 (2, 4, 7, 6)),
+    lambda tnn: (nn.ConvTranspose2d(4, 6, 3, 2, 1, output_padding=1, groups=2),
+                 tnn.ConvTranspose2d(4, 6, 3, 2, 1, output_padding=1, groups=2), (2, 4, 3, 4)),
+], ids=["Linear", "Conv2d-groups", "ConvTranspose2d-groups"])
+def test_torch_state_dict_loads_and_matches(torch, pair):
+    torch.manual_seed(0)
+    mg_layer, t_layer, shape = pair(torch.nn)
+    assert list(mg_layer.state_dict()) == list(t_layer.state_dict())
+    _load_from_torch(mg_layer, t_layer)
+    _same_forward_backward(torch, mg_layer, t_layer, np.random.default_rng(1).standard_normal(shape))
+
+
+def test_batch_norm2d_state_dict_with_num_batches_tracked(torch):
+    t_bn = torch.nn.BatchNorm2d(3)
+    with torch.no_grad():
+        t_bn.weight.uniform_(0.5, 1.5)
+        t_bn.bias.uniform_(-1, 1)
+    t_bn(torch.randn(4, 3, 2, 2) * 2 + 1)  # moves the running statistics and the counter
+    bn = _load_from_torch(nn.BatchNorm2d(3), t_bn)
+    assert int(bn.num_batches_tracked.item()) == 1
+    np.testing.assert_allclose(bn.running_var.numpy(), t_bn.running_var.numpy())
+    bn.eval(), t_bn.eval()
+    _same_forward_backward(torch, bn, t_bn, np.random.default_rng(2).standard_normal((2, 3, 4, 4)))
+
+
+def _dcgan_like(lib):
+    return lib.Sequential(
+        lib.ConvTranspose2d(4, 8, 4, 1, 0, bias=False), lib.BatchNorm2d(8), lib.ReLU(True),
+        lib.ConvTranspose2d(8, 1, 4, 2, 1, bias=False), lib.Tanh(),
+        lib.Conv2d(1, 4, 4, 2, 1, bias=False), lib.LeakyReLU(0.2, inplace=True),
+        lib.Flatten(), lib.Linear(64, 1), lib.Sigmoid())
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_dcgan_like_sequential_matches(torch, train):
+    torch.manual_seed(3)
+    t_net = _dcgan_like(torch.nn)
+    t_net(torch.randn(5, 4, 1, 1))  # non-trivial running statistics
+    net = _load_from_torch(_dcgan_like(nn), t_net)
+    net.train(train), t_net.train(train)
+    _same_forward_backward(torch, net, t_net, np.random.default_rng(4).standard_normal((3, 4, 1, 1)))
+    if train:
+        for k, v in t_net.state_dict().items():
+            np.testing.assert_allclose(net.state_dict()[k].numpy(), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+@pytest.mark.parametrize("dims,momentum", [(2, 0.1), (3, 0.1), (4, 0.1), (4, None)])
+def test_batch_norm_running_statistics_follow_torch(torch, dims, momentum):
+    shape = {2: (6, 3), 3: (3, 3, 4), 4: (4, 3, 3, 2)}[dims]
+    bn, t_bn = (nn.BatchNorm1d(3, momentum=momentum), torch.nn.BatchNorm1d(3, momentum=momentum)) if dims < 4 \
+        else (nn.BatchNorm2d(3, momentum=momentum), torch.nn.BatchNorm2d(3, momentum=momentum))
+    rs = np.random.default_rng(5)
+    for step in range(4):
+        x = (rs.standard_normal(shape) * (step + 1) + step).astype(np.float32)
+        y, ty = bn(mg.tensor(x)), t_bn(torch.tensor(x))
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-5, rtol=1e-4)
+    np.testing.assert_allclose(bn.running_mean.numpy(), t_bn.running_mean.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn.running_var.numpy(), t_bn.running_var.numpy(), rtol=1e-5, atol=1e-6)
+    assert int(bn.num_batches_tracked.item()) == int(t_bn.num_batches_tracked.item()) == 4
+    bn.eval(), t_bn.eval()
+    _same_forward_backward(torch, bn, t_bn, rs.standard_normal(shape) * 2)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.Linear(7, 3), lambda lib: lib.Conv2d(4, 6, (3, 2), groups=2),
+    lambda lib: lib.ConvTranspose2d(4, 6, (3, 2), groups=2),
+], ids=["Linear", "Conv2d", "ConvTranspose2d"])
+def test_init_bound_equals_torch_fan_in(torch, make):
+    t_w = make(torch.nn).weight
+    fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(t_w)
+    ours = nn.init.calculate_fan_in_and_fan_out(make(nn).weight)
+    assert ours[0] == fan_in
+    w = make(nn).weight.numpy()
+    assert np.abs(w).max() <= 1 / math.sqrt(fan_in)

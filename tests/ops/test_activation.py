@@ -1,0 +1,77 @@
+"""Activations and losses: gradchecks in float64, values, and numerical stability at ±1000."""
+import numpy as np
+import pytest
+
+import minigan as mg
+import minigan.nn.functional as F
+
+from helpers import check_grad, distinct, tensors
+
+
+@pytest.mark.parametrize("fn", [
+    F.relu, lambda x: F.leaky_relu(x, 0.2), F.sigmoid, F.tanh, F.softplus,
+    lambda x: F.softmax(x, axis=-1), lambda x: F.softmax(x, dim=0),
+    lambda x: F.log_softmax(x, axis=1), lambda x: F.log_softmax(x, dim=0),
+], ids=["relu", "leaky_relu", "sigmoid", "tanh", "softplus", "softmax-1", "softmax0", "log_softmax1",
+        "log_softmax0"])
+@pytest.mark.parametrize("shape", [(1, 5), (3, 1), (2, 3, 4)])
+def test_activation_gradients(device, fn, shape):
+    x = distinct(*shape, seed=1) + 0.013  # relu/leaky_relu: no element at 0
+    check_grad(fn, x, device=device)
+
+
+def test_relu_derivative_at_zero_is_zero(device):
+    x = tensors(device, [0.0, 1.0, -1.0])[0]
+    F.relu(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0])
+
+
+# --------------------------------------------------------------------------- stability
+def test_tanh_and_sigmoid_saturate_without_overflow(device):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        x = tensors(device, [1000.0, -1000.0])[0]
+        t = F.tanh(x)
+        s = F.sigmoid(x)
+        np.testing.assert_array_equal(t.numpy(), [1.0, -1.0])
+        np.testing.assert_array_equal(s.numpy(), [1.0, 0.0])
+        (t.sum() + s.sum()).backward()
+    assert np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+
+
+def test_sigmoid_float32_extremes(device):
+    x = mg.tensor([-1000.0, 0.0, 1000.0], device=device, requires_grad=True)
+    y = F.sigmoid(x)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.numpy(), [0.0, 0.5, 1.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.25, 0.0])
+
+
+def test_log_softmax_of_huge_logits(device):
+    x = tensors(device, [1000.0, 0.0])[0]
+    y = F.log_softmax(x)
+    np.testing.assert_allclose(y.numpy(), [0.0, -1000.0], atol=1e-12)
+    np.testing.assert_allclose(F.softmax(x).numpy(), [1.0, 0.0], atol=1e-12)
+    v = np.array([0.3, -0.7])
+    y.backward(mg.tensor(v, device=device))
+    # g - softmax * sum(g) = [0.3 - 1 * (-0.4), -0.7 - 0] = [0.7, -0.7]
+    np.testing.assert_allclose(x.grad.numpy(), [0.7, -0.7], atol=1e-12)
+
+
+def test_softplus_is_finite_at_extremes(device):
+    x = tensors(device, [1000.0, -1000.0])[0]
+    y = F.softplus(x)
+    np.testing.assert_allclose(y.numpy(), [1000.0, 0.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 0.0])
+
+
+def test_bce_with_logits_at_extremes_has_gradient_sigmoid_minus_target(device):
+    a = tensors(device, [1000.0, -1000.0, 1000.0, -1000.0, 0.5])[0]
+    t = np.array([0.0, 1.0, 1.0, 0.0, 0.3])
+    loss = F.binary_cross_entropy_with_logits(a, mg.tensor(t, device=device), reduction="sum")
+    np.testing.assert_allclose(loss.item(), 2000.0 + np.log1p(np.exp(-0.5)) + 0.5 - 0.3 * 0.5, rtol=1e-12)
+    loss.backward()
+    sig = np.array([1.0, 0.0, 1.0, 0.0, 1 / (1 + np.exp(-0.5))])
+    np.testing.assert_allclose(a.grad.numpy(), sig - t, atol=1e-12)

@@ -1,0 +1,99 @@
+"""Elementwise arithmetic and matmul, gradchecked in float64 on awkward and broadcast shapes."""
+import numpy as np
+import pytest
+
+import minigan as mg
+
+from helpers import check_grad, distinct, randn, tensors
+
+BROADCAST_PAIRS = [((3, 1, 5), (4, 5)), ((1,), (2, 3)), ((2, 3), (2, 3)), ((1, 1), (3, 1)), ((), (3,))]
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+@pytest.mark.parametrize("sa,sb", BROADCAST_PAIRS)
+def test_binary_broadcast(device, op, sa, sb):
+    a = randn(*sa, seed=1)
+    b = randn(*sb, seed=2)
+    if op == "div":
+        b = np.sign(b) * (np.abs(b) + 0.5)  # keep away from 0
+    f = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+         "mul": lambda a, b: a * b, "div": lambda a, b: a / b}[op]
+    check_grad(f, a, b, device=device)
+
+
+def test_scalar_operands_and_reflected(device):
+    x = randn(3, 1, seed=3)
+    check_grad(lambda x: 2.0 - x * 3 + 1 / (x * x + 1) - (-x), x, device=device)
+
+
+@pytest.mark.parametrize("fn,lo", [
+    (lambda x: x ** 2, None), (lambda x: x ** 3, None), (lambda x: x ** 0.5, 0.2), (lambda x: x ** -1.5, 0.2),
+    (lambda x: x.exp(), None), (lambda x: x.log(), 0.2), (lambda x: x.sqrt(), 0.2), (lambda x: abs(x), None),
+    (lambda x: mg.exp(x) * mg.log(x * x + 1), None),
+])
+def test_unary(device, fn, lo):
+    x = randn(2, 3, seed=4)
+    if lo is not None:
+        x = np.abs(x) + lo
+    else:
+        x = np.sign(x) * (np.abs(x) + 0.1)  # abs is not differentiable at 0
+    check_grad(fn, x, device=device)
+
+
+def test_pow_with_tensor_exponent(device):
+    a = np.abs(randn(3, 1, seed=5)) + 0.3
+    b = randn(1, 4, seed=6)
+    check_grad(lambda a, b: a ** b, a, b, device=device)
+    check_grad(lambda b: 2.0 ** b, b, device=device)
+
+
+@pytest.mark.parametrize("op", [mg.maximum, mg.minimum])
+def test_maximum_minimum(device, op):
+    a = distinct(3, 1, 4, seed=7)
+    b = distinct(1, 4, seed=8) + 0.05  # never equal to a value of a
+    check_grad(op, a, b, device=device)
+
+
+def test_maximum_splits_ties_evenly(device):
+    a, b = tensors(device, [1.0, 2.0], [1.0, 0.0])
+    mg.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.5, 1.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.5, 0.0])
+
+
+@pytest.mark.parametrize("lo,hi", [(-0.5, 0.5), (None, 0.3), (-0.2, None)])
+def test_clip(device, lo, hi):
+    x = distinct(3, 5, seed=9) + 0.01  # no element sits on a bound
+    check_grad(lambda x: mg.clip(x, lo, hi), x, device=device)
+
+
+def test_clip_without_bounds_is_an_error():
+    with pytest.raises(ValueError, match="clip"):
+        mg.clip(mg.zeros(2), None, None)
+
+
+def test_where(device):
+    cond = randn(3, 1, 4, seed=10) > 0
+    a, b = randn(3, 1, 4, seed=11), randn(4, seed=12)
+    check_grad(lambda a, b: mg.where(cond, a, b), a, b, device=device)
+    x, y = tensors(device, a, b)
+    mg.where(cond, x, y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), cond.astype(float))
+    np.testing.assert_array_equal(y.grad.numpy(), (~cond).sum(axis=(0, 1)))
+
+
+def test_where_accepts_a_list_condition(device):
+    x = tensors(device, [1.0, 2.0, 3.0])[0]
+    mg.where([True, False, True], x, 0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("sa,sb", [((5,), (5,)), ((3,), (3, 2)), ((2, 3), (3,)), ((1, 3), (3, 1)),
+                                   ((2, 3), (3, 4)), ((2, 1, 2, 3), (3, 3, 1)), ((1, 2, 3), (4, 3, 2))])
+def test_matmul(device, sa, sb):
+    check_grad(lambda a, b: a @ b, randn(*sa, seed=13), randn(*sb, seed=14), device=device)
+
+
+def test_matmul_mismatch_message():
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(2, 3\) do not align"):
+        mg.zeros(2, 3) @ mg.zeros(2, 3)

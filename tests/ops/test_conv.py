@@ -1,0 +1,146 @@
+"""conv2d and conv_transpose2d: gradchecks over a grid of awkward configurations (overlapping windows,
+padding, dilation, groups, output_padding, non-square kernels, batch 1), second derivatives, and the
+adjoint test that says conv_transpose2d IS the transpose of conv2d."""
+import pytest
+
+import minigan as mg
+import minigan.nn.functional as F
+from minigan.kernels import shapes
+
+from helpers import check_grad, randn, tensors
+
+# (N, C_in, H, W, C_out, (kh, kw), stride, padding, dilation, groups)
+CONV_CASES = [
+    (1, 1, 5, 5, 1, (3, 3), 1, 0, 1, 1),
+    (2, 2, 5, 6, 3, (3, 2), 1, 1, 1, 1),
+    (1, 2, 7, 6, 2, (3, 3), 2, 1, 1, 1),        # stride 2 < kernel 3: windows overlap
+    (1, 1, 8, 7, 2, (4, 3), 3, 2, 1, 1),        # stride 3, padding 2, floor drops rows
+    (2, 2, 7, 7, 2, (2, 3), (2, 1), (0, 2), 2, 1),  # dilation 2
+    (1, 4, 5, 5, 2, (3, 3), 1, 1, 1, 2),        # groups 2
+    (1, 2, 6, 7, 4, (1, 3), 2, (1, 0), (1, 2), 2),  # groups, dilation, non-square everything
+    (1, 3, 4, 4, 2, (4, 4), 1, 0, 1, 1),        # kernel covers the whole input
+]
+
+
+def _conv_ids(c):
+    return "N{}C{}_{}x{}_o{}_k{}_s{}_p{}_d{}_g{}".format(*c)
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=_conv_ids)
+def test_conv2d_gradients(device, case):
+    n, cin, h, w, cout, k, s, p, d, g = case
+    x = randn(n, cin, h, w, seed=1)
+    wt = randn(cout, cin // g, *k, seed=2)
+    b = randn(cout, seed=3)
+    check_grad(lambda x, w, b: F.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=g), x, wt, b,
+               device=device)
+
+
+# (N, C_in, H, W, C_out, (kh, kw), stride, padding, output_padding, dilation, groups)
+CONVT_CASES = [
+    (1, 1, 3, 3, 1, (3, 3), 1, 0, 0, 1, 1),
+    (2, 2, 3, 4, 3, (3, 2), 2, 1, 1, 1, 1),      # stride 2, output_padding 1
+    (1, 2, 2, 3, 2, (4, 3), 3, (2, 0), (2, 1), 1, 1),  # stride 3, output_padding 2
+    (1, 2, 3, 3, 2, (2, 3), (1, 2), 1, (0, 1), 2, 1),  # dilation 2
+    (1, 4, 3, 2, 2, (3, 3), 2, 0, 1, 1, 2),      # groups 2
+    (1, 2, 3, 3, 4, (3, 1), 1, 0, 1, 2, 2),      # output_padding 1 allowed by dilation 2 with stride 1
+]
+
+
+def _convt_ids(c):
+    return "N{}C{}_{}x{}_o{}_k{}_s{}_p{}_op{}_d{}_g{}".format(*c)
+
+
+@pytest.mark.parametrize("case", CONVT_CASES, ids=_convt_ids)
+def test_conv_transpose2d_gradients(device, case):
+    n, cin, h, w, cout, k, s, p, op, d, g = case
+    x = randn(n, cin, h, w, seed=4)
+    wt = randn(cin, cout // g, *k, seed=5)
+    b = randn(cout, seed=6)
+    f = lambda x, w, b: F.conv_transpose2d(x, w, b, stride=s, padding=p, output_padding=op, groups=g,  # noqa: E731
+                                           dilation=d)
+    y = f(*tensors(device, x, wt, b, requires_grad=False))
+    sp, pp, opp, dp = (shapes.pair(v) for v in (s, p, op, d))
+    assert y.shape == (n, cout) + shapes.conv_transpose2d_output_size(h, w, k, sp, pp, opp, dp)
+    check_grad(f, x, wt, b, device=device)
+
+
+def test_conv2d_weight_gradient_function(device):
+    x = randn(1, 2, 5, 5, seed=7)
+    gy = randn(1, 3, 2, 2, seed=8)
+    check_grad(lambda x, gy: F.conv2d_weight(x, gy, (3, 2, 3, 3), stride=2), x, gy, device=device)
+
+
+# --------------------------------------------------------------------------- second derivatives
+def test_conv2d_gradgradcheck(device):
+    x = randn(1, 2, 5, 4, seed=9)
+    w = randn(2, 1, 3, 2, seed=10)
+    mg.gradgradcheck(lambda x, w: F.conv2d(x, w, stride=2, padding=1, groups=2), tensors(device, x, w),
+                     mode="directional")
+    mg.gradgradcheck(lambda x, w: F.conv2d(x, w, stride=(1, 2), dilation=(2, 1)), tensors(device, x, randn(3, 2, 2, 2)),
+                     mode="directional")
+
+
+def test_conv_transpose2d_gradgradcheck(device):
+    x = randn(1, 2, 3, 3, seed=11)
+    w = randn(2, 3, 3, 2, seed=12)
+    mg.gradgradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
+                     tensors(device, x, w), mode="directional")
+
+
+def test_conv2d_gradgradcheck_full_small(device):
+    x = randn(1, 1, 4, 3, seed=13)
+    w = randn(1, 1, 2, 2, seed=14)
+    mg.gradgradcheck(lambda x, w: F.conv2d(x, w, stride=2, padding=1), tensors(device, x, w))
+
+
+# --------------------------------------------------------------------------- the adjoint test
+# (C_in, C_out, H, W, (kh, kw), stride, padding, dilation, groups): the conv2d input size is chosen so that
+# its floor leaves `extra` rows/columns, which conv_transpose2d gets back through output_padding.
+ADJOINT_CASES = [
+    (2, 3, 5, 5, (3, 3), 1, 0, 1, 1),
+    (2, 2, 6, 7, (3, 3), 2, 1, 1, 1),   # 6: extra 1 row; 7: extra 0
+    (1, 2, 8, 9, (2, 3), 3, (1, 0), 1, 1),
+    (4, 2, 7, 6, (3, 2), (2, 3), 1, (2, 1), 2),
+    (2, 4, 9, 8, (3, 3), 2, 2, 2, 2),
+]
+
+
+@pytest.mark.parametrize("case", ADJOINT_CASES)
+def test_conv_transpose2d_is_the_adjoint_of_conv2d(device, case):
+    cin, cout, h, w, k, s, p, d, g = case
+    s, p, d = shapes.pair(s), shapes.pair(p), shapes.pair(d)
+    ho, wo = shapes.conv2d_output_size(h, w, k, s, p, d)
+    op = shapes.conv2d_grad_input_output_padding((h, w), (ho, wo), k, s, p, d)
+    weight = mg.tensor(randn(cout, cin // g, *k, seed=15), device=device)
+    res = mg.check_adjoint(
+        lambda x: F.conv2d(x, weight, stride=s, padding=p, dilation=d, groups=g),
+        lambda y: F.conv_transpose2d(y, weight, stride=s, padding=p, output_padding=op, groups=g, dilation=d),
+        (2, cin, h, w), (2, cout, ho, wo), device=device, as_tensor=True)
+    assert res["rel_err"] < 1e-10
+
+
+def test_adjoint_test_catches_a_flipped_kernel(device):
+    weight = mg.tensor(randn(1, 1, 3, 3, seed=16), device=device)
+    flipped = mg.tensor(randn(1, 1, 3, 3, seed=16)[:, :, ::-1, ::-1].copy(), device=device)
+    with pytest.raises(AssertionError, match="not the transpose"):
+        mg.check_adjoint(lambda x: F.conv2d(x, weight, padding=1),
+                         lambda y: F.conv_transpose2d(y, flipped, padding=1),
+                         (1, 1, 4, 4), (1, 1, 4, 4), device=device, as_tensor=True)
+
+
+# --------------------------------------------------------------------------- errors
+def test_conv2d_channel_mismatch_message():
+    msg = r"conv2d: input has 3 channels but weight expects 1 \(weight shape \(64, 1, 4, 4\)\)"
+    with pytest.raises(ValueError, match=msg):
+        F.conv2d(mg.zeros(1, 3, 8, 8), mg.zeros(64, 1, 4, 4))
+
+
+def test_conv_transpose2d_rejects_large_output_padding():
+    with pytest.raises(ValueError, match="output_padding"):
+        F.conv_transpose2d(mg.zeros(1, 1, 3, 3), mg.zeros(1, 1, 3, 3), stride=2, output_padding=2)
+
+
+def test_conv2d_kernel_larger_than_input_message():
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        F.conv2d(mg.zeros(1, 1, 2, 2), mg.zeros(1, 1, 3, 3))

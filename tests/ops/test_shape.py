@@ -1,0 +1,110 @@
+"""Shape operations: reshape, permute/transpose, indexing (basic, negative steps, integer arrays with
+repeats), concatenate, stack, pad."""
+import numpy as np
+import pytest
+
+import minigan as mg
+
+from helpers import check_grad, randn, tensors
+
+
+def test_reshape(device):
+    check_grad(lambda x: x.reshape(5, -1).tanh(), randn(3, 1, 5, seed=1), device=device)
+    check_grad(lambda x: x.reshape(15), randn(3, 5, seed=1), device=device)
+
+
+def test_reshape_error_names_shapes():
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of shape \(3, 5\).*\(4, -1\)|\(4, 3\)"):
+        mg.zeros(3, 5).reshape(4, -1)
+
+
+@pytest.mark.parametrize("axes", [(2, 0, 1), (1, 0, 2), (0, 2, 1), (-1, 0, 1)])
+def test_permute(device, axes):
+    check_grad(lambda x: x.permute(*axes), randn(2, 3, 5, seed=2), device=device)
+
+
+def test_transpose_and_T(device):
+    check_grad(lambda x: x.transpose(0, 2), randn(2, 3, 4, seed=3), device=device)
+    check_grad(lambda x: x.T, randn(3, 4, seed=3), device=device)
+
+
+def test_permute_rejects_non_permutation():
+    with pytest.raises(ValueError, match="permute"):
+        mg.zeros(2, 3).permute(0, 0)
+
+
+@pytest.mark.parametrize("index", [
+    (slice(1, None), slice(None, -1)), (slice(None, None, -1),), (slice(None, None, -2), slice(3, 0, -1)),
+    (1,), (-1, slice(0, 4, 3)), (Ellipsis, 2), (None, slice(1, 3)),
+])
+def test_basic_indexing(device, index):
+    check_grad(lambda x: x[index], randn(5, 4, seed=4), device=device)
+
+
+def test_integer_array_indexing_with_repeats_sums(device):
+    idx = np.array([0, 2, 0, 0, 4])
+    check_grad(lambda x: x[idx], randn(5, 3, seed=5), device=device)
+    x = tensors(device, np.zeros((5, 3)))[0]
+    x[idx].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[:, 0], [3, 0, 1, 0, 1])
+
+
+def test_paired_integer_arrays_and_tensor_index(device):
+    rows = np.array([1, 1, 0, 2])
+    cols = mg.tensor(np.array([0, 0, 3, 1]), device=device)  # an index given as a Tensor
+    check_grad(lambda x: x[rows, cols], randn(3, 4, seed=6), device=device)
+    check_grad(lambda x: x[:, [2, 2, 0]], randn(3, 4, seed=6), device=device)
+
+
+def test_boolean_mask_indexing(device):
+    a = randn(3, 4, seed=7)
+    check_grad(lambda x: x[a > 0], a, device=device)
+
+
+def test_getitem_double_backward(device):
+    idx = np.array([1, 1, 0])
+    mg.gradgradcheck(lambda x: x[idx] * x[idx], tensors(device, randn(3, 2, seed=8)))
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_concatenate(device, axis):
+    shapes = {0: [(1, 3), (2, 3), (3, 3)], 1: [(2, 1), (2, 4), (2, 2)], -1: [(2, 2), (2, 1), (2, 3)]}[axis]
+    arrays = [randn(*s, seed=i) for i, s in enumerate(shapes)]
+    check_grad(lambda *xs: mg.concatenate(xs, axis=axis), *arrays, device=device)
+
+
+def test_concatenate_mismatch_message():
+    with pytest.raises(ValueError, match="concatenate"):
+        mg.concatenate([mg.zeros(2, 3), mg.zeros(3, 2)], axis=0)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+def test_stack(device, axis):
+    arrays = [randn(3, 2, seed=i) for i in range(3)]
+    check_grad(lambda *xs: mg.stack(xs, axis=axis), *arrays, device=device)
+
+
+def test_stack_mismatch_message():
+    with pytest.raises(ValueError, match="stack"):
+        mg.stack([mg.zeros(2), mg.zeros(3)])
+
+
+@pytest.mark.parametrize("pad_width", [1, ((0, 2), (1, 0)), ((2, 1), (0, 0))])
+def test_pad(device, pad_width):
+    check_grad(lambda x: mg.pad(x, pad_width, value=0.5), randn(3, 2, seed=9), device=device)
+
+
+def test_pad_negative_is_an_error():
+    with pytest.raises(ValueError, match="pad"):
+        mg.pad(mg.zeros(2, 2), ((1, -1), (0, 0)))
+
+
+def test_unsqueeze_squeeze_flatten_expand(device):
+    check_grad(lambda x: x.unsqueeze(1).squeeze(1).flatten().expand(2, 6), randn(3, 2, seed=10), device=device)
+
+
+def test_astype_gradient_flows_back_in_source_dtype(device):
+    x = mg.tensor(np.array([1.0, 2.0], dtype=np.float32), device=device, requires_grad=True)
+    (x.double() * 3).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])

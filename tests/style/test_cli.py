@@ -1,0 +1,77 @@
+"""``minigan style``: a tiny run writes its pictures; every user error is one line and exit status 1."""
+import json
+
+import numpy as np
+import pytest
+
+from minigan.cli import main
+
+
+def _run(capsys, *argv):
+    rc = main(["style", "--quiet", *argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_tiny_run_writes_the_image_the_figure_and_the_losses(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    rc, out, err = _run(capsys, "--size", "32", "--steps", "3", "--out", str(out_dir))
+    assert rc == 0, err
+    for name in ("result.png", "side_by_side.png", "losses.png", "losses.json"):
+        assert (out_dir / name).is_file(), name
+    import matplotlib.image as mpimg
+    assert mpimg.imread(out_dir / "result.png").shape[:2] == (32, 32)        # pixel for pixel
+    summary = json.loads((out_dir / "losses.json").read_text())
+    assert summary["content"] == "grace_hopper" and summary["style"] == "mosaic"
+    assert set(summary["final"]) == {"content", "style", "tv", "total"}
+    assert "style transfer: " in out
+
+
+def test_texture_mode_with_adam(tmp_path, capsys):
+    rc, out, err = _run(capsys, "--texture", "--style", "stripes", "--size", "32", "--steps", "2",
+                        "--optimizer", "adam", "--out", str(tmp_path))
+    assert rc == 0, err
+    summary = json.loads((tmp_path / "losses.json").read_text())
+    assert summary["content"] is None and "content" not in summary["final"]
+
+
+def _one_error_line(rc, err):
+    assert rc == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("minigan style: error: "), err
+    return lines[0]
+
+
+def test_missing_image(tmp_path, capsys):
+    missing = tmp_path / "nope.jpg"
+    line = _one_error_line(*_run(capsys, "--content", str(missing), "--size", "32", "--out", str(tmp_path))[::2])
+    assert str(missing) in line and "grace_hopper" in line
+
+
+def test_unreadable_image(tmp_path, capsys):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not a png at all")
+    line = _one_error_line(*_run(capsys, "--style", str(bad), "--size", "32", "--out", str(tmp_path))[::2])
+    assert "cannot read" in line and str(bad) in line
+
+
+@pytest.mark.parametrize("content", [b"garbage", None])
+def test_bad_weights_file(tmp_path, capsys, content):
+    weights = tmp_path / "vgg19.npz"
+    if content is None:
+        np.savez(weights, **{"features.0.weight": np.zeros((64, 3, 3, 3), np.float32)})
+    else:
+        weights.write_bytes(content)
+    line = _one_error_line(*_run(capsys, "--features", f"vgg19:{weights}", "--size", "32", "--out", str(tmp_path))[::2])
+    assert str(weights) in line
+
+
+def test_unknown_layer_name(tmp_path, capsys):
+    line = _one_error_line(*_run(capsys, "--features", "random-vgg", "--style-layers", "relu1_1,relu9_9",
+                                 "--size", "32", "--out", str(tmp_path))[::2])
+    assert "unknown style layer 'relu9_9'" in line and "valid names: conv1_1, relu1_1" in line
+
+
+def test_unknown_extractor(tmp_path, capsys):
+    line = _one_error_line(*_run(capsys, "--features", "resnet", "--out", str(tmp_path))[::2])
+    assert "unknown extractor 'resnet'" in line

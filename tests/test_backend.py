@@ -1,0 +1,97 @@
+"""The backend: device names, array modules, transfers, scatter-add, seeded random streams."""
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import backend
+
+
+def test_normalize_device_names():
+    assert backend.normalize_device(None) == "cpu"
+    assert backend.normalize_device(" CPU ") == "cpu"
+    assert backend.normalize_device(mg.zeros(1)) == "cpu"  # anything with .device
+    for bad in ("tpu", "cuda:x", 3):
+        with pytest.raises(ValueError, match="not a device"):
+            backend.normalize_device(bad)
+
+
+def test_cuda_names_normalize_on_a_gpu(cuda_device):
+    assert backend.normalize_device("cuda") == "cuda:0"
+    assert backend.normalize_device("CUDA:0") == "cuda:0"
+    with pytest.raises(backend.DeviceError, match="GPU"):
+        backend.normalize_device("cuda:999")
+
+
+def test_cupy_status_explains_itself():
+    ok, why = backend.cupy_status()
+    assert isinstance(why, str) and why
+    assert backend.cuda_available() == ok
+    if not ok:
+        assert "CuPy" in why
+        with pytest.raises(backend.DeviceError, match="not available"):
+            backend.xp_for("cuda:0")
+
+
+def test_xp_and_device_of_arrays(device):
+    a = mg.zeros(2, 3, device=device).data
+    assert backend.is_array(a) and not backend.is_array([1, 2])
+    assert backend.device_of(a) == device
+    assert backend.xp_of(a) is backend.xp_for(device)
+    assert isinstance(backend.to_numpy(a), np.ndarray)
+
+
+def test_to_device_round_trip(device):
+    h = np.arange(6.0).reshape(2, 3)
+    d = backend.to_device(h, device)
+    assert backend.device_of(d) == device
+    np.testing.assert_array_equal(backend.to_numpy(d), h)
+
+
+def test_scatter_add_sums_repeated_indices(device):
+    xp = backend.xp_for(device)
+    target = xp.zeros(4)
+    backend.scatter_add(target, xp.asarray([0, 0, 3, 0]), xp.asarray([1.0, 2.0, 5.0, 4.0]))
+    np.testing.assert_array_equal(backend.to_numpy(target), [7.0, 0.0, 0.0, 5.0])
+
+
+def test_manual_seed_repeats_the_stream(device):
+    mg.manual_seed(42)
+    a = mg.randn(5, device=device).numpy()
+    mg.manual_seed(42)
+    b = mg.randn(5, device=device).numpy()
+    c = mg.randn(5, device=device).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(b, c)
+
+
+def test_rng_state_round_trip():
+    mg.manual_seed(3)
+    mg.rand(2)
+    state = backend.get_rng_state()
+    a = mg.rand(4).numpy()
+    backend.set_rng_state(state)
+    np.testing.assert_array_equal(mg.rand(4).numpy(), a)
+
+
+def test_creation_dtypes_and_shapes(device):
+    assert mg.zeros(2, 3, device=device).dtype == np.float32
+    assert mg.ones((2, 3), device=device).shape == (2, 3)
+    assert mg.randn(4, device=device, dtype=np.float64).dtype == np.float64
+    r = mg.rand(1000, device=device).numpy()
+    assert r.min() >= 0 and r.max() < 1
+    assert mg.full((2,), 7.0, device=device).numpy().tolist() == [7.0, 7.0]
+    assert mg.randn(2, requires_grad=True).requires_grad
+
+
+def test_tensor_to_moves_and_keeps_gradient_flow(device):
+    x = mg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x.to(device)
+    assert y.device == device
+    (y * y).sum().backward()
+    assert x.grad.device == "cpu"
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_synchronize_is_harmless(device):
+    backend.synchronize(device)
+    backend.synchronize()
