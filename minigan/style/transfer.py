@@ -83,6 +83,9 @@ class StyleObjective:
             self.target_grams = {name: gram_matrix(f, gram_normalize)
                                  for name, f in extractor(style, self.style_layers).items()}
             self.target_features = None if content is None else extractor(content, self.content_layers)
+        # mean(P^2) per content layer: the content term's scale, so that it is a relative error
+        self._content_scale = {} if content is None else \
+            {name: max(float((f.data * f.data).mean()), 1e-30) for name, f in self.target_features.items()}
         self.layers = list(dict.fromkeys(self.style_layers + (self.content_layers if content is not None else [])))
 
     def __call__(self, image: mg.Tensor) -> dict[str, mg.Tensor]:
@@ -94,7 +97,7 @@ class StyleObjective:
                 target = self.target_features[name]
                 term = content_loss(features[name], target)
                 if self.normalize_layers:
-                    term = term * (1.0 / max(float((target.data * target.data).mean()), 1e-30))
+                    term = term * (1.0 / self._content_scale[name])
                 total = term if total is None else total + term
             terms["content"] = total * (1.0 / len(self.content_layers))
         terms["style"] = style_loss(features, self.target_grams, self.style_layer_weights, self.gram_normalize,
