@@ -114,7 +114,9 @@ def bench_layer(layer, device, torch, quick, rng):
     if torch is not None:
         fns["torch"] = torch_step(torch, kind, x, w, gy, prob)
     fns["matmul"] = lambda: a @ b
-    times = {impl: t for impl, (t, _) in _common.measure_side_by_side(fns, device, warmup, repeat).items()}
+    measured = _common.measure_side_by_side(fns, device, warmup, repeat)
+    all_times = {impl: ts for impl, (_, ts) in measured.items()}
+    times = {impl: t for impl, (t, _) in measured.items()}
     t_mm = times.pop("matmul")
     mm_gflops = 2 * m * k * n / t_mm / 1e9
     gflops = {impl: prob["flops"] / t / 1e9 for impl, t in times.items()}
@@ -126,7 +128,7 @@ def bench_layer(layer, device, torch, quick, rng):
     row = {"layer": name, "kind": kind, "naive ms": ms("naive"), "im2col ms": ms("im2col"),
            "torch ms": ms("torch"), "im2col GF/s": gflops["im2col"], "torch GF/s": gflops.get("torch"),
            "matmul GF/s": mm_gflops, "im2col/torch": ratio, "of matmul": frac}
-    record = {"layer": name, "kind": kind, **prob, "seconds": times, "gflops": gflops,
+    record = {"layer": name, "kind": kind, **prob, "seconds": times, "all_seconds": all_times, "gflops": gflops,
               "matmul": {"mkn": prob["mkn"], "seconds": t_mm, "gflops": mm_gflops},
               "ratio_im2col_to_torch": ratio, "fraction_of_matmul": frac}
     return row, record

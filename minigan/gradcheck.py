@@ -175,8 +175,8 @@ def gradcheck(fn: Callable, inputs: Sequence, grad_outputs=None, eps: float = 1e
                     for (_, t), g in zip(checked, analytic)]
 
         def f_at() -> float:
-            with no_grad():
-                return _dot(_outputs(fn(*copies)), vs)
+            # Recording stays on: a function may itself differentiate (a gradient penalty calls mg.grad).
+            return _dot(_outputs(fn(*copies)), vs)
 
         report = GradcheckReport(what or getattr(fn, "__name__", "fn"), mode)
         if mode == "full":
@@ -232,7 +232,7 @@ def gradgradcheck(fn: Callable, inputs: Sequence, grad_outputs=None, eps: float 
 
     def first_derivative(*args):
         xs, v = list(args[:n_in]), list(args[n_in:])
-        with enable_grad():  # the finite differences run under no_grad, but this function IS a backward
+        with enable_grad():  # this function IS a backward, even if the caller turned recording off
             ys = [o for o in _outputs(fn(*xs)) if o.requires_grad]
             gs = autograd_grad(ys, [xs[i] for i in pos], v[:len(ys)], create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
