@@ -109,8 +109,9 @@ def bench_layer(layer, device, torch, quick, rng):
     m, k, n = prob["mkn"]
     a = xp.asarray(rng.standard_normal((m, k)), dtype=xp.float32)
     b = xp.asarray(rng.standard_normal((k, n)), dtype=xp.float32)
+    impls = ["im2col", "fast"] if "fast" in kernels.IMPLEMENTATIONS else ["im2col"]
     fns = {impl: minigan_step(kernels.get(impl), kind, x, w, gy, prob)
-           for impl in (["naive", "im2col"] if name == "tiny" else ["im2col"])}
+           for impl in (["naive"] + impls if name == "tiny" else impls)}
     if torch is not None:
         fns["torch"] = torch_step(torch, kind, x, w, gy, prob)
     fns["matmul"] = lambda: a @ b
@@ -120,18 +121,24 @@ def bench_layer(layer, device, torch, quick, rng):
     t_mm = times.pop("matmul")
     mm_gflops = 2 * m * k * n / t_mm / 1e9
     gflops = {impl: prob["flops"] / t / 1e9 for impl, t in times.items()}
-    ratio = times["im2col"] / times["torch"] if "torch" in times else None
-    frac = gflops["im2col"] / mm_gflops
+    best = kernels.default_impl(xp) if kernels.default_impl(xp) in times else "im2col"  # what the ops use
+    ratio = times[best] / times["torch"] if "torch" in times else None
+    frac = gflops[best] / mm_gflops
 
     def ms(impl):
         return times[impl] * 1e3 if impl in times else None
-    row = {"layer": name, "kind": kind, "naive ms": ms("naive"), "im2col ms": ms("im2col"),
-           "torch ms": ms("torch"), "im2col GF/s": gflops["im2col"], "torch GF/s": gflops.get("torch"),
-           "matmul GF/s": mm_gflops, "im2col/torch": ratio, "of matmul": frac}
+    row = {"layer": name, "kind": kind, "naive ms": ms("naive"), "im2col ms": ms("im2col"), "fast ms": ms("fast"),
+           "torch ms": ms("torch"), "default": best, "GF/s": gflops[best], "torch GF/s": gflops.get("torch"),
+           "matmul GF/s": mm_gflops, "default/torch": ratio, "of matmul": frac}
     record = {"layer": name, "kind": kind, **prob, "seconds": times, "all_seconds": all_times, "gflops": gflops,
               "matmul": {"mkn": prob["mkn"], "seconds": t_mm, "gflops": mm_gflops},
-              "ratio_im2col_to_torch": ratio, "fraction_of_matmul": frac}
+              "default_impl": best, "ratio_to_torch": ratio, "fraction_of_matmul": frac,
+              "ratio_im2col_to_torch": times["im2col"] / times["torch"] if "torch" in times else None}
     return row, record
+
+
+def times_ms(row) -> float:
+    return row[f"{row['default']} ms"]
 
 
 def main(argv=None):
@@ -140,11 +147,15 @@ def main(argv=None):
     ap.add_argument("--device", default="cpu", help="cpu or cuda (im2col on CuPy)")
     args = ap.parse_args(argv)
     device = backend.normalize_device(args.device)
+    # PyTorch gets as many threads as NumPy's BLAS: all cores, unless the usual variables limit them
+    # (OPENBLAS_NUM_THREADS=1 gives a single-core comparison, steadier on a busy machine).
+    threads = int(os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+                  or os.cpu_count() or 1)
     torch = None
     if device == "cpu":                   # PyTorch's CPU convolution is the reference for a CPU run only
         try:
             import torch
-            torch.set_num_threads(os.cpu_count() or 1)
+            torch.set_num_threads(threads)
         except ImportError:
             torch = None
 
@@ -156,15 +167,20 @@ def main(argv=None):
         row, record = bench_layer(layer, device, torch, args.quick, rng)
         rows.append(row)
         records.append(record)
-        print(f"  {row['layer']}: im2col {row['im2col ms']:.1f} ms"
+        print(f"  {row['layer']}: {row['default']} {times_ms(row):.1f} ms"
               + (f", torch {row['torch ms']:.1f} ms" if row["torch ms"] is not None else ""), flush=True)
 
-    print(f"\nconv kernels, forward + both gradients, device {device}, float32"
+    print(f"\nconv kernels, forward + both gradients, device {device}, float32, {threads} thread(s)"
           f" ({'quick' if args.quick else 'full'} run; medians)")
-    _common.print_table(rows, ["layer", "kind", "naive ms", "im2col ms", "torch ms", "im2col GF/s",
-                               "torch GF/s", "matmul GF/s", "im2col/torch", "of matmul"])
+    _common.print_table(rows, ["layer", "kind", "naive ms", "im2col ms", "fast ms", "torch ms", "default", "GF/s",
+                               "torch GF/s", "matmul GF/s", "default/torch", "of matmul"])
+    worst = [r["default/torch"] for r in rows if r["default/torch"] is not None]
+    if worst:
+        print(f"\nworst ratio to PyTorch: {max(worst):.2f} (target <= 1.5); lowest fraction of matmul GFLOP/s: "
+              f"{min(r['of matmul'] for r in rows):.2f} (target >= 0.5)")
     # A quick (smoke-test) run must not overwrite the real results.
-    payload = {"benchmark": "conv", "device": device, "quick": args.quick,
+    payload = {"benchmark": "conv", "device": device, "quick": args.quick, "threads": threads,
+               "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
                "step": "forward + grad_input + grad_weight", "dtype": "float32", "layers": records}
     path = _common.write_json("conv_quick" if args.quick else "conv", payload, device)
     print(f"\nwrote {path.relative_to(_common.HERE.parent)}")

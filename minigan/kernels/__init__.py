@@ -4,6 +4,8 @@ Implementations (modules with the same function names and signatures):
 
 - ``"naive"``  (:mod:`minigan.kernels.naive`): explicit loops that read like the textbook. Small inputs only.
 - ``"im2col"`` (:mod:`minigan.kernels.im2col`): portable array code; runs unchanged on NumPy and CuPy.
+- ``"fast"``   (:mod:`minigan.kernels.fast`): the im2col method with less copying around the matrix
+  product; also portable. The default for NumPy arrays.
 - ``"cuda"``   (:mod:`minigan.kernels.cuda`): hand-written CUDA ``RawKernel``s (CuPy arrays only).
 
 Every implementation provides (all sizes already normalised to pairs of ints by :mod:`.shapes`)::
@@ -37,19 +39,23 @@ import contextlib
 import importlib
 import threading
 
-IMPLEMENTATIONS = ("naive", "im2col", "cuda")
+IMPLEMENTATIONS = ("naive", "im2col", "fast", "cuda")
 
 _state = threading.local()
 
 
 def default_impl(xp_module=None) -> str:
-    """The implementation used when none is chosen: the ``use()`` block's, else ``"im2col"``."""
-    return getattr(_state, "impl", None) or "im2col"
+    """The implementation used when none is chosen: the ``use()`` block's, else ``"fast"`` for NumPy
+    arrays (``xp_module`` is the array module, e.g. from ``backend.xp_of``) and ``"im2col"`` otherwise."""
+    chosen = getattr(_state, "impl", None)
+    if chosen:
+        return chosen
+    return "fast" if getattr(xp_module, "__name__", None) == "numpy" else "im2col"
 
 
-def get(name: str | None = None):
-    """The kernel module named ``name`` (``None``: the current default)."""
-    name = name or default_impl()
+def get(name: str | None = None, xp_module=None):
+    """The kernel module named ``name`` (``None``: the current default for arrays of ``xp_module``)."""
+    name = name or default_impl(xp_module)
     if name not in IMPLEMENTATIONS:
         raise ValueError(f"unknown kernel implementation {name!r}; choose one of {IMPLEMENTATIONS}")
     return importlib.import_module(f"minigan.kernels.{name}")

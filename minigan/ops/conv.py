@@ -17,19 +17,20 @@ Shapes (PyTorch's layouts):
 - conv_transpose2d: x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out),
   ``H_out = (H - 1)s - 2p + d(kh - 1) + output_padding + 1``
 
-The arithmetic itself is done by a kernel from :mod:`minigan.kernels` (``impl="naive" | "im2col" |
+The arithmetic itself is done by a kernel from :mod:`minigan.kernels` (``impl="naive" | "im2col" | "fast" |
 "cuda"``); this file only decides which linear map to apply.
 """
 from __future__ import annotations
 
-from .. import kernels
+from .. import backend, kernels
 from ..autograd import Function, Tensor
 from ..kernels import shapes
 from .shape import getitem, pad, reshape
 
 
-def _impl(impl: str | None):
-    return kernels.get(impl or kernels.default_impl())
+def _impl(impl: str | None, x):
+    """The kernel module: ``impl`` if named, else the default for ``x``'s array module (NumPy or CuPy)."""
+    return kernels.get(impl, backend.xp_of(x))
 
 
 class Conv2d(Function):
@@ -38,7 +39,7 @@ class Conv2d(Function):
         shapes.check_conv2d(x.shape, w.shape, stride, padding, dilation, groups)
         ctx.save_for_backward(x, w)
         ctx.args = stride, padding, dilation, groups, impl
-        return _impl(impl).conv2d(x, w, stride, padding, dilation, groups)
+        return _impl(impl, x).conv2d(x, w, stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, gy):
@@ -62,7 +63,7 @@ class ConvTranspose2d(Function):
         ctx.save_for_backward(x, w)
         ctx.args = stride, padding, dilation, groups, impl
         ctx.output_padding = output_padding
-        return _impl(impl).conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups)
+        return _impl(impl, x).conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, gy):
@@ -95,7 +96,7 @@ class Conv2dWeight(Function):
     def forward(ctx, x, gy, w_shape, stride, padding, dilation, groups, impl):
         ctx.save_for_backward(x, gy)
         ctx.args = stride, padding, dilation, groups, impl
-        return _impl(impl).conv2d_grad_weight(x, gy, tuple(w_shape), stride, padding, dilation, groups)
+        return _impl(impl, x).conv2d_grad_weight(x, gy, tuple(w_shape), stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, ggw):

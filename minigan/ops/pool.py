@@ -18,15 +18,16 @@ from .reduction import sum as _sum
 from .shape import broadcast_to, getitem, reshape
 
 
-def _impl(impl):
-    return kernels.get(impl or kernels.default_impl())
+def _impl(impl, x):
+    """The kernel module: ``impl`` if named, else the default for ``x``'s array module (NumPy or CuPy)."""
+    return kernels.get(impl, backend.xp_of(x))
 
 
 class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, impl):
         shapes.check_pool2d(x.shape, kernel, stride, padding, dilation, op="max_pool2d")
-        y, argmax = _impl(impl).max_pool2d(x, kernel, stride, padding, dilation)
+        y, argmax = _impl(impl, x).max_pool2d(x, kernel, stride, padding, dilation)
         ctx.argmax, ctx.x_shape = argmax, x.shape
         ctx.args = kernel, stride, padding, dilation, impl
         return y
@@ -43,7 +44,7 @@ class MaxPoolScatter(Function):
     def forward(ctx, gy, argmax, x_shape, args):
         kernel, stride, padding, dilation, impl = args
         ctx.argmax = argmax
-        return _impl(impl).max_pool2d_backward(gy, argmax, x_shape, kernel, stride, padding, dilation)
+        return _impl(impl, gy).max_pool2d_backward(gy, argmax, x_shape, kernel, stride, padding, dilation)
 
     @staticmethod
     def backward(ctx, ggx):
@@ -78,7 +79,7 @@ class AvgPool2d(Function):
         shapes.check_pool2d(x.shape, kernel, stride, padding, op="avg_pool2d")
         ctx.x_shape = x.shape
         ctx.args = kernel, stride, padding, count_include_pad, impl
-        return _impl(impl).avg_pool2d(x, kernel, stride, padding, count_include_pad)
+        return _impl(impl, x).avg_pool2d(x, kernel, stride, padding, count_include_pad)
 
     @staticmethod
     def backward(ctx, gy):
@@ -92,7 +93,7 @@ class AvgPool2dTranspose(Function):
     def forward(ctx, gy, x_shape, args):
         kernel, stride, padding, count_include_pad, impl = args
         ctx.args = args
-        return _impl(impl).avg_pool2d_backward(gy, x_shape, kernel, stride, padding, count_include_pad)
+        return _impl(impl, gy).avg_pool2d_backward(gy, x_shape, kernel, stride, padding, count_include_pad)
 
     @staticmethod
     def backward(ctx, ggx):

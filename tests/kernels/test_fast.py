@@ -1,0 +1,180 @@
+"""The ``fast`` kernels held against the naive loops, the portable im2col path and PyTorch, in float64.
+
+fast = im2col = naive for the forward and both gradients, on the awkward grid of the kernel tests plus
+the shapes where fast takes a shortcut (a kernel as large as its input, a 1x1 input), the shapes where
+its "assign the first s x s taps" col2im tiling is uneven (odd sizes, output_padding, k not a multiple
+of s), and batches larger than one of its batch slices. The ops are gradchecked (and gradgradchecked)
+with ``impl="fast"``, and the fused batch norm and leaky ReLU it is timed with are checked here too.
+"""
+import numpy as np
+import pytest
+
+import minigan as mg
+import minigan.nn.functional as F
+from minigan import backend, kernels
+from minigan.kernels import fast, im2col, naive, shapes
+from helpers import check_grad, compare_with_torch, randn, tensors
+
+from .test_naive_vs_im2col import CONV_CASES, CONVT_CASES, _conv_arrays, _conv_ids, _convt_arrays
+
+# (N, C_in, C_out, (H, W), kernel, stride, padding, dilation, groups)
+FAST_CONV_CASES = CONV_CASES + [
+    (3, 2, 3, (4, 5), (4, 5), (2, 1), (0, 0), (1, 1), 1),    # whole-image kernel: a fully connected layer
+    (2, 3, 4, (7, 7), (4, 4), (2, 2), (1, 1), (1, 1), 1),    # odd size with k4 s2 p1 (the floor drops a row)
+    (1, 2, 2, (6, 5), (3, 3), (3, 3), (1, 1), (1, 1), 2),    # k = s: windows touch but do not overlap
+]
+
+# (N, C_in, C_out, (H, W), kernel, stride, padding, output_padding, dilation, groups)
+FAST_CONVT_CASES = CONVT_CASES + [
+    (3, 4, 2, (1, 1), (3, 4), (1, 1), (0, 0), (0, 0), (1, 1), 1),   # 1x1 input: one stamp per sample
+    (2, 4, 2, (1, 1), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 1),   # 1x1 input with padding
+    (2, 3, 2, (5, 3), (3, 3), (2, 2), (0, 1), (1, 1), (1, 1), 1),   # k = 3, s = 2: uneven taps per phase
+    (1, 2, 3, (4, 4), (5, 4), (3, 2), (1, 0), (2, 1), (1, 1), 1),   # k not a multiple of s, output_padding
+    (2, 2, 2, (3, 3), (2, 2), (3, 3), (0, 0), (0, 0), (1, 1), 1),   # k < s: gaps between stamps
+]
+
+
+# --------------------------------------------------------------------------- kernels
+@pytest.mark.parametrize("case", FAST_CONV_CASES, ids=_conv_ids(FAST_CONV_CASES))
+def test_conv2d_fast_equals_naive_and_im2col(rng, case):
+    x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
+    for ref in (naive, im2col):
+        np.testing.assert_allclose(fast.conv2d(x, w, s, p, d, g), ref.conv2d(x, w, s, p, d, g),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
+                                   ref.conv2d_grad_input(gy, w, x.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g),
+                                   ref.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", FAST_CONVT_CASES, ids=_conv_ids(FAST_CONVT_CASES))
+def test_conv_transpose2d_fast_equals_naive_and_im2col(rng, case):
+    x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
+    y = fast.conv_transpose2d(x, w, s, p, op, d, g)
+    assert y.shape == gy.shape
+    for ref in (naive, im2col):
+        np.testing.assert_allclose(y, ref.conv_transpose2d(x, w, s, p, op, d, g), rtol=1e-12, atol=1e-12)
+    # its weight gradient is conv2d_grad_weight with input and output gradient swapped
+    np.testing.assert_allclose(fast.conv2d_grad_weight(gy, x, w.shape, s, p, d, g),
+                               naive.conv2d_grad_weight(gy, x, w.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", FAST_CONVT_CASES, ids=_conv_ids(FAST_CONVT_CASES))
+def test_conv_transpose2d_fast_matches_torch(rng, torch, case):
+    x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.conv_transpose2d(tx, tw, None, s, p, op, g, d)
+    ty.backward(torch.tensor(gy))
+    np.testing.assert_allclose(fast.conv_transpose2d(x, w, s, p, op, d, g), ty.detach().numpy(), atol=1e-10)
+    h_out, w_out = shapes.conv2d_output_size(gy.shape[2], gy.shape[3], w.shape[2:], s, p, d)
+    if (h_out, w_out) == x.shape[2:]:       # the usual case: the adjoint conv2d has x's size exactly
+        np.testing.assert_allclose(fast.conv2d(gy, w, s, p, d, g), tx.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(fast.conv2d_grad_weight(gy, x, w.shape, s, p, d, g), tw.grad.numpy(),
+                                   atol=1e-10)
+
+
+def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch):
+    """With tiny batch slices every sample is its own slice: results are unchanged, and the weight
+    gradient is the sum over slices (an `=` in place of `+=` would keep only the last sample)."""
+    case = (5, 3, 4, (7, 6), (3, 3), (2, 1), (1, 1), (1, 1), 1)
+    x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
+    monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1)
+    assert len(fast._batch_slices(np, 5, 100)) == 5
+    np.testing.assert_allclose(fast.conv2d(x, w, s, p, d, g), naive.conv2d(x, w, s, p, d, g), atol=1e-12)
+    np.testing.assert_allclose(fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
+                               naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g), atol=1e-12)
+    np.testing.assert_allclose(fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g),
+                               naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), atol=1e-12)
+
+
+def test_scratch_buffers_never_leak_into_results(rng):
+    """Two calls in a row reuse the same scratch memory: the first result must not change."""
+    x, w, gy, (s, p, d, g) = _conv_arrays(rng, (2, 3, 4, (7, 6), (3, 3), (2, 1), (1, 1), (1, 1), 1))
+    y1 = fast.conv2d(x, w, s, p, d, g)
+    keep = y1.copy()
+    fast.conv2d(x * 2, w, s, p, d, g)
+    fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g)
+    np.testing.assert_array_equal(y1, keep)
+
+
+def test_float32_stays_float32(rng):
+    x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 4, 4)).astype(np.float32)
+    y = fast.conv2d(x, w, (2, 2), (1, 1), (1, 1), 1)
+    assert y.dtype == np.float32
+    assert fast.conv2d_grad_input(y, w, x.shape, (2, 2), (1, 1), (1, 1), 1).dtype == np.float32
+    assert fast.conv2d_grad_weight(x, y, w.shape, (2, 2), (1, 1), (1, 1), 1).dtype == np.float32
+    assert fast.conv_transpose2d(y, w, (2, 2), (1, 1), (0, 0), (1, 1), 1).dtype == np.float32
+
+
+def test_fast_is_the_default_for_numpy_arrays_and_im2col_elsewhere():
+    assert kernels.default_impl(np) == "fast"
+    assert kernels.default_impl() == "im2col"
+    with kernels.use("naive"):
+        assert kernels.default_impl(np) == "naive"
+    assert kernels.get(None, np) is fast
+
+
+# --------------------------------------------------------------------------- ops with impl="fast"
+@pytest.mark.parametrize("case", FAST_CONV_CASES[:4] + FAST_CONV_CASES[-3:], ids=_conv_ids(FAST_CONV_CASES[:4] +
+                                                                                    FAST_CONV_CASES[-3:]))
+def test_conv2d_op_gradcheck_fast(device, case):
+    n, c_in, c_out, (h, w), k, s, p, d, g = case
+    x, wt, b = randn(n, c_in, h, w, seed=1), randn(c_out, c_in // g, *k, seed=2), randn(c_out, seed=3)
+    check_grad(lambda x, w, b: F.conv2d(x, w, b, s, p, d, g, impl="fast"), x, wt, b, device=device)
+
+
+@pytest.mark.parametrize("case", FAST_CONVT_CASES[:3] + FAST_CONVT_CASES[-5:],
+                         ids=_conv_ids(FAST_CONVT_CASES[:3] + FAST_CONVT_CASES[-5:]))
+def test_conv_transpose2d_op_gradcheck_fast(device, case):
+    n, c_in, c_out, (h, w), k, s, p, op, d, g = case
+    x, wt = randn(n, c_in, h, w, seed=4), randn(c_in, c_out // g, *k, seed=5)
+    check_grad(lambda x, w: F.conv_transpose2d(x, w, None, s, p, op, g, d, impl="fast"), x, wt, device=device)
+
+
+def test_conv_ops_gradgradcheck_fast(device):
+    x, w = tensors(device, randn(2, 2, 5, 5, seed=6), randn(3, 2, 4, 4, seed=7))
+    mg.gradgradcheck(lambda x, w: F.conv2d(x, w, None, 2, 1, impl="fast"), [x, w])
+    xt, wt = tensors(device, randn(2, 3, 3, 2, seed=8), randn(3, 2, 3, 3, seed=9))
+    mg.gradgradcheck(lambda x, w: F.conv_transpose2d(x, w, None, 2, 0, 1, impl="fast"), [xt, wt])
+
+
+# --------------------------------------------------------------------------- the fused elementwise Functions
+@pytest.mark.parametrize("shape", [(6, 3), (3, 2, 4, 5)])
+def test_fused_batch_norm_gradcheck_and_gradgradcheck(device, shape):
+    c = shape[1]
+    x, w, b = randn(*shape, seed=10), 1 + randn(c, seed=11, scale=0.3), randn(c, seed=12)
+    check_grad(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), x, w, b, device=device)
+    mg.gradgradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), tensors(device, x, w, b))
+
+
+def test_fused_batch_norm_matches_torch_with_running_stats(torch):
+    x, w, b = randn(4, 3, 5, 5, seed=13) * 2 + 1, randn(3, seed=14), randn(3, seed=15)
+    rm, rv = mg.zeros(3, dtype=np.float64), mg.ones(3, dtype=np.float64)
+    trm, trv = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    compare_with_torch(torch, lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.3),
+                       lambda x, w, b: torch.nn.functional.batch_norm(x, trm, trv, w, b, training=True, momentum=0.3),
+                       [x, w, b])
+    np.testing.assert_allclose(rm.numpy(), trm.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rv.numpy(), trv.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("slope", [0.2, 0.0, 1.5, -0.5])
+def test_leaky_relu_gradcheck_gradgradcheck_and_torch(device, slope, request):
+    x = randn(3, 4, 5, seed=16) + 0.05      # a seed with no element within the finite-difference step of 0
+    check_grad(lambda x: F.leaky_relu(x, slope), x, device=device)
+    mg.gradgradcheck(lambda x: F.leaky_relu(x, slope) * F.leaky_relu(x, slope), tensors(device, x))
+    if device == "cpu":
+        torch = request.getfixturevalue("torch")
+        compare_with_torch(torch, lambda x: F.leaky_relu(x, slope),
+                           lambda x: torch.nn.functional.leaky_relu(x, slope), [x])
+
+
+def test_fused_ops_keep_float32(device):
+    x = mg.tensor(randn(4, 3, 2, 2, seed=17).astype(np.float32), device=device, requires_grad=True)
+    w = mg.tensor(np.ones(3, np.float32), device=device, requires_grad=True)
+    y = F.leaky_relu(F.batch_norm(x, None, None, w, None, training=True), 0.2)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+    assert backend.device_of(x.grad.data) == device
