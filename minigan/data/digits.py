@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import resize, scale_pixels
+from .images import LabelledImages, resize, scale_pixels
 
 __all__ = ["load_digits", "Digits", "DIGITS_PATH", "DIGITS_PEAK"]
 
@@ -60,7 +60,7 @@ def load_digits(size: int = 8, scale: str = "tanh", dtype=np.float32, mode: str 
     return scale_pixels(images, DIGITS_PEAK, scale, dtype), labels.copy()
 
 
-class Digits:
+class Digits(LabelledImages):
     """The digits as a dataset: ``len(ds) == 1797``, ``ds[i] -> (image (1, size, size), label)``.
 
     ``ds.arrays`` is ``(images, labels)``; :class:`~minigan.data.DataLoader` batches straight
@@ -79,16 +79,6 @@ class Digits:
             images, labels = images[keep], labels[keep]
         self.images, self.labels = images, labels
         self.classes = classes
-
-    @property
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.images, self.labels
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        return self.images[index], self.labels[index]
 
     def __repr__(self) -> str:
         n, c, h, w = self.images.shape

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import resize, resize_and_center_crop, scale_pixels
+from .images import LabelledImages, resize, resize_and_center_crop, scale_pixels
 
 __all__ = ["ImageFolder", "ImageReadError", "read_image", "load_image", "list_textures", "texture_path",
            "IMAGE_SUFFIXES"]
@@ -72,7 +72,7 @@ def _prepare(pixels: np.ndarray, size, scale: str, crop: bool = True) -> np.ndar
     return scale_pixels(pixels, 1.0, scale)
 
 
-class ImageFolder:
+class ImageFolder(LabelledImages):
     """Every PNG/JPEG under ``root`` (searched recursively, sorted by path), loaded into memory as
     ``images (N, C, size, size)`` float32 and ``labels (N,)`` int64.
 
@@ -96,16 +96,6 @@ class ImageFolder:
         self.images = np.stack([_prepare(read_image(p, mode), size, scale) for p in files])
         self.labels = np.array([index[f] for f in folders], dtype=np.int64)
         self.root, self.size, self.mode = root, size, mode
-
-    @property
-    def arrays(self):
-        return self.images, self.labels
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        return self.images[index], self.labels[index]
 
     def __repr__(self) -> str:
         return (f"ImageFolder({str(self.root)!r}: {len(self)} images of {tuple(self.images.shape[1:])}, "

@@ -139,3 +139,21 @@ def scale_pixels(images, peak: float, scale: str = "tanh", dtype=np.float32):
         out *= 2
         out -= 1
     return out
+
+
+class LabelledImages:
+    """Images ``(N, C, H, W)`` with integer labels ``(N,)``: what the digits, MNIST and an image folder share.
+    ``ds[i] -> (image, label)``; ``ds.arrays`` gives both arrays to a :class:`~minigan.data.DataLoader`."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.images, self.labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        return self.images[index], self.labels[index]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import resize, scale_pixels
+from .images import LabelledImages, resize, scale_pixels
 
 __all__ = ["read_idx", "write_idx", "load_mnist", "MNIST", "IDXError", "KINDS", "mnist_folder"]
 
@@ -211,7 +211,7 @@ def load_mnist(root, train: bool = True, kind: str = "mnist", download: bool = F
     return scale_pixels(images, 255.0, scale, dtype), labels.astype(np.int64)
 
 
-class MNIST:
+class MNIST(LabelledImages):
     """MNIST or Fashion-MNIST as a dataset: ``ds[i] -> (image (1, size, size), label)``;
     ``ds.arrays`` is ``(images, labels)`` for :class:`~minigan.data.DataLoader`."""
 
@@ -221,16 +221,6 @@ class MNIST:
                                               size=size, scale=scale, dtype=dtype)
         self.kind, self.train = kind, train
         self.classes = FASHION_CLASSES if kind == "fashion" else tuple(str(d) for d in range(10))
-
-    @property
-    def arrays(self):
-        return self.images, self.labels
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        return self.images[index], self.labels[index]
 
     def __repr__(self) -> str:
         split = "train" if self.train else "test"
