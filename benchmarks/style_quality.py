@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a chec
 
 import minigan as mg  # noqa: E402
 from minigan.data import load_image  # noqa: E402
-from minigan.style import RandomMultiscale, StyleObjective, style_transfer, synthesize_texture, total_variation_loss  # noqa: E402
+from minigan.style import (RandomMultiscale, StyleObjective, style_transfer, synthesize_texture,  # noqa: E402
+                           total_variation_loss)
 
 TARGETS = {"style_drop": 20.0, "content_error": 0.5, "tv_reduction": 0.30, "texture_drop": 100.0,
            "texture_drop_other_seed": 10.0, "seconds": 180.0}
@@ -120,7 +121,8 @@ def main(argv=None) -> int:
     print(f"  total variation           {figures['tv_with']:.5f} with TV, {figures['tv_without']:.5f} without: "
           f"{100 * figures['tv_reduction']:.0f}% lower (target >= {100 * TARGETS['tv_reduction']:.0f}%)")
     print(f"texture synthesis of {args.texture} from noise ({figures['texture_seconds']:.1f} s)")
-    print(f"  Gram loss, same network   {figures['texture_drop']:8.1f}x lower (target >= {TARGETS['texture_drop']:.0f}x)")
+    print(f"  Gram loss, same network   {figures['texture_drop']:8.1f}x lower "
+          f"(target >= {TARGETS['texture_drop']:.0f}x)")
     print(f"  Gram loss, seed-1 network {figures['texture_drop_other_seed']:8.1f}x lower "
           f"(target >= {TARGETS['texture_drop_other_seed']:.0f}x)")
     failed = [k for k, ok in checks.items() if not ok]

@@ -36,8 +36,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--content", default=DEFAULT_CONTENT,
                    help=f"content image: a file, 'grace_hopper' or a texture name; 'none' synthesises a texture "
                         f"(default {DEFAULT_CONTENT})")
-    p.add_argument("--style", default=DEFAULT_STYLE, help=f"style image: a file or a texture name (default {DEFAULT_STYLE})")
-    p.add_argument("--texture", action="store_true", help="texture synthesis: style only, from noise (same as --content none)")
+    p.add_argument("--style", default=DEFAULT_STYLE,
+                   help=f"style image: a file or a texture name (default {DEFAULT_STYLE})")
+    p.add_argument("--texture", action="store_true",
+                   help="texture synthesis: style only, from noise (same as --content none)")
     p.add_argument("--size", type=int, default=128, help="the shorter side, then center-cropped square (default 128)")
     p.add_argument("--steps", type=int, default=None,
                    help=f"loss evaluations (closure calls); default {ST['steps']} for L-BFGS "
@@ -48,11 +50,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="multiscale (default) | random-vgg | vgg19:WEIGHTS.npz (torchvision's names)")
     p.add_argument("--pool", choices=("max", "avg"), default="avg", help="VGG-19's pooling (default avg, as Gatys)")
     p.add_argument("--content-layers", default=None, help="comma-separated layer names (default: the network's)")
-    p.add_argument("--style-layers", default=None, help="comma-separated layer names (default: the network's)")
+    p.add_argument("--style-layers", default=None,
+                   help="comma-separated layer names, each with an optional weight: relu1_1:0.5,relu2_1 "
+                        "(default: the network's, weighted equally)")
     p.add_argument("--content-weight", type=float, default=1.0, help="default 1")
-    p.add_argument("--style-weight", type=float, default=None, help=f"default {ST['style_weight']:g} ({TEX['style_weight']:g} for a texture)")
-    p.add_argument("--tv-weight", type=float, default=None, help=f"total-variation weight (default {ST['tv_weight']:g}; "
-                                                                      f"{TEX['tv_weight']:g} for a texture)")
+    p.add_argument("--style-weight", type=float, default=None,
+                   help=f"default {ST['style_weight']:g} ({TEX['style_weight']:g} for a texture)")
+    p.add_argument("--tv-weight", type=float, default=None,
+                   help=f"total-variation weight (default {ST['tv_weight']:g}; {TEX['tv_weight']:g} for a texture)")
     p.add_argument("--init", choices=("content", "noise", "blend"), default=None,
                    help="starting image (default content; noise for a texture)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random network and of the noise (default 0)")
@@ -63,13 +68,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _layers(text: str | None):
-    return None if text is None else [name.strip() for name in text.split(",") if name.strip()]
+def _layers(text: str | None, option: str):
+    """``"relu1_1,relu2_1:0.5"`` -> (names, {name: weight} or None): a weight after a colon, else 1."""
+    if text is None:
+        return None, None
+    names, weights = [], {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, _, weight = item.partition(":")
+        try:
+            weights[name] = float(weight) if weight else 1.0
+        except ValueError:
+            raise ValueError(f"{option}: the weight of layer {name!r} must be a number, got {weight!r}") from None
+        names.append(name)
+    return names, (weights if any(v != 1.0 for v in weights.values()) else None)
 
 
 def run(args) -> int:
-    import numpy as np
-
     import minigan as mg
     from minigan import viz
     from minigan.data import load_image
@@ -88,7 +104,8 @@ def run(args) -> int:
     style = load_image(args.style, args.size)
     content = None if texture else load_image(args.content, args.size)
     extractor = make_extractor(args.features, seed=args.seed, pool=args.pool)
-    content_layers, style_layers = _layers(args.content_layers), _layers(args.style_layers)
+    content_layers, _ = _layers(args.content_layers, "--content-layers")
+    style_layers, style_layer_weights = _layers(args.style_layers, "--style-layers")
     if content_layers:
         extractor.check_layers(content_layers, "content layer")
     if style_layers:
@@ -100,7 +117,8 @@ def run(args) -> int:
                   style_weight=defaults["style_weight"] if args.style_weight is None else args.style_weight,
                   tv_weight=defaults["tv_weight"] if args.tv_weight is None else args.tv_weight,
                   init=args.init or ("noise" if texture else "content"), content_layers=content_layers,
-                  style_layers=style_layers, device=device, seed=args.seed, quiet=args.quiet)
+                  style_layers=style_layers, style_layer_weights=style_layer_weights, device=device,
+                  seed=args.seed, quiet=args.quiet)
     start = time.perf_counter()
     if texture:
         kwargs.pop("content_weight")

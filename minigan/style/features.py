@@ -253,7 +253,7 @@ def _vgg_shapes(config) -> dict[str, tuple]:
 def load_vgg19_weights(path) -> dict[str, np.ndarray]:
     """The ``features.*`` arrays of a VGG-19 ``.npz`` with torchvision's names, as float32.
 
-    Make the file once, where torchvision is installed (it downloads the ImageNet weights)::
+    Make the file once, where torchvision is installed (it downloads the ImageNet weights), with two lines::
 
         import torchvision, numpy as np
         np.savez("vgg19.npz", **{k: v.numpy() for k, v in torchvision.models.vgg19(weights="DEFAULT").state_dict().items()})

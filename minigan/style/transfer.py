@@ -33,8 +33,8 @@ LBFGS_ITERATIONS_PER_CLAMP = 10   # L-BFGS iterations between two clamps of the 
 
 # The defaults of `minigan style`, measured by benchmarks/style_quality.py at 128 px with RandomMultiscale:
 # they meet its quality targets within its time budget on two CPU cores.
-TRANSFER_DEFAULTS = {"steps": 250, "style_weight": 1.0, "tv_weight": 1.0}
-TEXTURE_DEFAULTS = {"steps": 250, "style_weight": 1.0, "tv_weight": 0.0}
+TRANSFER_DEFAULTS = {"steps": 150, "style_weight": 0.5, "tv_weight": 3.0}
+TEXTURE_DEFAULTS = {"steps": 200, "style_weight": 1.0, "tv_weight": 0.0}
 
 
 class TransferResult(NamedTuple):

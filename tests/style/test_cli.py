@@ -75,3 +75,19 @@ def test_unknown_layer_name(tmp_path, capsys):
 def test_unknown_extractor(tmp_path, capsys):
     line = _one_error_line(*_run(capsys, "--features", "resnet", "--out", str(tmp_path))[::2])
     assert "unknown extractor 'resnet'" in line
+
+
+def test_style_layers_with_weights(tmp_path, capsys, monkeypatch):
+    from minigan.style import transfer
+    seen = {}
+    real = transfer.style_transfer
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(transfer, "style_transfer", spy)
+    rc, out, err = _run(capsys, "--style-layers", "k3:2.5,k23", "--size", "32", "--steps", "2", "--out", str(tmp_path))
+    assert rc == 0, err
+    assert seen["style_layers"] == ["k3", "k23"] and seen["style_layer_weights"] == {"k3": 2.5, "k23": 1.0}
+    line = _one_error_line(*_run(capsys, "--style-layers", "k3:lots", "--out", str(tmp_path))[::2])
+    assert "--style-layers: the weight of layer 'k3' must be a number, got 'lots'" in line

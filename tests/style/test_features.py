@@ -65,7 +65,8 @@ def _random_vgg19_npz(path, rng, extra=None):
     arrays, c_in, i = {}, 3, 0
     for v in VGG19_CONFIG:
         if v != "M":
-            arrays[f"features.{i}.weight"] = (rng.standard_normal((v, c_in, 3, 3)) * np.sqrt(2 / (9 * c_in))).astype(np.float32)
+            w = rng.standard_normal((v, c_in, 3, 3)) * np.sqrt(2 / (9 * c_in))
+            arrays[f"features.{i}.weight"] = w.astype(np.float32)
             arrays[f"features.{i}.bias"] = (rng.standard_normal(v) * 0.01).astype(np.float32)
             c_in, i = v, i + 1
         i += 1
@@ -106,7 +107,8 @@ def _hand_built(arrays, x, pool):
             outs[i] = h
             i += 1
         else:
-            h = F.conv2d(h, mg.tensor(arrays[f"features.{i}.weight"]), mg.tensor(arrays[f"features.{i}.bias"]), padding=1)
+            w, b = mg.tensor(arrays[f"features.{i}.weight"]), mg.tensor(arrays[f"features.{i}.bias"])
+            h = F.conv2d(h, w, b, padding=1)
             outs[i] = h
             h = F.relu(h)
             outs[i + 1] = h

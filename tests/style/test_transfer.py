@@ -40,7 +40,8 @@ def test_transfer_lowers_the_loss_with_each_optimizer(device, optimizer):
 
 
 @pytest.mark.parametrize("make", [_small_multiscale,
-                                  lambda: RandomVGG(channels=(8, 16), convs_per_block=(1, 1), content_layers=("relu2_1",)),
+                                  lambda: RandomVGG(channels=(8, 16), convs_per_block=(1, 1),
+                                                    content_layers=("relu2_1",)),
                                   lambda: VGG19(content_layers=("relu2_1",), style_layers=("relu1_1", "relu2_1"))],
                          ids=["multiscale", "random-vgg", "vgg19-untrained"])
 def test_each_extractor_runs(make):
