@@ -32,6 +32,10 @@ def test_lesson_is_a_jupytext_percent_script(lesson):
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
 def test_lesson_runs_in_quick_mode(lesson, tmp_path):
     env = dict(os.environ, MINIGAN_QUICK="1", MPLBACKEND="Agg")
+    # One BLAS thread: the lessons run while other tests hold the cores, and oversubscribed BLAS
+    # threads spin-wait for each other (10-30x slower on a busy 2-core machine).
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("OMP_NUM_THREADS", "1")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
     proc = subprocess.run([sys.executable, str(lesson)], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300)
