@@ -82,7 +82,7 @@ def accuracy(model: DigitClassifier, images: np.ndarray, labels: np.ndarray, dev
     return float((backend.to_numpy(logits.data).argmax(axis=1) == labels).mean())
 
 
-def train_classifier(epochs: int = 12, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
+def train_classifier(epochs: int = 20, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
                      device: str = "cpu", log=print) -> tuple[DigitClassifier, float]:
     """Train on the 1500 training digits (with random shifts); returns ``(model, held-out accuracy)``."""
     mg.manual_seed(seed)
@@ -119,7 +119,13 @@ def load_classifier(device: str = "cpu", path: str | None = None) -> DigitClassi
         raise FileNotFoundError(f"load_classifier: no classifier weights at {path}; make them with "
                                 "tools/train_digit_classifier.py")
     state = mg.io.load(path, device=backend.normalize_device(device))
-    model = DigitClassifier().to(device)
+    # Building the layers draws their (soon overwritten) initial weights from the CPU generator; put
+    # its state back, so that loading the judge in the middle of a GAN run changes nothing in the run.
+    gen = backend.rng("cpu")
+    rng_state = gen.bit_generator.state
+    model = DigitClassifier()
+    gen.bit_generator.state = rng_state
+    model.to(device)
     model.load_state_dict(state["model"])
     model.requires_grad_(False)
     return model.eval()

@@ -2,8 +2,8 @@
 
 ::
 
-    minigan gan train                                   # DCGAN on the embedded digits at 16x16
-    minigan gan train --model fc --size 8 --loss minimax --steps 3000
+    minigan gan train                                   # the course's FC GAN on the embedded 8x8 digits
+    minigan gan train --model dcgan --size 16 --loss minimax --steps 3000
     minigan gan train --data mnist:~/data --size 28 --model course28
     minigan gan train --resume                          # continue runs/gan/checkpoint.npz
     minigan gan sample --ckpt runs/gan/checkpoint.npz --n 64 --out grid.png
@@ -42,6 +42,16 @@ def load_images(spec: str, size: int) -> tuple[np.ndarray, bool]:
     return mg.data.load_mnist(folder, kind=kind, size=size)[0], kind == "mnist"
 
 
+def _default_size(kind: str, model: str) -> int:
+    """The image side when --size is not given: MNIST's 28, 32 for a folder, else what the model
+    is sized for on the digits (their native 8x8 for the fully connected GAN, 16 for DCGAN)."""
+    if model == "course28" or kind in ("mnist", "fashion"):
+        return 28
+    if kind == "folder":
+        return 32
+    return 8 if model == "fc" else 16
+
+
 def _betas(text: str) -> tuple[float, float]:
     try:
         b1, b2 = (float(v) for v in text.split(","))
@@ -66,7 +76,7 @@ def train(args) -> int:
         if not args.quiet:
             print(f"resuming {path} at step {trainer.step} of {trainer.config.steps}")
     else:
-        size = args.size or (28 if args.data.split(":")[0] in ("mnist", "fashion") else 16)
+        size = args.size or _default_size(args.data.split(":")[0], args.model)
         images, judged = load_images(args.data, size)
         defaults = GANConfig()
         config = GANConfig(
@@ -124,12 +134,13 @@ def add_parser(subparsers) -> None:
     sub = gan.add_subparsers(dest="gan_command", metavar="{train,sample}")
     sub.required = True
 
-    t = sub.add_parser("train", help="two-phase GAN training (default: DCGAN on the embedded digits)",
+    t = sub.add_parser("train", help="two-phase GAN training (default: the FC GAN on the embedded digits)",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     t.add_argument("--data", default="digits", action=_DataAction,
                    help="digits | mnist:DIR | fashion:DIR | folder:DIR")
     t.set_defaults(data_given=False)
-    t.add_argument("--size", type=int, default=None, help="image side (default 16; 28 for MNIST)")
+    t.add_argument("--size", type=int, default=None,
+                   help="image side (default: 8 for fc and 16 for dcgan on the digits, 28 for MNIST, 32 for a folder)")
     t.add_argument("--model", default=d.model, choices=MODELS)
     t.add_argument("--width", type=int, default=d.width, help="DCGAN's base channel count")
     t.add_argument("--loss", default=d.loss, choices=LOSSES)

@@ -44,13 +44,13 @@ CHECKPOINT = "checkpoint.npz"
 class GANConfig:
     """Everything that decides a run. The defaults are those of ``minigan gan train``."""
     data: str = "digits"              # the --data it was given (recorded so a resumed run finds it)
-    model: str = "dcgan"              # dcgan | fc | course28
-    size: int = 16                    # image side; the data are resized to it
+    model: str = "fc"                 # fc | dcgan | course28
+    size: int = 8                     # image side; the data are resized to it (the digits are 8x8)
     channels: int = 1
     width: int = 32                   # DCGAN's ngf = ndf
     nz: int = 100
     loss: str = "non_saturating"      # non_saturating | minimax | max_likelihood | wgan_gp
-    steps: int = 1500                 # generator steps in all
+    steps: int = 6000                 # generator steps in all
     batch: int = 64
     lr_d: float = 2e-4
     lr_g: float = 2e-4
@@ -58,12 +58,12 @@ class GANConfig:
     betas_g: tuple = (0.5, 0.999)
     d_steps: int = 1                  # discriminator steps per generator step
     d_skip_below: float | None = None  # skip D's update while J(D) is below this
-    smooth: float = 0.0               # one-sided label smoothing: real target 1 - smooth
+    smooth: float = 0.1               # one-sided label smoothing: real target 1 - smooth
     gp_weight: float = 10.0           # WGAN-GP's lambda
     seed: int = 0
     device: str = "cpu"
-    sample_every: int = 250           # sample grid and quality figures every so many steps (0: end only)
-    checkpoint_every: int = 250       # checkpoint every so many steps (0: end only)
+    sample_every: int = 500           # sample grid and quality figures every so many steps (0: end only)
+    checkpoint_every: int = 500       # checkpoint every so many steps (0: end only)
     n_quality: int = 500              # samples judged by the digit classifier
     judge: bool = True                # compute the digit-classifier figures (digit data only)
 
@@ -94,13 +94,20 @@ def _buffers_kept(model: mg.nn.Module):
     finally:
         for b, data in saved:
             b.data[...] = data
+            b._bump_version()
         model.train(was_training)
 
 
 @mg.no_grad()
 def generate(G, z, batch_size: int = 500):
     """Images from noise ``z (N, nz)``, with BatchNorm on the batch's statistics (as in training:
-    a young generator's running averages lag behind its weights) and G's buffers left as they were."""
+    a young generator's running averages lag behind its weights) and G's buffers left as they were.
+    A single sample has no batch statistics: it uses the running averages."""
+    if z.shape[0] < 2:
+        was_training = G.training
+        out = G.eval()(z)
+        G.train(was_training)
+        return out
     with _buffers_kept(G):
         parts = [G(z[i:i + batch_size]).data for i in range(0, z.shape[0], batch_size)]
     xp = backend.xp_of(parts[0])

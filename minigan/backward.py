@@ -1,0 +1,182 @@
+"""The backward pass: walk the graph from the outputs in reverse topological order, calling each node's
+``backward`` and summing the gradients that meet at a tensor used more than once.
+
+The walk uses an explicit stack (:func:`_topological_nodes`), never recursion, so a chain of 10,000
+operations backpropagates. With ``create_graph=True`` the backward functions are themselves recorded,
+so the gradient can be differentiated again (:func:`grad` for a gradient penalty, gradgradcheck)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from . import backend
+from .autograd import Node, Tensor, _as_array, _op_name
+from .grad_mode import set_grad_enabled
+
+
+def _grad_like(grad: Any, ref: Tensor, where: str) -> Tensor:
+    g = grad if isinstance(grad, Tensor) else Tensor(_as_array(grad, dtype=ref.dtype, device=ref.device))
+    if g.shape != ref.shape:
+        raise RuntimeError(f"{where}: gradient has shape {g.shape} but the tensor has shape {ref.shape}")
+    return g
+
+
+def _accumulate(a: Tensor | None, b: Tensor) -> Tensor:
+    return b if a is None else a + b
+
+
+def _topological_nodes(roots: Sequence[Tensor]) -> list[Node]:
+    """Nodes reachable from ``roots``, every node before the nodes of its inputs (iterative DFS)."""
+    order: list[Node] = []
+    visited: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(r._node, False) for r in roots if r._node is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for e in node.edges:
+            if isinstance(e, tuple) and id(e[0]) not in visited:
+                stack.append((e[0], False))
+    order.reverse()  # post-order reversed: consumers before producers
+    return order
+
+
+def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
+                  create_graph: bool, inputs: Sequence[Tensor] | None):
+    """The backward pass. With ``inputs=None`` gradients accumulate into leaves' ``.grad``;
+    otherwise the gradients of ``inputs`` are returned (as :func:`grad` does) and ``.grad`` is untouched."""
+    want_node: dict[tuple[int, int], Tensor | None] = {}
+    for t in inputs or ():
+        if t._node is not None:
+            want_node[(id(t._node), t._out_index)] = None
+    grads: dict[int, list] = {}
+    leaf_grads: dict[int, tuple[Tensor, Tensor]] = {}
+
+    def send(edge, g):
+        if edge is None or g is None:
+            return
+        if isinstance(edge, Tensor):
+            prev = leaf_grads.get(id(edge))
+            leaf_grads[id(edge)] = (edge, _accumulate(None if prev is None else prev[1], g))
+        else:
+            node, idx = edge
+            slot = grads.setdefault(id(node), [None] * len(node.out_meta))
+            slot[idx] = _accumulate(slot[idx], g)
+
+    retained: list[tuple[Tensor, Tensor]] = []
+    with set_grad_enabled(create_graph):
+        for r, g in zip(roots, root_grads):
+            send(r if r._node is None else (r._node, r._out_index), g)
+        order = _topological_nodes(roots)
+        for node in order:
+            slot = grads.pop(id(node), None)
+            if slot is None:
+                continue
+            for i, g in enumerate(slot):
+                key = (id(node), i)
+                if key in want_node and g is not None:
+                    want_node[key] = g
+            if node.retained:
+                for i, ref in node.retained.items():
+                    t = ref()
+                    if t is not None and slot[i] is not None:
+                        t.grad = slot[i] if create_graph else slot[i].detach()
+            if all(g is None for g in slot):
+                continue
+            gouts = []
+            for g, (shape, dtype) in zip(slot, node.out_meta):
+                if g is None:
+                    xp = backend.xp_of(slot[next(i for i, s in enumerate(slot) if s is not None)].data)
+                    g = Tensor(xp.zeros(shape, dtype=dtype))
+                gouts.append(g)
+            if node.ctx._freed:
+                node.ctx.saved_tensors  # raises the clear "second time" error
+            gin = node.fn.backward(node.ctx, *gouts)
+            if not isinstance(gin, tuple):
+                gin = (gin,)
+            if len(gin) != len(node.edges):
+                raise RuntimeError(f"{_op_name(node.fn)}.backward returned {len(gin)} gradients for "
+                                   f"{len(node.edges)} tensor inputs")
+            for edge, g in zip(node.edges, gin):
+                if g is not None and edge is not None:
+                    _check_grad_shape(node, edge, g)
+                    g = _match_dtype(edge, g)
+                send(edge, g)
+            if not retain_graph:
+                node.ctx._saved = ()
+                node.ctx._freed = True
+    if inputs is not None:
+        out = []
+        for t in inputs:
+            if t._node is None:
+                e = leaf_grads.get(id(t))
+                out.append(None if e is None else e[1])
+            else:
+                out.append(want_node.get((id(t._node), t._out_index)))
+        return tuple(out)
+    for leaf, g in leaf_grads.values():
+        if create_graph:
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+        elif leaf.grad is None:
+            # The same array can reach two places (add's backward passes its gradient on unchanged, and a
+            # root's gradient may be the user's own array), so a leaf's .grad gets its own copy.
+            leaf.grad = Tensor(g.data.copy())
+        else:
+            leaf.grad = Tensor(leaf.grad.data + g.data)
+    return None
+
+
+def _check_grad_shape(node: Node, edge, g: Tensor) -> None:
+    shape = edge.shape if isinstance(edge, Tensor) else edge[0].out_meta[edge[1]][0]
+    if tuple(g.shape) != tuple(shape):
+        raise RuntimeError(f"{_op_name(node.fn)}.backward returned a gradient of shape {tuple(g.shape)} "
+                           f"for an input of shape {tuple(shape)}")
+
+
+def _match_dtype(edge, g: Tensor) -> Tensor:
+    """A gradient takes its input's dtype, as in PyTorch, even where the forward promoted it
+    (float32 * float64 -> float64): a float32 parameter gets a float32 gradient."""
+    dtype = edge.dtype if isinstance(edge, Tensor) else edge[0].out_meta[edge[1]][1]
+    if g.dtype == dtype:
+        return g
+    from .ops.shape import astype
+    return astype(g, dtype)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is not touched).
+
+    With ``create_graph=True`` the result is itself recorded, so it can be differentiated again
+    (a gradient penalty, or :func:`minigan.gradgradcheck`)."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single_input = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_input else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor) or backend.is_array(grad_outputs):
+        grad_outputs = [grad_outputs]
+    gos = []
+    for o, g in zip(outputs, grad_outputs):
+        if not o.requires_grad:
+            raise RuntimeError("grad(): an output does not require grad and has no graph")
+        if g is None:
+            if o.size != 1:
+                raise RuntimeError(f"grad(): grad_outputs is needed for a non-scalar output of shape {o.shape}")
+            g = Tensor(backend.xp_of(o.data).ones_like(o.data))
+        gos.append(_grad_like(g, o, "grad"))
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad(): an input of shape {t.shape} does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    res = _run_backward(outputs, gos, retain_graph, create_graph, inputs=inputs)
+    if not allow_unused and any(r is None for r in res):
+        idx = [i for i, r in enumerate(res) if r is None]
+        raise RuntimeError(f"grad(): input(s) {idx} were not used to compute the outputs "
+                           "(pass allow_unused=True to get None for them)")
+    return res
