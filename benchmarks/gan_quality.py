@@ -34,7 +34,7 @@ TARGET_CONFIDENT, TARGET_CLASSES, TARGET_FRECHET_RATIO = 0.70, 8, 0.5
 
 KNOBS = {
     "default": {},
-    "smooth 0.1": {"smooth": 0.1},
+    "no smoothing": {"smooth": 0.0},
     "d-steps 2": {"d_steps": 2},
     "lr-g 2x": {"lr_g": 2 * GANConfig.lr_g},
     "lr-d 0.5x": {"lr_d": 0.5 * GANConfig.lr_d},
@@ -72,6 +72,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     info = machine_info("cpu")
     info["load_average_at_start"] = os.getloadavg()
+    # BLAS threads spin while they wait: on a busy 2-core machine 2 threads can be many times slower
+    # than 1, so the thread settings belong to the measurement
+    info["thread_env"] = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
     if not args.skip_default:
         config = GANConfig()
@@ -105,10 +108,11 @@ def main(argv=None) -> int:
                          "frechet_ratio": max(r["frechet_ratio"] for r in runs),
                          "seconds": sum(r["seconds"] for r in runs) / 3, "runs": runs})
             print(f"{name}: {rows[-1]['reached']} seeds reach the target", flush=True)
+            # written after every setting, so an interrupted table keeps what it measured
+            write_json("gan_quality_knobs", {"benchmark": "gan_quality_knobs", "steps": steps, "rows": rows,
+                                             "complete": len(rows) == len(KNOBS), "machine": info})
         print_table(rows, ["setting", "reached", "confident", "classes", "frechet_ratio", "seconds"])
         print("(confident: mean over seeds; classes: the fewest; frechet_ratio: the worst)")
-        write_json("gan_quality_knobs", {"benchmark": "gan_quality_knobs", "steps": steps, "rows": rows,
-                                         "machine": info})
     return 0
 
 

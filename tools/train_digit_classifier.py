@@ -22,7 +22,7 @@ from minigan.gan.classifier import CLASSIFIER_PATH, HELD_OUT, SPLIT_SEED, train_
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=str(CLASSIFIER_PATH))
     args = p.parse_args(argv)

@@ -28,7 +28,7 @@ def test_train_then_sample_then_resume(tmp_path, capsys):
     (["gan", "train", "--data", "mnist:{tmp}"], "files not found in {tmp}/mnist"),
     (["gan", "train", "--resume", "{tmp}/none.npz"], "no checkpoint at {tmp}/none.npz"),
     (["gan", "sample", "--ckpt", "{tmp}/none.npz"], "no checkpoint at {tmp}/none.npz"),
-    (["gan", "train", "--size", "20"], "got 20"),
+    (["gan", "train", "--model", "dcgan", "--size", "20"], "got 20"),
 ])
 def test_errors_are_one_readable_line(tmp_path, capsys, args, message):
     args = [a.format(tmp=tmp_path) for a in args] + ["--out", str(tmp_path / "o")] * (args[1] == "train")

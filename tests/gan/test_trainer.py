@@ -131,12 +131,14 @@ def test_smoke_every_model(model, size):
     assert t.samples().shape == (64, 1, size, size)
 
 
-def test_sampling_changes_nothing():
-    t = Trainer(_tiny(), _images())
+def test_sampling_and_judging_change_nothing():
+    from minigan.gan.classifier import load_classifier
+    t = Trainer(_tiny(n_quality=20), _images())
     t.train_step()
     before = _arrays(t.G)
     rng_before = mg.backend.get_rng_state()
-    t.samples(), t.samples(20, seed=5)
+    load_classifier.cache_clear()          # the first evaluation builds the classifier
+    t.samples(), t.samples(20, seed=5), t.evaluate()
     assert all(np.array_equal(v, t.G.state_dict()[k].numpy()) for k, v in before.items())
     assert str(mg.backend.get_rng_state()) == str(rng_before)
 
@@ -155,3 +157,11 @@ def test_config_errors_name_the_value():
         GANConfig(smooth=1.5)
     with pytest.raises(ValueError, match="fewer than one batch"):
         Trainer(_tiny(batch=128), _images(n=64))
+
+
+def test_two_phase_step_on_every_device(device):
+    t = Trainer(_tiny(device=device, steps=1, judge=True, n_quality=40), _images())
+    t.fit(None, quiet=True)
+    assert t.G.state_dict()["net.0.weight"].device == device
+    assert all(np.isfinite(v).all() for v in t.history.values())
+    assert t.quality[-1]["n"] == 40
