@@ -13,7 +13,7 @@ See lesson 01 (``lessons/01_autograd.py``) for the same machinery shown step by 
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -513,10 +513,6 @@ def as_tensor(data: Any, device=None, dtype=None) -> Tensor:
         return data
     dev = backend.normalize_device(device) if device is not None else None
     return Tensor(_as_array(data, dtype=dtype, device=dev))
-
-
-def _iter_tensors(xs: Iterable) -> list[Tensor]:
-    return [x for x in xs if isinstance(x, Tensor)]
 
 
 from .backward import _grad_like, _run_backward, grad  # noqa: E402,F401  (the engine needs Tensor)

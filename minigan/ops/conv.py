@@ -18,7 +18,8 @@ Shapes (PyTorch's layouts):
   ``H_out = (H - 1)s - 2p + d(kh - 1) + output_padding + 1``
 
 The arithmetic itself is done by a kernel from :mod:`minigan.kernels` (``impl="naive" | "im2col" | "fast" |
-"cuda"``); this file only decides which linear map to apply.
+"cuda"``), which also validates the shapes through :mod:`minigan.kernels.shapes`, the one home of those
+rules; this file only decides which linear map to apply.
 """
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ def _impl(impl: str | None, x):
 class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, w, stride, padding, dilation, groups, impl):
-        shapes.check_conv2d(x.shape, w.shape, stride, padding, dilation, groups)
         ctx.save_for_backward(x, w)
         ctx.args = stride, padding, dilation, groups, impl
         return _impl(impl, x).conv2d(x, w, stride, padding, dilation, groups)
@@ -59,7 +59,6 @@ class Conv2d(Function):
 class ConvTranspose2d(Function):
     @staticmethod
     def forward(ctx, x, w, stride, padding, output_padding, dilation, groups, impl):
-        shapes.check_conv_transpose2d(x.shape, w.shape, stride, padding, output_padding, dilation, groups)
         ctx.save_for_backward(x, w)
         ctx.args = stride, padding, dilation, groups, impl
         ctx.output_padding = output_padding

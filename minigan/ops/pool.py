@@ -14,7 +14,6 @@ import numpy as np
 from .. import backend, kernels
 from ..autograd import Function, Tensor
 from ..kernels import shapes
-from .reduction import sum as _sum
 from .shape import broadcast_to, getitem, reshape
 
 
@@ -26,7 +25,6 @@ def _impl(impl, x):
 class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, impl):
-        shapes.check_pool2d(x.shape, kernel, stride, padding, dilation, op="max_pool2d")
         y, argmax = _impl(impl, x).max_pool2d(x, kernel, stride, padding, dilation)
         ctx.argmax, ctx.x_shape = argmax, x.shape
         ctx.args = kernel, stride, padding, dilation, impl
@@ -76,7 +74,6 @@ class MaxPoolGather(Function):
 class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, count_include_pad, impl):
-        shapes.check_pool2d(x.shape, kernel, stride, padding, op="avg_pool2d")
         ctx.x_shape = x.shape
         ctx.args = kernel, stride, padding, count_include_pad, impl
         return _impl(impl, x).avg_pool2d(x, kernel, stride, padding, count_include_pad)
@@ -153,9 +150,3 @@ def _nearest_source(xp, n_out: int, n_in: int, step: float):
         return xp.arange(n_out) // 2
     step = xp.float32(step)
     return xp.minimum(xp.floor(xp.arange(n_out, dtype=xp.float32) * step).astype(xp.int64), n_in - 1)
-
-
-def upsample_nearest_backward_reference(gy: Tensor, scale: int) -> Tensor:
-    """The backward of an integer nearest upsampling, written out: sum each ``s x s`` block."""
-    n, c, h, w = gy.shape
-    return _sum(reshape(gy, (n, c, h // scale, scale, w // scale, scale)), axis=(3, 5))
