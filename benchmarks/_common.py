@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+# Where results go: benchmarks/results, or the folder MINIGAN_BENCH_RESULTS names (the smoke tests use it).
+RESULTS = Path(os.environ.get("MINIGAN_BENCH_RESULTS") or HERE / "results")
 
 try:                                    # run from a checkout without installing: use the repository's copy
     import minigan  # noqa: F401
@@ -112,11 +113,14 @@ def device_kind(device: str) -> str:
 
 def write_json(name: str, payload: dict, device: str = "cpu") -> Path:
     """Write ``payload`` (plus the machine and a timestamp, unless present) to
-    ``benchmarks/results/<name>_<device kind>.json``; returns the path."""
+    ``benchmarks/results/<name>_<device kind>.json``; returns the path. A quick run (``payload["quick"]``)
+    goes to ``<name>_quick_<device kind>.json``, so a smoke test never overwrites a measurement."""
     payload = dict(payload)
     payload.setdefault("machine", machine_info(device))
     payload.setdefault("timestamp", datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if payload.get("quick") and not name.endswith("_quick"):
+        name += "_quick"
     path = RESULTS / f"{name}_{device_kind(device)}.json"
     with open(path, "w") as f:
         json.dump(payload, f, indent=2, default=str)

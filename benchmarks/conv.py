@@ -182,8 +182,8 @@ def main(argv=None):
     payload = {"benchmark": "conv", "device": device, "quick": args.quick, "threads": threads,
                "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
                "step": "forward + grad_input + grad_weight", "dtype": "float32", "layers": records}
-    path = _common.write_json("conv_quick" if args.quick else "conv", payload, device)
-    print(f"\nwrote {path.relative_to(_common.HERE.parent)}")
+    path = _common.write_json("conv", payload, device)
+    print(f"\nwrote {path}")
 
 
 if __name__ == "__main__":

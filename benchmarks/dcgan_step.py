@@ -1,12 +1,17 @@
-"""One two-phase training step of the 28x28 DCGAN (batch 64): minigan against PyTorch, side by side.
+"""One two-phase DCGAN training step: minigan against PyTorch, side by side in one run.
 
-    python benchmarks/dcgan_step.py [--quick] [--device cpu|cuda] [--batch 64] [--width 64]
+    python benchmarks/dcgan_step.py [--quick] [--device cpu|cuda] [--size 28|64] [--batch 64] [--width 64]
+    python benchmarks/dcgan_step.py --device cuda --size 64 --batch 128 --channels 3   # the GPU target
 
 The step is the trainer's: phase 1, D on a real batch and detached fakes (forward, backward, Adam);
 phase 2, G through a frozen D (forward, backward, Adam). PyTorch gets the very same architecture,
 built layer by layer from minigan's model and loaded with its weights (its first forward is checked
-against minigan's), and the same optimizer settings. Times are medians after warm-up; the ratio is
-minigan / PyTorch. Writes ``results/dcgan_step_<device>.json``.
+against minigan's), and the same optimizer settings. Times are medians after warm-up.
+
+On the CPU the columns are minigan and PyTorch (ratio minigan / PyTorch). With ``--device cuda`` they
+are minigan on the GPU, minigan on the CPU (NumPy) and PyTorch on the GPU, so one run gives both the
+GPU's speed-up over the NumPy path and the ratio to PyTorch CUDA. Writes
+``results/dcgan_step[_<size>]_<device>.json`` (no size suffix for the 28x28 default).
 """
 from __future__ import annotations
 
@@ -89,16 +94,24 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smoke run: batch 8, few repeats (not a measurement)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--size", type=int, default=28, help="image side: 28 (the course's MNIST) or 64 (Radford's)")
+    p.add_argument("--channels", type=int, default=1, help="image channels (1: the digits; 3: random images)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--width", type=int, default=64, help="ngf = ndf")
     args = p.parse_args(argv)
     device = backend.normalize_device(args.device)
+    on_gpu = device.startswith("cuda")
     batch, repeat = (8, 2) if args.quick else (args.batch, 7)
     nz = 100
 
     mg.manual_seed(0)
-    G, D = build_models("dcgan", 28, width=args.width, nz=nz)
-    real_np = mg.data.load_digits(size=28)[0][:batch]
+    G, D = build_models("dcgan", args.size, channels=args.channels, width=args.width, nz=nz)
+    if args.channels == 1:
+        real_np = mg.data.load_digits(size=args.size)[0][:batch]
+        real_np = np.concatenate([real_np] * -(-batch // len(real_np)))[:batch]
+    else:                                   # the time does not depend on what the pictures show
+        real_np = np.random.default_rng(0).uniform(-1, 1, (batch, args.channels, args.size, args.size))
+    real_np = real_np.astype(np.float32)
     fns, notes = {}, []
     try:
         import torch
@@ -106,7 +119,7 @@ def main(argv=None) -> int:
         torch = None
         notes.append("PyTorch is not installed: its column is skipped")
     if torch is not None:
-        tdev = "cuda" if device.startswith("cuda") else "cpu"
+        tdev = "cuda" if on_gpu else "cpu"
         tG, tD = to_torch(G.net, torch).to(tdev), to_torch(D.net, torch).to(tdev)
         z = np.random.default_rng(0).standard_normal((4, nz)).astype(np.float32)
         with torch.no_grad():
@@ -117,26 +130,43 @@ def main(argv=None) -> int:
             raise SystemExit(f"dcgan_step: PyTorch's twin of G disagrees with minigan's by {diff}")
         t_opt_g = torch.optim.Adam(tG.parameters(), lr=2e-4, betas=(0.5, 0.999))
         t_opt_d = torch.optim.Adam(tD.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        fns["torch"] = torch_step(tG, tD, t_opt_g, t_opt_d, torch.from_numpy(real_np).to(tdev), nz, torch)
-    G.to(device), D.to(device)
-    opt_g = mg.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = mg.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    fns = {"minigan": minigan_step(G, D, opt_g, opt_d, mg.tensor(real_np, device=device), nz), **fns}
+        fns[f"torch {tdev}" if on_gpu else "torch"] = torch_step(tG, tD, t_opt_g, t_opt_d,
+                                                                  torch.from_numpy(real_np).to(tdev), nz, torch)
+
+    def ours_on(dev):
+        g, d = build_models("dcgan", args.size, channels=args.channels, width=args.width, nz=nz)
+        g.load_state_dict(G.state_dict()), d.load_state_dict(D.state_dict())
+        g.to(dev), d.to(dev)
+        opt_g = mg.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        opt_d = mg.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        return minigan_step(g, d, opt_g, opt_d, mg.tensor(real_np, device=dev), nz)
+    if on_gpu:
+        fns = {"minigan cuda": ours_on(device), "minigan cpu": ours_on("cpu"), **fns}
+    else:
+        fns = {"minigan": ours_on("cpu"), **fns}
 
     timed = measure_side_by_side(fns, device, warmup=2, repeat=repeat)
-    rows = [{"model": "dcgan28", "batch": batch, "impl": name, "median_ms": 1e3 * med,
+    rows = [{"model": f"dcgan{args.size}", "batch": batch, "impl": name, "median_ms": 1e3 * med,
              "all_ms": [1e3 * t for t in ts]} for name, (med, ts) in timed.items()]
-    ratio = timed["minigan"][0] / timed["torch"][0] if "torch" in timed else None
-    print(f"DCGAN 28x28 (ngf = ndf = {args.width}), batch {batch}, one two-phase step on {device}:")
+    ours_key = "minigan cuda" if on_gpu else "minigan"
+    theirs_key = "torch cuda" if on_gpu else "torch"
+    ratio = timed[ours_key][0] / timed[theirs_key][0] if theirs_key in timed else None
+    speedup = timed["minigan cpu"][0] / timed["minigan cuda"][0] if on_gpu else None
+    print(f"DCGAN {args.size}x{args.size}x{args.channels} (ngf = ndf = {args.width}), batch {batch}, "
+          f"one two-phase step on {device}:")
     print_table(rows, ["model", "batch", "impl", "median_ms"])
     if ratio is not None:
-        print(f"ratio minigan / torch: {ratio:.2f}x")
+        print(f"ratio {ours_key} / {theirs_key}: {ratio:.2f}x" + (" (target <= 2)" if on_gpu else ""))
+    if speedup is not None:
+        print(f"minigan GPU speed-up over its NumPy path: {speedup:.1f}x (target >= 20 at 64x64, batch 128)")
     for n in notes:
         print("note:", n)
     if not args.quick:
-        path = write_json("dcgan_step", {"benchmark": "dcgan_step", "device": device, "quick": False,
-                                         "width": args.width, "rows": rows, "ratio_minigan_over_torch": ratio,
-                                         "notes": notes, "machine": machine_info(device)}, device)
+        name = "dcgan_step" if args.size == 28 else f"dcgan_step_{args.size}"
+        path = write_json(name, {"benchmark": "dcgan_step", "device": device, "quick": False, "size": args.size,
+                                 "channels": args.channels, "width": args.width, "rows": rows,
+                                 "ratio_minigan_over_torch": ratio, "ratio_of": [ours_key, theirs_key], "gpu_speedup_over_numpy": speedup,
+                                 "notes": notes, "machine": machine_info(device)}, device)
         print(f"wrote {path}")
     return 0
 

@@ -15,6 +15,13 @@ product itself:
 - **No columns when the window is the whole image.** A kernel as large as its (unpadded) input, as in
   the first layer of a DCGAN generator (1x1 noise -> 7x7) and the last of its discriminator (7x7 -> one
   logit), is a plain fully connected layer: a single product of reshapes, no unfold and no col2im.
+- **Thin layers stay channels first.** Where the unfolded (or stamped) side has only a few channels, as
+  in a discriminator's first layer (1 or 3 input channels) or a generator's last (1 or 3 output
+  channels), the channels-last layout costs more than it saves: its transposing copies move the *wide*
+  side of the layer, which is as large as the product's output. There the columns are the classic
+  ``(N, K, H_out*W_out)`` of :mod:`minigan.kernels.im2col`, one batched product per sample
+  ``W (C_out, K) @ cols (K, P)`` lands directly in the ``(N, C_out, H_out, W_out)`` output, and the
+  wide side is never transposed. :data:`THIN_CHANNELS` sets the switch.
 - **Scratch memory is reused.** On the CPU the column matrix and the product's output are written into
   per-thread buffers kept between calls instead of fresh arrays of several MB, and the batch is
   processed in slices whose columns fit in :data:`CPU_CHUNK_BYTES`, which also caps the memory a
@@ -45,6 +52,10 @@ __all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2
 # the CPU's cache between the copy and the product (4 MB measured about 10% faster than 16 MB on DCGAN's
 # layers), large enough for an efficient product.
 CPU_CHUNK_BYTES = 1 << 22
+
+# The channels-first path is taken when the side that is unfolded (conv2d and its weight gradient: the
+# input) or stamped (the transposed convolution: the output) has at most this many channels per group.
+THIN_CHANNELS = 4
 
 
 # --------------------------------------------------------------------------- scratch memory
@@ -152,6 +163,104 @@ def _cols_bytes(c, kernel, out_hw, itemsize):
     return c * kernel[0] * kernel[1] * out_hw[0] * out_hw[1] * itemsize
 
 
+# --------------------------------------------------------------------------- channels first, for thin layers
+def _thin(channels_per_group: int) -> bool:
+    return channels_per_group <= THIN_CHANNELS
+
+
+def _padded(x, padding):
+    """``x (N, C, H, W)`` zero-padded to ``(N, C, H + 2p_h, W + 2p_w)`` (``x`` itself without padding)."""
+    ph, pw = padding
+    if (ph, pw) == (0, 0):
+        return x
+    xp = backend.xp_of(x)
+    n, c, h, w = x.shape
+    src = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    src[:, :, ph:ph + h, pw:pw + w] = x
+    return src
+
+
+def _unfold_channels_first(src_b, kernel, stride, dilation, out_hw, groups):
+    """The columns of a padded channels-first batch slice, ``(nb, groups, C/g*kh*kw, H_out*W_out)``,
+    ``cols[n, g, (c, i, j), (oh, ow)] = src[n, g*C/g + c, oh*s + i*d, ow*s + j*d]``: one copy from a
+    strided view into scratch memory."""
+    xp = backend.xp_of(src_b)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    n, c, _, _ = src_b.shape
+    sn, sc, sh_, sw_ = src_b.strides
+    ho, wo = out_hw
+    win = backend.as_strided(src_b, (n, c, kh, kw, ho, wo), (sn, sc, sh_ * dh, sw_ * dw, sh_ * sh, sw_ * sw))
+    cols = _workspace(xp, "cols", win.shape, src_b.dtype)
+    cols[...] = win
+    return cols.reshape(n, groups, (c // groups) * kh * kw, ho * wo)
+
+
+def _conv2d_channels_first(x, w, y, stride, padding, dilation, groups):
+    """conv2d into ``y`` for a thin input: per sample and group, ``W (C_out/g, K/g) @ cols (K/g, P)``."""
+    xp = backend.xp_of(x)
+    n, c_out, h_out, w_out = y.shape
+    kernel = tuple(w.shape[2:])
+    src = _padded(x, padding)
+    w_mat = w.reshape(groups, c_out // groups, -1)                # (g, C_out/g, (c, i, j)): w's own layout
+    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize)):
+        cols = _unfold_channels_first(src[b], kernel, stride, dilation, (h_out, w_out), groups)
+        xp.matmul(w_mat, cols, out=y[b].reshape(b.stop - b.start, groups, c_out // groups, h_out * w_out))
+    return y
+
+
+def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups):
+    """``col2im(W^T @ x)`` into ``out`` for a thin output: per sample and group, ``W^T (kh*kw*C_out/g, C/g)
+    @ x (C/g, H*W)`` gives the stamps, which are added tap by tap as ``(C_out, H, W)`` planes."""
+    xp = backend.xp_of(x)
+    n, c, h, w_ = x.shape
+    kh, kw = w.shape[2:]
+    _, c_out, h_out, w_out = out.shape
+    (ph, pw), (sh, sw), cg_out = padding, stride, c_out // groups
+    # (C, C_out/g, kh, kw) -> (g, (o, i, j), C/g)
+    w_mat = xp.ascontiguousarray(w.reshape(groups, c // groups, cg_out * kh * kw).transpose(0, 2, 1))
+    hb, wb = h_out + 2 * ph, w_out + 2 * pw
+    tiled = tuple(dilation) == (1, 1) and kh >= sh and kw >= sw
+    for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize)):
+        nb = b.stop - b.start
+        cols = _workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
+        xp.matmul(w_mat, x[b].reshape(nb, groups, c // groups, h * w_), out=cols)
+        cols = cols.reshape(nb, c_out, kh, kw, h, w_)
+        buf = _workspace(xp, "fold", (nb, c_out, hb, wb), x.dtype) if (ph, pw) != (0, 0) else out[b]
+        if tiled:
+            buf[:, :, sh * h:] = 0
+            buf[:, :, :sh * h, sw * w_:] = 0
+        else:
+            buf[...] = 0
+        for i in range(kh):
+            for j in range(kw):
+                rows = slice(i * dilation[0], i * dilation[0] + sh * (h - 1) + 1, sh)
+                cols_ = slice(j * dilation[1], j * dilation[1] + sw * (w_ - 1) + 1, sw)
+                if tiled and i < sh and j < sw:
+                    buf[:, :, rows, cols_] = cols[:, :, i, j]
+                else:
+                    buf[:, :, rows, cols_] += cols[:, :, i, j]
+        if (ph, pw) != (0, 0):
+            out[b] = buf[:, :, ph:ph + h_out, pw:pw + w_out]
+    return out
+
+
+def _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, groups):
+    """conv2d_grad_weight for a thin input: per sample and group, ``gy (C_out/g, P) @ cols^T (P, K/g)``,
+    summed over the batch; the result is already in the weight's ``(C_out, C_in/g, kh, kw)`` layout."""
+    xp = backend.xp_of(x)
+    c_out, c_in_g, kh, kw = w_shape
+    n = x.shape[0]
+    out_hw = tuple(gy.shape[2:])
+    src = _padded(x, padding)
+    gw = xp.zeros((groups, c_out // groups, c_in_g * kh * kw), dtype=x.dtype)
+    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize)):
+        nb = b.stop - b.start
+        cols = _unfold_channels_first(src[b], (kh, kw), stride, dilation, out_hw, groups)
+        g_b = gy[b].reshape(nb, groups, c_out // groups, out_hw[0] * out_hw[1])
+        gw += xp.matmul(g_b, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+    return gw.reshape(tuple(w_shape))
+
+
 # --------------------------------------------------------------------------- convolution
 def conv2d(x, w, stride, padding, dilation, groups):
     """``x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> y (N, C_out, H_out, W_out)``,
@@ -164,6 +273,8 @@ def conv2d(x, w, stride, padding, dilation, groups):
         # One window per sample, the whole image: y = x_flat @ W_flat^T.
         return xp.matmul(x.reshape(n, -1), w.reshape(c_out, -1).T).reshape(n, c_out, 1, 1)
     y = xp.empty((n, c_out, h_out, w_out), dtype=x.dtype)
+    if _thin(x.shape[1] // groups):
+        return _conv2d_channels_first(x, w, y, stride, padding, dilation, groups)
     src = _padded_channels_last(x, padding, groups)
     w_mat = _weight_matrix(w, groups)                                     # (g, K/g, C_out/g)
     cg_out = c_out // groups
@@ -194,6 +305,8 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
         y = xp.matmul(x.reshape(n, c), w.reshape(c, -1)).reshape(n, c_out, kh, kw)
         return y if (ph, pw) == (0, 0) else xp.ascontiguousarray(y[:, :, ph:ph + h_out, pw:pw + w_out])
     out = xp.empty(tuple(out_shape), dtype=x.dtype)
+    if _thin(cg_out):
+        return _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
     # (C, C_out/g, kh, kw) -> (g, C/g, kh*kw*C_out/g): the columns of each input pixel in (i, j, o) order.
     w_mat = w.reshape(groups, c // groups, cg_out, kh, kw).transpose(0, 1, 3, 4, 2)
     w_mat = xp.ascontiguousarray(w_mat).reshape(groups, c // groups, kh * kw * cg_out)
@@ -246,6 +359,8 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
     out_hw = tuple(gy.shape[2:])
     if out_hw == (1, 1) and _whole_image(x.shape[2:], (kh, kw), padding, dilation, groups):
         return xp.matmul(gy.reshape(n, c_out).T, x.reshape(n, -1)).reshape(tuple(w_shape))
+    if _thin(c_in_g):
+        return _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, groups)
     src = _padded_channels_last(x, padding, groups)
     gw = xp.zeros((groups, kh * kw * c_in_g, c_out // groups), dtype=x.dtype)
     for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize)):

@@ -3,7 +3,9 @@
 fast = im2col = naive for the forward and both gradients, on the awkward grid of the kernel tests plus
 the shapes where fast takes a shortcut (a kernel as large as its input, a 1x1 input), the shapes where
 its "assign the first s x s taps" col2im tiling is uneven (odd sizes, output_padding, k not a multiple
-of s), and batches larger than one of its batch slices. The ops are gradchecked (and gradgradchecked)
+of s), and batches larger than one of its batch slices. Each comparison runs twice: with every layer sent
+down the channels-last path and with every layer sent down the channels-first path kept for thin layers
+(whatever their channel counts, so both paths see every awkward shape). The ops are gradchecked (and gradgradchecked)
 with ``impl="fast"``, and the fused batch norm and leaky ReLU it is timed with are checked here too.
 """
 import numpy as np
@@ -35,8 +37,19 @@ FAST_CONVT_CASES = CONVT_CASES + [
 
 
 # --------------------------------------------------------------------------- kernels
+@pytest.fixture(params=["channels_last", "channels_first"])
+def layout(request, monkeypatch):
+    """Send every convolution down one of fast's two paths, whatever its channel counts."""
+    monkeypatch.setattr(fast, "THIN_CHANNELS", -1 if request.param == "channels_last" else 1 << 30)
+    return request.param
+
+
+def test_the_thin_switch_picks_channels_first_only_for_few_channels():
+    assert fast._thin(1) and fast._thin(3) and not fast._thin(64)
+
+
 @pytest.mark.parametrize("case", FAST_CONV_CASES, ids=_conv_ids(FAST_CONV_CASES))
-def test_conv2d_fast_equals_naive_and_im2col(rng, case):
+def test_conv2d_fast_equals_naive_and_im2col(rng, case, layout):
     x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
     for ref in (naive, im2col):
         np.testing.assert_allclose(fast.conv2d(x, w, s, p, d, g), ref.conv2d(x, w, s, p, d, g),
@@ -48,7 +61,7 @@ def test_conv2d_fast_equals_naive_and_im2col(rng, case):
 
 
 @pytest.mark.parametrize("case", FAST_CONVT_CASES, ids=_conv_ids(FAST_CONVT_CASES))
-def test_conv_transpose2d_fast_equals_naive_and_im2col(rng, case):
+def test_conv_transpose2d_fast_equals_naive_and_im2col(rng, case, layout):
     x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
     y = fast.conv_transpose2d(x, w, s, p, op, d, g)
     assert y.shape == gy.shape
@@ -60,7 +73,7 @@ def test_conv_transpose2d_fast_equals_naive_and_im2col(rng, case):
 
 
 @pytest.mark.parametrize("case", FAST_CONVT_CASES, ids=_conv_ids(FAST_CONVT_CASES))
-def test_conv_transpose2d_fast_matches_torch(rng, torch, case):
+def test_conv_transpose2d_fast_matches_torch(rng, torch, case, layout):
     x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
     tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
     ty = torch.nn.functional.conv_transpose2d(tx, tw, None, s, p, op, g, d)
@@ -73,7 +86,7 @@ def test_conv_transpose2d_fast_matches_torch(rng, torch, case):
                                    atol=1e-10)
 
 
-def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch):
+def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch, layout):
     """With tiny batch slices every sample is its own slice: results are unchanged, and the weight
     gradient is the sum over slices (an `=` in place of `+=` would keep only the last sample)."""
     case = (5, 3, 4, (7, 6), (3, 3), (2, 1), (1, 1), (1, 1), 1)
@@ -87,17 +100,21 @@ def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch):
                                naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), atol=1e-12)
 
 
-def test_scratch_buffers_never_leak_into_results(rng):
+def test_scratch_buffers_never_leak_into_results(rng, layout):
     """Two calls in a row reuse the same scratch memory: the first result must not change."""
     x, w, gy, (s, p, d, g) = _conv_arrays(rng, (2, 3, 4, (7, 6), (3, 3), (2, 1), (1, 1), (1, 1), 1))
     y1 = fast.conv2d(x, w, s, p, d, g)
     keep = y1.copy()
+    gx1 = fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g)
+    keep_gx = gx1.copy()
     fast.conv2d(x * 2, w, s, p, d, g)
-    fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g)
+    fast.conv2d_grad_input(gy * 2, w, x.shape, s, p, d, g)
+    fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g)
     np.testing.assert_array_equal(y1, keep)
+    np.testing.assert_array_equal(gx1, keep_gx)
 
 
-def test_float32_stays_float32(rng):
+def test_float32_stays_float32(rng, layout):
     x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
     w = rng.standard_normal((4, 3, 4, 4)).astype(np.float32)
     y = fast.conv2d(x, w, (2, 2), (1, 1), (1, 1), 1)
@@ -118,7 +135,7 @@ def test_fast_is_the_default_for_numpy_arrays_and_im2col_elsewhere():
 # --------------------------------------------------------------------------- ops with impl="fast"
 @pytest.mark.parametrize("case", FAST_CONV_CASES[:4] + FAST_CONV_CASES[-3:], ids=_conv_ids(FAST_CONV_CASES[:4] +
                                                                                     FAST_CONV_CASES[-3:]))
-def test_conv2d_op_gradcheck_fast(device, case):
+def test_conv2d_op_gradcheck_fast(device, case, layout):
     n, c_in, c_out, (h, w), k, s, p, d, g = case
     x, wt, b = randn(n, c_in, h, w, seed=1), randn(c_out, c_in // g, *k, seed=2), randn(c_out, seed=3)
     check_grad(lambda x, w, b: F.conv2d(x, w, b, s, p, d, g, impl="fast"), x, wt, b, device=device)
@@ -126,13 +143,13 @@ def test_conv2d_op_gradcheck_fast(device, case):
 
 @pytest.mark.parametrize("case", FAST_CONVT_CASES[:3] + FAST_CONVT_CASES[-5:],
                          ids=_conv_ids(FAST_CONVT_CASES[:3] + FAST_CONVT_CASES[-5:]))
-def test_conv_transpose2d_op_gradcheck_fast(device, case):
+def test_conv_transpose2d_op_gradcheck_fast(device, case, layout):
     n, c_in, c_out, (h, w), k, s, p, op, d, g = case
     x, wt = randn(n, c_in, h, w, seed=4), randn(c_in, c_out // g, *k, seed=5)
     check_grad(lambda x, w: F.conv_transpose2d(x, w, None, s, p, op, g, d, impl="fast"), x, wt, device=device)
 
 
-def test_conv_ops_gradgradcheck_fast(device):
+def test_conv_ops_gradgradcheck_fast(device, layout):
     x, w = tensors(device, randn(2, 2, 5, 5, seed=6), randn(3, 2, 4, 4, seed=7))
     mg.gradgradcheck(lambda x, w: F.conv2d(x, w, None, 2, 1, impl="fast"), [x, w])
     xt, wt = tensors(device, randn(2, 3, 3, 2, seed=8), randn(3, 2, 3, 3, seed=9))

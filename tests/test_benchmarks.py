@@ -1,0 +1,71 @@
+"""The benchmarks run: each script's quick mode on every device present, and the plots from its results.
+
+These are smoke runs, not measurements (a test never times anything): each must finish, print its
+comparison and, where it writes results, write a quick-run JSON that names itself quick, into a
+temporary folder (``MINIGAN_BENCH_RESULTS``), never over the committed measurements.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+# script, its arguments, a line its output must hold, the results file it writes (None: it writes none)
+QUICK_RUNS = [
+    ("autograd_overhead.py", ["--quick"], "autograd overhead on", "autograd_overhead_quick"),
+    ("conv.py", ["--quick"], "conv kernels, forward + both gradients", "conv_quick"),
+    ("dcgan_step.py", ["--quick"], "one two-phase step on", None),
+    ("kernels.py", ["--quick"], "median ms (float32)", "kernels_quick"),
+]
+
+
+def _run(script, args, results_dir):
+    env = dict(os.environ, MINIGAN_BENCH_RESULTS=str(results_dir), OPENBLAS_NUM_THREADS="1",
+               OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, f"{script} {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    return proc.stdout
+
+
+@pytest.mark.parametrize("script,args,expect,results", QUICK_RUNS, ids=[r[0] for r in QUICK_RUNS])
+def test_quick_run(device, tmp_path, script, args, expect, results):
+    kind = device.split(":")[0]
+    out = _run(script, args + ["--device", kind], tmp_path)
+    assert expect in out
+    if results is None:
+        assert not list(tmp_path.iterdir())
+        return
+    path = tmp_path / f"{results}_{kind}.json"
+    assert path.exists(), f"{script} wrote {[p.name for p in tmp_path.iterdir()]}, not {path.name}"
+    payload = json.loads(path.read_text())
+    assert payload["quick"] is True
+    assert payload["machine"]["python"]
+
+
+def test_dcgan_step_on_the_gpu_compares_with_the_numpy_path(cuda_device, tmp_path):
+    out = _run("dcgan_step.py", ["--quick", "--device", "cuda", "--size", "64", "--channels", "3",
+                                 "--width", "8"], tmp_path)
+    assert "minigan cuda" in out and "minigan cpu" in out
+    assert "GPU speed-up over its NumPy path" in out
+
+
+def test_dcgan_memory_quick_run(tmp_path):
+    out = _run("dcgan_memory.py", ["--quick"], tmp_path)
+    assert "ratio minigan / torch (peak)" in out or "PyTorch is not installed" in out
+
+
+def test_plots_are_drawn_from_results(tmp_path):
+    results = tmp_path / "results"
+    _run("conv.py", ["--quick", "--device", "cpu"], results)
+    _run("kernels.py", ["--quick", "--device", "cpu"], results)
+    _run("plot.py", ["--results", str(results), "--out", str(tmp_path / "plots")], results)
+    pngs = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
+    assert any(name.startswith("kernels_") for name in pngs), pngs
+    assert any(name.startswith("conv_") for name in pngs), pngs
+    for name in pngs:
+        assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
