@@ -163,6 +163,30 @@ def _cols_bytes(c, kernel, out_hw, itemsize):
     return c * kernel[0] * kernel[1] * out_hw[0] * out_hw[1] * itemsize
 
 
+def _fold(buf, tap, in_hw, kernel, stride, dilation, axis):
+    """col2im's sum, tap by tap: ``buf[..., i*d + s*h, j*d + s*w, ...] += tap(i, j)[..., h, w, ...]`` over every
+    tap ``(i, j)`` of the kernel, where ``axis`` is the position of the height axis in ``buf`` (width follows
+    it) and ``tap(i, j)`` is shaped like that slice of ``buf``. ``buf`` need not be zeroed: without dilation
+    the first ``s x s`` taps together write every pixel of ``[0, s*H) x [0, s*W)`` exactly once, so they are
+    stored rather than added, and only the rest of the buffer is zeroed."""
+    (h, w), (kh, kw), (sh, sw), (dh, dw) = in_hw, kernel, stride, dilation
+    lead = (slice(None),) * axis
+    tiled = (dh, dw) == (1, 1) and kh >= sh and kw >= sw
+    if tiled:
+        buf[lead + (slice(sh * h, None),)] = 0
+        buf[lead + (slice(0, sh * h), slice(sw * w, None))] = 0
+    else:
+        buf[...] = 0
+    for i in range(kh):
+        for j in range(kw):
+            # Within one tap no two input pixels reach the same output pixel, so `+=` is exact.
+            at = lead + (slice(i * dh, i * dh + sh * (h - 1) + 1, sh), slice(j * dw, j * dw + sw * (w - 1) + 1, sw))
+            if tiled and i < sh and j < sw:
+                buf[at] = tap(i, j)
+            else:
+                buf[at] += tap(i, j)
+
+
 # --------------------------------------------------------------------------- channels first, for thin layers
 def _thin(channels_per_group: int) -> bool:
     return channels_per_group <= THIN_CHANNELS
@@ -215,30 +239,17 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
     n, c, h, w_ = x.shape
     kh, kw = w.shape[2:]
     _, c_out, h_out, w_out = out.shape
-    (ph, pw), (sh, sw), cg_out = padding, stride, c_out // groups
+    (ph, pw), cg_out = padding, c_out // groups
     # (C, C_out/g, kh, kw) -> (g, (o, i, j), C/g)
     w_mat = xp.ascontiguousarray(w.reshape(groups, c // groups, cg_out * kh * kw).transpose(0, 2, 1))
     hb, wb = h_out + 2 * ph, w_out + 2 * pw
-    tiled = tuple(dilation) == (1, 1) and kh >= sh and kw >= sw
     for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize)):
         nb = b.stop - b.start
         cols = _workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
         xp.matmul(w_mat, x[b].reshape(nb, groups, c // groups, h * w_), out=cols)
         cols = cols.reshape(nb, c_out, kh, kw, h, w_)
         buf = _workspace(xp, "fold", (nb, c_out, hb, wb), x.dtype) if (ph, pw) != (0, 0) else out[b]
-        if tiled:
-            buf[:, :, sh * h:] = 0
-            buf[:, :, :sh * h, sw * w_:] = 0
-        else:
-            buf[...] = 0
-        for i in range(kh):
-            for j in range(kw):
-                rows = slice(i * dilation[0], i * dilation[0] + sh * (h - 1) + 1, sh)
-                cols_ = slice(j * dilation[1], j * dilation[1] + sw * (w_ - 1) + 1, sw)
-                if tiled and i < sh and j < sw:
-                    buf[:, :, rows, cols_] = cols[:, :, i, j]
-                else:
-                    buf[:, :, rows, cols_] += cols[:, :, i, j]
+        _fold(buf, lambda i, j: cols[:, :, i, j], (h, w_), (kh, kw), stride, dilation, axis=2)
         if (ph, pw) != (0, 0):
             out[b] = buf[:, :, ph:ph + h_out, pw:pw + w_out]
     return out
@@ -311,10 +322,6 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
     w_mat = w.reshape(groups, c // groups, cg_out, kh, kw).transpose(0, 1, 3, 4, 2)
     w_mat = xp.ascontiguousarray(w_mat).reshape(groups, c // groups, kh * kw * cg_out)
     hb, wb = h_out + 2 * ph, w_out + 2 * pw
-    (sh, sw) = stride
-    # Without dilation, the first s x s taps together write every pixel of the block [0, s*H) x [0, s*W)
-    # exactly once: they are stored rather than added, and only the rest of the buffer is zeroed.
-    tiled = tuple(dilation) == (1, 1) and kh >= sh and kw >= sw
     for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize)):
         nb = b.stop - b.start
         pix = _pixels(x[b], groups, "pixels")                               # (g, nb*H*W, C/g)
@@ -322,21 +329,8 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
         xp.matmul(pix, w_mat, out=cols)
         cols = cols.reshape(groups, nb, h, w_, kh, kw, cg_out)
         buf = _workspace(xp, "fold", (nb, hb, wb, groups, cg_out), x.dtype)
-        if tiled:
-            buf[:, sh * h:] = 0
-            buf[:, :sh * h, sw * w_:] = 0
-        else:
-            buf[...] = 0
-        for i in range(kh):
-            for j in range(kw):
-                # Within one tap no two input pixels reach the same output pixel, so `+=` is exact.
-                rows = slice(i * dilation[0], i * dilation[0] + sh * (h - 1) + 1, sh)
-                cols_ = slice(j * dilation[1], j * dilation[1] + sw * (w_ - 1) + 1, sw)
-                tap = cols[:, :, :, :, i, j].transpose(1, 2, 3, 0, 4)
-                if tiled and i < sh and j < sw:
-                    buf[:, rows, cols_] = tap
-                else:
-                    buf[:, rows, cols_] += tap
+        _fold(buf, lambda i, j: cols[:, :, :, :, i, j].transpose(1, 2, 3, 0, 4), (h, w_), (kh, kw), stride,
+              dilation, axis=1)
         out[b] = buf[:, ph:ph + h_out, pw:pw + w_out].reshape(nb, h_out, w_out, c_out).transpose(0, 3, 1, 2)
     return out
 
