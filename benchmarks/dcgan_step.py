@@ -8,7 +8,8 @@ phase 2, G through a frozen D (forward, backward, Adam). PyTorch gets the very s
 built layer by layer from minigan's model and loaded with its weights (its first forward is checked
 against minigan's), and the same optimizer settings. Times are medians after warm-up.
 
-On the CPU the columns are minigan and PyTorch (ratio minigan / PyTorch). With ``--device cuda`` they
+On the CPU the columns are minigan (its default ``fast`` kernels), minigan on the portable ``im2col``
+kernels (the "before" of the CPU speed work) and PyTorch; the ratio is minigan / PyTorch. With ``--device cuda`` they
 are minigan on the GPU, minigan on the CPU (NumPy) and PyTorch on the GPU, so one run gives both the
 GPU's speed-up over the NumPy path and the ratio to PyTorch CUDA. Writes
 ``results/dcgan_step[_<size>]_<device>.json`` (no size suffix for the 28x28 default).
@@ -22,13 +23,20 @@ from _common import machine_info, measure_side_by_side, print_table, write_json
 
 import minigan as mg
 import minigan.nn as nn
-from minigan import backend
+from minigan import backend, kernels
 from minigan.gan.losses import discriminator_loss, non_saturating_loss
 from minigan.gan.models import build_models
 
 
-def minigan_step(G, D, opt_g, opt_d, real, nz):
+def minigan_step(G, D, opt_g, opt_d, real, nz, impl=None):
+    """One step; ``impl`` names the kernel implementation (None: the default for the device)."""
     def step():
+        if impl is not None:
+            with kernels.use(impl):
+                return body()
+        return body()
+
+    def body():
         n = real.shape[0]
         with mg.no_grad():
             fake = G(mg.randn(n, nz, device=real.device))
@@ -133,17 +141,18 @@ def main(argv=None) -> int:
         fns[f"torch {tdev}" if on_gpu else "torch"] = torch_step(tG, tD, t_opt_g, t_opt_d,
                                                                   torch.from_numpy(real_np).to(tdev), nz, torch)
 
-    def ours_on(dev):
+    def ours_on(dev, impl=None):
         g, d = build_models("dcgan", args.size, channels=args.channels, width=args.width, nz=nz)
         g.load_state_dict(G.state_dict()), d.load_state_dict(D.state_dict())
         g.to(dev), d.to(dev)
         opt_g = mg.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
         opt_d = mg.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        return minigan_step(g, d, opt_g, opt_d, mg.tensor(real_np, device=dev), nz)
+        return minigan_step(g, d, opt_g, opt_d, mg.tensor(real_np, device=dev), nz, impl)
     if on_gpu:
         fns = {"minigan cuda": ours_on(device), "minigan cpu": ours_on("cpu"), **fns}
     else:
-        fns = {"minigan": ours_on("cpu"), **fns}
+        # "before": the same step on the portable im2col kernels, which the fast ones replace on the CPU
+        fns = {"minigan": ours_on("cpu"), "minigan im2col": ours_on("cpu", "im2col"), **fns}
 
     timed = measure_side_by_side(fns, device, warmup=2, repeat=repeat)
     rows = [{"model": f"dcgan{args.size}", "batch": batch, "impl": name, "median_ms": 1e3 * med,
@@ -152,11 +161,14 @@ def main(argv=None) -> int:
     theirs_key = "torch cuda" if on_gpu else "torch"
     ratio = timed[ours_key][0] / timed[theirs_key][0] if theirs_key in timed else None
     speedup = timed["minigan cpu"][0] / timed["minigan cuda"][0] if on_gpu else None
+    before = timed["minigan im2col"][0] / timed[theirs_key][0] if "minigan im2col" in timed and ratio else None
     print(f"DCGAN {args.size}x{args.size}x{args.channels} (ngf = ndf = {args.width}), batch {batch}, "
           f"one two-phase step on {device}:")
     print_table(rows, ["model", "batch", "impl", "median_ms"])
     if ratio is not None:
         print(f"ratio {ours_key} / {theirs_key}: {ratio:.2f}x" + (" (target <= 2)" if on_gpu else ""))
+    if before is not None:
+        print(f"ratio minigan im2col / torch: {before:.2f}x (the portable kernels, for comparison)")
     if speedup is not None:
         print(f"minigan GPU speed-up over its NumPy path: {speedup:.1f}x (target >= 20 at 64x64, batch 128)")
     for n in notes:
@@ -165,7 +177,8 @@ def main(argv=None) -> int:
         name = "dcgan_step" if args.size == 28 else f"dcgan_step_{args.size}"
         path = write_json(name, {"benchmark": "dcgan_step", "device": device, "quick": False, "size": args.size,
                                  "channels": args.channels, "width": args.width, "rows": rows,
-                                 "ratio_minigan_over_torch": ratio, "ratio_of": [ours_key, theirs_key], "gpu_speedup_over_numpy": speedup,
+                                 "ratio_minigan_over_torch": ratio, "ratio_of": [ours_key, theirs_key],
+                                 "ratio_im2col_over_torch": before, "gpu_speedup_over_numpy": speedup,
                                  "notes": notes, "machine": machine_info(device)}, device)
         print(f"wrote {path}")
     return 0
