@@ -96,6 +96,18 @@ def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat:
     return statistics.median(times), times
 
 
+def cpu_threads() -> int:
+    """The threads a CPU comparison runs with: NumPy's BLAS uses all cores unless the usual variables
+    limit it, and PyTorch is given the same number (``OPENBLAS_NUM_THREADS=1`` gives a single-core
+    comparison, steadier on a busy machine)."""
+    return int(os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+
+
+def threads_suffix(threads: int) -> str:
+    """``""`` for a run on every core, else ``"_<n>thread"``: a results file's name says when it was not."""
+    return "" if threads == (os.cpu_count() or 1) else f"_{threads}thread"
+
+
 def measure_side_by_side(fns: dict[str, Callable[[], Any]], device: str = "cpu", warmup: int = 2,
                          repeat: int = 7) -> dict[str, tuple[float, list[float]]]:
     """Time several functions in the same run, one block each (warm-up calls, then ``repeat`` timed ones).

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import machine_info, measure_side_by_side, print_table, write_json
+from _common import cpu_threads, machine_info, measure_side_by_side, print_table, threads_suffix, write_json
 
 import minigan as mg
 import minigan.nn as nn
@@ -123,6 +123,7 @@ def main(argv=None) -> int:
     fns, notes = {}, []
     try:
         import torch
+        torch.set_num_threads(cpu_threads())          # as many threads as NumPy's BLAS
     except ImportError:
         torch = None
         notes.append("PyTorch is not installed: its column is skipped")
@@ -163,7 +164,7 @@ def main(argv=None) -> int:
     speedup = timed["minigan cpu"][0] / timed["minigan cuda"][0] if on_gpu else None
     before = timed["minigan im2col"][0] / timed[theirs_key][0] if "minigan im2col" in timed and ratio else None
     print(f"DCGAN {args.size}x{args.size}x{args.channels} (ngf = ndf = {args.width}), batch {batch}, "
-          f"one two-phase step on {device}:")
+          f"one two-phase step on {device}, {cpu_threads()} CPU thread(s):")
     print_table(rows, ["model", "batch", "impl", "median_ms"])
     if ratio is not None:
         print(f"ratio {ours_key} / {theirs_key}: {ratio:.2f}x" + (" (target <= 2)" if on_gpu else ""))
@@ -174,11 +175,11 @@ def main(argv=None) -> int:
     for n in notes:
         print("note:", n)
     if not args.quick:
-        name = "dcgan_step" if args.size == 28 else f"dcgan_step_{args.size}"
+        name = ("dcgan_step" if args.size == 28 else f"dcgan_step_{args.size}") + threads_suffix(cpu_threads())
         path = write_json(name, {"benchmark": "dcgan_step", "device": device, "quick": False, "size": args.size,
                                  "channels": args.channels, "width": args.width, "rows": rows,
                                  "ratio_minigan_over_torch": ratio, "ratio_of": [ours_key, theirs_key],
-                                 "ratio_im2col_over_torch": before, "gpu_speedup_over_numpy": speedup,
+                                 "ratio_im2col_over_torch": before, "threads": cpu_threads(), "gpu_speedup_over_numpy": speedup,
                                  "notes": notes, "machine": machine_info(device)}, device)
         print(f"wrote {path}")
     return 0
