@@ -25,7 +25,8 @@ Every implementation provides (all sizes already normalised to pairs of ints by 
         the adjoint of im2col: overlapping windows are summed.
     max_pool2d(x, kernel_size, stride, padding, dilation) -> (y, argmax)
         argmax: int64 array of y's shape holding the flat index h*W + w (unpadded input) of each max.
-        Ties: the first maximum in row-major window order wins (as in PyTorch).
+        Ties: the first maximum in row-major window order wins; a window with a NaN gives NaN and names
+        its last NaN (both as in PyTorch).
     max_pool2d_backward(gy, argmax, x_shape, kernel_size, stride, padding, dilation) -> gx
     avg_pool2d(x, kernel_size, stride, padding, count_include_pad) -> y
     avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, count_include_pad) -> gx

@@ -124,7 +124,8 @@ _MAX_POOL = r"""
 // image are -inf, i.e. skipped), argmax = the flat index h*W + w of the winner in the unpadded image.
 // p = n*C + c is the image plane. One thread per output; idx runs over (p, oh, ow) row-major.
 // A later tap must be strictly larger to take over, so the first maximum in row-major window order
-// wins (as in PyTorch). A NaN takes over from a number and then stays, so NaNs propagate.
+// wins (as in PyTorch). A NaN always takes over (PyTorch's rule), so a window with a NaN gives NaN, at
+// its last NaN.
 extern "C" __global__ void max_pool2d_forward(
         const real_t* x, real_t* y, long long* argmax, real_t neg_inf,
         long long H, long long W,
@@ -146,8 +147,7 @@ extern "C" __global__ void max_pool2d_forward(
                 const long long w = ow * sw - pw + j * dw;
                 if (w < 0 || w >= W) continue;
                 const real_t v = plane[h * W + w];
-                const bool v_nan = v != v, best_nan = best != best;
-                if (best_at < 0 || v > best || (v_nan && !best_nan)) {
+                if (best_at < 0 || v > best || v != v) {
                     best = v;
                     best_at = h * W + w;
                 }

@@ -33,8 +33,14 @@ interleave, needs no col2im; on DCGAN's layers it was measured slower than the a
 are no faster than the one large product, and interleaving its outputs costs as much as the col2im it
 saves), so it is not used.
 
-Pooling and the public ``im2col``/``col2im`` are the portable ones. Every function runs unchanged on
-NumPy and CuPy, and is held against the naive loops in ``tests/kernels/test_fast.py``.
+**Max pooling without columns.** The portable max pool copies every window into a column array and
+takes its argmax; its backward builds a one-hot column array and folds it. Here the forward is a running
+maximum over the kh*kw shifted views of the image (one pass per tap, no copy of the windows), and the
+backward adds each tap's winners back through the same views.
+
+Average pooling and the public ``im2col``/``col2im`` are the portable ones. Every function runs
+unchanged on NumPy and CuPy, and is held against the naive loops in ``tests/kernels/test_fast.py`` and
+``tests/kernels/test_naive_vs_im2col.py``.
 """
 from __future__ import annotations
 
@@ -42,8 +48,7 @@ import threading
 
 from minigan import backend
 from minigan.kernels import shapes
-from minigan.kernels.im2col import (avg_pool2d, avg_pool2d_backward, col2im, im2col, max_pool2d,  # noqa: F401
-                                    max_pool2d_backward)
+from minigan.kernels.im2col import avg_pool2d, avg_pool2d_backward, col2im, im2col  # noqa: F401
 
 __all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2d", "im2col", "col2im",
            "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
@@ -372,3 +377,64 @@ def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
     out_shape = shapes.check_conv_transpose2d(x.shape, w.shape, stride, padding, output_padding, dilation,
                                               groups)
     return _transpose_conv(x, w, out_shape, stride, padding, dilation, groups)
+
+
+# --------------------------------------------------------------------------- max pooling
+def _tap_view(a, i, j, out_hw, stride, dilation):
+    """The view of padded planes ``a (N, C, Hp, Wp)`` that window tap ``(i, j)`` reads, one element per
+    window: ``view[n, c, oh, ow] = a[n, c, oh*s + i*d, ow*s + j*d]``."""
+    (h_out, w_out), (sh, sw), (dh, dw) = out_hw, stride, dilation
+    return a[:, :, i * dh:i * dh + sh * (h_out - 1) + 1:sh, j * dw:j * dw + sw * (w_out - 1) + 1:sw]
+
+
+def max_pool2d(x, kernel_size, stride, padding, dilation):
+    """``x (N, C, H, W) -> (y, argmax)``, both ``(N, C, H_out, W_out)``: the window maximum (padding is
+    -inf) and the flat index ``h*W + w`` of the first maximum in row-major window order, from the kh*kw
+    shifted views of the image: a running maximum, then the first tap that equals it. A window with a NaN
+    gives NaN and names its last NaN (PyTorch's rule)."""
+    xp = backend.xp_of(x)
+    n, c, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
+    (kh, kw), (ph, pw) = kernel_size, padding
+    h, w = x.shape[2:]
+    src = x
+    if (ph, pw) != (0, 0):
+        src = xp.full((n, c, h + 2 * ph, w + 2 * pw), -xp.inf, dtype=x.dtype)
+        src[:, :, ph:ph + h, pw:pw + w] = x
+    views = [_tap_view(src, t // kw, t % kw, (h_out, w_out), stride, dilation) for t in range(kh * kw)]
+    y = views[0].copy()
+    for v in views[1:]:
+        xp.maximum(y, v, out=y)                      # NaN-propagating
+    # The winning tap: walking the taps backwards, each one equal to the maximum overwrites, so the first
+    # in row-major order is left; then, walking forwards, each NaN overwrites, so the last NaN is left.
+    tap = xp.zeros(y.shape, dtype=xp.int64)
+    for t in range(kh * kw - 1, -1, -1):
+        xp.copyto(tap, t, where=views[t] == y)
+    nan = y != y
+    if nan.any():
+        for t in range(kh * kw):
+            xp.copyto(tap, t, where=views[t] != views[t])
+    # Window tap (i, j) of output (oh, ow) is input pixel (oh*s - p + i*d, ow*s - p + j*d).
+    (sh, sw), (dh, dw) = stride, dilation
+    rows = xp.arange(h_out).reshape(-1, 1) * sh - ph + (tap // kw) * dh
+    cols = xp.arange(w_out).reshape(1, -1) * sw - pw + (tap % kw) * dw
+    return y, (rows * w + cols).astype(xp.int64, copy=False)
+
+
+def max_pool2d_backward(gy, argmax, x_shape, kernel_size, stride, padding, dilation):
+    """``gy (N, C, H_out, W_out) -> gx x_shape``: each output's gradient goes to the input that won; where
+    windows overlap, an input that won several of them receives the sum. Tap by tap through the forward's
+    views: the winners of tap ``t`` are the outputs whose argmax is the pixel that tap reads."""
+    xp = backend.xp_of(gy)
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    h_out, w_out = gy.shape[2:]
+    # Recover the winning tap (i, j) from the flat input index: h = oh*s - p + i*d.
+    i = (argmax // w - xp.arange(h_out).reshape(-1, 1) * sh + ph) // dh
+    j = (argmax % w - xp.arange(w_out).reshape(1, -1) * sw + pw) // dw
+    tap = i * kw + j
+    gx = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=gy.dtype)
+    won = xp.empty(gy.shape, dtype=gy.dtype)
+    for t in range(kh * kw):
+        xp.multiply(gy, tap == t, out=won)
+        _tap_view(gx, t // kw, t % kw, (h_out, w_out), stride, dilation)[...] += won
+    return gx if (ph, pw) == (0, 0) else xp.ascontiguousarray(gx[:, :, ph:ph + h, pw:pw + w])

@@ -266,7 +266,8 @@ def _planes(x):
 
 def max_pool2d(x, kernel_size, stride, padding, dilation):
     """``x (N, C, H, W) -> (y, argmax)``, both ``(N, C, H_out, W_out)``:
-    ``y = max over the window`` (padding is -inf), ``argmax`` = flat index ``h*W + w`` of the first max."""
+    ``y = max over the window`` (padding is -inf), ``argmax`` = flat index ``h*W + w`` of the first max
+    (of the last NaN where the window holds one, as in PyTorch)."""
     xp = backend.xp_of(x)
     n, c, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
@@ -275,6 +276,10 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     cols = cols.reshape(n * c, kh * kw, h_out, w_out)
     tap = cols.argmax(axis=1)                        # first maximum in row-major window order
     y = cols.max(axis=1)
+    # A window with a NaN gives NaN (max does that already) at its *last* NaN, as PyTorch names it;
+    # argmax names the first.
+    nan = cols != cols
+    tap = xp.where(nan.any(axis=1), kh * kw - 1 - nan[:, ::-1].argmax(axis=1), tap)
     # Window tap (i, j) of output (oh, ow) is input pixel (oh*s - p + i*d, ow*s - p + j*d).
     i, j = tap // kw, tap % kw
     h_idx = xp.arange(h_out).reshape(-1, 1) * sh - ph + i * dh

@@ -170,7 +170,8 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
 
     ``y[n, c, oh, ow] = max_{i, j} x[n, c, oh*s - p + i*d, ow*s - p + j*d]`` over taps inside the input
     (padding counts as -inf). ``argmax`` holds the flat index ``h*W + w`` of the winner; on ties the first
-    maximum in row-major window order wins (a later tap must be strictly larger to take over)."""
+    maximum in row-major window order wins (a later tap must be strictly larger to take over). A NaN
+    always takes over, so a window with a NaN gives NaN, at its last NaN (PyTorch's rule)."""
     xp = backend.xp_of(x)
     N, C, H, W = x.shape
     _, _, H_out, W_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
@@ -181,8 +182,9 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
             for oh in range(H_out):
                 for ow in range(W_out):
                     for _, _, h, w in _taps(oh, ow, kernel_size, stride, padding, dilation, (H, W)):
-                        if x[n, c, h, w] > y[n, c, oh, ow] or argmax[n, c, oh, ow] < 0:
-                            y[n, c, oh, ow] = x[n, c, h, w]
+                        v = x[n, c, h, w]
+                        if v > y[n, c, oh, ow] or v != v or argmax[n, c, oh, ow] < 0:
+                            y[n, c, oh, ow] = v
                             argmax[n, c, oh, ow] = h * W + w
     return y, argmax
 

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from minigan import backend
-from minigan.kernels import im2col, naive, shapes
+from minigan.kernels import fast, im2col, naive, shapes
 
 IMPLS = [naive, im2col]
+POOL_IMPLS = [naive, im2col, fast]           # fast has max pooling of its own
 
 # (N, C_in, C_out, (H, W), kernel, stride, padding, dilation, groups)
 CONV_CASES = [
@@ -184,13 +185,15 @@ POOL_CASES = [((2, 3, 7, 7), (2, 2), (2, 2), (0, 0), (1, 1)),
 @pytest.mark.parametrize("x_shape,k,s,p,d", POOL_CASES)
 def test_max_pool2d_matches_naive_and_torch(rng, x_shape, k, s, p, d, request):
     x = rng.integers(-3, 4, size=x_shape).astype(np.float64)   # small integers: ties everywhere
-    outs = [m.max_pool2d(x, k, s, p, d) for m in IMPLS]
-    np.testing.assert_array_equal(outs[0][0], outs[1][0])
-    np.testing.assert_array_equal(outs[0][1], outs[1][1])
-    assert outs[1][1].dtype == np.int64
+    outs = [m.max_pool2d(x, k, s, p, d) for m in POOL_IMPLS]
+    for y, arg in outs[1:]:
+        np.testing.assert_array_equal(outs[0][0], y)
+        np.testing.assert_array_equal(outs[0][1], arg)
+        assert arg.dtype == np.int64
     gy = rng.standard_normal(outs[1][0].shape)
-    gxs = [m.max_pool2d_backward(gy, outs[1][1], x_shape, k, s, p, d) for m in IMPLS]
-    np.testing.assert_allclose(gxs[0], gxs[1], rtol=1e-12, atol=1e-12)
+    gxs = [m.max_pool2d_backward(gy, outs[1][1], x_shape, k, s, p, d) for m in POOL_IMPLS]
+    for gx in gxs[1:]:
+        np.testing.assert_allclose(gxs[0], gx, rtol=1e-12, atol=1e-12)
     torch = request.getfixturevalue("torch")
     tx = torch.tensor(x, requires_grad=True)
     ty, ti = torch.nn.functional.max_pool2d(tx, k, s, p, d, return_indices=True)
@@ -203,12 +206,28 @@ def test_max_pool2d_matches_naive_and_torch(rng, x_shape, k, s, p, d, request):
 def test_max_pool2d_ties_pick_the_first_in_row_major_order():
     x = np.zeros((1, 1, 4, 4))
     x[0, 0, 1, 0] = x[0, 0, 0, 1] = 5.0      # both in the first 2x2 window; (0, 1) comes first
-    for m in IMPLS:
+    for m in POOL_IMPLS:
         y, arg = m.max_pool2d(x, (2, 2), (2, 2), (0, 0), (1, 1))
         assert arg[0, 0, 0, 0] == 1 and y[0, 0, 0, 0] == 5.0
         assert arg[0, 0, 1, 1] == 2 * 4 + 2   # an all-zero window: its first element
         gx = m.max_pool2d_backward(np.ones_like(y), arg, x.shape, (2, 2), (2, 2), (0, 0), (1, 1))
         assert gx[0, 0, 0, 1] == 1.0 and gx[0, 0, 1, 0] == 0.0
+
+
+def test_max_pool2d_propagates_nan_like_torch(request):
+    x = np.arange(32, dtype=np.float64).reshape(1, 2, 4, 4)
+    x[0, 0, 0, 1] = np.nan                   # a NaN after a number in its window
+    x[0, 1, 2, 2] = x[0, 1, 3, 3] = np.nan   # two NaNs in one window: PyTorch names the last
+    outs = [m.max_pool2d(x, (2, 2), (2, 2), (0, 0), (1, 1)) for m in POOL_IMPLS]
+    for y, arg in outs:
+        assert np.isnan(y[0, 0, 0, 0]) and arg[0, 0, 0, 0] == 1
+        assert np.isnan(y[0, 1, 1, 1]) and arg[0, 1, 1, 1] == 3 * 4 + 3
+        assert y[0, 0, 1, 1] == 15.0
+    torch = request.getfixturevalue("torch")
+    ty, ti = torch.nn.functional.max_pool2d(torch.tensor(x), 2, 2, return_indices=True)
+    for y, arg in outs:
+        np.testing.assert_array_equal(y, ty.numpy())
+        np.testing.assert_array_equal(arg, ti.numpy())
 
 
 @pytest.mark.parametrize("count_include_pad", [True, False])
