@@ -34,11 +34,9 @@ are no faster than the one large product, and interleaving its outputs costs as 
 saves), so it is not used.
 
 **Max pooling without columns.** The portable max pool copies every window into a column array and
-takes its argmax; its backward builds a one-hot column array and folds it. Here the forward is a running
-maximum over the kh*kw shifted views of the image (one pass per tap, no copy of the windows), and the
-backward adds each tap's winners back through the same views.
-
-Average pooling and the public ``im2col``/``col2im`` are the portable ones. Every function runs
+takes its argmax. Here the forward is a running maximum over the kh*kw shifted views of the image (no
+copy of the windows), then the first tap that equals it. Its backward, average pooling and the public
+``im2col``/``col2im`` are the portable ones. Every function runs
 unchanged on NumPy and CuPy, and is held against the naive loops in ``tests/kernels/test_fast.py`` and
 ``tests/kernels/test_naive_vs_im2col.py``.
 """
@@ -48,7 +46,8 @@ import threading
 
 from minigan import backend
 from minigan.kernels import shapes
-from minigan.kernels.im2col import avg_pool2d, avg_pool2d_backward, col2im, im2col  # noqa: F401
+from minigan.kernels.im2col import (avg_pool2d, avg_pool2d_backward, col2im, im2col,  # noqa: F401
+                                    max_pool2d_backward)
 
 __all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2d", "im2col", "col2im",
            "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
@@ -418,23 +417,3 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     rows = xp.arange(h_out).reshape(-1, 1) * sh - ph + (tap // kw) * dh
     cols = xp.arange(w_out).reshape(1, -1) * sw - pw + (tap % kw) * dw
     return y, (rows * w + cols).astype(xp.int64, copy=False)
-
-
-def max_pool2d_backward(gy, argmax, x_shape, kernel_size, stride, padding, dilation):
-    """``gy (N, C, H_out, W_out) -> gx x_shape``: each output's gradient goes to the input that won; where
-    windows overlap, an input that won several of them receives the sum. Tap by tap through the forward's
-    views: the winners of tap ``t`` are the outputs whose argmax is the pixel that tap reads."""
-    xp = backend.xp_of(gy)
-    n, c, h, w = x_shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
-    h_out, w_out = gy.shape[2:]
-    # Recover the winning tap (i, j) from the flat input index: h = oh*s - p + i*d.
-    i = (argmax // w - xp.arange(h_out).reshape(-1, 1) * sh + ph) // dh
-    j = (argmax % w - xp.arange(w_out).reshape(1, -1) * sw + pw) // dw
-    tap = i * kw + j
-    gx = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=gy.dtype)
-    won = xp.empty(gy.shape, dtype=gy.dtype)
-    for t in range(kh * kw):
-        xp.multiply(gy, tap == t, out=won)
-        _tap_view(gx, t // kw, t % kw, (h_out, w_out), stride, dilation)[...] += won
-    return gx if (ph, pw) == (0, 0) else xp.ascontiguousarray(gx[:, :, ph:ph + h, pw:pw + w])

@@ -230,6 +230,18 @@ def test_max_pool2d_propagates_nan_like_torch(request):
         np.testing.assert_array_equal(arg, ti.numpy())
 
 
+def test_max_pool2d_backward_sends_an_infinite_gradient_only_to_the_winner():
+    x = np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4)
+    for m in POOL_IMPLS:
+        y, arg = m.max_pool2d(x, (2, 2), (2, 2), (0, 0), (1, 1))
+        gy = np.ones_like(y)
+        gy[0, 0, 0, 0] = np.inf
+        gx = m.max_pool2d_backward(gy, arg, x.shape, (2, 2), (2, 2), (0, 0), (1, 1))
+        assert gx[0, 0, 1, 1] == np.inf, m.__name__
+        assert not np.isnan(gx).any(), m.__name__
+        assert gx.sum() == np.inf and (gx == 0).sum() == 12
+
+
 @pytest.mark.parametrize("count_include_pad", [True, False])
 @pytest.mark.parametrize("x_shape,k,s,p", [c[:4] for c in POOL_CASES])
 def test_avg_pool2d_matches_naive_and_torch(rng, x_shape, k, s, p, count_include_pad, request):
