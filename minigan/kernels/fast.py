@@ -46,8 +46,8 @@ import threading
 
 from minigan import backend
 from minigan.kernels import shapes
-from minigan.kernels.im2col import (avg_pool2d, avg_pool2d_backward, col2im, im2col,  # noqa: F401
-                                    max_pool2d_backward)
+from minigan.kernels.im2col import (_first_inside_tap, avg_pool2d, avg_pool2d_backward, col2im,  # noqa: F401
+                                    im2col, max_pool2d_backward)
 
 __all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2d", "im2col", "col2im",
            "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
@@ -412,6 +412,9 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     if nan.any():
         for t in range(kh * kw):
             xp.copyto(tap, t, where=views[t] != views[t])
+    if (ph, pw) != (0, 0):                           # -inf padding must not win over -inf pixels
+        xp.copyto(tap, _first_inside_tap((h_out, w_out), kernel_size, stride, padding, dilation, xp),
+                  where=y == -xp.inf)
     # Window tap (i, j) of output (oh, ow) is input pixel (oh*s - p + i*d, ow*s - p + j*d).
     (sh, sw), (dh, dw) = stride, dilation
     rows = xp.arange(h_out).reshape(-1, 1) * sh - ph + (tap // kw) * dh

@@ -264,10 +264,21 @@ def _planes(x):
     return x.reshape(n * c, 1, h, w)
 
 
+def _first_inside_tap(out_hw, kernel_size, stride, padding, dilation, xp):
+    """``(H_out, W_out)``: the first tap ``i*kw + j`` of each window that lies inside the image, not in the
+    padding. A window whose real pixels are all -inf names it (its padding is -inf too, and must not win)."""
+    (h_out, w_out), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = out_hw, kernel_size, stride, padding, dilation
+    # the smallest i with oh*s - p + i*d >= 0 (padding <= k/2 leaves at least one tap inside)
+    i = xp.maximum(0, -((xp.arange(h_out) * sh - ph) // dh))
+    j = xp.maximum(0, -((xp.arange(w_out) * sw - pw) // dw))
+    return i.reshape(-1, 1) * kw + j.reshape(1, -1)
+
+
 def max_pool2d(x, kernel_size, stride, padding, dilation):
     """``x (N, C, H, W) -> (y, argmax)``, both ``(N, C, H_out, W_out)``:
     ``y = max over the window`` (padding is -inf), ``argmax`` = flat index ``h*W + w`` of the first max
-    (of the last NaN where the window holds one, as in PyTorch)."""
+    (of the last NaN where the window holds one, and of its first pixel inside the image where all of them
+    are -inf, both as in PyTorch)."""
     xp = backend.xp_of(x)
     n, c, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
@@ -280,6 +291,8 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     # argmax names the first.
     nan = cols != cols
     tap = xp.where(nan.any(axis=1), kh * kw - 1 - nan[:, ::-1].argmax(axis=1), tap)
+    tap = xp.where(y == -xp.inf, _first_inside_tap((h_out, w_out), kernel_size, stride, padding, dilation, xp),
+                   tap)
     # Window tap (i, j) of output (oh, ow) is input pixel (oh*s - p + i*d, ow*s - p + j*d).
     i, j = tap // kw, tap % kw
     h_idx = xp.arange(h_out).reshape(-1, 1) * sh - ph + i * dh

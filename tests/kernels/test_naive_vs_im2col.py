@@ -230,6 +230,22 @@ def test_max_pool2d_propagates_nan_like_torch(request):
         np.testing.assert_array_equal(arg, ti.numpy())
 
 
+@pytest.mark.parametrize("x_shape,k,s,p,d", [c for c in POOL_CASES if c[3] != (0, 0)])
+def test_max_pool2d_windows_of_minus_infinity_name_a_pixel_inside_the_image(x_shape, k, s, p, d, request):
+    """The padding is -inf too, but it must not win: such a window names its first pixel inside the image,
+    as PyTorch does, and its gradient reaches that pixel."""
+    x = np.full(x_shape, -np.inf)
+    x[..., -1, -1] = 1.0
+    outs = [m.max_pool2d(x, k, s, p, d) for m in POOL_IMPLS]
+    for y, arg in outs:
+        assert ((arg >= 0) & (arg < x_shape[2] * x_shape[3])).all()
+        np.testing.assert_array_equal(arg, outs[0][1])
+        np.testing.assert_array_equal(y, outs[0][0])
+    torch = request.getfixturevalue("torch")
+    ty, ti = torch.nn.functional.max_pool2d(torch.tensor(x), k, s, p, d, return_indices=True)
+    np.testing.assert_array_equal(outs[0][1], ti.numpy())
+
+
 def test_max_pool2d_backward_sends_an_infinite_gradient_only_to_the_winner():
     x = np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4)
     for m in POOL_IMPLS:
