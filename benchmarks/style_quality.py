@@ -12,7 +12,7 @@ random multi-scale network, L-BFGS) and checks, printing every figure:
 
 Usage::
 
-    python benchmarks/style_quality.py                    # writes benchmarks/results/style_quality.json
+    python benchmarks/style_quality.py                    # writes benchmarks/results/style_quality_cpu.json
     python benchmarks/style_quality.py --pictures runs/style_quality   # also the pictures
 
 The figures go to a JSON file with the machine, the versions and the device, for lessons and plots.
@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     p.add_argument("--content", default="grace_hopper")
     p.add_argument("--style", default="mosaic")
     p.add_argument("--texture", default="mosaic", help="the texture to synthesise from noise")
-    p.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "style_quality.json"))
+    p.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "style_quality_cpu.json"))
     p.add_argument("--pictures", default=None, help="also save the pictures in this folder")
     args = p.parse_args(argv)
 
