@@ -46,8 +46,9 @@ import threading
 
 from minigan import backend
 from minigan.kernels import shapes
-from minigan.kernels.im2col import (_first_inside_tap, avg_pool2d, avg_pool2d_backward, col2im,  # noqa: F401
-                                    im2col, max_pool2d_backward)
+from minigan.kernels.im2col import _first_inside_tap, _pad, _tap, _winner_index
+from minigan.kernels.im2col import (avg_pool2d, avg_pool2d_backward, col2im, im2col,  # noqa: F401
+                                    max_pool2d_backward)
 
 __all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2d", "im2col", "col2im",
            "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
@@ -184,7 +185,7 @@ def _fold(buf, tap, in_hw, kernel, stride, dilation, axis):
     for i in range(kh):
         for j in range(kw):
             # Within one tap no two input pixels reach the same output pixel, so `+=` is exact.
-            at = lead + (slice(i * dh, i * dh + sh * (h - 1) + 1, sh), slice(j * dw, j * dw + sw * (w - 1) + 1, sw))
+            at = lead + _tap(i, j, in_hw, stride, dilation)
             if tiled and i < sh and j < sw:
                 buf[at] = tap(i, j)
             else:
@@ -194,18 +195,6 @@ def _fold(buf, tap, in_hw, kernel, stride, dilation, axis):
 # --------------------------------------------------------------------------- channels first, for thin layers
 def _thin(channels_per_group: int) -> bool:
     return channels_per_group <= THIN_CHANNELS
-
-
-def _padded(x, padding):
-    """``x (N, C, H, W)`` zero-padded to ``(N, C, H + 2p_h, W + 2p_w)`` (``x`` itself without padding)."""
-    ph, pw = padding
-    if (ph, pw) == (0, 0):
-        return x
-    xp = backend.xp_of(x)
-    n, c, h, w = x.shape
-    src = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    src[:, :, ph:ph + h, pw:pw + w] = x
-    return src
 
 
 def _unfold_channels_first(src_b, kernel, stride, dilation, out_hw, groups):
@@ -228,7 +217,7 @@ def _conv2d_channels_first(x, w, y, stride, padding, dilation, groups):
     xp = backend.xp_of(x)
     n, c_out, h_out, w_out = y.shape
     kernel = tuple(w.shape[2:])
-    src = _padded(x, padding)
+    src = _pad(x, padding)
     w_mat = w.reshape(groups, c_out // groups, -1)                # (g, C_out/g, (c, i, j)): w's own layout
     for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize)):
         cols = _unfold_channels_first(src[b], kernel, stride, dilation, (h_out, w_out), groups)
@@ -266,7 +255,7 @@ def _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, group
     c_out, c_in_g, kh, kw = w_shape
     n = x.shape[0]
     out_hw = tuple(gy.shape[2:])
-    src = _padded(x, padding)
+    src = _pad(x, padding)
     gw = xp.zeros((groups, c_out // groups, c_in_g * kh * kw), dtype=x.dtype)
     for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize)):
         nb = b.stop - b.start
@@ -379,27 +368,17 @@ def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
 
 
 # --------------------------------------------------------------------------- max pooling
-def _tap_view(a, i, j, out_hw, stride, dilation):
-    """The view of padded planes ``a (N, C, Hp, Wp)`` that window tap ``(i, j)`` reads, one element per
-    window: ``view[n, c, oh, ow] = a[n, c, oh*s + i*d, ow*s + j*d]``."""
-    (h_out, w_out), (sh, sw), (dh, dw) = out_hw, stride, dilation
-    return a[:, :, i * dh:i * dh + sh * (h_out - 1) + 1:sh, j * dw:j * dw + sw * (w_out - 1) + 1:sw]
-
-
 def max_pool2d(x, kernel_size, stride, padding, dilation):
     """``x (N, C, H, W) -> (y, argmax)``, both ``(N, C, H_out, W_out)``: the window maximum (padding is
     -inf) and the flat index ``h*W + w`` of the first maximum in row-major window order, from the kh*kw
     shifted views of the image: a running maximum, then the first tap that equals it. A window with a NaN
     gives NaN and names its last NaN (PyTorch's rule)."""
     xp = backend.xp_of(x)
-    n, c, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
-    (kh, kw), (ph, pw) = kernel_size, padding
-    h, w = x.shape[2:]
-    src = x
-    if (ph, pw) != (0, 0):
-        src = xp.full((n, c, h + 2 * ph, w + 2 * pw), -xp.inf, dtype=x.dtype)
-        src[:, :, ph:ph + h, pw:pw + w] = x
-    views = [_tap_view(src, t // kw, t % kw, (h_out, w_out), stride, dilation) for t in range(kh * kw)]
+    _, _, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
+    kh, kw = kernel_size
+    src = _pad(x, padding, -xp.inf)
+    views = [src[(slice(None), slice(None)) + _tap(t // kw, t % kw, (h_out, w_out), stride, dilation)]
+             for t in range(kh * kw)]
     y = views[0].copy()
     for v in views[1:]:
         xp.maximum(y, v, out=y)                      # NaN-propagating
@@ -412,11 +391,7 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     if nan.any():
         for t in range(kh * kw):
             xp.copyto(tap, t, where=views[t] != views[t])
-    if (ph, pw) != (0, 0):                           # -inf padding must not win over -inf pixels
+    if tuple(padding) != (0, 0):                     # -inf padding must not win over -inf pixels
         xp.copyto(tap, _first_inside_tap((h_out, w_out), kernel_size, stride, padding, dilation, xp),
                   where=y == -xp.inf)
-    # Window tap (i, j) of output (oh, ow) is input pixel (oh*s - p + i*d, ow*s - p + j*d).
-    (sh, sw), (dh, dw) = stride, dilation
-    rows = xp.arange(h_out).reshape(-1, 1) * sh - ph + (tap // kw) * dh
-    cols = xp.arange(w_out).reshape(1, -1) * sw - pw + (tap % kw) * dw
-    return y, (rows * w + cols).astype(xp.int64, copy=False)
+    return y, _winner_index(tap, (h_out, w_out), kernel_size, stride, padding, dilation, x.shape[3], xp)

@@ -274,6 +274,15 @@ def _first_inside_tap(out_hw, kernel_size, stride, padding, dilation, xp):
     return i.reshape(-1, 1) * kw + j.reshape(1, -1)
 
 
+def _winner_index(tap, out_hw, kernel_size, stride, padding, dilation, width, xp):
+    """The flat input index ``h*W + w`` (int64) of each window's winning tap ``tap = i*kw + j``: window tap
+    ``(i, j)`` of output ``(oh, ow)`` is input pixel ``(oh*s - p + i*d, ow*s - p + j*d)``."""
+    (h_out, w_out), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = out_hw, kernel_size, stride, padding, dilation
+    h_idx = xp.arange(h_out).reshape(-1, 1) * sh - ph + (tap // kw) * dh
+    w_idx = xp.arange(w_out).reshape(1, -1) * sw - pw + (tap % kw) * dw
+    return (h_idx * width + w_idx).astype(xp.int64, copy=False)
+
+
 def max_pool2d(x, kernel_size, stride, padding, dilation):
     """``x (N, C, H, W) -> (y, argmax)``, both ``(N, C, H_out, W_out)``:
     ``y = max over the window`` (padding is -inf), ``argmax`` = flat index ``h*W + w`` of the first max
@@ -281,8 +290,7 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     are -inf, both as in PyTorch)."""
     xp = backend.xp_of(x)
     n, c, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
-    W = x.shape[3]
+    kh, kw = kernel_size
     cols = _unfold(_planes(x), kernel_size, stride, padding, dilation, (h_out, w_out), pad_value=-xp.inf)
     cols = cols.reshape(n * c, kh * kw, h_out, w_out)
     tap = cols.argmax(axis=1)                        # first maximum in row-major window order
@@ -293,11 +301,7 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     tap = xp.where(nan.any(axis=1), kh * kw - 1 - nan[:, ::-1].argmax(axis=1), tap)
     tap = xp.where(y == -xp.inf, _first_inside_tap((h_out, w_out), kernel_size, stride, padding, dilation, xp),
                    tap)
-    # Window tap (i, j) of output (oh, ow) is input pixel (oh*s - p + i*d, ow*s - p + j*d).
-    i, j = tap // kw, tap % kw
-    h_idx = xp.arange(h_out).reshape(-1, 1) * sh - ph + i * dh
-    w_idx = xp.arange(w_out).reshape(1, -1) * sw - pw + j * dw
-    argmax = (h_idx * W + w_idx).astype(xp.int64)
+    argmax = _winner_index(tap, (h_out, w_out), kernel_size, stride, padding, dilation, x.shape[3], xp)
     return y.reshape(n, c, h_out, w_out), argmax.reshape(n, c, h_out, w_out)
 
 
