@@ -1,4 +1,10 @@
-"""The backend: device names, array modules, transfers, scatter-add, seeded random streams."""
+"""The backend: device names, array modules, transfers, scatter-add, seeded random streams, and the
+host allocator setting it applies on import."""
+import os
+import platform
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -95,3 +101,25 @@ def test_tensor_to_moves_and_keeps_gradient_flow(device):
 def test_synchronize_is_harmless(device):
     backend.synchronize(device)
     backend.synchronize()
+
+
+def _allocator_setting(env_value):
+    env = dict(os.environ)
+    env.pop(backend.HOST_ALLOCATOR_ENV, None)
+    if env_value is not None:
+        env[backend.HOST_ALLOCATOR_ENV] = env_value
+    out = subprocess.run([sys.executable, "-c", "import minigan; print(minigan.backend.host_allocator_tuned)"],
+                         env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
+                    reason="the host allocator is tuned only under glibc on Linux")
+def test_host_allocator_is_tuned_on_import_unless_the_user_says_default():
+    assert _allocator_setting(None) == "True"
+    assert _allocator_setting("default") == "False"
+
+
+def test_host_allocator_tuning_is_a_no_op_off_glibc(monkeypatch):
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
+    assert backend.tune_host_allocator() is False

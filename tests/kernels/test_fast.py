@@ -86,6 +86,56 @@ def test_conv_transpose2d_fast_matches_torch(rng, torch, case, layout):
                                    atol=1e-10)
 
 
+def _stored_channels_last(a):
+    """The same values as ``a (N, C, H, W)``, stored channels last (as fast's outputs are)."""
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+@pytest.mark.parametrize("impl", [naive, im2col, fast], ids=["naive", "im2col", "fast"])
+@pytest.mark.parametrize("case", FAST_CONV_CASES, ids=_conv_ids(FAST_CONV_CASES))
+def test_conv2d_takes_channels_last_arrays(rng, case, impl, layout):
+    """fast's outputs are stored channels last and become the next layer's input and gradient: every
+    implementation gives the same results for them (and for a weight that is a strided view)."""
+    x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
+    xl, gyl, wl = _stored_channels_last(x), _stored_channels_last(gy), _stored_channels_last(w)
+    np.testing.assert_allclose(impl.conv2d(xl, wl, s, p, d, g), naive.conv2d(x, w, s, p, d, g), atol=1e-12)
+    np.testing.assert_allclose(impl.conv2d_grad_input(gyl, wl, x.shape, s, p, d, g),
+                               naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g), atol=1e-12)
+    np.testing.assert_allclose(impl.conv2d_grad_weight(xl, gyl, w.shape, s, p, d, g),
+                               naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), atol=1e-12)
+
+
+@pytest.mark.parametrize("case", FAST_CONVT_CASES, ids=_conv_ids(FAST_CONVT_CASES))
+def test_conv_transpose2d_takes_channels_last_arrays(rng, case, layout):
+    x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
+    np.testing.assert_allclose(fast.conv_transpose2d(_stored_channels_last(x), _stored_channels_last(w), s, p, op,
+                                                     d, g),
+                               naive.conv_transpose2d(x, w, s, p, op, d, g), atol=1e-12)
+
+
+def test_outputs_are_stored_channels_last_except_for_thin_layers_with_groups(rng):
+    """What the layout rules promise: conv2d and conv_transpose2d hand back channels-last arrays, so the
+    next layer's transposing copy is a plain one (thin grouped layers keep channels first)."""
+    x = rng.standard_normal((2, 16, 9, 7))
+    for groups in (1, 2):
+        y = fast.conv2d(x, rng.standard_normal((12, 16 // groups, 4, 4)), (2, 2), (1, 1), (1, 1), groups)
+        assert fast._channels_last(y) and not y.flags.c_contiguous
+        y = fast.conv_transpose2d(x, rng.standard_normal((16, 12 // groups, 4, 4)), (2, 2), (1, 1), (0, 0),
+                                  (1, 1), groups)
+        assert fast._channels_last(y) and not y.flags.c_contiguous
+    thin_in = fast.conv2d(x[:, :1], rng.standard_normal((5, 1, 3, 3)), (1, 1), (0, 0), (1, 1), 1)
+    assert fast._channels_last(thin_in) and not thin_in.flags.c_contiguous
+    thin_grouped = fast.conv2d(x[:, :4], rng.standard_normal((6, 2, 3, 3)), (1, 1), (0, 0), (1, 1), 2)
+    assert thin_grouped.flags.c_contiguous
+
+
+def test_stamps_are_added_in_blocks_only_where_the_stride_divides_the_kernel():
+    assert fast._in_blocks((4, 4), (2, 2), (1, 1)) and fast._in_blocks((3, 2), (3, 2), (1, 1))
+    assert not fast._in_blocks((3, 3), (2, 2), (1, 1))      # k = 3, s = 2: uneven taps per phase
+    assert not fast._in_blocks((4, 4), (1, 1), (1, 1))      # stride 1: a block is one tap
+    assert not fast._in_blocks((4, 4), (2, 2), (2, 1))      # dilation spreads the taps apart
+
+
 def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch, layout):
     """With tiny batch slices every sample is its own slice: results are unchanged, and the weight
     gradient is the sum over slices (an `=` in place of `+=` would keep only the last sample)."""
