@@ -61,6 +61,8 @@ def machine_info(device: str = "cpu") -> dict:
         "numpy": np.__version__,
         "blas": _blas_info(),
         "device": device,
+        # process-wide: PyTorch, timed in the same process, runs under the same malloc settings
+        "host_allocator_tuned": backend.host_allocator_tuned,
     }
     try:
         import torch

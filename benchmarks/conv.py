@@ -9,6 +9,11 @@ convolution's input). Printed per layer: milliseconds, GFLOP/s, the ratio to PyT
 (>1 means minigan is slower), and the fraction of a plain NumPy matmul's GFLOP/s of the im2col
 product's size (M, K, N), measured in the same run: how close im2col gets to the matmul it is built on.
 The naive loops are timed on the tiny layer only.
+
+Each implementation gets its input and output gradient in the memory layout that its own layers hand to
+the next one inside a network: ``fast`` stores its outputs channels last (PyTorch's ``channels_last``
+format), so inside minigan's DCGAN every one of these layers receives channels-last arrays, and it is
+timed on them; ``im2col``, ``naive`` and PyTorch produce and get plain contiguous NCHW arrays.
 """
 from __future__ import annotations
 
@@ -66,7 +71,18 @@ def layer_problem(layer):
                 mkn=(m, kk, cols), flops=3 * 2 * m * kk * cols, **pairs)
 
 
-def minigan_step(impl, kind, x, w, gy, prob):
+INPUT_LAYOUT = {"fast": "channels_last", "im2col": "contiguous", "naive": "contiguous", "torch": "contiguous"}
+
+
+def inputs_as_layers_make_them(impl, x, gy):
+    """``(x, gy)`` in the layout :data:`INPUT_LAYOUT` gives ``impl``: the one its own layers produce."""
+    if INPUT_LAYOUT[impl] != "channels_last":
+        return x, gy
+    xp = backend.xp_of(x)
+    return tuple(xp.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) for a in (x, gy))
+
+
+def minigan_step(impl, kind, x, gy, w, prob):
     """Forward, input gradient and weight gradient of one layer with kernel module ``impl``."""
     s, p, d = prob["stride"], prob["padding"], prob["dilation"]
     if kind == "conv2d":
@@ -103,14 +119,14 @@ def bench_layer(layer, device, torch, quick, rng):
     xp = backend.xp_for(device)
     name, kind = layer[:2]
     prob = layer_problem(layer)
-    warmup, repeat = (2, 3) if quick else ((2, 7) if prob["flops"] < 2e9 else (1, 3))
+    warmup, repeat = (2, 3) if quick else ((2, 7) if prob["flops"] < 2e9 else (2, 3))
     x, w, gy = (backend.to_device((rng.standard_normal(prob[k]) * 0.1).astype(np.float32), device)
                 for k in ("x_shape", "w_shape", "y_shape"))
     m, k, n = prob["mkn"]
     a = xp.asarray(rng.standard_normal((m, k)), dtype=xp.float32)
     b = xp.asarray(rng.standard_normal((k, n)), dtype=xp.float32)
     impls = ["im2col", "fast"] if "fast" in kernels.IMPLEMENTATIONS else ["im2col"]
-    fns = {impl: minigan_step(kernels.get(impl), kind, x, w, gy, prob)
+    fns = {impl: minigan_step(kernels.get(impl), kind, *inputs_as_layers_make_them(impl, x, gy), w, prob)
            for impl in (["naive"] + impls if name == "tiny" else impls)}
     if torch is not None:
         fns["torch"] = torch_step(torch, kind, x, w, gy, prob)
@@ -181,7 +197,8 @@ def main(argv=None):
     # A quick (smoke-test) run must not overwrite the real results.
     payload = {"benchmark": "conv", "device": device, "quick": args.quick, "threads": threads,
                "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
-               "step": "forward + grad_input + grad_weight", "dtype": "float32", "layers": records}
+               "step": "forward + grad_input + grad_weight", "dtype": "float32", "input_layout": INPUT_LAYOUT,
+               "layers": records}
     path = _common.write_json("conv" + _common.threads_suffix(threads), payload, device)
     print(f"\nwrote {path}")
 
