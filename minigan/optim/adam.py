@@ -96,9 +96,16 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)  # = beta1 * m + (1 - beta1) * g, the form of PyTorch's lerp
+        # Each line below is one pass over the parameter, written into one scratch array `tmp` (the same
+        # arithmetic, rounded the same way, as the one-line formulas in the comments, without their
+        # temporaries).
+        tmp = g - m
+        tmp *= 1 - beta1
+        m += tmp                    # m = beta1 m + (1 - beta1) g, in the form of PyTorch's lerp: m + (1 - beta1)(g - m)
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1 - beta2
         v *= beta2
-        v += (1 - beta2) * (g * g)
+        v += tmp                    # v = beta2 v + (1 - beta2) g²
 
         if amsgrad:
             if "max_exp_avg_sq" not in state:  # amsgrad switched on after some steps
@@ -106,5 +113,9 @@ class Adam(Optimizer):
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         step_size = lr / (1 - beta1 ** t)
-        denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** t) + eps
-        p.data -= step_size * (m / denom)
+        xp.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1 - beta2 ** t)
+        tmp += eps                  # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
+        xp.divide(m, tmp, out=tmp)
+        tmp *= step_size
+        p.data -= tmp               # p -= step_size * m / denom
