@@ -71,6 +71,11 @@ __all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2
 # layers), large enough for an efficient product.
 CPU_CHUNK_BYTES = 1 << 22
 
+# ... but a slice's product gets at least this many rows: the deep layers of a 64x64 DCGAN have few pixels
+# and many channels, and 4 MB of their columns is only 256 rows, on which two BLAS threads run about 5%
+# slower than on 1024.
+CPU_MIN_ROWS = 1024
+
 # The channels-first path is taken when the side that is unfolded (conv2d and its weight gradient: the
 # input) or stamped (the transposed convolution: the output) has at most this many channels per group.
 THIN_CHANNELS = 4
@@ -117,11 +122,15 @@ def _workspace(xp, name: str, shape, dtype):
     return buf[:size].reshape(shape)
 
 
-def _batch_slices(xp, n: int, bytes_per_sample: int):
-    """Slices of ``range(n)`` whose columns stay under :data:`CPU_CHUNK_BYTES` (one slice off the CPU)."""
+def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0):
+    """Slices of ``range(n)`` whose columns stay under :data:`CPU_CHUNK_BYTES`, unless that would give the
+    product fewer than :data:`CPU_MIN_ROWS` rows (``rows_per_sample`` rows a sample); one slice off the CPU."""
     if not _on_cpu(xp):
         return [slice(0, n)]
-    step = max(1, min(n, CPU_CHUNK_BYTES // max(1, bytes_per_sample)))
+    step = CPU_CHUNK_BYTES // max(1, bytes_per_sample)
+    if rows_per_sample:
+        step = max(step, -(-CPU_MIN_ROWS // rows_per_sample))
+    step = max(1, min(n, step))
     return [slice(b, min(b + step, n)) for b in range(0, n, step)]
 
 
@@ -396,7 +405,7 @@ def conv2d(x, w, stride, padding, dilation, groups):
     src = _padded_channels_last(x, padding, groups)
     w_mat = _weight_matrix(w, groups)                                     # (g, K/g, C_out/g), a view
     cg_out = c_out // groups
-    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize)):
+    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), h_out * w_out):
         nb = b.stop - b.start
         cols = _unfold(src[b], kernel, stride, dilation, (h_out, w_out))   # (g, P, K/g)
         if groups == 1:                       # the product's rows are the output's pixels: no copy
@@ -436,7 +445,7 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
     blocks = _in_blocks((kh, kw), stride, dilation)
     w_mat = _transpose_weight_matrix(w, groups, blocks, stride)             # (g, C/g, kh*kw*C_out/g)
     hb, wb = h_out + 2 * ph, w_out + 2 * pw
-    for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize)):
+    for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), h * w_):
         nb = b.stop - b.start
         pix = _pixels(x[b], groups, "pixels")                               # (g, nb*H*W, C/g)
         cols = _workspace(xp, "cols", (groups, nb * h * w_, kh * kw * cg_out), x.dtype)
@@ -482,7 +491,7 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
         return _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, groups)
     src = _padded_channels_last(x, padding, groups)
     gw = xp.zeros((groups, c_out // groups, kh * kw * c_in_g), dtype=x.dtype)
-    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize)):
+    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize), out_hw[0] * out_hw[1]):
         cols = _unfold(src[b], (kh, kw), stride, dilation, out_hw)          # (g, P, K/g)
         gw += xp.matmul(_pixels(gy[b], groups, "pixels").transpose(0, 2, 1), cols)
     # (g, o, (i, j, c)) -> (g*o, c, i, j)

@@ -142,12 +142,21 @@ def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch, la
     case = (5, 3, 4, (7, 6), (3, 3), (2, 1), (1, 1), (1, 1), 1)
     x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
     monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1)
-    assert len(fast._batch_slices(np, 5, 100)) == 5
+    monkeypatch.setattr(fast, "CPU_MIN_ROWS", 1)
+    assert len(fast._batch_slices(np, 5, 100)) == 5 and len(fast._batch_slices(np, 5, 100, 12)) == 5
     np.testing.assert_allclose(fast.conv2d(x, w, s, p, d, g), naive.conv2d(x, w, s, p, d, g), atol=1e-12)
     np.testing.assert_allclose(fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
                                naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g), atol=1e-12)
     np.testing.assert_allclose(fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g),
                                naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), atol=1e-12)
+
+
+def test_batch_slices_keep_enough_rows_for_the_product(monkeypatch):
+    monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1000)
+    monkeypatch.setattr(fast, "CPU_MIN_ROWS", 64)
+    assert len(fast._batch_slices(np, 12, 250)) == 3                  # 4 samples of 250 bytes a slice
+    assert len(fast._batch_slices(np, 12, 250, rows_per_sample=16)) == 3
+    assert [b.stop - b.start for b in fast._batch_slices(np, 12, 250, rows_per_sample=8)] == [8, 4]
 
 
 def test_scratch_buffers_never_leak_into_results(rng, layout):
