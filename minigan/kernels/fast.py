@@ -397,7 +397,8 @@ def conv2d(x, w, stride, padding, dilation, groups):
     kernel = tuple(w.shape[2:])
     if _whole_image(x.shape[2:], kernel, padding, dilation, groups):
         # One window per sample, the whole image: y = x_flat @ W_flat^T (flattened in x's memory order).
-        return xp.matmul(_flat(x), _flat(w, _channels_last(x)).T).reshape(n, c_out, 1, 1)
+        cl = _channels_last(x)
+        return xp.matmul(_flat(x, cl), _flat(w, cl).T).reshape(n, c_out, 1, 1)
     if _thin(x.shape[1] // groups):
         return _conv2d_channels_first(x, w, stride, padding, dilation, groups, (n, c_out, h_out, w_out))
     y = _empty_channels_last(xp, (n, c_out, h_out, w_out), x.dtype)
