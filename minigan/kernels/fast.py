@@ -123,25 +123,33 @@ def _workspace(xp, name: str, shape, dtype):
 
 
 def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0):
-    """Slices of ``range(n)`` whose columns stay under :data:`CPU_CHUNK_BYTES`, unless that would give the
-    product fewer than :data:`CPU_MIN_ROWS` rows (``rows_per_sample`` rows a sample); one slice off the CPU."""
+    """Slices of ``range(n)`` whose columns take about :data:`CPU_CHUNK_BYTES`, but whose product has at least
+    :data:`CPU_MIN_ROWS` rows (``rows_per_sample`` rows a sample); one slice off the CPU. The slices are of
+    equal size (within one sample): 64 samples of 21 a slice would leave a last slice of one sample, whose
+    product is slow, so they are cut 21, 21, 22."""
     if not _on_cpu(xp):
         return [slice(0, n)]
     step = CPU_CHUNK_BYTES // max(1, bytes_per_sample)
     if rows_per_sample:
         step = max(step, -(-CPU_MIN_ROWS // rows_per_sample))
     step = max(1, min(n, step))
-    return [slice(b, min(b + step, n)) for b in range(0, n, step)]
+    count = max(1, round(n / step))
+    if rows_per_sample:                           # never fewer rows than asked for (as n // step would)
+        count = min(count, max(1, n // step))
+    bounds = [n * i // count for i in range(count + 1)]
+    return [slice(bounds[i], bounds[i + 1]) for i in range(count)]
 
 
 # --------------------------------------------------------------------------- layouts
 def _padded_channels_last(x, padding, groups):
     """``x (N, C, H, W) -> (N, H + 2p_h, W + 2p_w, groups, C/groups)``, zero in the padding, in scratch memory.
     Only the border is zeroed: the inside is written once, by a copy that transposes unless ``x`` is
-    stored channels last already."""
+    stored channels last already. With no padding and ``x`` stored channels last, it is ``x`` itself (a view)."""
     xp = backend.xp_of(x)
     n, c, h, w = x.shape
     ph, pw = padding
+    if (ph, pw) == (0, 0) and _channels_last(x):
+        return x.transpose(0, 2, 3, 1).reshape(n, h, w, groups, c // groups)     # x's own memory: a view
     src = _workspace(xp, "src", (n, h + 2 * ph, w + 2 * pw, groups, c // groups), x.dtype)
     if ph:
         src[:, :ph] = 0

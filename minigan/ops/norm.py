@@ -56,10 +56,9 @@ class BatchNorm(Function):
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         m = x.size // x.shape[1]
         mu = (_channel_sum(x) * (1.0 / m)).reshape(shape)
-        xhat = x - mu
-        var_ = (_channel_dot(xhat, xhat) * (1.0 / m)).reshape(shape)
+        xc = x - mu                         # centred; x̂ = xc / sqrt(σ² + eps) is never stored (one pass less)
+        var_ = (_channel_dot(xc, xc) * (1.0 / m)).reshape(shape)
         rstd = (1 / xp.sqrt(var_ + eps)).astype(x.dtype, copy=False)
-        xhat *= rstd
         if running is not None:
             rm, rv = running
             rm *= 1 - momentum
@@ -69,8 +68,8 @@ class BatchNorm(Function):
         ctx.axes, ctx.eps, ctx.affine = axes, eps, (w is not None, b is not None)
         ctx.rstd = rstd
         ctx.save_for_backward(x, w)
-        ctx.xhat = xhat                     # kept for the fast backward; freed with the graph
-        y = xhat * w.reshape(shape) if w is not None else xhat.copy()
+        ctx.xc = xc                         # kept for the fast backward; freed with the graph
+        y = xc * (rstd if w is None else rstd * w.reshape(shape))          # x̂ w in one pass
         if b is not None:
             y += b.reshape(shape)
         return y
@@ -82,14 +81,14 @@ class BatchNorm(Function):
         if is_grad_enabled():               # the backward is being recorded: minigan ops all the way
             gx, gw, gb = _batch_norm_backward_ops(gy, x, w, has_b, ctx.axes, ctx.eps)
         else:
-            xhat, rstd = ctx.xhat, ctx.rstd
+            xc, rstd = ctx.xc, ctx.rstd     # x̂ = xc rstd
             g = gy.data
             m = g.size // g.shape[1]
             gb = _channel_sum(g).reshape(rstd.shape)
-            gw = _channel_dot(g, xhat).reshape(rstd.shape)
+            gw = _channel_dot(g, xc).reshape(rstd.shape) * rstd
             scale = rstd if w is None else rstd * w.data.reshape(gb.shape)
             gx = g - gb * (1.0 / m)
-            gx -= xhat * (gw * (1.0 / m))
+            gx -= xc * (gw * rstd * (1.0 / m))                               # x̂ mean(g x̂)
             gx *= scale
             gx, gw, gb = Tensor(gx), Tensor(gw.reshape(-1)), Tensor(gb.reshape(-1))
         # one gradient per Tensor argument: x, then weight and bias where given

@@ -156,7 +156,20 @@ def test_batch_slices_keep_enough_rows_for_the_product(monkeypatch):
     monkeypatch.setattr(fast, "CPU_MIN_ROWS", 64)
     assert len(fast._batch_slices(np, 12, 250)) == 3                  # 4 samples of 250 bytes a slice
     assert len(fast._batch_slices(np, 12, 250, rows_per_sample=16)) == 3
-    assert [b.stop - b.start for b in fast._batch_slices(np, 12, 250, rows_per_sample=8)] == [8, 4]
+    # 8 rows a sample: 8 samples a slice at least, so one slice of 12 rather than 8 + 4 (a short product)
+    assert [b.stop - b.start for b in fast._batch_slices(np, 12, 250, rows_per_sample=8)] == [12]
+
+
+def test_batch_slices_are_of_equal_size(monkeypatch):
+    """64 samples at 21 a slice: three slices of 21 or 22, not 21, 21, 21 and a last one of a single sample."""
+    monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 21 * 100)
+    monkeypatch.setattr(fast, "CPU_MIN_ROWS", 1)
+    slices = fast._batch_slices(np, 64, 100, rows_per_sample=1)
+    assert [b.stop - b.start for b in slices] == [21, 21, 22]
+    assert slices[0].start == 0 and slices[-1].stop == 64
+    assert all(a.stop == b.start for a, b in zip(slices, slices[1:]))
+    sizes = [b.stop - b.start for b in fast._batch_slices(np, 1000, 7)]          # no rows constraint
+    assert sum(sizes) == 1000 and max(sizes) - min(sizes) <= 1
 
 
 def test_scratch_buffers_never_leak_into_results(rng, layout):
