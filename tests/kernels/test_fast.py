@@ -129,11 +129,44 @@ def test_outputs_are_stored_channels_last_except_for_thin_layers_with_groups(rng
     assert thin_grouped.flags.c_contiguous
 
 
-def test_stamps_are_added_in_blocks_only_where_the_stride_divides_the_kernel():
-    assert fast._in_blocks((4, 4), (2, 2), (1, 1)) and fast._in_blocks((3, 2), (3, 2), (1, 1))
-    assert not fast._in_blocks((3, 3), (2, 2), (1, 1))      # k = 3, s = 2: uneven taps per phase
-    assert not fast._in_blocks((4, 4), (1, 1), (1, 1))      # stride 1: a block is one tap
-    assert not fast._in_blocks((4, 4), (2, 2), (2, 1))      # dilation spreads the taps apart
+# (N, C_in, C_out, (H, W), kernel, stride, padding, output_padding, dilation, groups): output sizes that the
+# stride divides, where the stamps are added block by block straight into the output (_fold_blockwise)
+BLOCKWISE_CONVT_CASES = [
+    (2, 3, 4, (7, 7), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 1),   # DCGAN's k4 s2 p1 on an odd size: 7 -> 14
+    (1, 2, 3, (5, 4), (4, 4), (2, 2), (0, 0), (0, 0), (1, 1), 1),   # no padding: stamps reach past block 0
+    (2, 2, 2, (3, 5), (4, 6), (2, 3), (3, 3), (0, 0), (1, 1), 1),   # padding > stride: whole groups cut off
+    (1, 3, 2, (4, 3), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1), 1),   # k3 s2: groups of 1 and 2 taps, output_padding
+    (2, 4, 4, (3, 3), (2, 2), (2, 2), (0, 0), (0, 0), (1, 1), 2),   # k = s, with groups
+    (1, 2, 2, (3, 4), (2, 2), (4, 4), (1, 1), (0, 0), (1, 1), 1),   # k < s: gaps, no group fills a block (zeroed)
+    (2, 3, 2, (4, 4), (4, 3), (2, 1), (1, 1), (0, 0), (1, 1), 1),   # stride 2 x 1
+]
+
+
+@pytest.mark.parametrize("case", BLOCKWISE_CONVT_CASES, ids=_conv_ids(BLOCKWISE_CONVT_CASES))
+def test_stamps_added_block_by_block_equal_naive(rng, case, monkeypatch):
+    monkeypatch.setattr(fast, "THIN_CHANNELS", -1)              # the channels-last path, where blocks are used
+    x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
+    assert fast._blockwise(gy.shape[2:], s, d)                  # the case really takes the blockwise col2im
+    for a in (x, _stored_channels_last(x)):
+        np.testing.assert_allclose(fast.conv_transpose2d(a, w, s, p, op, d, g),
+                                   naive.conv_transpose2d(x, w, s, p, op, d, g), rtol=1e-12, atol=1e-12)
+    # conv2d's input gradient goes the same way when the stride divides the input size
+    np.testing.assert_allclose(fast.conv2d_grad_input(x, w, gy.shape, s, p, d, g),
+                               naive.conv2d_grad_input(x, w, gy.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+
+
+def test_tap_groups_of_dcgan_layers():
+    # k4 s2 p1, 7 input pixels -> 7 blocks of 2 output rows: taps 0 | 1 2 | 3 reach the block above, the
+    # pixel's own block (both rows: it tiles the output) and the block below
+    assert fast._tap_groups(4, 2, 1, 7, 7) == [(-1, 0, 1, 1, 1, 7), (0, 1, 3, 0, 0, 7), (1, 3, 4, 0, 0, 6)]
+    assert fast._tap_groups(2, 4, 1, 3, 2) == [(-1, 0, 1, 3, 1, 3), (0, 1, 2, 0, 0, 2)]   # k < s
+
+
+def test_stamps_are_added_in_blocks_only_where_the_stride_divides_the_output():
+    assert fast._blockwise((14, 14), (2, 2), (1, 1)) and fast._blockwise((9, 4), (3, 2), (1, 1))
+    assert not fast._blockwise((15, 14), (2, 2), (1, 1))    # an odd size: the last block would be cut
+    assert not fast._blockwise((14, 14), (1, 1), (1, 1))    # stride 1: a block is one pixel
+    assert not fast._blockwise((14, 14), (2, 2), (2, 1))    # dilation spreads the taps apart
 
 
 def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch, layout):
