@@ -60,6 +60,28 @@ def test_scatter_add_sums_repeated_indices(device):
     np.testing.assert_array_equal(backend.to_numpy(target), [7.0, 0.0, 0.0, 5.0])
 
 
+@pytest.mark.parametrize("layout", ["channels_first", "channels_last", "2-D", "one channel", "1-D"])
+def test_sample_operand_gives_what_broadcasting_gives(device, layout):
+    """The per-sample operand changes the speed of an op, never its result or its output's layout."""
+    xp = backend.xp_for(device)
+    rng = np.random.default_rng(0)
+    shape = {"2-D": (3, 5), "one channel": (3, 1, 4, 4), "1-D": (7,)}.get(layout, (3, 5, 4, 6))
+    x = rng.standard_normal(shape).astype(np.float32)
+    if layout == "channels_last":
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    v = rng.standard_normal(shape[1] if x.ndim > 1 else ()).astype(np.float32)
+    spread = (1, -1) + (1,) * (x.ndim - 2) if x.ndim > 1 else ()
+    xd = backend.to_device(x, device) if device != "cpu" else x
+    for value, plain in ((v, v.reshape(spread) if x.ndim > 1 else v), (np.float32(0.25), np.float32(0.25))):
+        op = backend.sample_operand(backend.to_device(np.asarray(value), device), xd)
+        got = backend.to_numpy(xd * op)
+        np.testing.assert_array_equal(got, x * plain)
+        np.testing.assert_array_equal(backend.to_numpy(xp.maximum(xd, op)), np.maximum(x, plain))
+        if device == "cpu":
+            assert (xd * op).strides == (x * plain).strides          # the layout is kept (channels last stays)
+            assert op.size <= x[0].size                                 # one sample at most
+
+
 def test_manual_seed_repeats_the_stream(device):
     mg.manual_seed(42)
     a = mg.randn(5, device=device).numpy()

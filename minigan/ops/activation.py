@@ -15,14 +15,18 @@ def _mask(x, cond) -> Tensor:
 class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
-        y = backend.xp_of(x).maximum(x, 0)
+        y = backend.xp_of(x).maximum(x, backend.sample_operand(0, x))      # max(x, 0), at NumPy's fast speed
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * _mask(y.data, y.data > 0)
+        mask = _mask(y.data, y.data > 0)
+        if is_grad_enabled():              # recorded (double backward): the mask is a constant factor
+            return gy * mask
+        mask.data *= gy.data               # the 0/1 mask, in place: no third array
+        return mask
 
 
 def relu(x: Tensor) -> Tensor:
@@ -55,7 +59,7 @@ class LeakyReLU(Function):
         # on the 0/1 mask: a select (where) on an unpredictable mask is several times slower on a CPU.
         scale = (ref.data > 0).astype(ref.dtype)
         if 0 <= ctx.slope <= 1:
-            backend.xp_of(scale).maximum(scale, ref.dtype.type(ctx.slope), out=scale)   # exact 1 and slope
+            backend.xp_of(scale).maximum(scale, backend.sample_operand(ctx.slope, scale), out=scale)  # 1, slope
         else:
             scale *= 1 - ctx.slope
             scale += ctx.slope

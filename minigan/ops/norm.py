@@ -53,25 +53,25 @@ class BatchNorm(Function):
     @staticmethod
     def forward(ctx, x, w, b, axes, eps, running, momentum):
         xp = backend.xp_of(x)
-        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        per_channel = backend.sample_operand        # (C,) values as an operand that NumPy is fast with
         m = x.size // x.shape[1]
-        mu = (_channel_sum(x) * (1.0 / m)).reshape(shape)
-        xc = x - mu                         # centred; x̂ = xc / sqrt(σ² + eps) is never stored (one pass less)
-        var_ = (_channel_dot(xc, xc) * (1.0 / m)).reshape(shape)
+        mu = _channel_sum(x) * (1.0 / m)                                    # (C,)
+        xc = x - per_channel(mu, x)         # centred; x̂ = xc / sqrt(σ² + eps) is never stored (one pass less)
+        var_ = _channel_dot(xc, xc) * (1.0 / m)
         rstd = (1 / xp.sqrt(var_ + eps)).astype(x.dtype, copy=False)
         if running is not None:
             rm, rv = running
             rm *= 1 - momentum
-            rm += momentum * mu.reshape(-1).astype(rm.dtype)
+            rm += momentum * mu.astype(rm.dtype)
             rv *= 1 - momentum
-            rv += momentum * var_.reshape(-1).astype(rv.dtype) * (m / max(m - 1, 1))
+            rv += momentum * var_.astype(rv.dtype) * (m / max(m - 1, 1))
         ctx.axes, ctx.eps, ctx.affine = axes, eps, (w is not None, b is not None)
         ctx.rstd = rstd
         ctx.save_for_backward(x, w)
         ctx.xc = xc                         # kept for the fast backward; freed with the graph
-        y = xc * (rstd if w is None else rstd * w.reshape(shape))          # x̂ w in one pass
+        y = xc * per_channel(rstd if w is None else rstd * w.reshape(-1), x)    # x̂ w in one pass
         if b is not None:
-            y += b.reshape(shape)
+            y += per_channel(b.reshape(-1), y)
         return y
 
     @staticmethod
@@ -81,16 +81,17 @@ class BatchNorm(Function):
         if is_grad_enabled():               # the backward is being recorded: minigan ops all the way
             gx, gw, gb = _batch_norm_backward_ops(gy, x, w, has_b, ctx.axes, ctx.eps)
         else:
-            xc, rstd = ctx.xc, ctx.rstd     # x̂ = xc rstd
+            xc, rstd = ctx.xc, ctx.rstd     # x̂ = xc rstd; rstd and the sums below are (C,)
+            per_channel = backend.sample_operand
             g = gy.data
             m = g.size // g.shape[1]
-            gb = _channel_sum(g).reshape(rstd.shape)
-            gw = _channel_dot(g, xc).reshape(rstd.shape) * rstd
-            scale = rstd if w is None else rstd * w.data.reshape(gb.shape)
-            gx = g - gb * (1.0 / m)
-            gx -= xc * (gw * rstd * (1.0 / m))                               # x̂ mean(g x̂)
-            gx *= scale
-            gx, gw, gb = Tensor(gx), Tensor(gw.reshape(-1)), Tensor(gb.reshape(-1))
+            gb = _channel_sum(g)
+            gw = _channel_dot(g, xc) * rstd
+            scale = rstd if w is None else rstd * w.data.reshape(-1)
+            gx = g - per_channel(gb * (1.0 / m), g)
+            gx -= xc * per_channel(gw * rstd * (1.0 / m), xc)               # x̂ mean(g x̂)
+            gx *= per_channel(scale, gx)
+            gx, gw, gb = Tensor(gx), Tensor(gw), Tensor(gb)
         # one gradient per Tensor argument: x, then weight and bias where given
         return (gx,) + ((gw,) if has_w else ()) + ((gb,) if has_b else ())
 
