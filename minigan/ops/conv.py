@@ -24,9 +24,11 @@ rules; this file only decides which linear map to apply.
 from __future__ import annotations
 
 from .. import backend, kernels
-from ..autograd import Function, Tensor
+from ..autograd import Function, Tensor, is_grad_enabled
 from ..kernels import shapes
-from .shape import getitem, pad, reshape
+from ._util import channel_sum
+from .reduction import sum as _sum
+from .shape import getitem, pad
 
 
 def _impl(impl: str | None, x):
@@ -111,12 +113,33 @@ class Conv2dWeight(Function):
         return gx, ggy
 
 
+class AddBias(Function):
+    """``y + b`` for a bias ``b (C,)``, one value per channel of ``y (N, C, H, W)``: the same as broadcasting
+    ``b.reshape(1, C, 1, 1)``, and its gradients are those of a broadcast, ``gy`` for ``y`` and the sum of ``gy``
+    over every axis but the channels for ``b``; written as one op so that both use the per-channel operand
+    and sum that NumPy is fastest with (see :func:`minigan.backend.sample_operand`)."""
+
+    @staticmethod
+    def forward(ctx, y, b):
+        if b.dtype != y.dtype:             # NumPy's promotion, as the broadcast add would do it
+            return y + b.reshape(1, -1, 1, 1)
+        return y + backend.sample_operand(b, y)
+
+    @staticmethod
+    def backward(ctx, gy):
+        if not ctx.needs_input_grad[1]:
+            return gy, None
+        if is_grad_enabled():              # the backward is being recorded: minigan ops
+            return gy, _sum(gy, axis=(0, 2, 3))
+        return gy, Tensor(channel_sum(gy.data))
+
+
 def _add_bias(y: Tensor, b: Tensor | None, op: str) -> Tensor:
     if b is None:
         return y
     if b.ndim != 1 or b.shape[0] != y.shape[1]:
         raise ValueError(f"{op}: bias must have shape ({y.shape[1]},), got {b.shape}")
-    return y + reshape(b, (1, -1, 1, 1))
+    return AddBias.apply(y, b)
 
 
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import backend
 from ..autograd import Function, Tensor, is_grad_enabled
 from . import arithmetic as A
+from ._util import channel_sum as _channel_sum
 from .reduction import mean, sum as _sum
 from .shape import reshape, transpose
 
@@ -22,15 +23,6 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"(weight shape {weight.shape}, input shape {x.shape})")
     y = x @ transpose(weight)
     return y if bias is None else y + bias
-
-
-def _channel_sum(a):
-    """``a (N, C, ...) -> (C,)``: the sum over every axis but 1. Written as a product with a vector of
-    ones, which BLAS does at memory speed; NumPy's sum over the axes (0, 2, 3) is several times slower."""
-    xp = backend.xp_of(a)
-    n, c = a.shape[:2]
-    a3 = a.reshape(n, c, -1)
-    return xp.matmul(a3, xp.ones(a3.shape[2], dtype=a.dtype)).sum(axis=0)
 
 
 def _channel_dot(a, b):

@@ -144,3 +144,18 @@ def test_conv_transpose2d_rejects_large_output_padding():
 def test_conv2d_kernel_larger_than_input_message():
     with pytest.raises(ValueError, match="larger than the padded input"):
         F.conv2d(mg.zeros(1, 1, 2, 2), mg.zeros(1, 1, 3, 3))
+
+
+@pytest.mark.parametrize("layer", ["conv2d", "conv_transpose2d"])
+def test_bias_is_added_per_channel_with_second_derivatives(device, layer):
+    """The bias op equals the broadcast add it stands for, on channels-last outputs too (what the CPU kernels
+    produce), and differentiates twice (its recorded backward sums the gradient in minigan ops)."""
+    x, b = randn(2, 3, 5, 4, seed=1), randn(4, seed=3)
+    w = randn(4, 3, 3, 3, seed=2) if layer == "conv2d" else randn(3, 4, 3, 3, seed=2)
+    conv = getattr(F, layer)
+    tx, tw, tb = tensors(device, x, w, b)
+    y = conv(tx, tw, tb, stride=2, padding=1)
+    expected = conv(tx, tw, None, stride=2, padding=1) + tb.reshape(1, -1, 1, 1)
+    assert y.shape == expected.shape
+    assert float(abs(y - expected).max().item()) < 1e-12
+    mg.gradgradcheck(lambda x, w, b: conv(x, w, b, stride=2, padding=1), tensors(device, x, w, b))
