@@ -111,13 +111,20 @@ def threads_suffix(threads: int) -> str:
 
 
 def measure_side_by_side(fns: dict[str, Callable[[], Any]], device: str = "cpu", warmup: int = 2,
-                         repeat: int = 7) -> dict[str, tuple[float, list[float]]]:
-    """Time several functions in the same run, one block each (warm-up calls, then ``repeat`` timed ones).
+                         repeat: int = 7, rounds: int = 1) -> dict[str, tuple[float, list[float]]]:
+    """Time several functions in the same run, one block each (warm-up calls, then ``repeat`` timed ones),
+    the whole sequence of blocks ``rounds`` times.
 
     Blocks rather than turns (a, b, a, b, ...): BLAS and OpenMP worker threads keep spinning for a while
     after a call, and on a small machine the next library's call would pay for them. Each block's own
-    warm-up absorbs that. Returns ``{name: (median_seconds, all_seconds)}``."""
-    return {name: measure(fn, device, warmup, repeat) for name, fn in fns.items()}
+    warm-up absorbs that. Several rounds spread every function over the whole run, so that a stretch
+    when the machine is slower (a shared host's neighbours) does not fall on one function's block only.
+    Returns ``{name: (median_seconds, all_seconds)}``, over every round's timings."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            times[name] += measure(fn, device, warmup, repeat)[1]
+    return {name: (statistics.median(ts), ts) for name, ts in times.items()}
 
 
 def device_kind(device: str) -> str:

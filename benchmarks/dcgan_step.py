@@ -6,7 +6,9 @@
 The step is the trainer's: phase 1, D on a real batch and detached fakes (forward, backward, Adam);
 phase 2, G through a frozen D (forward, backward, Adam). PyTorch gets the very same architecture,
 built layer by layer from minigan's model and loaded with its weights (its first forward is checked
-against minigan's), and the same optimizer settings. Times are medians after warm-up.
+against minigan's), and the same optimizer settings. Times are medians of 15 steps
+per implementation, taken in three rounds of five (each after its own warm-up), so that a slow stretch of
+a shared machine does not fall on one implementation alone.
 
 On the CPU the columns are minigan (its default ``fast`` kernels), minigan on the portable ``im2col``
 kernels (the "before" of the CPU speed work) and PyTorch; the ratio is minigan / PyTorch. With ``--device cuda`` they
@@ -109,7 +111,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     device = backend.normalize_device(args.device)
     on_gpu = device.startswith("cuda")
-    batch, repeat = (8, 2) if args.quick else (args.batch, 7)
+    batch, repeat, rounds = (8, 2, 1) if args.quick else (args.batch, 5, 3)
     nz = 100
 
     mg.manual_seed(0)
@@ -155,7 +157,7 @@ def main(argv=None) -> int:
         # "before": the same step on the portable im2col kernels, which the fast ones replace on the CPU
         fns = {"minigan": ours_on("cpu"), "minigan im2col": ours_on("cpu", "im2col"), **fns}
 
-    timed = measure_side_by_side(fns, device, warmup=2, repeat=repeat)
+    timed = measure_side_by_side(fns, device, warmup=2, repeat=repeat, rounds=rounds)
     rows = [{"model": f"dcgan{args.size}", "batch": batch, "impl": name, "median_ms": 1e3 * med,
              "all_ms": [1e3 * t for t in ts]} for name, (med, ts) in timed.items()]
     ours_key = "minigan cuda" if on_gpu else "minigan"

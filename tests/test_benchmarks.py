@@ -71,3 +71,18 @@ def test_plots_are_drawn_from_results(tmp_path):
     assert any(name.startswith("conv_") for name in pngs), pngs
     for name in pngs:
         assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_side_by_side_rounds_interleave_the_blocks(monkeypatch):
+    """``rounds`` repeats the whole sequence of blocks: a, b, a, b (each block its warm-up, then its timed
+    calls), and every round's timings are kept. The order of the calls is checked, not any time."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import _common
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    calls = []
+    fns = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
+    out = _common.measure_side_by_side(fns, warmup=1, repeat=2, rounds=3)
+    assert calls == (["a"] * 3 + ["b"] * 3) * 3
+    assert set(out) == {"a", "b"} and all(len(ts) == 6 for _, ts in out.values())
