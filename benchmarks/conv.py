@@ -8,7 +8,8 @@ and the weight gradient. Each is a matrix product of the same size, so a step is
 convolution's input). Printed per layer: milliseconds, GFLOP/s, the ratio to PyTorch's convolution
 (>1 means minigan is slower), and the fraction of a plain NumPy matmul's GFLOP/s of the im2col
 product's size (M, K, N), measured in the same run: how close im2col gets to the matmul it is built on.
-The naive loops are timed on the tiny layer only.
+The naive loops are timed on the tiny layer only. Times are medians over three rounds in which every
+implementation and the matmul take their turn, so that a slow stretch of a shared machine is spread over all.
 
 Each implementation gets its input and output gradient in the memory layout that its own layers hand to
 the next one inside a network: ``fast`` stores its outputs channels last (PyTorch's ``channels_last``
@@ -119,7 +120,8 @@ def bench_layer(layer, device, torch, quick, rng):
     xp = backend.xp_for(device)
     name, kind = layer[:2]
     prob = layer_problem(layer)
-    warmup, repeat = (2, 3) if quick else ((2, 7) if prob["flops"] < 2e9 else (2, 3))
+    # three rounds of blocks (see _common.measure_side_by_side): 9 timed steps of a small layer, 3 of a large one
+    warmup, repeat, rounds = (2, 3, 1) if quick else ((2, 3, 3) if prob["flops"] < 2e9 else (1, 1, 3))
     x, w, gy = (backend.to_device((rng.standard_normal(prob[k]) * 0.1).astype(np.float32), device)
                 for k in ("x_shape", "w_shape", "y_shape"))
     m, k, n = prob["mkn"]
@@ -131,7 +133,7 @@ def bench_layer(layer, device, torch, quick, rng):
     if torch is not None:
         fns["torch"] = torch_step(torch, kind, x, w, gy, prob)
     fns["matmul"] = lambda: a @ b
-    measured = _common.measure_side_by_side(fns, device, warmup, repeat)
+    measured = _common.measure_side_by_side(fns, device, warmup, repeat, rounds)
     all_times = {impl: ts for impl, (_, ts) in measured.items()}
     times = {impl: t for impl, (t, _) in measured.items()}
     t_mm = times.pop("matmul")
