@@ -31,11 +31,13 @@ product itself:
   in a discriminator's first layer (1 or 3 input channels) or a generator's last (1 or 3 output
   channels), the channels-last layout costs more than it saves: its transposing copies move the *wide*
   side of the layer, which is as large as the product's output. There the columns are the classic
-  ``(N, K, H_out*W_out)`` of :mod:`minigan.kernels.im2col`, and one batched product per sample lands
-  directly in the output, so the wide side is never transposed: ``cols^T (P, K) @ W^T (K, C_out)`` for
-  a thin input (the output channels last, as above; BLAS reads the transposed operands as they are),
-  ``W^T (kh*kw*C_out, C) @ x (C, P)`` for a thin output, which is then folded channels first.
-  :data:`THIN_CHANNELS` sets the switch.
+  ``(K, H_out*W_out)`` of :mod:`minigan.kernels.im2col`, and the product lands directly in the output, so
+  the wide side is never transposed: ``cols^T (nb*P, K) @ W^T (K, C_out)`` for a thin input, one product
+  for the whole batch slice (the output channels last, as above; BLAS reads the transposed operands as
+  they are); ``x (nb*P, C) @ W (C, C_out*kh*kw)`` for a thin output (per sample ``W^T @ x`` where ``x`` is
+  not channels last), whose stamps are then added with the batch slice as their innermost axis where the
+  stride divides the output size: a plane of one to four channels would give col2im runs of one or two
+  values, the slice gives runs of ``nb * C_out``. :data:`THIN_CHANNELS` sets the switch.
 - **Scratch memory is reused.** On the CPU the padded image, the column matrix and the product's output
   are written into
   per-thread buffers kept between calls instead of fresh arrays of several MB, and the batch is
@@ -335,16 +337,21 @@ def _thin(channels_per_group: int) -> bool:
     return channels_per_group <= THIN_CHANNELS
 
 
-def _unfold_channels_first(src_b, kernel, stride, dilation, out_hw, groups):
+def _unfold_channels_first(src_b, kernel, stride, dilation, out_hw, groups, batch_inside=False):
     """The columns of a padded channels-first batch slice, ``(nb, groups, C/g*kh*kw, H_out*W_out)``,
     ``cols[n, g, (c, i, j), (oh, ow)] = src[n, g*C/g + c, oh*s + i*d, ow*s + j*d]``: one copy from a
-    strided view into scratch memory."""
+    strided view into scratch memory. With ``batch_inside`` (no groups) the same values as one matrix for
+    the whole slice, ``(C*kh*kw, nb*H_out*W_out)``, so that a single product serves every sample."""
     xp = backend.xp_of(src_b)
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     n, c, _, _ = src_b.shape
     sn, sc, sh_, sw_ = src_b.strides
     ho, wo = out_hw
     win = backend.as_strided(src_b, (n, c, kh, kw, ho, wo), (sn, sc, sh_ * dh, sw_ * dw, sh_ * sh, sw_ * sw))
+    if batch_inside:
+        cols = _workspace(xp, "cols", (c, kh, kw, n, ho, wo), src_b.dtype)
+        cols[...] = win.transpose(1, 2, 3, 0, 4, 5)
+        return cols.reshape(c * kh * kw, n * ho * wo)
     cols = _workspace(xp, "cols", win.shape, src_b.dtype)
     cols[...] = win
     return cols.reshape(n, groups, (c // groups) * kh * kw, ho * wo)
@@ -352,7 +359,8 @@ def _unfold_channels_first(src_b, kernel, stride, dilation, out_hw, groups):
 
 def _conv2d_channels_first(x, w, stride, padding, dilation, groups, y_shape):
     """conv2d for a thin input: per sample and group, ``W (C_out/g, K/g) @ cols (K/g, P)``. Without groups
-    the product is taken transposed, ``cols^T (P, K) @ W^T (K, C_out)``, so that it lands channels last."""
+    it is one product for the whole slice, taken transposed, ``cols^T (nb*P, K) @ W^T (K, C_out)``, so that
+    it lands channels last."""
     xp = backend.xp_of(x)
     n, c_out, h_out, w_out = y_shape
     kernel = tuple(w.shape[2:])
@@ -365,10 +373,9 @@ def _conv2d_channels_first(x, w, stride, padding, dilation, groups, y_shape):
         y = xp.empty(y_shape, dtype=x.dtype)
     for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize)):
         nb = b.stop - b.start
-        cols = _unfold_channels_first(src[b], kernel, stride, dilation, (h_out, w_out), groups)
+        cols = _unfold_channels_first(src[b], kernel, stride, dilation, (h_out, w_out), groups, groups == 1)
         if groups == 1:
-            xp.matmul(cols.transpose(0, 1, 3, 2), w_mat.transpose(0, 2, 1),
-                      out=rows[b].reshape(nb, 1, h_out * w_out, c_out))
+            xp.matmul(cols.T, w_mat[0].T, out=rows[b].reshape(nb * h_out * w_out, c_out))
         else:
             xp.matmul(w_mat, cols, out=y[b].reshape(nb, groups, c_out // groups, h_out * w_out))
     return y
@@ -386,8 +393,22 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
     w_mat = xp.ascontiguousarray(w.reshape(groups, c // groups, cg_out * kh * kw).transpose(0, 2, 1))
     hb, wb = h_out + 2 * ph, w_out + 2 * pw
     rows_in = groups == 1 and _channels_last(x)
+    blockwise = rows_in and _blockwise((h_out, w_out), stride, dilation)
     for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize)):
         nb = b.stop - b.start
+        if blockwise:
+            # A plane of C_out <= 4 channels gives col2im runs of 1 or 2 values; with the batch slice as the
+            # innermost axis they are whole runs of nb*C_out values, added block by block (as in
+            # _fold_blockwise's channels-last use, the slice standing in for the channels), then transposed out.
+            prod = _workspace(xp, "prod", (nb * h * w_, c_out * kh * kw), x.dtype)
+            xp.matmul(x[b].transpose(0, 2, 3, 1).reshape(-1, c), w_mat[0].T, out=prod)
+            stamps = _workspace(xp, "cols", (h, w_, kh, kw, nb, c_out), x.dtype)
+            stamps[...] = prod.reshape(nb, h, w_, c_out, kh, kw).transpose(1, 2, 4, 5, 0, 3)
+            buf = _workspace(xp, "fold", (h_out, w_out, nb, c_out), x.dtype)
+            _fold_blockwise(buf.reshape(1, h_out, w_out, 1, nb * c_out),
+                            stamps.reshape(1, 1, h, w_, kh, kw, nb * c_out), (h, w_), (kh, kw), stride, padding)
+            out[b] = buf.transpose(2, 3, 0, 1)
+            continue
         cols = _workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
         if rows_in:         # x stored channels last: one product over its pixels, then a small transpose
             prod = _workspace(xp, "prod", (nb * h * w_, cg_out * kh * kw), x.dtype)
@@ -405,7 +426,9 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
 
 def _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, groups):
     """conv2d_grad_weight for a thin input: per sample and group, ``gy (C_out/g, P) @ cols^T (P, K/g)``,
-    summed over the batch; the result is already in the weight's ``(C_out, C_in/g, kh, kw)`` layout."""
+    summed over the batch; the result is already in the weight's ``(C_out, C_in/g, kh, kw)`` layout. (One
+    product for the whole slice, ``cols (K, nb*P) @ gy (nb*P, C_out)``, is slower: its long inner dimension
+    leaves BLAS a 16 x 64 result to share among its threads.)"""
     xp = backend.xp_of(x)
     c_out, c_in_g, kh, kw = w_shape
     n = x.shape[0]

@@ -143,8 +143,9 @@ BLOCKWISE_CONVT_CASES = [
 
 
 @pytest.mark.parametrize("case", BLOCKWISE_CONVT_CASES, ids=_conv_ids(BLOCKWISE_CONVT_CASES))
-def test_stamps_added_block_by_block_equal_naive(rng, case, monkeypatch):
-    monkeypatch.setattr(fast, "THIN_CHANNELS", -1)              # the channels-last path, where blocks are used
+def test_stamps_added_block_by_block_equal_naive(rng, case, layout):
+    """Both paths add blocks: the channels-last one over runs of channels, the thin one (channels-last input,
+    no groups) over runs of the batch slice's values."""
     x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
     assert fast._blockwise(gy.shape[2:], s, d)                  # the case really takes the blockwise col2im
     for a in (x, _stored_channels_last(x)):
