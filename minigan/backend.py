@@ -31,7 +31,8 @@ import numpy as np
 __all__ = [
     "DeviceError", "cupy_status", "cuda_available", "normalize_device", "xp_for", "xp_of",
     "device_of", "to_device", "to_numpy", "is_array", "rng", "manual_seed", "synchronize",
-    "scatter_add", "as_strided", "sample_operand", "device_context", "get_rng_state", "set_rng_state", "tune_host_allocator",
+    "scatter_add", "as_strided", "sample_operand", "device_context", "get_rng_state", "set_rng_state",
+    "tune_host_allocator",
 ]
 
 

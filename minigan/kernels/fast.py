@@ -232,7 +232,7 @@ def _fold(buf, tap, in_hw, kernel, stride, dilation, axis):
     it) and ``tap(i, j)`` is shaped like that slice of ``buf``. ``buf`` need not be zeroed: without dilation
     the first ``s x s`` taps together write every pixel of ``[0, s*H) x [0, s*W)`` exactly once, so they are
     stored rather than added, and only the rest of the buffer is zeroed."""
-    (h, w), (kh, kw), (sh, sw), (dh, dw) = in_hw, kernel, stride, dilation
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     lead = (slice(None),) * axis
     tiled = (dh, dw) == (1, 1) and kh >= sh and kw >= sw
     if tiled:
@@ -470,7 +470,6 @@ def conv2d(x, w, stride, padding, dilation, groups):
     w_mat = _weight_matrix(w, groups)                                     # (g, K/g, C_out/g), a view
     cg_out = c_out // groups
     for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), h_out * w_out):
-        nb = b.stop - b.start
         cols = _unfold(src[b], kernel, stride, dilation, (h_out, w_out))   # (g, P, K/g)
         if groups == 1:                       # the product's rows are the output's pixels: no copy
             xp.matmul(cols[0], w_mat[0], out=rows[b].reshape(-1, c_out))
