@@ -546,8 +546,12 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
     n = x.shape[0]
     out_hw = tuple(gy.shape[2:])
     if out_hw == (1, 1) and _whole_image(x.shape[2:], (kh, kw), padding, dilation, groups):
-        gw = xp.matmul(gy.reshape(n, c_out).T, _flat(x))
-        if not _channels_last(x):
+        # For x stored channels last, either x is copied channels first (N rows) or the result is transposed
+        # into the weight's layout (C_out rows), whichever moves less: a generator's first layer has C_out = nz
+        # = 100 rows of 7*7*128, and a batch of 64 is the cheaper copy.
+        cl = _channels_last(x) and n >= c_out
+        gw = xp.matmul(gy.reshape(n, c_out).T, _flat(x, cl))
+        if not cl:
             return gw.reshape(tuple(w_shape))
         return xp.ascontiguousarray(gw.reshape(c_out, kh, kw, c_in_g).transpose(0, 3, 1, 2))
     if _thin(c_in_g):

@@ -301,3 +301,15 @@ def test_fused_ops_keep_float32(device):
     y.sum().backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
     assert backend.device_of(x.grad.data) == device
+
+
+@pytest.mark.parametrize("n,c_out", [(2, 5), (5, 2)], ids=["batch<C_out", "batch>=C_out"])
+def test_whole_image_weight_gradient_from_channels_last_input(rng, n, c_out):
+    """A kernel as large as the image: the weight gradient is one product, for an input stored channels
+    last taken either by copying the input channels first (small batch) or by transposing the result."""
+    x = rng.standard_normal((n, 3, 4, 5))
+    gy = rng.standard_normal((n, c_out, 1, 1))
+    expected = naive.conv2d_grad_weight(x, gy, (c_out, 3, 4, 5), (1, 1), (0, 0), (1, 1), 1)
+    got = fast.conv2d_grad_weight(_stored_channels_last(x), gy, (c_out, 3, 4, 5), (1, 1), (0, 0), (1, 1), 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert got.flags.c_contiguous
