@@ -232,11 +232,12 @@ def _fold(buf, tap, in_hw, kernel, stride, dilation, axis):
     it) and ``tap(i, j)`` is shaped like that slice of ``buf``. ``buf`` need not be zeroed: without dilation
     the first ``s x s`` taps together write every pixel of ``[0, s*H) x [0, s*W)`` exactly once, so they are
     stored rather than added, and only the rest of the buffer is zeroed."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (h, w), (kh, kw), (sh, sw), (dh, dw) = in_hw, kernel, stride, dilation
     lead = (slice(None),) * axis
     tiled = (dh, dw) == (1, 1) and kh >= sh and kw >= sw
-    if tiled:
-        _zero_beyond_tiles(buf, in_hw, stride, axis)
+    if tiled:       # zero the rows from s*H on and, above them, the columns from s*W on
+        buf[lead + (slice(sh * h, None),)] = 0
+        buf[lead + (slice(0, sh * h), slice(sw * w, None))] = 0
     else:
         buf[...] = 0
     for i in range(kh):
@@ -247,15 +248,6 @@ def _fold(buf, tap, in_hw, kernel, stride, dilation, axis):
                 buf[at] = tap(i, j)
             else:
                 buf[at] += tap(i, j)
-
-
-def _zero_beyond_tiles(buf, in_hw, stride, axis):
-    """Zero what the first ``s x s`` taps do not write: the rows from ``s*H`` on and, above them, the
-    columns from ``s*W`` on (``axis`` is the position of the height axis in ``buf``)."""
-    (h, w), (sh, sw) = in_hw, stride
-    lead = (slice(None),) * axis
-    buf[lead + (slice(sh * h, None),)] = 0
-    buf[lead + (slice(0, sh * h), slice(sw * w, None))] = 0
 
 
 def _blockwise(size, stride, dilation) -> bool:
