@@ -16,13 +16,13 @@ product itself:
   last too, where their rows of pixels are a free view. Every kernel here (and in the other
   implementations) accepts either layout.
 - **col2im walks memory forward.** The transposed convolution's product gives each input pixel the
-  ``kh*kw*C_out`` values it stamps; they are added into the channels-last output, where each tap's slice
-  is a run of whole pixels (C_out values side by side), not single strided floats. Where the stride divides
-  the output size (DCGAN's 4x4 stride-2 layers), the output is viewed as blocks of ``s x s`` pixels and the
-  taps that reach the same block are added at once (:func:`_fold_blockwise`): for a 4x4 kernel at stride 2,
-  nine additions over runs of up to ``2 * C_out`` values instead of sixteen over runs of ``C_out``, straight
-  into the output, padding and all, with the one group of taps that covers every pixel stored rather than
-  added, so nothing is zeroed first and nothing is cropped after. Otherwise the taps are added one by one
+  ``kh*kw*C_out`` values it stamps, one matrix per tap (tap-major: plane ``(i, j)`` holds tap ``(i, j)`` of
+  every pixel). Where the stride divides the output size (DCGAN's 4x4 stride-2 layers), the output is
+  viewed as ``s*s`` *phases*, the pixels at one position ``(r, q)`` of every ``s x s`` block; each tap feeds
+  one phase, shifted by whole blocks, so each phase is a sum of shifted stamp planes: additions over whole
+  rows of pixels (:func:`_fold_phases`). For DCGAN's layers one tap per phase lands every pixel on its
+  own block; its plane is the phase to start with and the others are added into it in place, so nothing is
+  zeroed, and one copy interleaves the phases into the output. Otherwise the taps are added one by one
   into a padded buffer (:func:`_fold`), whose first ``s x s`` taps tile it and are stored.
 - **No columns when the window is the whole image.** A kernel as large as its (unpadded) input, as in
   the first layer of a DCGAN generator (1x1 noise -> 7x7) and the last of its discriminator (7x7 -> one
@@ -39,16 +39,15 @@ product itself:
   stride divides the output size: a plane of one to four channels would give col2im runs of one or two
   values, the slice gives runs of ``nb * C_out``. :data:`THIN_CHANNELS` sets the switch.
 - **Scratch memory is reused.** On the CPU the padded image, the column matrix and the product's output
-  are written into
-  per-thread buffers kept between calls instead of fresh arrays of several MB, and the batch is
-  processed in slices whose columns fit in :data:`CPU_CHUNK_BYTES`, which also caps the memory a
-  convolution needs. CuPy has its own memory pool and wants the largest product, so on a GPU the batch
+  are written into per-thread buffers kept between calls instead of fresh arrays of several MB, and the
+  batch is processed in slices whose columns fit in :data:`CPU_CHUNK_BYTES`, which also caps the memory a
+  convolution needs. Each slice is padded just before it is unfolded, so the unfold reads it from cache. CuPy has its own memory pool and wants the largest product, so on a GPU the batch
   goes in one slice and nothing is cached here.
 
-The full sub-pixel (phase) form of a stride-2 transposed convolution, s*s smaller convolutions whose
-outputs interleave, needs no col2im at all; on DCGAN's layers it was measured slower than the above (its
-s*s products are no faster than the one large product, and interleaving its outputs costs as much as the
-col2im it saves). Only its view of the taps is used, in :func:`_fold_blockwise`.
+The full sub-pixel form of a stride-2 transposed convolution, s*s smaller convolutions whose outputs
+interleave, needs no col2im at all; on DCGAN's layers it was measured slower than the above (its s*s
+products are no faster than the one large product, and each needs its own unfolded input). Only its view
+of the output as phases is used, in :func:`_fold_phases`.
 
 **Max pooling without columns.** The portable max pool copies every window into a column array and
 takes its argmax. Here the forward is a running maximum over the kh*kw shifted views of the image (no
@@ -251,77 +250,58 @@ def _fold(buf, tap, in_hw, kernel, stride, dilation, axis):
 
 
 def _blockwise(size, stride, dilation) -> bool:
-    """Can a transposed convolution's stamps be added block by block straight into its (unpadded) output of
-    ``size``: no dilation, a stride > 1, and a size the stride divides, as in every DCGAN layer (4x4 kernels
-    at stride 2 on even sizes)? See :func:`_fold_blockwise`."""
+    """Can a transposed convolution's stamps be summed phase by phase and interleaved into its (unpadded) output
+    of ``size``: no dilation, a stride > 1, and a size the stride divides, as in every DCGAN layer (4x4 kernels
+    at stride 2 on even sizes)? See :func:`_fold_phases`."""
     (h, w), (sh, sw) = size, stride
     return tuple(dilation) == (1, 1) and (sh, sw) != (1, 1) and h % sh == 0 and w % sw == 0
 
 
-def _tap_groups(k, s, p, n, n_blocks):
-    """The taps of one axis, grouped by the block of the output that they reach.
+def _fold_phases(out, stamps, stride, padding):
+    """col2im's sum straight into the channels-last output ``out (nb, H_out, W_out, g, C/g)`` of a
+    :func:`_blockwise` size, from tap-major stamps ``stamps (g, kh, kw, nb, H, W, C/g)``: plane ``(i, j)``
+    holds what tap ``(i, j)`` of every input pixel adds to the output.
 
-    Tap ``i`` of input pixel ``h`` lands on output row ``h*s + i - p``. Cut the output into blocks of ``s`` rows
-    and write ``i - p = a*s + r`` with ``0 <= r < s``: the tap lands on row ``r`` of block ``h + a``. Consecutive
-    taps with the same ``a`` land on consecutive rows of that block: a *group* ``(a, i0, i1, r0, lo, hi)`` of taps
-    ``i0 <= i < i1``, on rows ``r0 + i - i0`` of block ``h + a``, which exists for ``lo <= h < hi`` (``0 <= h < n``
-    and ``0 <= h + a < n_blocks``); the other pixels' taps fall in the padding. For DCGAN's ``k = 4, s = 2,
-    p = 1`` the taps 0 | 1, 2 | 3 form the groups ``a = -1, 0, 1``: the middle one fills whole blocks, the
-    others one row of the block above or below."""
-    found = []
-    for i in range(k):
-        a, r = divmod(i - p, s)
-        if found and found[-1][0] == a:
-            found[-1][2] = i + 1
-        else:
-            found.append([a, i, i + 1, r])
-    return [(a, i0, i1, r0, max(0, -a), max(0, -a, min(n, n_blocks - a))) for a, i0, i1, r0 in found]
+    Cut the output into blocks of ``s x s`` pixels; pixel ``(r, q)`` of every block makes the *phase*
+    ``(r, q)``, an image of ``H_out/s x W_out/s`` pixels. Tap ``i`` of input row ``h`` lands on output row
+    ``h*s + i - p``; with ``i - p = a*s + r`` (``0 <= r < s``) that is row ``r`` of block ``h + a``. So each
+    tap feeds one phase, shifted by ``a`` blocks (and ``b`` across), and each phase is a sum of shifted whole
+    stamp planes: additions over runs of whole rows of pixels, not one pixel's channels at a time. One copy
+    then interleaves the phases into ``out``.
 
-
-def _fold_blockwise(out, cols, in_hw, kernel, stride, padding):
-    """col2im's sum straight into the unpadded channels-last output ``out (nb, H_out, W_out, g, C/g)`` of a
-    :func:`_blockwise` size, from the stamps ``cols (g, nb, H, W, kh, kw, C/g)`` (tap order ``(i, j, c)``).
-
-    The output is viewed as blocks of ``s x s`` pixels. For each pair of tap groups (:func:`_tap_groups`;
-    3 x 3 pairs for DCGAN's layers), the stamps of every input pixel land in one block each, on whole runs of
-    ``(taps in the group) * C`` values, so the pair is one addition over a rectangle of blocks instead of one
-    strided addition per tap. A pair of full groups (all ``s`` rows and columns of a block) that reaches every
-    block writes each output value exactly once: it is stored rather than added, so nothing is zeroed first
-    (where no pair does, the output is zeroed), and there is no padded buffer to crop afterwards."""
-    nb, ho, wo, g, cg = out.shape
-    (h, w), (kh, kw), (sh, sw), (ph, pw) = in_hw, kernel, stride, padding
-    blocks = out.reshape(nb, ho // sh, sh, wo // sw, sw, g, cg)
-    rows, columns = _tap_groups(kh, sh, ph, h, ho // sh), _tap_groups(kw, sw, pw, w, wo // sw)
-
-    def tiles(group, s, n_blocks):
-        a, i0, i1, _, lo, hi = group
-        return i1 - i0 == s and lo + a == 0 and hi + a == n_blocks
-    pairs = [(rg, cg_) for rg in rows for cg_ in columns]
-    first = next((pair for pair in pairs if tiles(pair[0], sh, ho // sh) and tiles(pair[1], sw, wo // sw)), None)
-    if first is None:
-        out[...] = 0
+    Where tap ``(p + r, p + q)`` lands every input pixel on its own block (``a = b = 0`` and ``H_out/s = H``,
+    as in DCGAN's 4x4 stride-2 layers), its plane *is* phase ``(r, q)`` to start with, and the other taps are
+    added into it in place: no buffer and no zeroing. Otherwise the phases are summed in a zeroed buffer."""
+    xp = backend.xp_of(out)
+    g, kh, kw, nb, h, w, cg = stamps.shape
+    _, ho, wo, _, _ = out.shape
+    (sh, sw), (ph, pw) = stride, padding
+    hb, wb = ho // sh, wo // sw                               # blocks down and across: each phase's size
+    own = (hb, wb) == (h, w) and ph + sh <= kh and pw + sw <= kw
+    if own:
+        phases = stamps[:, ph:ph + sh, pw:pw + sw]            # (g, s_h, s_w, nb, H, W, C/g), a view
     else:
-        pairs.remove(first)
-        pairs.insert(0, first)
-    store = first is not None                     # the first pair, then, writes every value once
-    for (a, i0, i1, r, lo, hi), (b, j0, j1, q, wlo, whi) in pairs:
-        if lo < hi and wlo < whi:
-            # blocks[n, h + a, r + i - i0, w + b, q + j - j0, g, c] gets cols[g, n, h, w, i, j, c]
-            src = cols[:, :, lo:hi, wlo:whi, i0:i1, j0:j1].transpose(1, 2, 4, 3, 5, 0, 6)
-            dst = blocks[:, lo + a:hi + a, r:r + i1 - i0, wlo + b:whi + b, q:q + j1 - j0]
-            if store:
-                dst[...] = src
-            else:
-                dst += src
-        store = False
+        phases = _workspace(xp, "phases", (g, sh, sw, nb, hb, wb, cg), out.dtype)
+        phases[...] = 0
+    for i in range(kh):
+        a, r = divmod(i - ph, sh)
+        lo, hi = max(0, -a), min(h, hb - a)                   # the rows whose tap i lands inside the output
+        for j in range(kw):
+            b, q = divmod(j - pw, sw)
+            wlo, whi = max(0, -b), min(w, wb - b)
+            if (own and a == b == 0) or lo >= hi or wlo >= whi:
+                continue
+            # phase (r, q), block (h + a, w + b) gets tap (i, j) of input pixel (h, w)
+            phases[:, r, q, :, lo + a:hi + a, wlo + b:whi + b] += stamps[:, i, j, :, lo:hi, wlo:whi]
+    out.reshape(nb, hb, sh, wb, sw, g, cg)[...] = phases.transpose(3, 4, 1, 5, 2, 0, 6)
 
 
 def _transpose_weight_matrix(w, groups):
-    """A transposed convolution's weight ``(C, C_out/g, kh, kw)`` as ``(g, C/g, kh*kw*C_out/g)``: the stamp of
-    each input channel, in tap order ``(i, j, o)``. A small copy."""
+    """A transposed convolution's weight ``(C, C_out/g, kh, kw)`` as ``(g, kh*kw, C/g, C_out/g)``: one matrix per
+    tap, so that the product gives tap-major stamps. A small copy."""
     c, cg_out, kh, kw = w.shape
-    w = w.reshape(groups, c // groups, cg_out, kh, kw).transpose(0, 1, 3, 4, 2)
-    return backend.xp_of(w).ascontiguousarray(w).reshape(groups, c // groups, kh * kw * cg_out)
+    w = w.reshape(groups, c // groups, cg_out, kh, kw).transpose(0, 3, 4, 1, 2)
+    return backend.xp_of(w).ascontiguousarray(w).reshape(groups, kh * kw, c // groups, cg_out)
 
 
 # --------------------------------------------------------------------------- channels first, for thin layers
@@ -390,15 +370,15 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
         nb = b.stop - b.start
         if blockwise:
             # A plane of C_out <= 4 channels gives col2im runs of 1 or 2 values; with the batch slice as the
-            # innermost axis they are whole runs of nb*C_out values, added block by block (as in
-            # _fold_blockwise's channels-last use, the slice standing in for the channels), then transposed out.
+            # innermost axis (standing in for the channels in _fold_phases) they are whole rows of nb*C_out
+            # values; the result is then transposed out.
             prod = _workspace(xp, "prod", (nb * h * w_, c_out * kh * kw), x.dtype)
             xp.matmul(x[b].transpose(0, 2, 3, 1).reshape(-1, c), w_mat[0].T, out=prod)
-            stamps = _workspace(xp, "cols", (h, w_, kh, kw, nb, c_out), x.dtype)
-            stamps[...] = prod.reshape(nb, h, w_, c_out, kh, kw).transpose(1, 2, 4, 5, 0, 3)
+            stamps = _workspace(xp, "cols", (kh, kw, h, w_, nb, c_out), x.dtype)
+            stamps[...] = prod.reshape(nb, h, w_, c_out, kh, kw).transpose(4, 5, 1, 2, 0, 3)
             buf = _workspace(xp, "fold", (h_out, w_out, nb, c_out), x.dtype)
-            _fold_blockwise(buf.reshape(1, h_out, w_out, 1, nb * c_out),
-                            stamps.reshape(1, 1, h, w_, kh, kw, nb * c_out), (h, w_), (kh, kw), stride, padding)
+            _fold_phases(buf.reshape(1, h_out, w_out, 1, nb * c_out),
+                         stamps.reshape(1, kh, kw, 1, h, w_, nb * c_out), stride, padding)
             out[b] = buf.transpose(2, 3, 0, 1)
             continue
         cols = _workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
@@ -458,11 +438,11 @@ def conv2d(x, w, stride, padding, dilation, groups):
         return _conv2d_channels_first(x, w, stride, padding, dilation, groups, (n, c_out, h_out, w_out))
     y = _empty_channels_last(xp, (n, c_out, h_out, w_out), x.dtype)
     rows = y.transpose(0, 2, 3, 1)                                         # (N, H_out, W_out, C_out)
-    src = _padded_channels_last(x, padding, groups)
     w_mat = _weight_matrix(w, groups)                                     # (g, K/g, C_out/g), a view
     cg_out = c_out // groups
     for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), h_out * w_out):
-        cols = _unfold(src[b], kernel, stride, dilation, (h_out, w_out))   # (g, P, K/g)
+        src = _padded_channels_last(x[b], padding, groups)     # per slice: still in cache for the unfold
+        cols = _unfold(src, kernel, stride, dilation, (h_out, w_out))       # (g, P, K/g)
         if groups == 1:                       # the product's rows are the output's pixels: no copy
             xp.matmul(cols[0], w_mat[0], out=rows[b].reshape(-1, c_out))
             continue
@@ -499,22 +479,21 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
     out = _empty_channels_last(xp, tuple(out_shape), x.dtype)
     rows = out.transpose(0, 2, 3, 1)                                       # (N, H_out, W_out, C_out)
     blockwise = _blockwise((h_out, w_out), stride, dilation)              # then no padded buffer
-    w_mat = _transpose_weight_matrix(w, groups)                             # (g, C/g, kh*kw*C_out/g)
+    w_taps = _transpose_weight_matrix(w, groups)                            # (g, kh*kw, C/g, C_out/g)
     hb, wb = h_out + 2 * ph, w_out + 2 * pw
     for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), h * w_):
         nb = b.stop - b.start
         pix = _pixels(x[b], groups, "pixels")                               # (g, nb*H*W, C/g)
-        cols = _workspace(xp, "cols", (groups, nb * h * w_, kh * kw * cg_out), x.dtype)
-        xp.matmul(pix, w_mat, out=cols)
-        cols = cols.reshape(groups, nb, h, w_, kh, kw, cg_out)
+        stamps = _workspace(xp, "cols", (groups, kh * kw, nb * h * w_, cg_out), x.dtype)
+        xp.matmul(pix[:, None], w_taps, out=stamps)                          # one product per tap
+        stamps = stamps.reshape(groups, kh, kw, nb, h, w_, cg_out)
         if blockwise:
-            _fold_blockwise(rows[b].reshape(nb, h_out, w_out, groups, cg_out), cols, (h, w_), (kh, kw), stride,
-                            padding)
+            _fold_phases(rows[b].reshape(nb, h_out, w_out, groups, cg_out), stamps, stride, padding)
             continue
         padded = (ph, pw) != (0, 0)
         buf = _workspace(xp, "fold", (nb, hb, wb, groups, cg_out), x.dtype) if padded else \
             rows[b].reshape(nb, hb, wb, groups, cg_out)
-        _fold(buf, lambda i, j: cols[:, :, :, :, i, j].transpose(1, 2, 3, 0, 4), (h, w_), (kh, kw), stride,
+        _fold(buf, lambda i, j: stamps[:, i, j].transpose(1, 2, 3, 0, 4), (h, w_), (kh, kw), stride,
               dilation, axis=1)
         if padded:
             rows[b] = buf[:, ph:ph + h_out, pw:pw + w_out].reshape(nb, h_out, w_out, c_out)
@@ -548,10 +527,10 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
         return xp.ascontiguousarray(gw.reshape(c_out, kh, kw, c_in_g).transpose(0, 3, 1, 2))
     if _thin(c_in_g):
         return _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, groups)
-    src = _padded_channels_last(x, padding, groups)
     gw = xp.zeros((groups, c_out // groups, kh * kw * c_in_g), dtype=x.dtype)
     for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize), out_hw[0] * out_hw[1]):
-        cols = _unfold(src[b], (kh, kw), stride, dilation, out_hw)          # (g, P, K/g)
+        src = _padded_channels_last(x[b], padding, groups)
+        cols = _unfold(src, (kh, kw), stride, dilation, out_hw)             # (g, P, K/g)
         gw += xp.matmul(_pixels(gy[b], groups, "pixels").transpose(0, 2, 1), cols)
     # (g, o, (i, j, c)) -> (g*o, c, i, j)
     gw = gw.reshape(groups, c_out // groups, kh, kw, c_in_g).transpose(0, 1, 4, 2, 3)

@@ -130,7 +130,7 @@ def test_outputs_are_stored_channels_last_except_for_thin_layers_with_groups(rng
 
 
 # (N, C_in, C_out, (H, W), kernel, stride, padding, output_padding, dilation, groups): output sizes that the
-# stride divides, where the stamps are added block by block straight into the output (_fold_blockwise)
+# stride divides, where the stamps are summed phase by phase and interleaved into the output (_fold_phases)
 BLOCKWISE_CONVT_CASES = [
     (2, 3, 4, (7, 7), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 1),   # DCGAN's k4 s2 p1 on an odd size: 7 -> 14
     (1, 2, 3, (5, 4), (4, 4), (2, 2), (0, 0), (0, 0), (1, 1), 1),   # no padding: stamps reach past block 0
@@ -156,11 +156,24 @@ def test_stamps_added_block_by_block_equal_naive(rng, case, layout):
                                naive.conv2d_grad_input(x, w, gy.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
 
 
-def test_tap_groups_of_dcgan_layers():
-    # k4 s2 p1, 7 input pixels -> 7 blocks of 2 output rows: taps 0 | 1 2 | 3 reach the block above, the
-    # pixel's own block (both rows: it tiles the output) and the block below
-    assert fast._tap_groups(4, 2, 1, 7, 7) == [(-1, 0, 1, 1, 1, 7), (0, 1, 3, 0, 0, 7), (1, 3, 4, 0, 0, 6)]
-    assert fast._tap_groups(2, 4, 1, 3, 2) == [(-1, 0, 1, 3, 1, 3), (0, 1, 2, 0, 0, 2)]   # k < s
+@pytest.mark.parametrize("k, s, p, hw, out_hw", [
+    (4, 2, 1, (7, 5), (14, 10)),      # DCGAN's: taps 1, 2 land each pixel on its own block, summed in place
+    (3, 2, 1, (4, 3), (8, 6)),        # k3 s2 p1 + output_padding 1: tap 2 alone reaches row 1 of the block
+    (2, 4, 1, (3, 4), (8, 12)),       # k < s: phases that no tap reaches stay zero
+    (5, 2, 0, (3, 3), (8, 8)),        # no padding: the stamps run past the output, cut off
+])
+def test_fold_phases_equals_adding_every_tap_one_value_at_a_time(rng, k, s, p, hw, out_hw):
+    g, nb, cg = 2, 3, 2
+    h, w = hw
+    stamps = rng.standard_normal((g, k, k, nb, h, w, cg))
+    expected = np.zeros((nb, out_hw[0], out_hw[1], g, cg))
+    for i, j, y, x in np.ndindex(k, k, h, w):
+        oy, ox = y * s + i - p, x * s + j - p
+        if 0 <= oy < out_hw[0] and 0 <= ox < out_hw[1]:
+            expected[:, oy, ox] += stamps[:, i, j, :, y, x].transpose(1, 0, 2)
+    out = np.full(expected.shape, np.nan)                 # every value must be written
+    fast._fold_phases(out, stamps.copy(), (s, s), (p, p))
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_stamps_are_added_in_blocks_only_where_the_stride_divides_the_output():
