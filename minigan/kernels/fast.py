@@ -79,6 +79,10 @@ CPU_CHUNK_BYTES = 1 << 22
 # slower than on 1024.
 CPU_MIN_ROWS = 1024
 
+# A copy that reads its source once per kernel tap reads it from cache up to about this size (see
+# _transpose_conv_channels_first).
+CPU_CACHE_BYTES = 1 << 20
+
 # The channels-first path is taken when the side that is unfolded (conv2d and its weight gradient: the
 # input) or stamped (the transposed convolution: the output) has at most this many channels per group.
 THIN_CHANNELS = 4
@@ -375,7 +379,14 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
             prod = _workspace(xp, "prod", (nb * h * w_, c_out * kh * kw), x.dtype)
             xp.matmul(x[b].transpose(0, 2, 3, 1).reshape(-1, c), w_mat[0].T, out=prod)
             stamps = _workspace(xp, "cols", (kh, kw, h, w_, nb, c_out), x.dtype)
-            stamps[...] = prod.reshape(nb, h, w_, c_out, kh, kw).transpose(4, 5, 1, 2, 0, 3)
+            taps_last = prod.reshape(nb, h, w_, c_out, kh, kw)
+            if _on_cpu(xp) and prod.nbytes > CPU_CACHE_BYTES:
+                # Copied in one go, every tap would read the whole product again: from memory, once it outgrows
+                # the cache. Moving the batch inside each pixel first keeps each tap's reads close together.
+                by_pixel = _workspace(xp, "by_pixel", (h, w_, nb, c_out * kh * kw), x.dtype)
+                by_pixel[...] = prod.reshape(nb, h, w_, -1).transpose(1, 2, 0, 3)
+                taps_last = by_pixel.reshape(h, w_, nb, c_out, kh, kw).transpose(2, 0, 1, 3, 4, 5)
+            stamps[...] = taps_last.transpose(4, 5, 1, 2, 0, 3)
             buf = _workspace(xp, "fold", (h_out, w_out, nb, c_out), x.dtype)
             _fold_phases(buf.reshape(1, h_out, w_out, 1, nb * c_out),
                          stamps.reshape(1, kh, kw, 1, h, w_, nb * c_out), stride, padding)

@@ -198,6 +198,18 @@ def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch, la
                                naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), atol=1e-12)
 
 
+@pytest.mark.parametrize("cache_bytes", [1 << 30, 0])
+def test_thin_transposed_stamps_reach_the_same_sum_by_either_copy(rng, monkeypatch, cache_bytes):
+    """A thin transposed convolution's stamps are regrouped in one copy, or in two when its product outgrows
+    CPU_CACHE_BYTES (0 here: always two); both give the naive result."""
+    monkeypatch.setattr(fast, "CPU_CACHE_BYTES", cache_bytes)
+    x = _stored_channels_last(rng.standard_normal((3, 5, 4, 6)))
+    w = rng.standard_normal((5, 2, 4, 4))
+    np.testing.assert_allclose(fast.conv_transpose2d(x, w, (2, 2), (1, 1), (0, 0), (1, 1), 1),
+                               naive.conv_transpose2d(x, w, (2, 2), (1, 1), (0, 0), (1, 1), 1),
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_batch_slices_keep_enough_rows_for_the_product(monkeypatch):
     monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1000)
     monkeypatch.setattr(fast, "CPU_MIN_ROWS", 64)
