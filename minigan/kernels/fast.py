@@ -41,8 +41,9 @@ product itself:
 - **Scratch memory is reused.** On the CPU the padded image, the column matrix and the product's output
   are written into per-thread buffers kept between calls instead of fresh arrays of several MB, and the
   batch is processed in slices whose columns fit in :data:`CPU_CHUNK_BYTES`, which also caps the memory a
-  convolution needs. Each slice is padded just before it is unfolded, so the unfold reads it from cache. CuPy has its own memory pool and wants the largest product, so on a GPU the batch
-  goes in one slice and nothing is cached here.
+  convolution needs. Each slice is padded just before it is unfolded, so the unfold reads it from cache.
+  CuPy has its own memory pool and wants the largest product, so on a GPU the batch goes in one slice and
+  nothing is cached here.
 
 The full sub-pixel form of a stride-2 transposed convolution, s*s smaller convolutions whose outputs
 interleave, needs no col2im at all; on DCGAN's layers it was measured slower than the above (its s*s
