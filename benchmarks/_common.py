@@ -81,13 +81,25 @@ def machine_info(device: str = "cpu") -> dict:
     return info
 
 
-def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat: int = 7):
-    """Time ``fn()``: ``warmup`` untimed calls, then ``repeat`` timed ones.
+# The least time a block of calls warms up for (see measure). OpenBLAS's worker threads keep spinning for
+# 50 to 100 ms after NumPy's last product; a PyTorch call in that time shares the cores with them and was
+# measured twice as slow (a 12 ms convolution took 25 ms).
+MIN_WARMUP_SECONDS = 0.25
+
+
+def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat: int = 7,
+            min_warmup_seconds: float = 0.0):
+    """Time ``fn()``: untimed calls, at least ``warmup`` of them and for at least ``min_warmup_seconds``
+    (so that another library's worker threads, still spinning from the call before, have gone to sleep and
+    are not counted against ``fn``), then ``repeat`` timed ones.
 
     Returns ``(median_seconds, all_seconds)``. The device is synchronised before each clock reading, so
     queued GPU work is counted where it belongs."""
-    for _ in range(warmup):
+    start, calls = time.perf_counter(), 0
+    while calls < warmup or (warmup and time.perf_counter() - start < min_warmup_seconds):
         fn()
+        backend.synchronize(device)
+        calls += 1
     backend.synchronize(device)
     times = []
     for _ in range(repeat):
@@ -111,19 +123,20 @@ def threads_suffix(threads: int) -> str:
 
 
 def measure_side_by_side(fns: dict[str, Callable[[], Any]], device: str = "cpu", warmup: int = 2,
-                         repeat: int = 7, rounds: int = 1) -> dict[str, tuple[float, list[float]]]:
+                         repeat: int = 7, rounds: int = 1, min_warmup_seconds: float = MIN_WARMUP_SECONDS
+                         ) -> dict[str, tuple[float, list[float]]]:
     """Time several functions in the same run, one block each (warm-up calls, then ``repeat`` timed ones),
     the whole sequence of blocks ``rounds`` times.
 
     Blocks rather than turns (a, b, a, b, ...): BLAS and OpenMP worker threads keep spinning for a while
     after a call, and on a small machine the next library's call would pay for them. Each block's own
-    warm-up absorbs that. Several rounds spread every function over the whole run, so that a stretch
+    warm-up, at least :data:`MIN_WARMUP_SECONDS` long, absorbs that. Several rounds spread every function over the whole run, so that a stretch
     when the machine is slower (a shared host's neighbours) does not fall on one function's block only.
     Returns ``{name: (median_seconds, all_seconds)}``, over every round's timings."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
-            times[name] += measure(fn, device, warmup, repeat)[1]
+            times[name] += measure(fn, device, warmup, repeat, min_warmup_seconds)[1]
     return {name: (statistics.median(ts), ts) for name, ts in times.items()}
 
 

@@ -14,7 +14,8 @@ Columns (each where available; a GPU column without a GPU is skipped, and the ru
 Rows: conv2d forward and backward (input + weight gradient) on the discriminators' layers, col2im on
 the same layers, conv_transpose2d forward and backward on the generators' layers, and max pooling
 forward and backward on DCGAN-sized feature maps (DCGAN itself uses strided convolutions, no pooling).
-All float32. Median of ``--repeat`` timed runs after warm-up; the GPU is synchronised before every clock
+All float32. Median of ``--repeat`` timed runs after a warm-up of at least a quarter of a second (the
+BLAS threads of the column before are asleep by then); the GPU is synchronised before every clock
 reading. Each implementation's result is also checked against im2col_np, so no column is fast by
 being wrong.
 
@@ -284,7 +285,8 @@ def main(argv=None) -> None:
                 if name == "torch_cuda":                 # PyTorch queues on its own stream: wait for it too
                     timed = lambda f=fn: (f(), torch.cuda.synchronize())  # noqa: E731
                 r, w = (1, 0) if name == "naive" else (repeat, warmup)
-                med, times = _common.measure(timed, device, warmup=w, repeat=r)
+                med, times = _common.measure(timed, device, warmup=w, repeat=r,
+                                             min_warmup_seconds=0 if args.quick else _common.MIN_WARMUP_SECONDS)
                 row["times_ms"][name] = 1e3 * med
                 row["all_times_ms"][name] = [1e3 * t for t in times]
             for a, b in RATIOS:

@@ -83,6 +83,33 @@ def test_side_by_side_rounds_interleave_the_blocks(monkeypatch):
         sys.path.remove(str(BENCHMARKS))
     calls = []
     fns = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
-    out = _common.measure_side_by_side(fns, warmup=1, repeat=2, rounds=3)
+    out = _common.measure_side_by_side(fns, warmup=1, repeat=2, rounds=3, min_warmup_seconds=0)
     assert calls == (["a"] * 3 + ["b"] * 3) * 3
     assert set(out) == {"a", "b"} and all(len(ts) == 6 for _, ts in out.values())
+
+
+def test_warm_up_lasts_long_enough_for_other_threads_to_sleep(monkeypatch):
+    """A block warms up for at least ``min_warmup_seconds`` (another library's threads, still spinning, must
+    not be counted), and for at least ``warmup`` calls; no warm-up at all when ``warmup`` is 0 (the naive
+    loops, too slow to repeat). The clock is a fake that each call moves on by 0.1 s: nothing is timed."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import _common
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    clock = [0.0]
+    monkeypatch.setattr(_common.time, "perf_counter", lambda: clock[0])
+    calls = []
+
+    def fn():
+        calls.append(1)
+        clock[0] += 0.1
+
+    def count(**kw):
+        calls.clear()
+        _common.measure(fn, repeat=2, **kw)
+        return len(calls) - 2                   # the warm-up calls
+    assert count(warmup=1, min_warmup_seconds=0.35) == 4
+    assert count(warmup=6, min_warmup_seconds=0.35) == 6
+    assert count(warmup=0, min_warmup_seconds=0.35) == 0
+    assert count(warmup=2) == 2
