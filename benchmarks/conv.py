@@ -10,6 +10,10 @@ convolution's input). Printed per layer: milliseconds, GFLOP/s, the ratio to PyT
 product's size (M, K, N), measured in the same run: how close im2col gets to the matmul it is built on.
 The naive loops are timed on the tiny layer only. Times are medians over three rounds in which every
 implementation and the matmul take their turn, so that a slow stretch of a shared machine is spread over all.
+Each layer is measured in a fresh Python process of its own: run one after another in one process, the
+64x64 layers were measured up to 1.8 times slower than alone, for whichever implementation first
+touched memory that the layers before had left behind (page faults on a virtual machine), so a layer's
+times depended on the layers before it.
 
 Each implementation gets its input and output gradient in the memory layout that its own layers hand to
 the next one inside a network: ``fast`` stores its outputs channels last (PyTorch's ``channels_last``
@@ -19,7 +23,9 @@ timed on them; ``im2col``, ``naive`` and PyTorch produce and get plain contiguou
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -160,27 +166,41 @@ def times_ms(row) -> float:
     return row[f"{row['default']} ms"]
 
 
+def run_layer(name, args):
+    """``bench_layer`` for the layer ``name`` in a fresh Python process of its own: returns (row, record)."""
+    cmd = [sys.executable, __file__, "--layer", name, "--device", args.device] + (["--quick"] if args.quick else [])
+    done = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
+    if done.returncode != 0:
+        raise SystemExit(f"conv.py: layer {name} failed:\n{done.stderr.strip()}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return out["row"], out["record"]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="one small shape, few repeats (a smoke test)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (im2col on CuPy)")
+    ap.add_argument("--layer", help=argparse.SUPPRESS)          # run this one layer (in a process of its own)
     args = ap.parse_args(argv)
     device = backend.normalize_device(args.device)
     threads = _common.cpu_threads()
-    torch = None
-    if device == "cpu":                   # PyTorch's CPU convolution is the reference for a CPU run only
-        try:
-            import torch
-            torch.set_num_threads(threads)
-        except ImportError:
-            torch = None
-
-    rng = np.random.default_rng(0)
+    if args.layer:                        # the child of the loop below: one layer, its results on stdout
+        torch = None
+        if device == "cpu":               # PyTorch's CPU convolution is the reference for a CPU run only
+            try:
+                import torch
+                torch.set_num_threads(threads)
+            except ImportError:
+                torch = None
+        index = [layer[0] for layer in LAYERS].index(args.layer)
+        row, record = bench_layer(LAYERS[index], device, torch, args.quick, np.random.default_rng(index))
+        print(json.dumps({"row": row, "record": record}, default=float))
+        return
     rows, records = [], []
     for layer in LAYERS:
         if args.quick and layer[0] not in QUICK_LAYERS:
             continue
-        row, record = bench_layer(layer, device, torch, args.quick, rng)
+        row, record = run_layer(layer[0], args)
         rows.append(row)
         records.append(record)
         print(f"  {row['layer']}: {row['default']} {times_ms(row):.1f} ms"
