@@ -130,8 +130,9 @@ def measure_side_by_side(fns: dict[str, Callable[[], Any]], device: str = "cpu",
 
     Blocks rather than turns (a, b, a, b, ...): BLAS and OpenMP worker threads keep spinning for a while
     after a call, and on a small machine the next library's call would pay for them. Each block's own
-    warm-up, at least :data:`MIN_WARMUP_SECONDS` long, absorbs that. Several rounds spread every function over the whole run, so that a stretch
-    when the machine is slower (a shared host's neighbours) does not fall on one function's block only.
+    warm-up, at least :data:`MIN_WARMUP_SECONDS` long, absorbs that. Several rounds spread every function
+    over the whole run, so that a stretch when the machine is slower (a shared host's neighbours) does not
+    fall on one function's block only.
     Returns ``{name: (median_seconds, all_seconds)}``, over every round's timings."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):

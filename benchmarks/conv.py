@@ -10,10 +10,9 @@ convolution's input). Printed per layer: milliseconds, GFLOP/s, the ratio to PyT
 product's size (M, K, N), measured in the same run: how close im2col gets to the matmul it is built on.
 The naive loops are timed on the tiny layer only. Times are medians over three rounds in which every
 implementation and the matmul take their turn, so that a slow stretch of a shared machine is spread over all.
-Each layer is measured in a fresh Python process of its own: run one after another in one process, the
-64x64 layers were measured up to 1.8 times slower than alone, for whichever implementation first
-touched memory that the layers before had left behind (page faults on a virtual machine), so a layer's
-times depended on the layers before it.
+Each layer is measured in a fresh Python process of its own: run one after another in one process, a
+layer's times depended on the layers run before it (64x64 layers were measured up to 1.8 times slower
+after the others than alone, by the memory those left behind, it seemed).
 
 Each implementation gets its input and output gradient in the memory layout that its own layers hand to
 the next one inside a network: ``fast`` stores its outputs channels last (PyTorch's ``channels_last``

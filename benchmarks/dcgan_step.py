@@ -183,7 +183,8 @@ def main(argv=None) -> int:
         path = write_json(name, {"benchmark": "dcgan_step", "device": device, "quick": False, "size": args.size,
                                  "channels": args.channels, "width": args.width, "rows": rows,
                                  "ratio_minigan_over_torch": ratio, "ratio_of": [ours_key, theirs_key],
-                                 "ratio_im2col_over_torch": before, "threads": cpu_threads(), "gpu_speedup_over_numpy": speedup,
+                                 "ratio_im2col_over_torch": before, "threads": cpu_threads(),
+                                 "gpu_speedup_over_numpy": speedup,
                                  "notes": notes, "machine": machine_info(device)}, device)
         print(f"wrote {path}")
     return 0
