@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,7 @@ def test_warm_up_lasts_long_enough_for_other_threads_to_sleep(monkeypatch):
     finally:
         sys.path.remove(str(BENCHMARKS))
     clock = [0.0]
-    monkeypatch.setattr(_common.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(_common, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
     calls = []
 
     def fn():
