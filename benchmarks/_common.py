@@ -87,6 +87,11 @@ def machine_info(device: str = "cpu") -> dict:
 MIN_WARMUP_SECONDS = 0.25
 
 
+def warmup_seconds_for(quick: bool) -> float:
+    """The warm-up time a benchmark's blocks get: :data:`MIN_WARMUP_SECONDS`, or none in a ``--quick`` smoke run."""
+    return 0.0 if quick else MIN_WARMUP_SECONDS
+
+
 def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat: int = 7,
             min_warmup_seconds: float = 0.0):
     """Time ``fn()``: untimed calls, at least ``warmup`` of them and for at least ``min_warmup_seconds``

@@ -139,7 +139,7 @@ def bench_layer(layer, device, torch, quick, rng):
         fns["torch"] = torch_step(torch, kind, x, w, gy, prob)
     fns["matmul"] = lambda: a @ b
     measured = _common.measure_side_by_side(fns, device, warmup, repeat, rounds,
-                                            0 if quick else _common.MIN_WARMUP_SECONDS)
+                                            _common.warmup_seconds_for(quick))
     all_times = {impl: ts for impl, (_, ts) in measured.items()}
     times = {impl: t for impl, (t, _) in measured.items()}
     t_mm = times.pop("matmul")

@@ -21,8 +21,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import (MIN_WARMUP_SECONDS, cpu_threads, machine_info, measure_side_by_side, print_table,
-                     threads_suffix, write_json)
+from _common import (cpu_threads, machine_info, measure_side_by_side, print_table,
+                     threads_suffix, warmup_seconds_for, write_json)
 
 import minigan as mg
 import minigan.nn as nn
@@ -159,7 +159,7 @@ def main(argv=None) -> int:
         fns = {"minigan": ours_on("cpu"), "minigan im2col": ours_on("cpu", "im2col"), **fns}
 
     timed = measure_side_by_side(fns, device, warmup=2, repeat=repeat, rounds=rounds,
-                                 min_warmup_seconds=0 if args.quick else MIN_WARMUP_SECONDS)
+                                 min_warmup_seconds=warmup_seconds_for(args.quick))
     rows = [{"model": f"dcgan{args.size}", "batch": batch, "impl": name, "median_ms": 1e3 * med,
              "all_ms": [1e3 * t for t in ts]} for name, (med, ts) in timed.items()]
     ours_key = "minigan cuda" if on_gpu else "minigan"

@@ -286,7 +286,7 @@ def main(argv=None) -> None:
                     timed = lambda f=fn: (f(), torch.cuda.synchronize())  # noqa: E731
                 r, w = (1, 0) if name == "naive" else (repeat, warmup)
                 med, times = _common.measure(timed, device, warmup=w, repeat=r,
-                                             min_warmup_seconds=0 if args.quick else _common.MIN_WARMUP_SECONDS)
+                                             min_warmup_seconds=_common.warmup_seconds_for(args.quick))
                 row["times_ms"][name] = 1e3 * med
                 row["all_times_ms"][name] = [1e3 * t for t in times]
             for a, b in RATIOS:

@@ -74,14 +74,20 @@ def test_plots_are_drawn_from_results(tmp_path):
         assert (tmp_path / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_side_by_side_rounds_interleave_the_blocks(monkeypatch):
-    """``rounds`` repeats the whole sequence of blocks: a, b, a, b (each block its warm-up, then its timed
-    calls), and every round's timings are kept. The order of the calls is checked, not any time."""
+@pytest.fixture
+def _common():
+    """The benchmarks' shared helpers module, ``benchmarks/_common.py``."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
         import _common
     finally:
         sys.path.remove(str(BENCHMARKS))
+    return _common
+
+
+def test_side_by_side_rounds_interleave_the_blocks(_common):
+    """``rounds`` repeats the whole sequence of blocks: a, b, a, b (each block its warm-up, then its timed
+    calls), and every round's timings are kept. The order of the calls is checked, not any time."""
     calls = []
     fns = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
     out = _common.measure_side_by_side(fns, warmup=1, repeat=2, rounds=3, min_warmup_seconds=0)
@@ -89,15 +95,10 @@ def test_side_by_side_rounds_interleave_the_blocks(monkeypatch):
     assert set(out) == {"a", "b"} and all(len(ts) == 6 for _, ts in out.values())
 
 
-def test_warm_up_lasts_long_enough_for_other_threads_to_sleep(monkeypatch):
+def test_warm_up_lasts_long_enough_for_other_threads_to_sleep(_common, monkeypatch):
     """A block warms up for at least ``min_warmup_seconds`` (another library's threads, still spinning, must
     not be counted), and for at least ``warmup`` calls; no warm-up at all when ``warmup`` is 0 (the naive
     loops, too slow to repeat). The clock is a fake that each call moves on by 0.1 s: nothing is timed."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import _common
-    finally:
-        sys.path.remove(str(BENCHMARKS))
     clock = [0.0]
     monkeypatch.setattr(_common, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
     calls = []
