@@ -24,6 +24,7 @@ try:                                    # run from a checkout without installing
     import minigan  # noqa: F401
 except ImportError:
     sys.path.insert(0, str(HERE.parent))
+    import minigan  # noqa: F401        # before NumPy, as a user's script would (see minigan.kernels.threads)
 
 import numpy as np  # noqa: E402
 

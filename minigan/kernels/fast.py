@@ -44,6 +44,11 @@ product itself:
   convolution needs. Each slice is padded just before it is unfolded, so the unfold reads it from cache.
   CuPy has its own memory pool and wants the largest product, so on a GPU the batch goes in one slice and
   nothing is cached here.
+- **The slices run on every core.** Where the batch takes several slices, :func:`~minigan.kernels.threads.run_slices`
+  shares them out among one thread per core, each doing its slices' copies and products with a
+  single-threaded BLAS: the copies no longer leave the other cores waiting, and each slice's columns are read
+  by the core that wrote them (see :mod:`minigan.kernels.threads` for why that matters). The weight gradient's
+  per-slice products are summed in slice order, so the result does not depend on the number of threads.
 
 The full sub-pixel form of a stride-2 transposed convolution, s*s smaller convolutions whose outputs
 interleave, needs no col2im at all; on DCGAN's layers it was measured slower than the above (its s*s
@@ -66,6 +71,7 @@ from minigan.kernels import shapes
 from minigan.kernels.im2col import _first_inside_tap, _pad, _tap, _winner_index
 from minigan.kernels.im2col import (avg_pool2d, avg_pool2d_backward, col2im, im2col,  # noqa: F401
                                     max_pool2d_backward)
+from minigan.kernels.threads import run_slices, slice_threads
 
 __all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2d", "im2col", "col2im",
            "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
@@ -130,11 +136,15 @@ def _workspace(xp, name: str, shape, dtype):
     return buf[:size].reshape(shape)
 
 
-def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0):
+def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, threads: int = 1):
     """Slices of ``range(n)`` whose columns take about :data:`CPU_CHUNK_BYTES`, but whose product has at least
     :data:`CPU_MIN_ROWS` rows (``rows_per_sample`` rows a sample); one slice off the CPU. The slices are of
     equal size (within one sample): 64 samples of 21 a slice would leave a last slice of one sample, whose
-    product is slow, so they are cut 21, 21, 22."""
+    product is slow, so they are cut 21, 21, 22. Where the batch takes several slices and they are to be
+    shared among ``threads`` threads (:func:`~minigan.kernels.threads.run_slices`), their number is rounded up
+    to a multiple of ``threads``, so that each thread gets as many: 64 samples go 16, 16, 16, 16 on two
+    threads, not 21, 21, 22. A batch that fits one slice stays whole: for so little work (a discriminator's
+    first layer at 28x28, about 0.3 ms) starting the threads costs more than it saves."""
     if not _on_cpu(xp):
         return [slice(0, n)]
     step = CPU_CHUNK_BYTES // max(1, bytes_per_sample)
@@ -144,6 +154,8 @@ def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0):
     count = max(1, round(n / step))
     if rows_per_sample:                           # never fewer rows than asked for (as n // step would)
         count = min(count, max(1, n // step))
+    if threads > 1 and count > 1:
+        count = min(n, -(-count // threads) * threads)
     bounds = [n * i // count for i in range(count + 1)]
     return [slice(bounds[i], bounds[i + 1]) for i in range(count)]
 
@@ -348,13 +360,16 @@ def _conv2d_channels_first(x, w, stride, padding, dilation, groups, y_shape):
         rows = y.transpose(0, 2, 3, 1)
     else:
         y = xp.empty(y_shape, dtype=x.dtype)
-    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize)):
+
+    def one_slice(b):
         nb = b.stop - b.start
         cols = _unfold_channels_first(src[b], kernel, stride, dilation, (h_out, w_out), groups, groups == 1)
         if groups == 1:
             xp.matmul(cols.T, w_mat[0].T, out=rows[b].reshape(nb * h_out * w_out, c_out))
         else:
             xp.matmul(w_mat, cols, out=y[b].reshape(nb, groups, c_out // groups, h_out * w_out))
+    run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize),
+                             threads=slice_threads()), one_slice)
     return y
 
 
@@ -371,7 +386,8 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
     hb, wb = h_out + 2 * ph, w_out + 2 * pw
     rows_in = groups == 1 and _channels_last(x)
     blockwise = rows_in and _blockwise((h_out, w_out), stride, dilation)
-    for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize)):
+
+    def one_slice(b):
         nb = b.stop - b.start
         if blockwise:
             # A plane of C_out <= 4 channels gives col2im runs of 1 or 2 values; with the batch slice as the
@@ -392,7 +408,7 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
             _fold_phases(buf.reshape(1, h_out, w_out, 1, nb * c_out),
                          stamps.reshape(1, kh, kw, 1, h, w_, nb * c_out), stride, padding)
             out[b] = buf.transpose(2, 3, 0, 1)
-            continue
+            return
         cols = _workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
         if rows_in:         # x stored channels last: one product over its pixels, then a small transpose
             prod = _workspace(xp, "prod", (nb * h * w_, cg_out * kh * kw), x.dtype)
@@ -405,6 +421,8 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
         _fold(buf, lambda i, j: cols[:, :, i, j], (h, w_), (kh, kw), stride, dilation, axis=2)
         if (ph, pw) != (0, 0):
             out[b] = buf[:, :, ph:ph + h_out, pw:pw + w_out]
+    run_slices(_batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), threads=slice_threads()),
+               one_slice)
     return out
 
 
@@ -421,14 +439,17 @@ def _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, group
     rows_in = groups == 1 and _channels_last(gy)
     gw = xp.zeros((1, c_in_g * kh * kw, c_out) if rows_in else (groups, c_out // groups, c_in_g * kh * kw),
                   dtype=x.dtype)
-    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize)):
+
+    def one_slice(b):
         nb = b.stop - b.start
         cols = _unfold_channels_first(src[b], (kh, kw), stride, dilation, out_hw, groups)
         if rows_in:         # gy stored channels last: cols (K, P) @ gy's pixel rows (P, C_out)
-            gw += xp.matmul(cols, gy[b].transpose(0, 2, 3, 1).reshape(nb, 1, -1, c_out)).sum(axis=0)
-        else:
-            g_b = gy[b].reshape(nb, groups, c_out // groups, out_hw[0] * out_hw[1])
-            gw += xp.matmul(g_b, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+            return xp.matmul(cols, gy[b].transpose(0, 2, 3, 1).reshape(nb, 1, -1, c_out)).sum(axis=0)
+        g_b = gy[b].reshape(nb, groups, c_out // groups, out_hw[0] * out_hw[1])
+        return xp.matmul(g_b, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+    for part in run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize),
+                                         threads=slice_threads()), one_slice):
+        gw += part                            # in slice order, whichever thread made each
     if rows_in:
         return xp.ascontiguousarray(gw[0].T).reshape(tuple(w_shape))
     return gw.reshape(tuple(w_shape))
@@ -452,15 +473,18 @@ def conv2d(x, w, stride, padding, dilation, groups):
     rows = y.transpose(0, 2, 3, 1)                                         # (N, H_out, W_out, C_out)
     w_mat = _weight_matrix(w, groups)                                     # (g, K/g, C_out/g), a view
     cg_out = c_out // groups
-    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), h_out * w_out):
+
+    def one_slice(b):
         src = _padded_channels_last(x[b], padding, groups)     # per slice: still in cache for the unfold
         cols = _unfold(src, kernel, stride, dilation, (h_out, w_out))       # (g, P, K/g)
         if groups == 1:                       # the product's rows are the output's pixels: no copy
             xp.matmul(cols[0], w_mat[0], out=rows[b].reshape(-1, c_out))
-            continue
+            return
         prod = _workspace(xp, "prod", (groups, cols.shape[1], cg_out), x.dtype)
         xp.matmul(cols, w_mat, out=prod)
         rows[b].reshape(-1, groups, cg_out)[...] = prod.transpose(1, 0, 2)
+    run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), h_out * w_out,
+                             slice_threads()), one_slice)
     return y
 
 
@@ -493,7 +517,8 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
     blockwise = _blockwise((h_out, w_out), stride, dilation)              # then no padded buffer
     w_taps = _transpose_weight_matrix(w, groups)                            # (g, kh*kw, C/g, C_out/g)
     hb, wb = h_out + 2 * ph, w_out + 2 * pw
-    for b in _batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), h * w_):
+
+    def one_slice(b):
         nb = b.stop - b.start
         pix = _pixels(x[b], groups, "pixels")                               # (g, nb*H*W, C/g)
         stamps = _workspace(xp, "cols", (groups, kh * kw, nb * h * w_, cg_out), x.dtype)
@@ -501,7 +526,7 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
         stamps = stamps.reshape(groups, kh, kw, nb, h, w_, cg_out)
         if blockwise:
             _fold_phases(rows[b].reshape(nb, h_out, w_out, groups, cg_out), stamps, stride, padding)
-            continue
+            return
         padded = (ph, pw) != (0, 0)
         buf = _workspace(xp, "fold", (nb, hb, wb, groups, cg_out), x.dtype) if padded else \
             rows[b].reshape(nb, hb, wb, groups, cg_out)
@@ -509,6 +534,8 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
               dilation, axis=1)
         if padded:
             rows[b] = buf[:, ph:ph + h_out, pw:pw + w_out].reshape(nb, h_out, w_out, c_out)
+    run_slices(_batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), h * w_, slice_threads()),
+               one_slice)
     return out
 
 
@@ -539,11 +566,16 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
         return xp.ascontiguousarray(gw.reshape(c_out, kh, kw, c_in_g).transpose(0, 3, 1, 2))
     if _thin(c_in_g):
         return _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, groups)
-    gw = xp.zeros((groups, c_out // groups, kh * kw * c_in_g), dtype=x.dtype)
-    for b in _batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize), out_hw[0] * out_hw[1]):
+
+    def one_slice(b):
         src = _padded_channels_last(x[b], padding, groups)
         cols = _unfold(src, (kh, kw), stride, dilation, out_hw)             # (g, P, K/g)
-        gw += xp.matmul(_pixels(gy[b], groups, "pixels").transpose(0, 2, 1), cols)
+        return xp.matmul(_pixels(gy[b], groups, "pixels").transpose(0, 2, 1), cols)
+    parts = run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize),
+                                     out_hw[0] * out_hw[1], slice_threads()), one_slice)
+    gw = parts[0]
+    for part in parts[1:]:                    # in slice order, whichever thread made each
+        gw += part
     # (g, o, (i, j, c)) -> (g*o, c, i, j)
     gw = gw.reshape(groups, c_out // groups, kh, kw, c_in_g).transpose(0, 1, 4, 2, 3)
     return xp.ascontiguousarray(gw).reshape(tuple(w_shape))
