@@ -29,6 +29,7 @@ except ImportError:
 import numpy as np  # noqa: E402
 
 from minigan import backend  # noqa: E402
+from minigan.kernels import threads  # noqa: E402
 
 
 def _cpu_model() -> str:
@@ -64,6 +65,10 @@ def machine_info(device: str = "cpu") -> dict:
         "device": device,
         # process-wide: PyTorch, timed in the same process, runs under the same malloc settings
         "host_allocator_tuned": backend.host_allocator_tuned,
+        # the cores minigan's CPU convolutions share their batch slices among, and whether OpenBLAS's own
+        # threads sleep right after a product (see minigan.kernels.threads)
+        "slice_threads": threads.slice_threads(),
+        "openblas_thread_timeout": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
     }
     try:
         import torch

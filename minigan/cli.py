@@ -25,6 +25,7 @@ def _info(args) -> int:
     print(f"python     {platform.python_version()} ({platform.system()} {platform.machine()})")
     print(f"numpy      {np.__version__}")
     print(f"BLAS       {_blas_name()}")
+    print(f"CPU        {_cpu_threads()}")
     for mod in ("matplotlib", "tqdm", "torch"):
         try:
             m = importlib.import_module(mod)
@@ -47,6 +48,18 @@ def _blas_name() -> str:
         return f"{name} {version}".strip()
     except Exception:
         return "unknown"
+
+
+def _cpu_threads() -> str:
+    """How many cores the CPU convolutions spread their batch slices over, and why only one where so."""
+    import os
+
+    from minigan.kernels import threads
+    n = threads.slice_threads()
+    if n > 1:
+        return f"{n} threads for the convolutions' batch slices ({os.cpu_count()} cores)"
+    return ("1 thread for the convolutions' batch slices (no OpenBLAS thread count to set, a single BLAS thread, "
+            "or OpenBLAS's threads spinning beside other Python threads: see minigan.kernels.threads)")
 
 
 def _gradcheck(args) -> int:

@@ -47,6 +47,8 @@ def test_info_reports_cuda_status(capsys):
     assert main(["info"]) == 0
     out = capsys.readouterr().out
     assert "numpy" in out and "BLAS" in out and "cuda" in out
+    from minigan.kernels import threads
+    assert f"CPU        {threads.slice_threads()} thread" in out
     ok, why = mg.backend.cupy_status()
     assert why in out
 
