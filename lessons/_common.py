@@ -18,6 +18,7 @@ try:                                    # run from a checkout without installing
     import minigan  # noqa: F401
 except ImportError:
     sys.path.insert(0, str(HERE.parent))
+    import minigan  # noqa: F401        # before NumPy (see minigan.kernels.threads)
 
 import matplotlib  # noqa: E402
 

@@ -566,16 +566,15 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
         return xp.ascontiguousarray(gw.reshape(c_out, kh, kw, c_in_g).transpose(0, 3, 1, 2))
     if _thin(c_in_g):
         return _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, groups)
+    gw = xp.zeros((groups, c_out // groups, kh * kw * c_in_g), dtype=x.dtype)
 
     def one_slice(b):
         src = _padded_channels_last(x[b], padding, groups)
         cols = _unfold(src, (kh, kw), stride, dilation, out_hw)             # (g, P, K/g)
         return xp.matmul(_pixels(gy[b], groups, "pixels").transpose(0, 2, 1), cols)
-    parts = run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize),
-                                     out_hw[0] * out_hw[1], slice_threads()), one_slice)
-    gw = parts[0]
-    for part in parts[1:]:                    # in slice order, whichever thread made each
-        gw += part
+    for part in run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize),
+                                         out_hw[0] * out_hw[1], slice_threads()), one_slice):
+        gw += part                            # in slice order, whichever thread made each
     # (g, o, (i, j, c)) -> (g*o, c, i, j)
     gw = gw.reshape(groups, c_out // groups, kh, kw, c_in_g).transpose(0, 1, 4, 2, 3)
     return xp.ascontiguousarray(gw).reshape(tuple(w_shape))
