@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
+# _common first: it imports minigan before NumPy, as a user's script would (see minigan.kernels.threads)
 from _common import (cpu_threads, machine_info, measure_side_by_side, print_table,
                      threads_suffix, warmup_seconds_for, write_json)
+
+import numpy as np  # noqa: E402
 
 import minigan as mg
 import minigan.nn as nn

@@ -54,9 +54,10 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-import numpy as np
+import _common  # first: it imports minigan before NumPy, as a user's script would (see minigan.kernels.threads)
 
-import _common
+import numpy as np  # noqa: E402
+
 from minigan import backend, kernels
 from minigan.kernels import shapes
 

@@ -27,11 +27,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout without installing
 
-import minigan as mg  # noqa: E402
+import minigan as mg  # noqa: E402   (before NumPy, as a user's script would: see minigan.kernels.threads)
+import numpy as np  # noqa: E402
 from minigan.data import load_image  # noqa: E402
 from minigan.style import (RandomMultiscale, StyleObjective, style_transfer, synthesize_texture,  # noqa: E402
                            total_variation_loss)
