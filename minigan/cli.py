@@ -52,8 +52,6 @@ def _blas_name() -> str:
 
 def _cpu_threads() -> str:
     """How many cores the CPU convolutions spread their batch slices over, and why only one where so."""
-    import os
-
     from minigan.kernels import threads
     n = threads.slice_threads()
     if n > 1:

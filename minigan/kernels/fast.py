@@ -160,6 +160,12 @@ def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, t
     return [slice(bounds[i], bounds[i + 1]) for i in range(count)]
 
 
+
+def _each_slice(xp, n: int, bytes_per_sample: int, body, rows_per_sample: int = 0):
+    """``body(b)`` for every slice ``b`` of :func:`_batch_slices`, on every core where the batch takes several
+    (:func:`~minigan.kernels.threads.run_slices`); the results in slice order."""
+    return run_slices(_batch_slices(xp, n, bytes_per_sample, rows_per_sample, slice_threads()), body)
+
 # --------------------------------------------------------------------------- layouts
 def _padded_channels_last(x, padding, groups):
     """``x (N, C, H, W) -> (N, H + 2p_h, W + 2p_w, groups, C/groups)``, zero in the padding, in scratch memory.
@@ -368,8 +374,7 @@ def _conv2d_channels_first(x, w, stride, padding, dilation, groups, y_shape):
             xp.matmul(cols.T, w_mat[0].T, out=rows[b].reshape(nb * h_out * w_out, c_out))
         else:
             xp.matmul(w_mat, cols, out=y[b].reshape(nb, groups, c_out // groups, h_out * w_out))
-    run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize),
-                             threads=slice_threads()), one_slice)
+    _each_slice(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), one_slice)
     return y
 
 
@@ -421,8 +426,7 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
         _fold(buf, lambda i, j: cols[:, :, i, j], (h, w_), (kh, kw), stride, dilation, axis=2)
         if (ph, pw) != (0, 0):
             out[b] = buf[:, :, ph:ph + h_out, pw:pw + w_out]
-    run_slices(_batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), threads=slice_threads()),
-               one_slice)
+    _each_slice(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), one_slice)
     return out
 
 
@@ -447,8 +451,7 @@ def _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, group
             return xp.matmul(cols, gy[b].transpose(0, 2, 3, 1).reshape(nb, 1, -1, c_out)).sum(axis=0)
         g_b = gy[b].reshape(nb, groups, c_out // groups, out_hw[0] * out_hw[1])
         return xp.matmul(g_b, cols.transpose(0, 1, 3, 2)).sum(axis=0)
-    for part in run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize),
-                                         threads=slice_threads()), one_slice):
+    for part in _each_slice(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize), one_slice):
         gw += part                            # in slice order, whichever thread made each
     if rows_in:
         return xp.ascontiguousarray(gw[0].T).reshape(tuple(w_shape))
@@ -483,8 +486,7 @@ def conv2d(x, w, stride, padding, dilation, groups):
         prod = _workspace(xp, "prod", (groups, cols.shape[1], cg_out), x.dtype)
         xp.matmul(cols, w_mat, out=prod)
         rows[b].reshape(-1, groups, cg_out)[...] = prod.transpose(1, 0, 2)
-    run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), h_out * w_out,
-                             slice_threads()), one_slice)
+    _each_slice(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), one_slice, h_out * w_out)
     return y
 
 
@@ -534,8 +536,7 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
               dilation, axis=1)
         if padded:
             rows[b] = buf[:, ph:ph + h_out, pw:pw + w_out].reshape(nb, h_out, w_out, c_out)
-    run_slices(_batch_slices(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), h * w_, slice_threads()),
-               one_slice)
+    _each_slice(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), one_slice, h * w_)
     return out
 
 
@@ -572,8 +573,8 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups):
         src = _padded_channels_last(x[b], padding, groups)
         cols = _unfold(src, (kh, kw), stride, dilation, out_hw)             # (g, P, K/g)
         return xp.matmul(_pixels(gy[b], groups, "pixels").transpose(0, 2, 1), cols)
-    for part in run_slices(_batch_slices(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize),
-                                         out_hw[0] * out_hw[1], slice_threads()), one_slice):
+    for part in _each_slice(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize), one_slice,
+                            out_hw[0] * out_hw[1]):
         gw += part                            # in slice order, whichever thread made each
     # (g, o, (i, j, c)) -> (g*o, c, i, j)
     gw = gw.reshape(groups, c_out // groups, kh, kw, c_in_g).transpose(0, 1, 4, 2, 3)

@@ -35,6 +35,7 @@ DCGAN step then took 9–11 ms instead of 5. Two ways keep them out of the way:
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -88,19 +89,15 @@ def _find_openblas():
     return None
 
 
-_blas = None
-_blas_looked = False
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _PREFIX = "minigan-slices"
 _busy = threading.Lock()            # one parallel region at a time: BLAS's thread count is process-wide
 
 
+@functools.cache
 def _openblas():
-    global _blas, _blas_looked
-    if not _blas_looked:
-        _blas, _blas_looked = _find_openblas(), True
-    return _blas
+    return _find_openblas()
 
 
 def slice_threads() -> int:
