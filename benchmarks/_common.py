@@ -28,7 +28,7 @@ except ImportError:
 
 import numpy as np  # noqa: E402
 
-from minigan import backend  # noqa: E402
+from minigan import backend, blas_env  # noqa: E402
 from minigan.kernels import threads  # noqa: E402
 
 
@@ -69,6 +69,9 @@ def machine_info(device: str = "cpu") -> dict:
         # threads sleep right after a product (see minigan.kernels.threads)
         "slice_threads": threads.slice_threads(),
         "openblas_thread_timeout": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
+        # the kernels OpenBLAS runs (minigan.blas_env picks them on AMD Zen 4), and the variable that chose them
+        "openblas_core": blas_env.openblas_core(),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
     }
     try:
         import torch

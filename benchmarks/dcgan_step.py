@@ -6,8 +6,8 @@
 The step is the trainer's: phase 1, D on a real batch and detached fakes (forward, backward, Adam);
 phase 2, G through a frozen D (forward, backward, Adam). PyTorch gets the very same architecture,
 built layer by layer from minigan's model and loaded with its weights (its first forward is checked
-against minigan's), and the same optimizer settings. Times are medians of 15 steps
-per implementation, taken in three rounds of five (each after its own warm-up), so that a slow stretch of
+against minigan's), and the same optimizer settings. Times are medians of 24 steps
+per implementation, taken in three rounds of eight (each after its own warm-up), so that a slow stretch of
 a shared machine does not fall on one implementation alone.
 
 On the CPU the columns are minigan (its default ``fast`` kernels), minigan on the portable ``im2col``
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     device = backend.normalize_device(args.device)
     on_gpu = device.startswith("cuda")
-    batch, repeat, rounds = (8, 2, 1) if args.quick else (args.batch, 5, 3)
+    batch, repeat, rounds = (8, 2, 1) if args.quick else (args.batch, 8, 3)
     nz = 100
 
     mg.manual_seed(0)

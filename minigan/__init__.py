@@ -8,16 +8,15 @@ tensor([2., 4., 6.])
 """
 from __future__ import annotations
 
-import os as _os
 import sys as _sys
 
 __version__ = "0.1.0"
 
 if "numpy" not in _sys.modules:
-    # Before NumPy loads its OpenBLAS: let OpenBLAS's worker threads sleep as soon as a product is done,
-    # instead of spinning for about 0.1 s, so that the CPU convolutions' own threads have the cores to
-    # themselves (see minigan.kernels.threads). A value the user has set is kept.
-    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+    # Before NumPy loads its OpenBLAS: threads that sleep after a product, and on AMD Zen 4 the kernels
+    # that run fastest there (see minigan.blas_env). A value the user has set is kept.
+    from .blas_env import set_defaults as _set_blas_defaults
+    _set_blas_defaults()
 
 from . import backend  # noqa: F401
 from .backend import DeviceError, cuda_available  # noqa: F401

@@ -45,9 +45,11 @@ def _blas_name() -> str:
         blas = cfg.get("Build Dependencies", {}).get("blas", {})
         name = blas.get("name", "unknown")
         version = blas.get("version", "")
-        return f"{name} {version}".strip()
     except Exception:
-        return "unknown"
+        name, version = "unknown", ""
+    from minigan.blas_env import openblas_core
+    core = openblas_core()
+    return f"{name} {version}".strip() + (f" ({core} kernels)" if core else "")
 
 
 def _cpu_threads() -> str:

@@ -136,7 +136,8 @@ def _workspace(xp, name: str, shape, dtype):
     return buf[:size].reshape(shape)
 
 
-def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, threads: int = 1):
+def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, threads: int = 1,
+                  spread: bool = False):
     """Slices of ``range(n)`` whose columns take about :data:`CPU_CHUNK_BYTES`, but whose product has at least
     :data:`CPU_MIN_ROWS` rows (``rows_per_sample`` rows a sample); one slice off the CPU. The slices are of
     equal size (within one sample): 64 samples of 21 a slice would leave a last slice of one sample, whose
@@ -144,7 +145,9 @@ def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, t
     shared among ``threads`` threads (:func:`~minigan.kernels.threads.run_slices`), their number is rounded up
     to a multiple of ``threads``, so that each thread gets as many: 64 samples go 16, 16, 16, 16 on two
     threads, not 21, 21, 22. A batch that fits one slice stays whole: for so little work (a discriminator's
-    first layer at 28x28, about 0.3 ms) starting the threads costs more than it saves."""
+    first layer at 28x28, about 0.3 ms) starting the threads costs more than it saves, unless ``spread``
+    asks for it to be cut among the threads anyway (a product that one thread does faster than BLAS's
+    threads share it)."""
     if not _on_cpu(xp):
         return [slice(0, n)]
     step = CPU_CHUNK_BYTES // max(1, bytes_per_sample)
@@ -154,17 +157,18 @@ def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, t
     count = max(1, round(n / step))
     if rows_per_sample:                           # never fewer rows than asked for (as n // step would)
         count = min(count, max(1, n // step))
-    if threads > 1 and count > 1:
+    if threads > 1 and (count > 1 or spread):
         count = min(n, -(-count // threads) * threads)
     bounds = [n * i // count for i in range(count + 1)]
     return [slice(bounds[i], bounds[i + 1]) for i in range(count)]
 
 
 
-def _each_slice(xp, n: int, bytes_per_sample: int, body, rows_per_sample: int = 0):
+def _each_slice(xp, n: int, bytes_per_sample: int, body, rows_per_sample: int = 0, spread: bool = False):
     """``body(b)`` for every slice ``b`` of :func:`_batch_slices`, on every core where the batch takes several
     (:func:`~minigan.kernels.threads.run_slices`); the results in slice order."""
-    return run_slices(_batch_slices(xp, n, bytes_per_sample, rows_per_sample, slice_threads()), body)
+    return run_slices(_batch_slices(xp, n, bytes_per_sample, rows_per_sample, slice_threads(), spread), body)
+
 
 # --------------------------------------------------------------------------- layouts
 def _padded_channels_last(x, padding, groups):
@@ -431,30 +435,34 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
 
 
 def _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, groups):
-    """conv2d_grad_weight for a thin input: per sample and group, ``gy (C_out/g, P) @ cols^T (P, K/g)``,
-    summed over the batch; the result is already in the weight's ``(C_out, C_in/g, kh, kw)`` layout. (One
-    product for the whole slice, ``cols (K, nb*P) @ gy (nb*P, C_out)``, is slower: its long inner dimension
-    leaves BLAS a 16 x 64 result to share among its threads.)"""
+    """conv2d_grad_weight for a thin input. Where ``gy`` is stored channels last (and there are no groups),
+    one product per batch slice, ``cols (K, nb*P) @ gy's pixel rows (nb*P, C_out)``, whose result is the
+    transposed weight; the batch is cut among the cores even when it would fit one slice, because the product's
+    long inner dimension leaves BLAS's own threads only a 16 x 64 result to share. Otherwise, per sample and
+    group, ``gy (C_out/g, P) @ cols^T (P, K/g)``, summed over the batch, already in the weight's
+    ``(C_out, C_in/g, kh, kw)`` layout."""
     xp = backend.xp_of(x)
     c_out, c_in_g, kh, kw = w_shape
     n = x.shape[0]
     out_hw = tuple(gy.shape[2:])
     src = _pad(x, padding)
     rows_in = groups == 1 and _channels_last(gy)
-    gw = xp.zeros((1, c_in_g * kh * kw, c_out) if rows_in else (groups, c_out // groups, c_in_g * kh * kw),
+    gw = xp.zeros((c_in_g * kh * kw, c_out) if rows_in else (groups, c_out // groups, c_in_g * kh * kw),
                   dtype=x.dtype)
 
     def one_slice(b):
         nb = b.stop - b.start
+        if rows_in:
+            cols = _unfold_channels_first(src[b], (kh, kw), stride, dilation, out_hw, groups, batch_inside=True)
+            return xp.matmul(cols, gy[b].transpose(0, 2, 3, 1).reshape(-1, c_out))
         cols = _unfold_channels_first(src[b], (kh, kw), stride, dilation, out_hw, groups)
-        if rows_in:         # gy stored channels last: cols (K, P) @ gy's pixel rows (P, C_out)
-            return xp.matmul(cols, gy[b].transpose(0, 2, 3, 1).reshape(nb, 1, -1, c_out)).sum(axis=0)
         g_b = gy[b].reshape(nb, groups, c_out // groups, out_hw[0] * out_hw[1])
         return xp.matmul(g_b, cols.transpose(0, 1, 3, 2)).sum(axis=0)
-    for part in _each_slice(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize), one_slice):
+    for part in _each_slice(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize), one_slice,
+                            spread=rows_in):
         gw += part                            # in slice order, whichever thread made each
     if rows_in:
-        return xp.ascontiguousarray(gw[0].T).reshape(tuple(w_shape))
+        return xp.ascontiguousarray(gw.T).reshape(tuple(w_shape))
     return gw.reshape(tuple(w_shape))
 
 

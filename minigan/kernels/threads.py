@@ -55,9 +55,10 @@ class _OpenBLAS:
     """``get()``/``set(n)`` of the OpenBLAS thread count, through ctypes; ``shutdown()`` of its threads
     (None where the library has none); ``quiet``: do its threads sleep right after a product?"""
 
-    def __init__(self, get, set_, shutdown=None, timeout=None) -> None:
+    def __init__(self, get, set_, shutdown=None, timeout=None, core=None) -> None:
         self.get, self.set, self.shutdown = get, set_, shutdown
         self.quiet = timeout is not None and timeout() in QUIET_TIMEOUTS
+        self.core = core            # the name of the kernels it chose for this CPU ("Haswell", "SkylakeX", ...)
 
 
 def _find_openblas():
@@ -85,7 +86,12 @@ def _find_openblas():
                 timeout = getattr(lib, "openblas_thread_timeout", None)      # as read when it loaded
                 if timeout is not None:
                     timeout.restype, timeout.argtypes = ctypes.c_int, []
-                return _OpenBLAS(get, set_, shutdown, timeout)
+                corename = getattr(lib, f"{prefix}openblas_get_corename{suffix}", None)
+                core = None
+                if corename is not None:
+                    corename.restype, corename.argtypes = ctypes.c_char_p, []
+                    core = (corename() or b"").decode(errors="replace").strip() or None
+                return _OpenBLAS(get, set_, shutdown, timeout, core)
     return None
 
 

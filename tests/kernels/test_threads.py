@@ -88,6 +88,9 @@ def test_slice_count_is_a_multiple_of_the_threads(monkeypatch):
     assert len(fast._batch_slices(np, 50, 100, rows_per_sample=1, threads=4)) == 4
     # a batch that fits one slice is not cut just to be shared: the threads' start costs more than it saves
     assert len(fast._batch_slices(np, 30, 100, rows_per_sample=1, threads=2)) == 1
+    # ... unless a kernel asks for it to be spread (one thread's product beats BLAS's threads sharing it)
+    assert [b.stop - b.start for b in fast._batch_slices(np, 30, 100, 1, threads=2, spread=True)] == [15, 15]
+    assert len(fast._batch_slices(np, 30, 100, rows_per_sample=1, threads=1, spread=True)) == 1
     monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 100)
     assert len(fast._batch_slices(np, 3, 100, rows_per_sample=1, threads=4)) == 3   # never more than samples
 
@@ -97,11 +100,14 @@ def test_slice_count_is_a_multiple_of_the_threads(monkeypatch):
     (6, 4, 6, (8, 8), (4, 4), (2, 2), (1, 1), (1, 1), 2),
 ], ids=["odd", "groups"])
 @pytest.mark.parametrize("thin", [-1, 1 << 30], ids=["channels_last", "channels_first"])
-def test_fast_convolutions_are_the_same_on_one_thread_or_three(rng, monkeypatch, case, thin):
-    """Tiny slices (one sample each) on three threads, down either of fast's paths: the naive result, and the
-    very same bits as on one thread, since the weight gradient's slices are summed in slice order whichever
-    thread made them."""
+@pytest.mark.parametrize("stored", ["contiguous", "stored_channels_last"])
+def test_fast_convolutions_are_the_same_on_one_thread_or_three(rng, monkeypatch, case, thin, stored):
+    """Tiny slices (one sample each) on three threads, down either of fast's paths and with inputs in either
+    layout (fast's own outputs are stored channels last): the naive result, and the very same bits as on one
+    thread, since the weight gradient's slices are summed in slice order whichever thread made them."""
     x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
+    if stored != "contiguous":
+        x, gy = (np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) for a in (x, gy))
     monkeypatch.setattr(fast, "THIN_CHANNELS", thin)
     monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1)
     monkeypatch.setattr(fast, "CPU_MIN_ROWS", 1)
