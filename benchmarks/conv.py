@@ -125,8 +125,8 @@ def bench_layer(layer, device, torch, quick, rng):
     xp = backend.xp_for(device)
     name, kind = layer[:2]
     prob = layer_problem(layer)
-    # three rounds of blocks (see _common.measure_side_by_side): 21 timed steps of a small layer, 3 of a large one
-    warmup, repeat, rounds = (2, 3, 1) if quick else ((2, 7, 3) if prob["flops"] < 2e9 else (1, 1, 3))
+    # three rounds of blocks (see _common.measure_side_by_side): 21 timed steps of a 28x28 layer, 3 of a large 64x64 one
+    warmup, repeat, rounds = (2, 3, 1) if quick else ((2, 7, 3) if prob["flops"] < 1e10 else (1, 1, 3))
     x, w, gy = (backend.to_device((rng.standard_normal(prob[k]) * 0.1).astype(np.float32), device)
                 for k in ("x_shape", "w_shape", "y_shape"))
     m, k, n = prob["mkn"]

@@ -24,9 +24,9 @@ portable path does.
 the next one; a slice thread that lands on a core where one spins shares it, and a convolution of the
 DCGAN step then took 9–11 ms instead of 5. Two ways keep them out of the way:
 
-- Importing minigan before NumPy sets ``OPENBLAS_THREAD_TIMEOUT=4`` (unless it is set already): OpenBLAS's
-  threads then sleep as soon as a product is done. This is what ``minigan``'s command line, lessons and
-  benchmarks get.
+- Importing minigan before NumPy sets ``OPENBLAS_THREAD_TIMEOUT=4`` (:mod:`minigan.blas_env`; unless it is set
+  already): OpenBLAS's threads then sleep as soon as a product is done. This is what ``minigan``'s command
+  line, lessons and benchmarks get.
 - Otherwise, where no other Python thread could be inside a NumPy product at that moment, OpenBLAS's threads
   are stopped (``blas_thread_shutdown_``) before the slices start; OpenBLAS starts them again when BLAS gets
   its thread count back. Where another thread could be (a notebook's kernel has several), the slices run
