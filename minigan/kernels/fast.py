@@ -48,7 +48,10 @@ product itself:
   shares them out among one thread per core, each doing its slices' copies and products with a
   single-threaded BLAS: the copies no longer leave the other cores waiting, and each slice's columns are read
   by the core that wrote them (see :mod:`minigan.kernels.threads` for why that matters). The weight gradient's
-  per-slice products are summed in slice order, so the result does not depend on the number of threads.
+  per-slice products are summed in slice order, so the result does not depend on which thread made which
+  slice; it may in its last bits on how the batch is cut, which follows the number of threads (as a threaded
+  BLAS's sums do). A thin layer's weight gradient is one product per slice, whose long inner dimension BLAS's
+  own threads share badly, so its batch is cut among the cores even where it fits one slice.
 
 The full sub-pixel form of a stride-2 transposed convolution, s*s smaller convolutions whose outputs
 interleave, needs no col2im at all; on DCGAN's layers it was measured slower than the above (its s*s
@@ -85,6 +88,11 @@ CPU_CHUNK_BYTES = 1 << 22
 # and many channels, and 4 MB of their columns is only 256 rows, on which two BLAS threads run about 5%
 # slower than on 1024.
 CPU_MIN_ROWS = 1024
+
+# ... and a batch whose columns fit one slice is still cut among the cores where a kernel asks for it
+# (``spread``) and the columns take at least this many bytes: below about 300 KB, starting the threads costs
+# more than sharing the work saves.
+CPU_SPREAD_BYTES = 384 << 10
 
 # A copy that reads its source once per kernel tap reads it from cache up to about this size (see
 # _transpose_conv_channels_first).
@@ -147,7 +155,7 @@ def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, t
     threads, not 21, 21, 22. A batch that fits one slice stays whole: for so little work (a discriminator's
     first layer at 28x28, about 0.3 ms) starting the threads costs more than it saves, unless ``spread``
     asks for it to be cut among the threads anyway (a product that one thread does faster than BLAS's
-    threads share it)."""
+    threads share it) and its columns take at least :data:`CPU_SPREAD_BYTES`."""
     if not _on_cpu(xp):
         return [slice(0, n)]
     step = CPU_CHUNK_BYTES // max(1, bytes_per_sample)
@@ -157,7 +165,7 @@ def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, t
     count = max(1, round(n / step))
     if rows_per_sample:                           # never fewer rows than asked for (as n // step would)
         count = min(count, max(1, n // step))
-    if threads > 1 and (count > 1 or spread):
+    if threads > 1 and (count > 1 or (spread and n * bytes_per_sample >= CPU_SPREAD_BYTES)):
         count = min(n, -(-count // threads) * threads)
     bounds = [n * i // count for i in range(count + 1)]
     return [slice(bounds[i], bounds[i + 1]) for i in range(count)]

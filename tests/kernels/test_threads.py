@@ -88,8 +88,11 @@ def test_slice_count_is_a_multiple_of_the_threads(monkeypatch):
     assert len(fast._batch_slices(np, 50, 100, rows_per_sample=1, threads=4)) == 4
     # a batch that fits one slice is not cut just to be shared: the threads' start costs more than it saves
     assert len(fast._batch_slices(np, 30, 100, rows_per_sample=1, threads=2)) == 1
-    # ... unless a kernel asks for it to be spread (one thread's product beats BLAS's threads sharing it)
+    # ... unless a kernel asks for it to be spread (one thread's product beats BLAS's threads sharing it) and
+    # there is enough of it
+    monkeypatch.setattr(fast, "CPU_SPREAD_BYTES", 3000)
     assert [b.stop - b.start for b in fast._batch_slices(np, 30, 100, 1, threads=2, spread=True)] == [15, 15]
+    assert len(fast._batch_slices(np, 29, 100, rows_per_sample=1, threads=2, spread=True)) == 1
     assert len(fast._batch_slices(np, 30, 100, rows_per_sample=1, threads=1, spread=True)) == 1
     monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 100)
     assert len(fast._batch_slices(np, 3, 100, rows_per_sample=1, threads=4)) == 3   # never more than samples
@@ -101,15 +104,19 @@ def test_slice_count_is_a_multiple_of_the_threads(monkeypatch):
 ], ids=["odd", "groups"])
 @pytest.mark.parametrize("thin", [-1, 1 << 30], ids=["channels_last", "channels_first"])
 @pytest.mark.parametrize("stored", ["contiguous", "stored_channels_last"])
-def test_fast_convolutions_are_the_same_on_one_thread_or_three(rng, monkeypatch, case, thin, stored):
-    """Tiny slices (one sample each) on three threads, down either of fast's paths and with inputs in either
-    layout (fast's own outputs are stored channels last): the naive result, and the very same bits as on one
-    thread, since the weight gradient's slices are summed in slice order whichever thread made them."""
+@pytest.mark.parametrize("slicing", ["a_sample_a_slice", "one_slice_spread"])
+def test_fast_convolutions_are_the_same_on_one_thread_or_three(rng, monkeypatch, case, thin, stored, slicing):
+    """Tiny slices on three threads (one sample a slice, or the batch in one slice that the kernels asking to
+    spread it cut among the threads), down either of fast's paths and with inputs in either layout (fast's own
+    outputs are stored channels last): the naive result, and where the slices are the same on one thread, the
+    very same bits as there, since the weight gradient's slices are summed in slice order whichever thread
+    made them. (A spread batch is one slice on one thread: its sums are cut otherwise, so only close.)"""
     x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
     if stored != "contiguous":
         x, gy = (np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) for a in (x, gy))
     monkeypatch.setattr(fast, "THIN_CHANNELS", thin)
-    monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1)
+    monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1 if slicing == "a_sample_a_slice" else 1 << 40)
+    monkeypatch.setattr(fast, "CPU_SPREAD_BYTES", 0)
     monkeypatch.setattr(fast, "CPU_MIN_ROWS", 1)
     results = {}
     for n_threads in (1, 3):
@@ -120,7 +127,10 @@ def test_fast_convolutions_are_the_same_on_one_thread_or_three(rng, monkeypatch,
                 naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g))
     for one, three, want in zip(results[1], results[3], expected):
         np.testing.assert_allclose(three, want, rtol=1e-12, atol=1e-12)
-        np.testing.assert_array_equal(three, one)
+        if slicing == "a_sample_a_slice":
+            np.testing.assert_array_equal(three, one)
+    again = fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g)        # three threads, the same slices
+    np.testing.assert_array_equal(again, results[3][2])
 
 
 @needs_openblas
