@@ -3,7 +3,8 @@
 OpenBLAS reads these environment variables once, when it is loaded, so only code that runs before NumPy is
 imported can set them: ``import minigan`` does, through :func:`set_defaults`, when NumPy is not loaded yet
 (minigan's command line, lessons and benchmarks import minigan first). A value already set, by the user or
-the shell, is kept. They change speed only, never a result's meaning.
+the shell, is kept. They change speed only: other kernels may round a sum differently in its last bits, as
+any two BLAS libraries do, and nothing else.
 
 - ``OPENBLAS_THREAD_TIMEOUT=4``: OpenBLAS's worker threads go to sleep as soon as a product is done, instead
   of spinning for about 0.1 s in case another comes, so that the CPU convolutions' own threads have the
@@ -12,8 +13,8 @@ the shell, is kept. They change speed only, never a result's meaning.
   kernels for it (``SkylakeX``), written for Intel cores whose vector units are 512 bits wide. Zen 4 runs
   each 512-bit instruction as two 256-bit halves, and there OpenBLAS's AVX2 kernels for Zen (which it names
   ``Haswell``) ran the float32 products of DCGAN's convolutions 4 to 10% faster, on one core and on two
-  (``benchmarks/README.md``). Zen 5
-  (family 26), whose vector units are 512 bits wide, is left to OpenBLAS's own choice.
+  (``benchmarks/README.md``). Zen 5 (family 26), whose vector units are 512 bits wide, is left to OpenBLAS's
+  own choice.
 
 :func:`openblas_core` reads back which kernels OpenBLAS chose; ``minigan info`` prints it.
 """

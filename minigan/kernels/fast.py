@@ -171,7 +171,6 @@ def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, t
     return [slice(bounds[i], bounds[i + 1]) for i in range(count)]
 
 
-
 def _each_slice(xp, n: int, bytes_per_sample: int, body, rows_per_sample: int = 0, spread: bool = False):
     """``body(b)`` for every slice ``b`` of :func:`_batch_slices`, on every core where the batch takes several
     (:func:`~minigan.kernels.threads.run_slices`); the results in slice order."""
@@ -446,9 +445,9 @@ def _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, group
     """conv2d_grad_weight for a thin input. Where ``gy`` is stored channels last (and there are no groups),
     one product per batch slice, ``cols (K, nb*P) @ gy's pixel rows (nb*P, C_out)``, whose result is the
     transposed weight; the batch is cut among the cores even when it would fit one slice, because the product's
-    long inner dimension leaves BLAS's own threads only a 16 x 64 result to share. Otherwise, per sample and
-    group, ``gy (C_out/g, P) @ cols^T (P, K/g)``, summed over the batch, already in the weight's
-    ``(C_out, C_in/g, kh, kw)`` layout."""
+    long inner dimension leaves BLAS's own threads only a small result to share (16 x 64 for a 28x28
+    discriminator's first layer). Otherwise, per sample and group, ``gy (C_out/g, P) @ cols^T (P, K/g)``,
+    summed over the batch, already in the weight's ``(C_out, C_in/g, kh, kw)`` layout."""
     xp = backend.xp_of(x)
     c_out, c_in_g, kh, kw = w_shape
     n = x.shape[0]
