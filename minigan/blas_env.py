@@ -3,8 +3,9 @@
 OpenBLAS reads these environment variables once, when it is loaded, so only code that runs before NumPy is
 imported can set them: ``import minigan`` does, through :func:`set_defaults`, when NumPy is not loaded yet
 (minigan's command line, lessons and benchmarks import minigan first). A value already set, by the user or
-the shell, is kept. They change speed only: other kernels may round a sum differently in its last bits, as
-any two BLAS libraries do, and nothing else.
+the shell, is kept. They are set in ``os.environ``, so processes started from this one inherit them. They
+change speed only: other kernels may round a sum differently in its last bits, as any two BLAS libraries do,
+and nothing else.
 
 - ``OPENBLAS_THREAD_TIMEOUT=4``: OpenBLAS's worker threads go to sleep as soon as a product is done, instead
   of spinning for about 0.1 s in case another comes, so that the CPU convolutions' own threads have the
