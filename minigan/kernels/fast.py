@@ -58,10 +58,8 @@ interleave, needs no col2im at all; on DCGAN's layers it was measured slower tha
 products are no faster than the one large product, and each needs its own unfolded input). Only its view
 of the output as phases is used, in :func:`_fold_phases`.
 
-**Max pooling without columns.** The portable max pool copies every window into a column array and
-takes its argmax. Here the forward is a running maximum over the kh*kw shifted views of the image (no
-copy of the windows), then the first tap that equals it. Its backward, average pooling and the public
-``im2col``/``col2im`` are the portable ones. Every function runs
+Max pooling's forward comes from :mod:`minigan.kernels.fast_pool` (no columns); its backward, average
+pooling and the public ``im2col``/``col2im`` are the portable ones. Every function runs
 unchanged on NumPy and CuPy, and is held against the naive loops in ``tests/kernels/test_fast.py`` and
 ``tests/kernels/test_naive_vs_im2col.py``.
 """
@@ -71,7 +69,8 @@ import threading
 
 from minigan import backend
 from minigan.kernels import shapes
-from minigan.kernels.im2col import _first_inside_tap, _pad, _tap, _winner_index
+from minigan.kernels.fast_pool import max_pool2d  # noqa: F401
+from minigan.kernels.im2col import _pad, _tap
 from minigan.kernels.im2col import (avg_pool2d, avg_pool2d_backward, col2im, im2col,  # noqa: F401
                                     max_pool2d_backward)
 from minigan.kernels.threads import run_slices, slice_threads
@@ -458,12 +457,11 @@ def _grad_weight_channels_first(x, gy, w_shape, stride, padding, dilation, group
                   dtype=x.dtype)
 
     def one_slice(b):
-        nb = b.stop - b.start
         if rows_in:
             cols = _unfold_channels_first(src[b], (kh, kw), stride, dilation, out_hw, groups, batch_inside=True)
             return xp.matmul(cols, gy[b].transpose(0, 2, 3, 1).reshape(-1, c_out))
         cols = _unfold_channels_first(src[b], (kh, kw), stride, dilation, out_hw, groups)
-        g_b = gy[b].reshape(nb, groups, c_out // groups, out_hw[0] * out_hw[1])
+        g_b = gy[b].reshape(b.stop - b.start, groups, c_out // groups, out_hw[0] * out_hw[1])
         return xp.matmul(g_b, cols.transpose(0, 1, 3, 2)).sum(axis=0)
     for part in _each_slice(xp, n, _cols_bytes(x.shape[1], (kh, kw), out_hw, x.itemsize), one_slice,
                             spread=rows_in):
@@ -603,33 +601,3 @@ def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
     out_shape = shapes.check_conv_transpose2d(x.shape, w.shape, stride, padding, output_padding, dilation,
                                               groups)
     return _transpose_conv(x, w, out_shape, stride, padding, dilation, groups)
-
-
-# --------------------------------------------------------------------------- max pooling
-def max_pool2d(x, kernel_size, stride, padding, dilation):
-    """``x (N, C, H, W) -> (y, argmax)``, both ``(N, C, H_out, W_out)``: the window maximum (padding is
-    -inf) and the flat index ``h*W + w`` of the first maximum in row-major window order, from the kh*kw
-    shifted views of the image: a running maximum, then the first tap that equals it. A window with a NaN
-    gives NaN and names its last NaN (PyTorch's rule)."""
-    xp = backend.xp_of(x)
-    _, _, h_out, w_out = shapes.check_pool2d(x.shape, kernel_size, stride, padding, dilation)
-    kh, kw = kernel_size
-    src = _pad(x, padding, -xp.inf)
-    views = [src[(slice(None), slice(None)) + _tap(t // kw, t % kw, (h_out, w_out), stride, dilation)]
-             for t in range(kh * kw)]
-    y = views[0].copy()
-    for v in views[1:]:
-        xp.maximum(y, v, out=y)                      # NaN-propagating
-    # The winning tap: walking the taps backwards, each one equal to the maximum overwrites, so the first
-    # in row-major order is left; then, walking forwards, each NaN overwrites, so the last NaN is left.
-    tap = xp.zeros(y.shape, dtype=xp.int64)
-    for t in range(kh * kw - 1, -1, -1):
-        xp.copyto(tap, t, where=views[t] == y)
-    nan = y != y
-    if nan.any():
-        for t in range(kh * kw):
-            xp.copyto(tap, t, where=views[t] != views[t])
-    if tuple(padding) != (0, 0):                     # -inf padding must not win over -inf pixels
-        xp.copyto(tap, _first_inside_tap((h_out, w_out), kernel_size, stride, padding, dilation, xp),
-                  where=y == -xp.inf)
-    return y, _winner_index(tap, (h_out, w_out), kernel_size, stride, padding, dilation, x.shape[3], xp)

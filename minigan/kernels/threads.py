@@ -62,7 +62,8 @@ class _OpenBLAS:
 
 
 def _find_openblas():
-    """The loaded OpenBLAS library's thread-count functions (NumPy's library first), or None."""
+    """The loaded OpenBLAS library's thread-count functions and the name of its kernels (NumPy's library
+    first), or None."""
     try:
         with open("/proc/self/maps") as f:
             paths = {line.split()[-1] for line in f if "openblas" in line.rsplit("/", 1)[-1]}
