@@ -34,10 +34,12 @@ product itself:
   ``(K, H_out*W_out)`` of :mod:`minigan.kernels.im2col`, and the product lands directly in the output, so
   the wide side is never transposed: ``cols^T (nb*P, K) @ W^T (K, C_out)`` for a thin input, one product
   for the whole batch slice (the output channels last, as above; BLAS reads the transposed operands as
-  they are); ``x (nb*P, C) @ W (C, C_out*kh*kw)`` for a thin output (per sample ``W^T @ x`` where ``x`` is
-  not channels last), whose stamps are then added with the batch slice as their innermost axis where the
-  stride divides the output size: a plane of one to four channels would give col2im runs of one or two
-  values, the slice gives runs of ``nb * C_out``. :data:`THIN_CHANNELS` sets the switch.
+  they are); ``W^T (C_out*kh*kw, C) @ x^T (C, nb*P)`` for a thin output (per sample ``W^T @ x`` where ``x``
+  is not channels last), which gives the stamps as planes, one ``(H, W)`` image per output channel and tap.
+  Where the stride divides the output size, col2im then adds whole planes, each shifted by a fixed number
+  of values (:func:`_fold_planes`): one addition per tap for the whole slice, not one per image row (and
+  not, as channels last would, runs of one to four values).
+  :data:`THIN_CHANNELS` sets the switch.
 - **Scratch memory is reused.** On the CPU the padded image, the column matrix and the product's output
   are written into per-thread buffers kept between calls instead of fresh arrays of several MB, and the
   batch is processed in slices whose columns fit in :data:`CPU_CHUNK_BYTES`, which also caps the memory a
@@ -92,10 +94,6 @@ CPU_MIN_ROWS = 1024
 # (``spread``) and the columns take at least this many bytes: below about 300 KB, starting the threads costs
 # more than sharing the work saves.
 CPU_SPREAD_BYTES = 384 << 10
-
-# A copy that reads its source once per kernel tap reads it from cache up to about this size (see
-# _transpose_conv_channels_first).
-CPU_CACHE_BYTES = 1 << 20
 
 # The channels-first path is taken when the side that is unfolded (conv2d and its weight gradient: the
 # input) or stamped (the transposed convolution: the output) has at most this many channels per group.
@@ -329,6 +327,87 @@ def _fold_phases(out, stamps, stride, padding):
     out.reshape(nb, hb, sh, wb, sw, g, cg)[...] = phases.transpose(3, 4, 1, 5, 2, 0, 6)
 
 
+def _fold_fits(in_hw, out_hw, stride, dilation) -> bool:
+    """Can a thin transposed convolution's stamp planes be summed phase by phase (:func:`_fold_planes`): a
+    :func:`_blockwise` output whose phases are no larger than the input, as in DCGAN's last generator layer
+    and its discriminator's first (4x4 stride-2 kernels with padding 1; 3x3 ones with padding 2)?"""
+    (h, w), (ho, wo), (sh, sw) = in_hw, out_hw, stride
+    return _blockwise(out_hw, stride, dilation) and ho // sh <= h and wo // sw <= w
+
+
+def _shift_into(dst, src, offset, store):
+    """``dst[..., k] (+)= src[..., k - offset]`` along the last axis, for every ``k`` with ``0 <= k - offset < L``;
+    where ``store``, the rest of ``dst`` is zeroed."""
+    size = dst.shape[-1]
+    lo, hi = min(size, max(0, offset)), max(0, min(size, size + offset))
+    if store and lo > 0:
+        dst[..., :lo] = 0
+    if store and hi < size:
+        dst[..., hi:] = 0
+    if lo >= hi:
+        return
+    if store:
+        dst[..., lo:hi] = src[..., lo - offset:hi - offset]
+    else:
+        dst[..., lo:hi] += src[..., lo - offset:hi - offset]
+
+
+def _fold_planes(out, planes, stride, padding):
+    """col2im's sum straight into a thin output ``out (nb, C_out, H_out, W_out)`` (contiguous) of a
+    :func:`_fold_fits` size, from the stamps as planes, ``planes (C_out, kh, kw, nb, H, W)``: plane
+    ``(o, i, j)`` holds what tap ``(i, j)`` of every input pixel adds to output channel ``o`` (each ``(H, W)``
+    plane contiguous; the planes are overwritten).
+
+    Each tap feeds one phase of the output, shifted by whole blocks, as in :func:`_fold_phases`; here the phases
+    are kept on the input's own ``H x W`` grid. Flattened, a shift by ``a`` blocks down and ``b`` across is a
+    shift by ``a*W + b`` values: one addition over a whole plane rather than one per row. A flat shift carries
+    the values near a plane's edge into the next row (or the row before); those are the values that land
+    outside the output, and they are zeroed first, so what arrives there is nothing. One copy per phase then
+    interleaves the phases into ``out``."""
+    xp = backend.xp_of(out)
+    c_out, kh, kw, nb, h, w = planes.shape
+    _, _, ho, wo = out.shape
+    (sh, sw), (ph, pw) = stride, padding
+    hb, wb = ho // sh, wo // sw                               # blocks down and across: each phase's size
+    # Tap i lands input row y on row y + a of phase row r, with i - p = a*s + r; the input rows [lo, hi) land
+    # inside the output. The other rows (and likewise columns) are zeroed, for a whole kernel row at once.
+    down = [(i, *divmod(i - ph, sh)) for i in range(kh)]                  # (i, a, r)
+    across = [(j, *divmod(j - pw, sw)) for j in range(kw)]                # (j, b, q)
+    row_span = {i: (max(0, -a), min(h, hb - a)) for i, a, _ in down}
+    col_span = {j: (max(0, -b), min(w, wb - b)) for j, b, _ in across}
+    for i, (lo, hi) in row_span.items():
+        if 0 < lo < hi:
+            planes[:, i, :, :, :lo] = 0
+        if lo < hi < h:
+            planes[:, i, :, :, hi:] = 0
+    for j, (lo, hi) in col_span.items():
+        if 0 < lo < hi:
+            planes[:, :, j, :, :, :lo] = 0
+        if lo < hi < w:
+            planes[:, :, j, :, :, hi:] = 0
+    # Where the batch slice's planes lie end to end (the product's own layout), a flat shift runs over all of
+    # them at once: what it carries from one sample into the next is a zeroed edge too.
+    lanes = (nb * h * w,) if planes.strides[3] == h * planes.strides[4] else (nb, h * w)
+    plane_lanes = planes.reshape((c_out, kh, kw) + lanes)                 # a view
+    phases = _workspace(xp, "phases", (c_out, sh, sw) + lanes, out.dtype)
+    started = set()
+    for i, a, r in down:
+        for j, b, q in across:
+            if row_span[i][0] >= row_span[i][1] or col_span[j][0] >= col_span[j][1]:
+                continue                                      # the tap lands wholly outside the output
+            # phase (r, q), block (y + a, x + b) gets tap (i, j) of input pixel (y, x)
+            _shift_into(phases[:, r, q], plane_lanes[:, i, j], a * w + b, (r, q) not in started)
+            started.add((r, q))
+    blocks = out.reshape(nb, c_out, hb, sh, wb, sw)
+    for r in range(sh):
+        for q in range(sw):
+            if (r, q) in started:
+                phase = phases[:, r, q].reshape(c_out, nb, h, w)[:, :, :hb, :wb]
+                blocks[:, :, :, r, :, q] = phase.transpose(1, 0, 2, 3)
+            else:                                             # a kernel smaller than the stride leaves gaps
+                blocks[:, :, :, r, :, q] = 0
+
+
 def _transpose_weight_matrix(w, groups):
     """A transposed convolution's weight ``(C, C_out/g, kh, kw)`` as ``(g, kh*kw, C/g, C_out/g)``: one matrix per
     tap, so that the product gives tap-major stamps. A small copy."""
@@ -389,8 +468,11 @@ def _conv2d_channels_first(x, w, stride, padding, dilation, groups, y_shape):
 
 
 def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups):
-    """``col2im(W^T @ x)`` into ``out`` for a thin output: per sample and group, ``W^T (kh*kw*C_out/g, C/g)
-    @ x (C/g, H*W)`` gives the stamps, which are added tap by tap as ``(C_out, H, W)`` planes."""
+    """``col2im(W^T @ x)`` into ``out`` for a thin output. The product gives the stamps as planes, one ``(H, W)``
+    plane per output channel and tap: ``W^T (C_out*kh*kw, C) @ x's pixel rows^T (C, nb*H*W)``, one product for the
+    batch slice, where ``x`` is stored channels last (and there are no groups); per sample and group
+    ``W^T (kh*kw*C_out/g, C/g) @ x (C/g, H*W)`` otherwise. The planes are added whole, phase by phase, where
+    :func:`_fold_fits` (:func:`_fold_planes`), else tap by tap into a padded buffer (:func:`_fold`)."""
     xp = backend.xp_of(x)
     n, c, h, w_ = x.shape
     kh, kw = w.shape[2:]
@@ -400,40 +482,23 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
     w_mat = xp.ascontiguousarray(w.reshape(groups, c // groups, cg_out * kh * kw).transpose(0, 2, 1))
     hb, wb = h_out + 2 * ph, w_out + 2 * pw
     rows_in = groups == 1 and _channels_last(x)
-    blockwise = rows_in and _blockwise((h_out, w_out), stride, dilation)
+    by_planes = _fold_fits((h, w_), (h_out, w_out), stride, dilation)
 
     def one_slice(b):
         nb = b.stop - b.start
-        if blockwise:
-            # A plane of C_out <= 4 channels gives col2im runs of 1 or 2 values; with the batch slice as the
-            # innermost axis (standing in for the channels in _fold_phases) they are whole rows of nb*C_out
-            # values; the result is then transposed out.
-            prod = _workspace(xp, "prod", (nb * h * w_, c_out * kh * kw), x.dtype)
-            xp.matmul(x[b].transpose(0, 2, 3, 1).reshape(-1, c), w_mat[0].T, out=prod)
-            stamps = _workspace(xp, "cols", (kh, kw, h, w_, nb, c_out), x.dtype)
-            taps_last = prod.reshape(nb, h, w_, c_out, kh, kw)
-            if _on_cpu(xp) and prod.nbytes > CPU_CACHE_BYTES:
-                # Copied in one go, every tap would read the whole product again: from memory, once it outgrows
-                # the cache. Moving the batch inside each pixel first keeps each tap's reads close together.
-                by_pixel = _workspace(xp, "by_pixel", (h, w_, nb, c_out * kh * kw), x.dtype)
-                by_pixel[...] = prod.reshape(nb, h, w_, -1).transpose(1, 2, 0, 3)
-                taps_last = by_pixel.reshape(h, w_, nb, c_out, kh, kw).transpose(2, 0, 1, 3, 4, 5)
-            stamps[...] = taps_last.transpose(4, 5, 1, 2, 0, 3)
-            buf = _workspace(xp, "fold", (h_out, w_out, nb, c_out), x.dtype)
-            _fold_phases(buf.reshape(1, h_out, w_out, 1, nb * c_out),
-                         stamps.reshape(1, kh, kw, 1, h, w_, nb * c_out), stride, padding)
-            out[b] = buf.transpose(2, 3, 0, 1)
-            return
-        cols = _workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
-        if rows_in:         # x stored channels last: one product over its pixels, then a small transpose
-            prod = _workspace(xp, "prod", (nb * h * w_, cg_out * kh * kw), x.dtype)
-            xp.matmul(x[b].transpose(0, 2, 3, 1).reshape(-1, c), w_mat[0].T, out=prod)
-            cols[:, 0] = prod.reshape(nb, h * w_, -1).transpose(0, 2, 1)
+        if rows_in:         # x stored channels last: one product over the slice's pixels, BLAS reading them transposed
+            planes = _workspace(xp, "cols", (c_out * kh * kw, nb * h * w_), x.dtype)
+            xp.matmul(w_mat[0], x[b].transpose(0, 2, 3, 1).reshape(-1, c).T, out=planes)
+            planes = planes.reshape(c_out, kh, kw, nb, h, w_)
         else:
+            cols = _workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
             xp.matmul(w_mat, x[b].reshape(nb, groups, c // groups, h * w_), out=cols)
-        cols = cols.reshape(nb, c_out, kh, kw, h, w_)
+            planes = cols.reshape(nb, c_out, kh, kw, h, w_).transpose(1, 2, 3, 0, 4, 5)
+        if by_planes:
+            _fold_planes(out[b], planes, stride, padding)
+            return
         buf = _workspace(xp, "fold", (nb, c_out, hb, wb), x.dtype) if (ph, pw) != (0, 0) else out[b]
-        _fold(buf, lambda i, j: cols[:, :, i, j], (h, w_), (kh, kw), stride, dilation, axis=2)
+        _fold(buf, lambda i, j: planes[:, i, j].transpose(1, 0, 2, 3), (h, w_), (kh, kw), stride, dilation, axis=2)
         if (ph, pw) != (0, 0):
             out[b] = buf[:, :, ph:ph + h_out, pw:pw + w_out]
     _each_slice(xp, n, _cols_bytes(c_out, (kh, kw), (h, w_), x.itemsize), one_slice)

@@ -144,8 +144,8 @@ BLOCKWISE_CONVT_CASES = [
 
 @pytest.mark.parametrize("case", BLOCKWISE_CONVT_CASES, ids=_conv_ids(BLOCKWISE_CONVT_CASES))
 def test_stamps_added_block_by_block_equal_naive(rng, case, layout):
-    """Both paths add blocks: the channels-last one over runs of channels, the thin one (channels-last input,
-    no groups) over runs of the batch slice's values."""
+    """Both paths add blocks: the channels-last one over runs of channels (_fold_phases), the thin one over
+    whole stamp planes (_fold_planes) where the phases fit the input's grid, tap by tap (_fold) where not."""
     x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
     assert fast._blockwise(gy.shape[2:], s, d)                  # the case really takes the blockwise col2im
     for a in (x, _stored_channels_last(x)):
@@ -198,16 +198,40 @@ def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch, la
                                naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), atol=1e-12)
 
 
-@pytest.mark.parametrize("cache_bytes", [1 << 30, 0])
-def test_thin_transposed_stamps_reach_the_same_sum_by_either_copy(rng, monkeypatch, cache_bytes):
-    """A thin transposed convolution's stamps are regrouped in one copy, or in two when its product outgrows
-    CPU_CACHE_BYTES (0 here: always two); both give the naive result."""
-    monkeypatch.setattr(fast, "CPU_CACHE_BYTES", cache_bytes)
-    x = _stored_channels_last(rng.standard_normal((3, 5, 4, 6)))
-    w = rng.standard_normal((5, 2, 4, 4))
-    np.testing.assert_allclose(fast.conv_transpose2d(x, w, (2, 2), (1, 1), (0, 0), (1, 1), 1),
-                               naive.conv_transpose2d(x, w, (2, 2), (1, 1), (0, 0), (1, 1), 1),
-                               rtol=1e-12, atol=1e-12)
+@pytest.mark.parametrize("k, s, p, hw, out_hw", [
+    (4, 2, 1, (7, 5), (14, 10)),      # DCGAN's discriminator input gradient: shifts of -1, 0 and +1 blocks
+    (3, 2, 2, (8, 8), (14, 14)),      # DCGAN's last generator layer (k3 s2 p2 + output_padding 1): 15 -> 28
+    (3, 2, 1, (4, 3), (8, 6)),        # k3 s2 p1 + output_padding 1: tap 2 alone reaches row 1 of the block
+    (2, 4, 1, (3, 4), (8, 12)),       # k < s: phases that no tap reaches are zeroed
+    (5, 3, 4, (6, 5), (12, 9)),       # padding > stride: whole taps land outside the output
+    (4, 2, 1, (1, 1), (2, 2)),        # a 1x1 input: every shifted tap falls off
+])
+@pytest.mark.parametrize("batch_inside", [True, False], ids=["planes end to end", "planes per sample"])
+def test_fold_planes_equals_adding_every_tap_one_value_at_a_time(rng, k, s, p, hw, out_hw, batch_inside):
+    """The flat shifts carry values across rows and, with the planes end to end, across samples: the zeroed
+    edges must make every one of those land as nothing."""
+    c_out, nb = 2, 3
+    h, w = hw
+    assert fast._fold_fits(hw, out_hw, (s, s), (1, 1))
+    stamps = rng.standard_normal((c_out, k, k, nb, h, w))
+    expected = np.zeros((nb, c_out) + out_hw)
+    for i, j, y, x in np.ndindex(k, k, h, w):
+        oy, ox = y * s + i - p, x * s + j - p
+        if 0 <= oy < out_hw[0] and 0 <= ox < out_hw[1]:
+            expected[:, :, oy, ox] += stamps[:, i, j, :, y, x].T
+    # the two layouts the product leaves: (C_out, kh, kw, nb, H, W), or per sample (nb, C_out, kh, kw, H, W)
+    planes = stamps.copy() if batch_inside else np.ascontiguousarray(stamps.transpose(3, 0, 1, 2, 4, 5)) \
+        .transpose(1, 2, 3, 0, 4, 5)
+    out = np.full(expected.shape, np.nan)                 # every value must be written
+    fast._fold_planes(out, planes, (s, s), (p, p))
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_stamp_planes_are_added_whole_only_where_the_phases_fit_the_input():
+    assert fast._fold_fits((14, 14), (28, 28), (2, 2), (1, 1))          # DCGAN D's first layer, backward
+    assert fast._fold_fits((15, 15), (28, 28), (2, 2), (1, 1))          # DCGAN G's last layer
+    assert not fast._fold_fits((5, 4), (12, 10), (2, 2), (1, 1))        # k4 s2 p0: phases a block larger
+    assert not fast._fold_fits((7, 7), (15, 15), (2, 2), (1, 1))        # an odd size: not blockwise
 
 
 def test_batch_slices_keep_enough_rows_for_the_product(monkeypatch):
