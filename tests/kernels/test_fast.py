@@ -287,6 +287,35 @@ def test_fast_is_the_default_for_numpy_arrays_and_im2col_elsewhere():
     assert kernels.get(None, np) is fast
 
 
+# (conv case, output_padding of the transposed convolution): one case per path, channels last (col2im block by
+# block, then tap by tap), thin input and output (whole planes: k4 s2 p1, then DCGAN's last layer, k3 s2 p2),
+# thin output whose phases outgrow the input (tap by tap), thin with groups (planes per sample)
+DEVICE_CASES = [
+    ((2, 6, 5, (8, 8), (4, 4), (2, 2), (1, 1), (1, 1), 1), (0, 0)),
+    ((2, 6, 5, (7, 7), (3, 3), (2, 2), (0, 0), (1, 1), 1), (0, 0)),
+    ((3, 1, 6, (8, 6), (4, 4), (2, 2), (1, 1), (1, 1), 1), (0, 0)),
+    ((2, 1, 6, (28, 28), (3, 3), (2, 2), (2, 2), (1, 1), 1), (1, 1)),
+    ((2, 2, 5, (10, 8), (4, 4), (2, 2), (0, 0), (1, 1), 1), (0, 0)),
+    ((2, 4, 4, (6, 5), (3, 3), (2, 1), (1, 1), (1, 1), 2), (1, 0)),
+]
+
+
+@pytest.mark.parametrize("case, op", DEVICE_CASES, ids=[f"case{i}" for i in range(len(DEVICE_CASES))])
+def test_fast_kernels_run_on_every_device(rng, device, case, op):
+    """The same code on CuPy arrays (where no scratch memory is kept and the batch is one slice), with inputs
+    stored either way: the results stay on the device and equal the naive loops'."""
+    x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
+    want = [naive.conv2d(x, w, s, p, d, g), naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
+            naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), naive.conv_transpose2d(gy, w, s, p, op, d, g)]
+    for store in (lambda a: a, _stored_channels_last):
+        xd, wd, gyd = (backend.to_device(store(a) if a.ndim == 4 and a is not w else a, device) for a in (x, w, gy))
+        got = [fast.conv2d(xd, wd, s, p, d, g), fast.conv2d_grad_input(gyd, wd, x.shape, s, p, d, g),
+               fast.conv2d_grad_weight(xd, gyd, w.shape, s, p, d, g), fast.conv_transpose2d(gyd, wd, s, p, op, d, g)]
+        for a, b in zip(got, want):
+            assert backend.device_of(a) == device
+            np.testing.assert_allclose(backend.to_numpy(a), b, rtol=1e-12, atol=1e-12)
+
+
 # --------------------------------------------------------------------------- ops with impl="fast"
 @pytest.mark.parametrize("case", FAST_CONV_CASES[:4] + FAST_CONV_CASES[-3:], ids=_conv_ids(FAST_CONV_CASES[:4] +
                                                                                     FAST_CONV_CASES[-3:]))
