@@ -183,10 +183,13 @@ def test_stamps_are_added_in_blocks_only_where_the_stride_divides_the_output():
     assert not fast._blockwise((14, 14), (2, 2), (2, 1))    # dilation spreads the taps apart
 
 
-def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch, layout):
+@pytest.mark.parametrize("case", [
+    (5, 3, 4, (7, 6), (3, 3), (2, 1), (1, 1), (1, 1), 1),     # col2im tap by tap
+    (5, 3, 4, (8, 6), (4, 4), (2, 2), (1, 1), (1, 1), 1),     # block by block (whole planes, channels first)
+], ids=["taps", "blocks"])
+def test_batches_larger_than_one_slice_are_split_and_summed(rng, monkeypatch, layout, case):
     """With tiny batch slices every sample is its own slice: results are unchanged, and the weight
     gradient is the sum over slices (an `=` in place of `+=` would keep only the last sample)."""
-    case = (5, 3, 4, (7, 6), (3, 3), (2, 1), (1, 1), (1, 1), 1)
     x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
     monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1)
     monkeypatch.setattr(fast, "CPU_MIN_ROWS", 1)
