@@ -38,14 +38,13 @@ product itself:
   is not channels last), which gives the stamps as planes, one ``(H, W)`` image per output channel and tap.
   Where the stride divides the output size, col2im then adds whole planes, each shifted by a fixed number
   of values (:func:`_fold_planes`): one addition per tap for the whole slice, not one per image row (and
-  not, as channels last would, runs of one to four values).
-  :data:`THIN_CHANNELS` sets the switch.
+  not, as channels last would, runs of one to four values). :data:`THIN_CHANNELS` sets the switch.
 - **Scratch memory is reused.** On the CPU the padded image, the column matrix and the product's output
-  are written into per-thread buffers kept between calls instead of fresh arrays of several MB, and the
-  batch is processed in slices whose columns fit in :data:`CPU_CHUNK_BYTES`, which also caps the memory a
-  convolution needs. Each slice is padded just before it is unfolded, so the unfold reads it from cache.
-  CuPy has its own memory pool and wants the largest product, so on a GPU the batch goes in one slice and
-  nothing is cached here.
+  are written into per-thread buffers kept between calls (:mod:`minigan.kernels.scratch`) instead of fresh
+  arrays of several MB, and the batch is processed in slices whose columns fit in :data:`CPU_CHUNK_BYTES`,
+  which also caps the memory a convolution needs. Each slice is padded just before it is unfolded, so the
+  unfold reads it from cache. CuPy has its own memory pool and wants the largest product, so on a GPU the
+  batch goes in one slice and nothing is cached here.
 - **The slices run on every core.** Where the batch takes several slices, :func:`~minigan.kernels.threads.run_slices`
   shares them out among one thread per core, each doing its slices' copies and products with a
   single-threaded BLAS: the copies no longer leave the other cores waiting, and each slice's columns are read
@@ -60,21 +59,22 @@ interleave, needs no col2im at all; on DCGAN's layers it was measured slower tha
 products are no faster than the one large product, and each needs its own unfolded input). Only its view
 of the output as phases is used, in :func:`_fold_phases`.
 
-Max pooling's forward comes from :mod:`minigan.kernels.fast_pool` (no columns); its backward, average
-pooling and the public ``im2col``/``col2im`` are the portable ones. Every function runs
-unchanged on NumPy and CuPy, and is held against the naive loops in ``tests/kernels/test_fast.py`` and
+col2im's three sums (:func:`_fold`, :func:`_fold_phases`, :func:`_fold_planes`) are in
+:mod:`minigan.kernels.fast_col2im`. Max pooling's forward comes from :mod:`minigan.kernels.fast_pool` (no
+columns); its backward, average pooling and the public ``im2col``/``col2im`` are the portable ones. Every
+function runs unchanged on NumPy and CuPy, and is held against the naive loops in ``tests/kernels/test_fast.py`` and
 ``tests/kernels/test_naive_vs_im2col.py``.
 """
 from __future__ import annotations
 
-import threading
-
 from minigan import backend
 from minigan.kernels import shapes
+from minigan.kernels.fast_col2im import _blockwise, _fold, _fold_fits, _fold_phases, _fold_planes
 from minigan.kernels.fast_pool import max_pool2d  # noqa: F401
-from minigan.kernels.im2col import _pad, _tap
+from minigan.kernels.im2col import _pad
 from minigan.kernels.im2col import (avg_pool2d, avg_pool2d_backward, col2im, im2col,  # noqa: F401
                                     max_pool2d_backward)
+from minigan.kernels.scratch import on_cpu, workspace
 from minigan.kernels.threads import run_slices, slice_threads
 
 __all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv_transpose2d", "im2col", "col2im",
@@ -100,19 +100,7 @@ CPU_SPREAD_BYTES = 384 << 10
 THIN_CHANNELS = 4
 
 
-# --------------------------------------------------------------------------- scratch memory
-class _Scratch(threading.local):
-    def __init__(self) -> None:
-        self.buffers: dict = {}
-
-
-_scratch = _Scratch()
-
-
-def _on_cpu(xp) -> bool:
-    return xp.__name__ == "numpy"
-
-
+# --------------------------------------------------------------------------- layouts and batch slices
 def _channels_last(a) -> bool:
     """Is ``a (N, C, H, W)`` stored channels last, i.e. is its ``(N, H, W, C)`` transpose contiguous?"""
     return a.transpose(0, 2, 3, 1).flags.c_contiguous
@@ -123,22 +111,6 @@ def _empty_channels_last(xp, shape, dtype):
     contiguous ``(N, H, W, C)`` memory, which the kernels here write directly."""
     n, c, h, w = shape
     return xp.empty((n, h, w, c), dtype=dtype).transpose(0, 3, 1, 2)
-
-
-def _workspace(xp, name: str, shape, dtype):
-    """An uninitialised array of ``shape`` for temporary use, backed by a per-thread buffer ``name``
-    that is kept between calls on the CPU (a fresh array elsewhere). Never returned to a caller."""
-    if not _on_cpu(xp):
-        return xp.empty(shape, dtype=dtype)
-    size = 1
-    for s in shape:
-        size *= s
-    key = (name, xp.dtype(dtype).str)
-    buf = _scratch.buffers.get(key)
-    if buf is None or buf.size < size:
-        buf = xp.empty(size, dtype=dtype)
-        _scratch.buffers[key] = buf
-    return buf[:size].reshape(shape)
 
 
 def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, threads: int = 1,
@@ -153,7 +125,7 @@ def _batch_slices(xp, n: int, bytes_per_sample: int, rows_per_sample: int = 0, t
     first layer at 28x28, about 0.3 ms) starting the threads costs more than it saves, unless ``spread``
     asks for it to be cut among the threads anyway (a product that one thread does faster than BLAS's
     threads share it) and its columns take at least :data:`CPU_SPREAD_BYTES`."""
-    if not _on_cpu(xp):
+    if not on_cpu(xp):
         return [slice(0, n)]
     step = CPU_CHUNK_BYTES // max(1, bytes_per_sample)
     if rows_per_sample:
@@ -184,7 +156,7 @@ def _padded_channels_last(x, padding, groups):
     ph, pw = padding
     if (ph, pw) == (0, 0) and _channels_last(x):
         return x.transpose(0, 2, 3, 1).reshape(n, h, w, groups, c // groups)     # x's own memory: a view
-    src = _workspace(xp, "src", (n, h + 2 * ph, w + 2 * pw, groups, c // groups), x.dtype)
+    src = workspace(xp, "src", (n, h + 2 * ph, w + 2 * pw, groups, c // groups), x.dtype)
     if ph:
         src[:, :ph] = 0
         src[:, ph + h:] = 0
@@ -212,7 +184,7 @@ def _unfold(src_b, kernel, stride, dilation, out_hw):
     xp = backend.xp_of(src_b)
     win = _windows(src_b, kernel, stride, dilation, out_hw)
     n, ho, wo, g, kh, kw, cg = win.shape
-    cols = _workspace(xp, "cols", win.shape, src_b.dtype)
+    cols = workspace(xp, "cols", win.shape, src_b.dtype)
     cols[...] = win
     return cols.reshape(n * ho * wo, g, kh * kw * cg).transpose(1, 0, 2)
 
@@ -233,7 +205,7 @@ def _pixels(y, groups, name):
     n, c, h, w = y.shape
     if groups == 1 and _channels_last(y):
         return y.transpose(0, 2, 3, 1).reshape(1, n * h * w, c)          # already rows of pixels: a view
-    out = _workspace(xp, name, (groups, n, h, w, c // groups), y.dtype)
+    out = workspace(xp, name, (groups, n, h, w, c // groups), y.dtype)
     out[...] = y.reshape(n, groups, c // groups, h, w).transpose(1, 0, 3, 4, 2)
     return out.reshape(groups, n * h * w, c // groups)
 
@@ -254,158 +226,6 @@ def _whole_image(in_hw, kernel, padding, dilation, groups) -> bool:
 
 def _cols_bytes(c, kernel, out_hw, itemsize):
     return c * kernel[0] * kernel[1] * out_hw[0] * out_hw[1] * itemsize
-
-
-def _fold(buf, tap, in_hw, kernel, stride, dilation, axis):
-    """col2im's sum, tap by tap: ``buf[..., i*d + s*h, j*d + s*w, ...] += tap(i, j)[..., h, w, ...]`` over every
-    tap ``(i, j)`` of the kernel, where ``axis`` is the position of the height axis in ``buf`` (width follows
-    it) and ``tap(i, j)`` is shaped like that slice of ``buf``. ``buf`` need not be zeroed: without dilation
-    the first ``s x s`` taps together write every pixel of ``[0, s*H) x [0, s*W)`` exactly once, so they are
-    stored rather than added, and only the rest of the buffer is zeroed."""
-    (h, w), (kh, kw), (sh, sw), (dh, dw) = in_hw, kernel, stride, dilation
-    lead = (slice(None),) * axis
-    tiled = (dh, dw) == (1, 1) and kh >= sh and kw >= sw
-    if tiled:       # zero the rows from s*H on and, above them, the columns from s*W on
-        buf[lead + (slice(sh * h, None),)] = 0
-        buf[lead + (slice(0, sh * h), slice(sw * w, None))] = 0
-    else:
-        buf[...] = 0
-    for i in range(kh):
-        for j in range(kw):
-            # Within one tap no two input pixels reach the same output pixel, so `+=` is exact.
-            at = lead + _tap(i, j, in_hw, stride, dilation)
-            if tiled and i < sh and j < sw:
-                buf[at] = tap(i, j)
-            else:
-                buf[at] += tap(i, j)
-
-
-def _blockwise(size, stride, dilation) -> bool:
-    """Can a transposed convolution's stamps be summed phase by phase and interleaved into its (unpadded) output
-    of ``size``: no dilation, a stride > 1, and a size the stride divides, as in every DCGAN layer (4x4 kernels
-    at stride 2 on even sizes)? See :func:`_fold_phases`."""
-    (h, w), (sh, sw) = size, stride
-    return tuple(dilation) == (1, 1) and (sh, sw) != (1, 1) and h % sh == 0 and w % sw == 0
-
-
-def _fold_phases(out, stamps, stride, padding):
-    """col2im's sum straight into the channels-last output ``out (nb, H_out, W_out, g, C/g)`` of a
-    :func:`_blockwise` size, from tap-major stamps ``stamps (g, kh, kw, nb, H, W, C/g)``: plane ``(i, j)``
-    holds what tap ``(i, j)`` of every input pixel adds to the output.
-
-    Cut the output into blocks of ``s x s`` pixels; pixel ``(r, q)`` of every block makes the *phase*
-    ``(r, q)``, an image of ``H_out/s x W_out/s`` pixels. Tap ``i`` of input row ``h`` lands on output row
-    ``h*s + i - p``; with ``i - p = a*s + r`` (``0 <= r < s``) that is row ``r`` of block ``h + a``. So each
-    tap feeds one phase, shifted by ``a`` blocks (and ``b`` across), and each phase is a sum of shifted whole
-    stamp planes: additions over runs of whole rows of pixels, not one pixel's channels at a time. One copy
-    then interleaves the phases into ``out``.
-
-    Where tap ``(p + r, p + q)`` lands every input pixel on its own block (``a = b = 0`` and ``H_out/s = H``,
-    as in DCGAN's 4x4 stride-2 layers), its plane *is* phase ``(r, q)`` to start with, and the other taps are
-    added into it in place: no buffer and no zeroing. Otherwise the phases are summed in a zeroed buffer."""
-    xp = backend.xp_of(out)
-    g, kh, kw, nb, h, w, cg = stamps.shape
-    _, ho, wo, _, _ = out.shape
-    (sh, sw), (ph, pw) = stride, padding
-    hb, wb = ho // sh, wo // sw                               # blocks down and across: each phase's size
-    own = (hb, wb) == (h, w) and ph + sh <= kh and pw + sw <= kw
-    if own:
-        phases = stamps[:, ph:ph + sh, pw:pw + sw]            # (g, s_h, s_w, nb, H, W, C/g), a view
-    else:
-        phases = _workspace(xp, "phases", (g, sh, sw, nb, hb, wb, cg), out.dtype)
-        phases[...] = 0
-    for i in range(kh):
-        a, r = divmod(i - ph, sh)
-        lo, hi = max(0, -a), min(h, hb - a)                   # the rows whose tap i lands inside the output
-        for j in range(kw):
-            b, q = divmod(j - pw, sw)
-            wlo, whi = max(0, -b), min(w, wb - b)
-            if (own and a == b == 0) or lo >= hi or wlo >= whi:
-                continue
-            # phase (r, q), block (h + a, w + b) gets tap (i, j) of input pixel (h, w)
-            phases[:, r, q, :, lo + a:hi + a, wlo + b:whi + b] += stamps[:, i, j, :, lo:hi, wlo:whi]
-    out.reshape(nb, hb, sh, wb, sw, g, cg)[...] = phases.transpose(3, 4, 1, 5, 2, 0, 6)
-
-
-def _fold_fits(in_hw, out_hw, stride, dilation) -> bool:
-    """Can a thin transposed convolution's stamp planes be summed phase by phase (:func:`_fold_planes`): a
-    :func:`_blockwise` output whose phases are no larger than the input, as in DCGAN's last generator layer
-    and its discriminator's first (4x4 stride-2 kernels with padding 1; 3x3 ones with padding 2)?"""
-    (h, w), (ho, wo), (sh, sw) = in_hw, out_hw, stride
-    return _blockwise(out_hw, stride, dilation) and ho // sh <= h and wo // sw <= w
-
-
-def _shift_into(dst, src, offset, store):
-    """``dst[..., k] (+)= src[..., k - offset]`` along the last axis, for every ``k`` with ``0 <= k - offset < L``;
-    where ``store``, the rest of ``dst`` is zeroed."""
-    size = dst.shape[-1]
-    lo, hi = min(size, max(0, offset)), max(0, min(size, size + offset))
-    if store and lo > 0:
-        dst[..., :lo] = 0
-    if store and hi < size:
-        dst[..., hi:] = 0
-    if lo >= hi:
-        return
-    if store:
-        dst[..., lo:hi] = src[..., lo - offset:hi - offset]
-    else:
-        dst[..., lo:hi] += src[..., lo - offset:hi - offset]
-
-
-def _fold_planes(out, planes, stride, padding):
-    """col2im's sum straight into a thin output ``out (nb, C_out, H_out, W_out)`` (contiguous) of a
-    :func:`_fold_fits` size, from the stamps as planes, ``planes (C_out, kh, kw, nb, H, W)``: plane
-    ``(o, i, j)`` holds what tap ``(i, j)`` of every input pixel adds to output channel ``o`` (each ``(H, W)``
-    plane contiguous; the planes are overwritten).
-
-    Each tap feeds one phase of the output, shifted by whole blocks, as in :func:`_fold_phases`; here the phases
-    are kept on the input's own ``H x W`` grid. Flattened, a shift by ``a`` blocks down and ``b`` across is a
-    shift by ``a*W + b`` values: one addition over a whole plane rather than one per row. A flat shift carries
-    the values near a plane's edge into the next row (or the row before); those are the values that land
-    outside the output, and they are zeroed first, so what arrives there is nothing. One copy per phase then
-    interleaves the phases into ``out``."""
-    xp = backend.xp_of(out)
-    c_out, kh, kw, nb, h, w = planes.shape
-    _, _, ho, wo = out.shape
-    (sh, sw), (ph, pw) = stride, padding
-    hb, wb = ho // sh, wo // sw                               # blocks down and across: each phase's size
-    # Tap i lands input row y on row y + a of phase row r, with i - p = a*s + r; the input rows [lo, hi) land
-    # inside the output. The other rows (and likewise columns) are zeroed, for a whole kernel row at once.
-    down = [(i, *divmod(i - ph, sh)) for i in range(kh)]                  # (i, a, r)
-    across = [(j, *divmod(j - pw, sw)) for j in range(kw)]                # (j, b, q)
-    row_span = {i: (max(0, -a), min(h, hb - a)) for i, a, _ in down}
-    col_span = {j: (max(0, -b), min(w, wb - b)) for j, b, _ in across}
-    for i, (lo, hi) in row_span.items():
-        if 0 < lo < hi:
-            planes[:, i, :, :, :lo] = 0
-        if lo < hi < h:
-            planes[:, i, :, :, hi:] = 0
-    for j, (lo, hi) in col_span.items():
-        if 0 < lo < hi:
-            planes[:, :, j, :, :, :lo] = 0
-        if lo < hi < w:
-            planes[:, :, j, :, :, hi:] = 0
-    # Where the batch slice's planes lie end to end (the product's own layout), a flat shift runs over all of
-    # them at once: what it carries from one sample into the next is a zeroed edge too.
-    lanes = (nb * h * w,) if planes.strides[3] == h * planes.strides[4] else (nb, h * w)
-    plane_lanes = planes.reshape((c_out, kh, kw) + lanes)                 # a view
-    phases = _workspace(xp, "phases", (c_out, sh, sw) + lanes, out.dtype)
-    started = set()
-    for i, a, r in down:
-        for j, b, q in across:
-            if row_span[i][0] >= row_span[i][1] or col_span[j][0] >= col_span[j][1]:
-                continue                                      # the tap lands wholly outside the output
-            # phase (r, q), block (y + a, x + b) gets tap (i, j) of input pixel (y, x)
-            _shift_into(phases[:, r, q], plane_lanes[:, i, j], a * w + b, (r, q) not in started)
-            started.add((r, q))
-    blocks = out.reshape(nb, c_out, hb, sh, wb, sw)
-    for r in range(sh):
-        for q in range(sw):
-            if (r, q) in started:
-                phase = phases[:, r, q].reshape(c_out, nb, h, w)[:, :, :hb, :wb]
-                blocks[:, :, :, r, :, q] = phase.transpose(1, 0, 2, 3)
-            else:                                             # a kernel smaller than the stride leaves gaps
-                blocks[:, :, :, r, :, q] = 0
 
 
 def _transpose_weight_matrix(w, groups):
@@ -433,10 +253,10 @@ def _unfold_channels_first(src_b, kernel, stride, dilation, out_hw, groups, batc
     ho, wo = out_hw
     win = backend.as_strided(src_b, (n, c, kh, kw, ho, wo), (sn, sc, sh_ * dh, sw_ * dw, sh_ * sh, sw_ * sw))
     if batch_inside:
-        cols = _workspace(xp, "cols", (c, kh, kw, n, ho, wo), src_b.dtype)
+        cols = workspace(xp, "cols", (c, kh, kw, n, ho, wo), src_b.dtype)
         cols[...] = win.transpose(1, 2, 3, 0, 4, 5)
         return cols.reshape(c * kh * kw, n * ho * wo)
-    cols = _workspace(xp, "cols", win.shape, src_b.dtype)
+    cols = workspace(xp, "cols", win.shape, src_b.dtype)
     cols[...] = win
     return cols.reshape(n, groups, (c // groups) * kh * kw, ho * wo)
 
@@ -486,18 +306,18 @@ def _transpose_conv_channels_first(x, w, out, stride, padding, dilation, groups)
 
     def one_slice(b):
         nb = b.stop - b.start
-        if rows_in:         # x stored channels last: one product over the slice's pixels, BLAS reading them transposed
-            planes = _workspace(xp, "cols", (c_out * kh * kw, nb * h * w_), x.dtype)
+        if rows_in:         # x stored channels last: one product over the slice's pixels, read transposed by BLAS
+            planes = workspace(xp, "cols", (c_out * kh * kw, nb * h * w_), x.dtype)
             xp.matmul(w_mat[0], x[b].transpose(0, 2, 3, 1).reshape(-1, c).T, out=planes)
             planes = planes.reshape(c_out, kh, kw, nb, h, w_)
         else:
-            cols = _workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
+            cols = workspace(xp, "cols", (nb, groups, cg_out * kh * kw, h * w_), x.dtype)
             xp.matmul(w_mat, x[b].reshape(nb, groups, c // groups, h * w_), out=cols)
             planes = cols.reshape(nb, c_out, kh, kw, h, w_).transpose(1, 2, 3, 0, 4, 5)
         if by_planes:
             _fold_planes(out[b], planes, stride, padding)
             return
-        buf = _workspace(xp, "fold", (nb, c_out, hb, wb), x.dtype) if (ph, pw) != (0, 0) else out[b]
+        buf = workspace(xp, "fold", (nb, c_out, hb, wb), x.dtype) if (ph, pw) != (0, 0) else out[b]
         _fold(buf, lambda i, j: planes[:, i, j].transpose(1, 0, 2, 3), (h, w_), (kh, kw), stride, dilation, axis=2)
         if (ph, pw) != (0, 0):
             out[b] = buf[:, :, ph:ph + h_out, pw:pw + w_out]
@@ -561,7 +381,7 @@ def conv2d(x, w, stride, padding, dilation, groups):
         if groups == 1:                       # the product's rows are the output's pixels: no copy
             xp.matmul(cols[0], w_mat[0], out=rows[b].reshape(-1, c_out))
             return
-        prod = _workspace(xp, "prod", (groups, cols.shape[1], cg_out), x.dtype)
+        prod = workspace(xp, "prod", (groups, cols.shape[1], cg_out), x.dtype)
         xp.matmul(cols, w_mat, out=prod)
         rows[b].reshape(-1, groups, cg_out)[...] = prod.transpose(1, 0, 2)
     _each_slice(xp, n, _cols_bytes(x.shape[1], kernel, (h_out, w_out), x.itemsize), one_slice, h_out * w_out)
@@ -601,14 +421,14 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
     def one_slice(b):
         nb = b.stop - b.start
         pix = _pixels(x[b], groups, "pixels")                               # (g, nb*H*W, C/g)
-        stamps = _workspace(xp, "cols", (groups, kh * kw, nb * h * w_, cg_out), x.dtype)
+        stamps = workspace(xp, "cols", (groups, kh * kw, nb * h * w_, cg_out), x.dtype)
         xp.matmul(pix[:, None], w_taps, out=stamps)                          # one product per tap
         stamps = stamps.reshape(groups, kh, kw, nb, h, w_, cg_out)
         if blockwise:
             _fold_phases(rows[b].reshape(nb, h_out, w_out, groups, cg_out), stamps, stride, padding)
             return
         padded = (ph, pw) != (0, 0)
-        buf = _workspace(xp, "fold", (nb, hb, wb, groups, cg_out), x.dtype) if padded else \
+        buf = workspace(xp, "fold", (nb, hb, wb, groups, cg_out), x.dtype) if padded else \
             rows[b].reshape(nb, hb, wb, groups, cg_out)
         _fold(buf, lambda i, j: stamps[:, i, j].transpose(1, 2, 3, 0, 4), (h, w_), (kh, kw), stride,
               dilation, axis=1)

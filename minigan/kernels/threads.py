@@ -137,7 +137,7 @@ def run_slices(slices, body):
     neighbours (the calling thread takes the first run), with BLAS on one thread meanwhile.
 
     ``body`` may write only what belongs to its own slice, and use scratch memory only through
-    :func:`minigan.kernels.fast._workspace` (which keeps one set per thread). The results come back in the
+    :func:`minigan.kernels.scratch.workspace` (which keeps one set per thread). The results come back in the
     order of ``slices`` whichever thread made them, so a sum over them is the same on every run. Runs the
     slices in turn on the calling thread, BLAS untouched, where :func:`slice_threads` is 1 or there is one
     slice, and where another call is already spreading its slices."""

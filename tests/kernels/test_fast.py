@@ -14,7 +14,7 @@ import pytest
 import minigan as mg
 import minigan.nn.functional as F
 from minigan import backend, kernels
-from minigan.kernels import fast, im2col, naive, shapes
+from minigan.kernels import fast, fast_col2im, im2col, naive, shapes
 from helpers import check_grad, compare_with_torch, randn, tensors
 
 from .test_naive_vs_im2col import CONV_CASES, CONVT_CASES, _conv_arrays, _conv_ids, _convt_arrays
@@ -147,7 +147,7 @@ def test_stamps_added_block_by_block_equal_naive(rng, case, layout):
     """Both paths add blocks: the channels-last one over runs of channels (_fold_phases), the thin one over
     whole stamp planes (_fold_planes) where the phases fit the input's grid, tap by tap (_fold) where not."""
     x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
-    assert fast._blockwise(gy.shape[2:], s, d)                  # the case really takes the blockwise col2im
+    assert fast_col2im._blockwise(gy.shape[2:], s, d)           # the case really takes the blockwise col2im
     for a in (x, _stored_channels_last(x)):
         np.testing.assert_allclose(fast.conv_transpose2d(a, w, s, p, op, d, g),
                                    naive.conv_transpose2d(x, w, s, p, op, d, g), rtol=1e-12, atol=1e-12)
@@ -172,15 +172,15 @@ def test_fold_phases_equals_adding_every_tap_one_value_at_a_time(rng, k, s, p, h
         if 0 <= oy < out_hw[0] and 0 <= ox < out_hw[1]:
             expected[:, oy, ox] += stamps[:, i, j, :, y, x].transpose(1, 0, 2)
     out = np.full(expected.shape, np.nan)                 # every value must be written
-    fast._fold_phases(out, stamps.copy(), (s, s), (p, p))
+    fast_col2im._fold_phases(out, stamps.copy(), (s, s), (p, p))
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_stamps_are_added_in_blocks_only_where_the_stride_divides_the_output():
-    assert fast._blockwise((14, 14), (2, 2), (1, 1)) and fast._blockwise((9, 4), (3, 2), (1, 1))
-    assert not fast._blockwise((15, 14), (2, 2), (1, 1))    # an odd size: the last block would be cut
-    assert not fast._blockwise((14, 14), (1, 1), (1, 1))    # stride 1: a block is one pixel
-    assert not fast._blockwise((14, 14), (2, 2), (2, 1))    # dilation spreads the taps apart
+    assert fast_col2im._blockwise((14, 14), (2, 2), (1, 1)) and fast_col2im._blockwise((9, 4), (3, 2), (1, 1))
+    assert not fast_col2im._blockwise((15, 14), (2, 2), (1, 1))    # an odd size: the last block would be cut
+    assert not fast_col2im._blockwise((14, 14), (1, 1), (1, 1))    # stride 1: a block is one pixel
+    assert not fast_col2im._blockwise((14, 14), (2, 2), (2, 1))    # dilation spreads the taps apart
 
 
 @pytest.mark.parametrize("case", [
@@ -215,7 +215,7 @@ def test_fold_planes_equals_adding_every_tap_one_value_at_a_time(rng, k, s, p, h
     edges must make every one of those land as nothing."""
     c_out, nb = 2, 3
     h, w = hw
-    assert fast._fold_fits(hw, out_hw, (s, s), (1, 1))
+    assert fast_col2im._fold_fits(hw, out_hw, (s, s), (1, 1))
     stamps = rng.standard_normal((c_out, k, k, nb, h, w))
     expected = np.zeros((nb, c_out) + out_hw)
     for i, j, y, x in np.ndindex(k, k, h, w):
@@ -226,15 +226,15 @@ def test_fold_planes_equals_adding_every_tap_one_value_at_a_time(rng, k, s, p, h
     planes = stamps.copy() if batch_inside else np.ascontiguousarray(stamps.transpose(3, 0, 1, 2, 4, 5)) \
         .transpose(1, 2, 3, 0, 4, 5)
     out = np.full(expected.shape, np.nan)                 # every value must be written
-    fast._fold_planes(out, planes, (s, s), (p, p))
+    fast_col2im._fold_planes(out, planes, (s, s), (p, p))
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_stamp_planes_are_added_whole_only_where_the_phases_fit_the_input():
-    assert fast._fold_fits((14, 14), (28, 28), (2, 2), (1, 1))          # DCGAN D's first layer, backward
-    assert fast._fold_fits((15, 15), (28, 28), (2, 2), (1, 1))          # DCGAN G's last layer
-    assert not fast._fold_fits((5, 4), (12, 10), (2, 2), (1, 1))        # k4 s2 p0: phases a block larger
-    assert not fast._fold_fits((7, 7), (15, 15), (2, 2), (1, 1))        # an odd size: not blockwise
+    assert fast_col2im._fold_fits((14, 14), (28, 28), (2, 2), (1, 1))          # DCGAN D's first layer, backward
+    assert fast_col2im._fold_fits((15, 15), (28, 28), (2, 2), (1, 1))          # DCGAN G's last layer
+    assert not fast_col2im._fold_fits((5, 4), (12, 10), (2, 2), (1, 1))        # k4 s2 p0: phases a block larger
+    assert not fast_col2im._fold_fits((7, 7), (15, 15), (2, 2), (1, 1))        # an odd size: not blockwise
 
 
 def test_batch_slices_keep_enough_rows_for_the_product(monkeypatch):
