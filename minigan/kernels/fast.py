@@ -402,11 +402,23 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
     (ph, pw), cg_out = padding, c_out // groups
     if (h, w_) == (1, 1) and groups == 1 and tuple(dilation) == (1, 1) \
             and (h_out + 2 * ph, w_out + 2 * pw) == (kh, kw):
-        # A 1x1 input stamps one whole kernel per sample: y = x_flat @ W_flat, in W's own layout (a single
-        # input channel makes that an outer product, which BLAS does slowly), then stored channels last.
-        x_flat, w_flat = x.reshape(n, c), w.reshape(c, -1)
-        y = (x_flat * w_flat if c == 1 else xp.matmul(x_flat, w_flat)).reshape(n, c_out, kh, kw)
+        # A 1x1 input stamps one whole kernel per sample: y = x_flat @ W_flat (a single input channel makes that
+        # an outer product, which BLAS does slowly), stored channels last. Either W is copied channels last
+        # first and the product lands in the output, or the product is in W's own layout and is copied into
+        # the output, whichever copies less: the first for a discriminator's last layer seen backwards (one
+        # channel), the second for a generator's first layer (nz = 100 channels, a batch of 64).
         out = _empty_channels_last(xp, tuple(out_shape), x.dtype)
+        x_flat, w_crop = x.reshape(n, c), w[:, :, ph:ph + h_out, pw:pw + w_out]
+        if w_crop.size <= out.size:
+            w_flat = xp.ascontiguousarray(w_crop.transpose(0, 2, 3, 1)).reshape(c, -1)
+            dst = out.transpose(0, 2, 3, 1).reshape(n, -1)                   # the output's own memory
+            if c == 1:
+                xp.multiply(x_flat, w_flat, out=dst)
+            else:
+                xp.matmul(x_flat, w_flat, out=dst)
+            return out
+        w_flat = w.reshape(c, -1)
+        y = (x_flat * w_flat if c == 1 else xp.matmul(x_flat, w_flat)).reshape(n, c_out, kh, kw)
         out[...] = y[:, :, ph:ph + h_out, pw:pw + w_out]
         return out
     if _thin(cg_out):

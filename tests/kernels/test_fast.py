@@ -30,6 +30,8 @@ FAST_CONV_CASES = CONV_CASES + [
 FAST_CONVT_CASES = CONVT_CASES + [
     (3, 4, 2, (1, 1), (3, 4), (1, 1), (0, 0), (0, 0), (1, 1), 1),   # 1x1 input: one stamp per sample
     (2, 4, 2, (1, 1), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 1),   # 1x1 input with padding
+    (5, 1, 3, (1, 1), (3, 4), (1, 1), (0, 0), (0, 0), (1, 1), 1),   # 1x1 input, one channel: an outer product
+    (6, 2, 3, (1, 1), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 1),   # ... the weight moved channels last, cropped
     (2, 3, 2, (5, 3), (3, 3), (2, 2), (0, 1), (1, 1), (1, 1), 1),   # k = 3, s = 2: uneven taps per phase
     (1, 2, 3, (4, 4), (5, 4), (3, 2), (1, 0), (2, 1), (1, 1), 1),   # k not a multiple of s, output_padding
     (2, 2, 2, (3, 3), (2, 2), (3, 3), (0, 0), (0, 0), (1, 1), 1),   # k < s: gaps between stamps
