@@ -3,7 +3,7 @@ stamps into its output.
 
 A transposed convolution (and conv2d's input gradient) gives every input pixel the kh*kw values it stamps onto
 its window of the output: one stamp plane per kernel tap ``(i, j)``, which lands on the output shifted by
-``(i, j)`` and spread by the stride. col2im is the sum of those planes. Three ways to take it, fastest last:
+``(i, j)`` and spread by the stride. col2im is the sum of those planes, taken one of three ways:
 
 - :func:`_fold`: tap by tap, each plane added into a strided view of a (padded) buffer. Works for every
   shape.
