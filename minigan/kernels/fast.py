@@ -57,7 +57,7 @@ product itself:
 The full sub-pixel form of a stride-2 transposed convolution, s*s smaller convolutions whose outputs
 interleave, needs no col2im at all; on DCGAN's layers it was measured slower than the above (its s*s
 products are no faster than the one large product, and each needs its own unfolded input). Only its view
-of the output as phases is used, in :func:`_fold_phases`.
+of the output as phases is used, in :func:`_fold_phases` and :func:`_fold_planes`.
 
 col2im's three sums (:func:`_fold`, :func:`_fold_phases`, :func:`_fold_planes`) are in
 :mod:`minigan.kernels.fast_col2im`. Max pooling's forward comes from :mod:`minigan.kernels.fast_pool` (no
@@ -408,18 +408,13 @@ def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
         # the output, whichever copies less: the first for a discriminator's last layer seen backwards (one
         # channel), the second for a generator's first layer (nz = 100 channels, a batch of 64).
         out = _empty_channels_last(xp, tuple(out_shape), x.dtype)
-        x_flat, w_crop = x.reshape(n, c), w[:, :, ph:ph + h_out, pw:pw + w_out]
-        if w_crop.size <= out.size:
-            w_flat = xp.ascontiguousarray(w_crop.transpose(0, 2, 3, 1)).reshape(c, -1)
-            dst = out.transpose(0, 2, 3, 1).reshape(n, -1)                   # the output's own memory
-            if c == 1:
-                xp.multiply(x_flat, w_flat, out=dst)
-            else:
-                xp.matmul(x_flat, w_flat, out=dst)
-            return out
-        w_flat = w.reshape(c, -1)
-        y = (x_flat * w_flat if c == 1 else xp.matmul(x_flat, w_flat)).reshape(n, c_out, kh, kw)
-        out[...] = y[:, :, ph:ph + h_out, pw:pw + w_out]
+        w_crop = w[:, :, ph:ph + h_out, pw:pw + w_out]
+        moved = w_crop.size <= out.size
+        w_flat = (xp.ascontiguousarray(w_crop.transpose(0, 2, 3, 1)) if moved else w).reshape(c, -1)
+        dst = out.transpose(0, 2, 3, 1).reshape(n, -1) if moved else None     # the output's own memory
+        y = (xp.multiply if c == 1 else xp.matmul)(x.reshape(n, c), w_flat, out=dst)
+        if not moved:
+            out[...] = y.reshape(n, c_out, kh, kw)[:, :, ph:ph + h_out, pw:pw + w_out]
         return out
     if _thin(cg_out):
         return _transpose_conv_channels_first(x, w, xp.empty(tuple(out_shape), dtype=x.dtype), stride, padding,

@@ -55,6 +55,18 @@ def _blockwise(size, stride, dilation) -> bool:
     return tuple(dilation) == (1, 1) and (sh, sw) != (1, 1) and h % sh == 0 and w % sw == 0
 
 
+def _landings(k, s, p, size, blocks):
+    """Where each tap of one axis lands (kernel size ``k``, stride ``s``, padding ``p``; ``size`` input pixels,
+    ``blocks`` output blocks): ``(t, a, r, lo, hi)`` for tap ``t``. With ``t - p = a*s + r`` (``0 <= r < s``),
+    tap ``t`` of input pixel ``y`` lands on pixel ``r`` of block ``y + a``: in phase ``r``, shifted by ``a``
+    blocks. Input pixels ``[lo, hi)`` land inside the output (none where ``lo >= hi``)."""
+    spots = []
+    for t in range(k):
+        a, r = divmod(t - p, s)
+        spots.append((t, a, r, max(0, -a), min(size, blocks - a)))
+    return spots
+
+
 def _fold_phases(out, stamps, stride, padding):
     """col2im's sum straight into the channels-last output ``out (nb, H_out, W_out, g, C/g)`` of a
     :func:`_blockwise` size, from tap-major stamps ``stamps (g, kh, kw, nb, H, W, C/g)``: plane ``(i, j)``
@@ -81,12 +93,8 @@ def _fold_phases(out, stamps, stride, padding):
     else:
         phases = workspace(xp, "phases", (g, sh, sw, nb, hb, wb, cg), out.dtype)
         phases[...] = 0
-    for i in range(kh):
-        a, r = divmod(i - ph, sh)
-        lo, hi = max(0, -a), min(h, hb - a)                   # the rows whose tap i lands inside the output
-        for j in range(kw):
-            b, q = divmod(j - pw, sw)
-            wlo, whi = max(0, -b), min(w, wb - b)
+    for i, a, r, lo, hi in _landings(kh, sh, ph, h, hb):
+        for j, b, q, wlo, whi in _landings(kw, sw, pw, w, wb):
             if (own and a == b == 0) or lo >= hi or wlo >= whi:
                 continue
             # phase (r, q), block (h + a, w + b) gets tap (i, j) of input pixel (h, w)
@@ -136,18 +144,14 @@ def _fold_planes(out, planes, stride, padding):
     _, _, ho, wo = out.shape
     (sh, sw), (ph, pw) = stride, padding
     hb, wb = ho // sh, wo // sw                               # blocks down and across: each phase's size
-    # Tap i lands input row y on row y + a of phase row r, with i - p = a*s + r; the input rows [lo, hi) land
-    # inside the output. The other rows (and likewise columns) are zeroed, for a whole kernel row at once.
-    down = [(i, *divmod(i - ph, sh)) for i in range(kh)]                  # (i, a, r)
-    across = [(j, *divmod(j - pw, sw)) for j in range(kw)]                # (j, b, q)
-    row_span = {i: (max(0, -a), min(h, hb - a)) for i, a, _ in down}
-    col_span = {j: (max(0, -b), min(w, wb - b)) for j, b, _ in across}
-    for i, (lo, hi) in row_span.items():
+    # The input rows (and columns) that land outside the output are zeroed, for a whole kernel row at once.
+    down, across = _landings(kh, sh, ph, h, hb), _landings(kw, sw, pw, w, wb)
+    for i, _, _, lo, hi in down:
         if 0 < lo < hi:
             planes[:, i, :, :, :lo] = 0
         if lo < hi < h:
             planes[:, i, :, :, hi:] = 0
-    for j, (lo, hi) in col_span.items():
+    for j, _, _, lo, hi in across:
         if 0 < lo < hi:
             planes[:, :, j, :, :, :lo] = 0
         if lo < hi < w:
@@ -158,9 +162,9 @@ def _fold_planes(out, planes, stride, padding):
     plane_lanes = planes.reshape((c_out, kh, kw) + lanes)                 # a view
     phases = workspace(xp, "phases", (c_out, sh, sw) + lanes, out.dtype)
     started = set()
-    for i, a, r in down:
-        for j, b, q in across:
-            if row_span[i][0] >= row_span[i][1] or col_span[j][0] >= col_span[j][1]:
+    for i, a, r, lo, hi in down:
+        for j, b, q, wlo, whi in across:
+            if lo >= hi or wlo >= whi:
                 continue                                      # the tap lands wholly outside the output
             # phase (r, q), block (y + a, x + b) gets tap (i, j) of input pixel (y, x)
             _shift_into(phases[:, r, q], plane_lanes[:, i, j], a * w + b, (r, q) not in started)
