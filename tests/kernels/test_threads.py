@@ -88,8 +88,7 @@ def test_slice_count_is_a_multiple_of_the_threads(monkeypatch):
     assert len(fast._batch_slices(np, 50, 100, rows_per_sample=1, threads=4)) == 4
     # a batch that fits one slice is not cut just to be shared: the threads' start costs more than it saves
     assert len(fast._batch_slices(np, 30, 100, rows_per_sample=1, threads=2)) == 1
-    # ... unless a kernel asks for it to be spread (one thread's product beats BLAS's threads sharing it) and
-    # there is enough of it
+    # ... unless it is to be spread (each core then multiplies the columns it copied) and there is enough of it
     monkeypatch.setattr(fast, "CPU_SPREAD_BYTES", 3000)
     assert [b.stop - b.start for b in fast._batch_slices(np, 30, 100, 1, threads=2, spread=True)] == [15, 15]
     assert len(fast._batch_slices(np, 29, 100, rows_per_sample=1, threads=2, spread=True)) == 1
