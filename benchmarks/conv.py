@@ -3,7 +3,8 @@
     python benchmarks/conv.py [--quick] [--device cpu|cuda]
 
 For every layer below, one "step" is what training does with it: the forward, then the input gradient
-and the weight gradient. Each is a matrix product of the same size, so a step is
+and the weight gradient (for a transposed convolution, both from one ``conv_transpose2d_backward`` call where
+the kernels have it, as its op makes it). Each is a matrix product of the same size, so a step is
 ``3 * 2 * C_in * C_out * kh * kw * N * H * W`` FLOPs, with H x W the conv2d output (the transposed
 convolution's input). Printed per layer: milliseconds, GFLOP/s, the ratio to PyTorch's convolution
 (>1 means minigan is slower), and the fraction of a plain NumPy matmul's GFLOP/s of the im2col
@@ -96,6 +97,10 @@ def minigan_step(impl, kind, x, gy, w, prob):
             impl.conv2d(x, w, s, p, d, 1)
             impl.conv2d_grad_input(gy, w, x.shape, s, p, d, 1)
             impl.conv2d_grad_weight(x, gy, w.shape, s, p, d, 1)
+    elif hasattr(impl, "conv_transpose2d_backward"):       # as the op calls it in training: one call, both
+        def step():
+            impl.conv_transpose2d(x, w, s, p, prob["output_padding"], d, 1)
+            impl.conv_transpose2d_backward(gy, x, w, s, p, d, 1)
     else:
         def step():
             impl.conv_transpose2d(x, w, s, p, prob["output_padding"], d, 1)

@@ -31,6 +31,13 @@ Every implementation provides (all sizes already normalised to pairs of ints by 
     avg_pool2d(x, kernel_size, stride, padding, count_include_pad) -> y
     avg_pool2d_backward(gy, x_shape, kernel_size, stride, padding, count_include_pad) -> gx
 
+An implementation may also provide, and ``fast`` does::
+
+    conv_transpose2d_backward(gy, x, w, stride, padding, dilation, groups) -> (gx, gw)
+        Both gradients of conv_transpose2d in one call, conv2d(gy, w) and conv2d_grad_weight(gy, x, w.shape),
+        sharing their work (gy is unfolded once); x must have conv2d(gy, w)'s shape. The ops use it where
+        it exists and the backward is not recorded.
+
 Pick one with :func:`get` (``get("naive").conv2d(...)``), with the ``impl=`` argument of the
 differentiable ops, or for a whole block with ``with kernels.use("naive"): ...``.
 """

@@ -9,6 +9,9 @@ For ``y = conv2d(x, w)`` the map ``x -> y`` is linear; call its matrix C. Then
 
 So the backward of every op here is written with the ops here, and second derivatives (a gradient
 penalty, ``gradgradcheck``) come for free. Lesson 04 builds C explicitly and checks all of this.
+One shortcut: where the backward is not itself recorded and the kernel has ``conv_transpose2d_backward``
+(the ``fast`` kernels do), conv_transpose2d's two gradients come from that one call, which unfolds ``gy``
+once for both instead of once in each op; the values are the same.
 
 Shapes (PyTorch's layouts):
 
@@ -70,6 +73,15 @@ class ConvTranspose2d(Function):
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         stride, padding, dilation, groups, impl = ctx.args
+        h_out, w_out = shapes.conv2d_output_size(gy.shape[2], gy.shape[3], w.shape[2:], stride, padding, dilation)
+        same_size = (h_out, w_out) == x.shape[2:]
+        kernel = _impl(impl, gy.data)
+        if all(ctx.needs_input_grad) and same_size and not is_grad_enabled() \
+                and hasattr(kernel, "conv_transpose2d_backward"):
+            # Not recorded (no double backward to come): both gradients from one kernel call, which shares the work
+            # the two ops below would each do (the fast kernels unfold gy once). The same arithmetic as below.
+            gx, gw = kernel.conv_transpose2d_backward(gy.data, x.data, w.data, stride, padding, dilation, groups)
+            return Tensor(gx), Tensor(gw)
         gx = gw = None
         if ctx.needs_input_grad[0]:
             gx = Conv2d.apply(gy, w, stride, padding, dilation, groups, impl)
@@ -80,10 +92,7 @@ class ConvTranspose2d(Function):
         if ctx.needs_input_grad[1]:
             # In the conv2d that this op transposes, gy plays the input and x the output gradient
             # (zero-extended in the same rare case as above, so the sizes agree).
-            h_out, w_out = shapes.conv2d_output_size(gy.shape[2], gy.shape[3], w.shape[2:], stride, padding,
-                                                     dilation)
-            xe = x if (h_out, w_out) == x.shape[2:] else \
-                pad(x, ((0, 0), (0, 0), (0, h_out - x.shape[2]), (0, w_out - x.shape[3])))
+            xe = x if same_size else pad(x, ((0, 0), (0, 0), (0, h_out - x.shape[2]), (0, w_out - x.shape[3])))
             gw = Conv2dWeight.apply(gy, xe, w.shape, stride, padding, dilation, groups, impl)
         return gx, gw
 

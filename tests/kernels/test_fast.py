@@ -93,6 +93,24 @@ def _stored_channels_last(a):
     return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
+@pytest.mark.parametrize("stored", ["contiguous", "stored_channels_last"])
+@pytest.mark.parametrize("case", FAST_CONVT_CASES, ids=_conv_ids(FAST_CONVT_CASES))
+def test_conv_transpose2d_backward_equals_its_two_kernels(rng, case, layout, stored):
+    """Both gradients in one call (gy unfolded once for both) = the naive input gradient conv2d(gy, w) and weight
+    gradient conv2d_grad_weight(gy, x), with either path and either layout of the arrays; where conv2d(gy, w) is
+    larger than x (output_padding >= stride), the call refuses, naming both shapes."""
+    x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
+    if stored != "contiguous":
+        x, gy = _stored_channels_last(x), _stored_channels_last(gy)
+    if shapes.check_conv2d(gy.shape, w.shape, s, p, d, g) != x.shape:
+        with pytest.raises(ValueError, match=r"conv_transpose2d_backward: x should have .* got"):
+            fast.conv_transpose2d_backward(gy, x, w, s, p, d, g)
+        return
+    gx, gw = fast.conv_transpose2d_backward(gy, x, w, s, p, d, g)
+    np.testing.assert_allclose(gx, naive.conv2d(gy, w, s, p, d, g), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gw, naive.conv2d_grad_weight(gy, x, w.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("impl", [naive, im2col, fast], ids=["naive", "im2col", "fast"])
 @pytest.mark.parametrize("case", FAST_CONV_CASES, ids=_conv_ids(FAST_CONV_CASES))
 def test_conv2d_takes_channels_last_arrays(rng, case, impl, layout):
@@ -336,6 +354,34 @@ def test_conv_transpose2d_op_gradcheck_fast(device, case, layout):
     n, c_in, c_out, (h, w), k, s, p, op, d, g = case
     x, wt = randn(n, c_in, h, w, seed=4), randn(c_in, c_out // g, *k, seed=5)
     check_grad(lambda x, w: F.conv_transpose2d(x, w, None, s, p, op, g, d, impl="fast"), x, wt, device=device)
+
+
+def test_conv_transpose2d_op_takes_both_gradients_from_one_kernel_call_unless_recorded(monkeypatch, layout):
+    """Not recorded, the op's backward gets gx and gw from fast.conv_transpose2d_backward (one unfold of gy); recorded
+    (create_graph), or with only one gradient wanted, from the two ops. The gradients are the same either way."""
+    calls = []
+    both = fast.conv_transpose2d_backward
+    monkeypatch.setattr(fast, "conv_transpose2d_backward", lambda *args: calls.append(args[0].shape) or both(*args))
+    x, w = tensors("cpu", randn(2, 3, 5, 4, seed=10), randn(3, 2, 4, 4, seed=11))
+    gy = mg.tensor(randn(2, 2, 10, 8, seed=12))
+
+    def grads(create_graph):
+        y = F.conv_transpose2d(x, w, None, 2, 1, 0, impl="fast")
+        return mg.grad(y, [x, w], gy, create_graph=create_graph)
+    shared = grads(create_graph=False)
+    assert calls == [(2, 2, 10, 8)]
+    apart = grads(create_graph=True)
+    assert len(calls) == 1
+    for a, b in zip(shared, apart):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(shared[0].numpy(), naive.conv2d(gy.numpy(), w.numpy(), (2, 2), (1, 1), (1, 1), 1),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(shared[1].numpy(), naive.conv2d_grad_weight(gy.numpy(), x.numpy(), w.shape, (2, 2),
+                                                                           (1, 1), (1, 1), 1), rtol=1e-12, atol=1e-12)
+    w.requires_grad_(False)
+    (only_x,) = mg.grad(F.conv_transpose2d(x, w, None, 2, 1, 0, impl="fast"), [x], gy)
+    assert len(calls) == 1
+    np.testing.assert_allclose(only_x.numpy(), shared[0].numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_conv_ops_gradgradcheck_fast(device, layout):

@@ -121,15 +121,19 @@ def test_fast_convolutions_are_the_same_on_one_thread_or_three(rng, monkeypatch,
     for n_threads in (1, 3):
         monkeypatch.setattr(threads, "CPU_THREADS", n_threads)
         results[n_threads] = (fast.conv2d(x, w, s, p, d, g), fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
-                              fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g))
+                              fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g),
+                              # a transposed convolution's backward, x playing its gy: both from one unfold
+                              *fast.conv_transpose2d_backward(x, gy, w, s, p, d, g))
     expected = (naive.conv2d(x, w, s, p, d, g), naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
                 naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g))
+    expected += (expected[0], expected[2])
     for one, three, want in zip(results[1], results[3], expected):
         np.testing.assert_allclose(three, want, rtol=1e-12, atol=1e-12)
         if slicing == "a_sample_a_slice":
             np.testing.assert_array_equal(three, one)
     again = fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g)        # three threads, the same slices
     np.testing.assert_array_equal(again, results[3][2])
+    np.testing.assert_array_equal(fast.conv_transpose2d_backward(x, gy, w, s, p, d, g)[1], results[3][4])
 
 
 @needs_openblas
