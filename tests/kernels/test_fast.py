@@ -330,10 +330,12 @@ def test_fast_kernels_run_on_every_device(rng, device, case, op):
     x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
     want = [naive.conv2d(x, w, s, p, d, g), naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
             naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), naive.conv_transpose2d(gy, w, s, p, op, d, g)]
+    want += [want[0], want[2]]                          # conv_transpose2d_backward, x playing its gy
     for store in (lambda a: a, _stored_channels_last):
         xd, wd, gyd = (backend.to_device(store(a) if a.ndim == 4 and a is not w else a, device) for a in (x, w, gy))
         got = [fast.conv2d(xd, wd, s, p, d, g), fast.conv2d_grad_input(gyd, wd, x.shape, s, p, d, g),
-               fast.conv2d_grad_weight(xd, gyd, w.shape, s, p, d, g), fast.conv_transpose2d(gyd, wd, s, p, op, d, g)]
+               fast.conv2d_grad_weight(xd, gyd, w.shape, s, p, d, g), fast.conv_transpose2d(gyd, wd, s, p, op, d, g),
+               *fast.conv_transpose2d_backward(xd, gyd, wd, s, p, d, g)]
         for a, b in zip(got, want):
             assert backend.device_of(a) == device
             np.testing.assert_allclose(backend.to_numpy(a), b, rtol=1e-12, atol=1e-12)
