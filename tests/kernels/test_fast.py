@@ -86,6 +86,8 @@ def test_conv_transpose2d_fast_matches_torch(rng, torch, case, layout):
         np.testing.assert_allclose(fast.conv2d(gy, w, s, p, d, g), tx.grad.numpy(), atol=1e-10)
         np.testing.assert_allclose(fast.conv2d_grad_weight(gy, x, w.shape, s, p, d, g), tw.grad.numpy(),
                                    atol=1e-10)
+        for ours, theirs in zip(fast.conv_transpose2d_backward(gy, x, w, s, p, d, g), (tx.grad, tw.grad)):
+            np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-10)      # both at once, as the op takes them
 
 
 def _stored_channels_last(a):
