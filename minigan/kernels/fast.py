@@ -156,6 +156,15 @@ def _each_slice(xp, n: int, bytes_per_sample: int, body, rows_per_sample: int = 
     return run_slices(_batch_slices(xp, n, bytes_per_sample, rows_per_sample, slice_threads(), spread), body)
 
 
+def _sum_in_order(parts):
+    """The slices' weight gradients added up from zero in slice order, whichever thread made each, so that the
+    sum has the same bits on every run with the same slices."""
+    total = backend.xp_of(parts[0]).zeros_like(parts[0])
+    for part in parts:
+        total += part
+    return total
+
+
 # --------------------------------------------------------------------------- layouts
 def _padded_channels_last(x, padding, groups):
     """``x (N, C, H, W) -> (N, H + 2p_h, W + 2p_w, groups, C/groups)``, zero in the padding, in scratch memory.
@@ -312,9 +321,7 @@ def _correlate_channels_first(x, w, gy, w_shape, stride, padding, dilation, grou
                         spread=gy is not None and inside)
     if gy is None:
         return y, None
-    gw = parts[0]
-    for part in parts[1:]:
-        gw += part                            # in slice order, whichever thread made each
+    gw = _sum_in_order(parts)
     if inside:                                # gw^T ((c, i, j), C_out)
         return y, xp.ascontiguousarray(gw.T).reshape(tuple(w_shape))
     return y, gw.reshape(tuple(w_shape))
@@ -392,9 +399,7 @@ def _correlate_channels_last(x, w, gy, w_shape, stride, padding, dilation, group
                         h_out * w_out)
     if gy is None:
         return y, None
-    gw = parts[0]
-    for part in parts[1:]:
-        gw += part                            # in slice order, whichever thread made each
+    gw = _sum_in_order(parts)
     # (g, o, (i, j, c)) -> (g*o, c, i, j)
     gw = gw.reshape(groups, cg_out, kh, kw, c_in_g).transpose(0, 1, 4, 2, 3)
     return y, xp.ascontiguousarray(gw).reshape(tuple(w_shape))
