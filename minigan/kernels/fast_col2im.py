@@ -55,16 +55,24 @@ def _blockwise(size, stride, dilation) -> bool:
     return tuple(dilation) == (1, 1) and (sh, sw) != (1, 1) and h % sh == 0 and w % sw == 0
 
 
-def _landings(k, s, p, size, blocks):
-    """Where each tap of one axis lands (kernel size ``k``, stride ``s``, padding ``p``; ``size`` input pixels,
-    ``blocks`` output blocks): ``(t, a, r, lo, hi)`` for tap ``t``. With ``t - p = a*s + r`` (``0 <= r < s``),
-    tap ``t`` of input pixel ``y`` lands on pixel ``r`` of block ``y + a``: in phase ``r``, shifted by ``a``
-    blocks. Input pixels ``[lo, hi)`` land inside the output (none where ``lo >= hi``)."""
-    spots = []
+def _rounds(k, s, p, size, blocks):
+    """Where the taps of one axis land (kernel size ``k``, stride ``s``, padding ``p``; ``size`` input pixels,
+    ``blocks`` output blocks), in groups of one shift. With ``t - p = a*s + r`` (``0 <= r < s``), tap ``t`` of
+    input pixel ``y`` lands on pixel ``r`` of block ``y + a``: in phase ``r``, shifted by ``a`` blocks. So the
+    taps of one shift are neighbours and so are their phases, and each group is ``(a, taps, phases, lo, hi)``:
+    the kernel's taps ``taps`` (a slice) land in as many neighbouring phases ``phases`` (a slice), every one
+    shifted by ``a`` blocks, and input pixels ``[lo, hi)`` land inside the output (none where ``lo >= hi``).
+    One group is added in one operation: a 4x4 kernel at stride 2 with padding 1 has three, taps 0, 1 and 2, 3
+    shifted by -1, 0 and 1 blocks."""
+    groups = []
     for t in range(k):
         a, r = divmod(t - p, s)
-        spots.append((t, a, r, max(0, -a), min(size, blocks - a)))
-    return spots
+        if groups and groups[-1][0] == a:
+            taps, phases = groups[-1][1], groups[-1][2]
+            groups[-1] = (a, slice(taps.start, t + 1), slice(phases.start, r + 1)) + groups[-1][3:]
+        else:
+            groups.append((a, slice(t, t + 1), slice(r, r + 1), max(0, -a), min(size, blocks - a)))
+    return groups
 
 
 def _fold_phases(out, stamps, stride, padding):
@@ -76,8 +84,8 @@ def _fold_phases(out, stamps, stride, padding):
     ``(r, q)``, an image of ``H_out/s x W_out/s`` pixels. Tap ``i`` of input row ``h`` lands on output row
     ``h*s + i - p``; with ``i - p = a*s + r`` (``0 <= r < s``) that is row ``r`` of block ``h + a``. So each
     tap feeds one phase, shifted by ``a`` blocks (and ``b`` across), and each phase is a sum of shifted whole
-    stamp planes: additions over runs of whole rows of pixels, not one pixel's channels at a time. One copy
-    then interleaves the phases into ``out``.
+    stamp planes: additions over runs of whole rows of pixels, not one pixel's channels at a time, one for
+    every group of taps with the same shift (:func:`_rounds`). One copy then interleaves the phases into ``out``.
 
     Where tap ``(p + r, p + q)`` lands every input pixel on its own block (``a = b = 0`` and ``H_out/s = H``,
     as in DCGAN's 4x4 stride-2 layers), its plane *is* phase ``(r, q)`` to start with, and the other taps are
@@ -93,12 +101,12 @@ def _fold_phases(out, stamps, stride, padding):
     else:
         phases = workspace(xp, "phases", (g, sh, sw, nb, hb, wb, cg), out.dtype)
         phases[...] = 0
-    for i, a, r, lo, hi in _landings(kh, sh, ph, h, hb):
-        for j, b, q, wlo, whi in _landings(kw, sw, pw, w, wb):
+    for a, taps_i, rs, lo, hi in _rounds(kh, sh, ph, h, hb):            # taps in groups of one shift
+        for b, taps_j, qs, wlo, whi in _rounds(kw, sw, pw, w, wb):
             if (own and a == b == 0) or lo >= hi or wlo >= whi:
                 continue
             # phase (r, q), block (h + a, w + b) gets tap (i, j) of input pixel (h, w)
-            phases[:, r, q, :, lo + a:hi + a, wlo + b:whi + b] += stamps[:, i, j, :, lo:hi, wlo:whi]
+            phases[:, rs, qs, :, lo + a:hi + a, wlo + b:whi + b] += stamps[:, taps_i, taps_j, :, lo:hi, wlo:whi]
     out.reshape(nb, hb, sh, wb, sw, g, cg)[...] = phases.transpose(3, 4, 1, 5, 2, 0, 6)
 
 
@@ -110,20 +118,11 @@ def _fold_fits(in_hw, out_hw, stride, dilation) -> bool:
     return _blockwise(out_hw, stride, dilation) and ho // sh <= h and wo // sw <= w
 
 
-def _shift_into(dst, src, offset, store):
-    """``dst[..., k] (+)= src[..., k - offset]`` along the last axis, for every ``k`` with ``0 <= k - offset < L``;
-    where ``store``, the rest of ``dst`` is zeroed."""
+def _shift_into(dst, src, offset):
+    """``dst[..., k] += src[..., k - offset]`` along the last axis, for every ``k`` with ``0 <= k - offset < L``."""
     size = dst.shape[-1]
     lo, hi = min(size, max(0, offset)), max(0, min(size, size + offset))
-    if store and lo > 0:
-        dst[..., :lo] = 0
-    if store and hi < size:
-        dst[..., hi:] = 0
-    if lo >= hi:
-        return
-    if store:
-        dst[..., lo:hi] = src[..., lo - offset:hi - offset]
-    else:
+    if lo < hi:
         dst[..., lo:hi] += src[..., lo - offset:hi - offset]
 
 
@@ -135,7 +134,8 @@ def _fold_planes(out, planes, stride, padding):
 
     Each tap feeds one phase of the output, shifted by whole blocks, as in :func:`_fold_phases`; here the phases
     are kept on the input's own ``H x W`` grid. Flattened, a shift by ``a`` blocks down and ``b`` across is a
-    shift by ``a*W + b`` values: one addition over a whole plane rather than one per row. A flat shift carries
+    shift by ``a*W + b`` values: one addition over whole planes (those of a group of taps with the same shift,
+    :func:`_rounds`) rather than one per row. A flat shift carries
     the values near a plane's edge into the next row (or the row before); those are the values that land
     outside the output, and they are zeroed first, so what arrives there is nothing. One copy per phase then
     interleaves the phases into ``out``."""
@@ -144,36 +144,31 @@ def _fold_planes(out, planes, stride, padding):
     _, _, ho, wo = out.shape
     (sh, sw), (ph, pw) = stride, padding
     hb, wb = ho // sh, wo // sw                               # blocks down and across: each phase's size
-    # The input rows (and columns) that land outside the output are zeroed, for a whole kernel row at once.
-    down, across = _landings(kh, sh, ph, h, hb), _landings(kw, sw, pw, w, wb)
-    for i, _, _, lo, hi in down:
+    # The taps in groups of one shift (:func:`_rounds`): one addition per group, not per tap.
+    down, across = _rounds(kh, sh, ph, h, hb), _rounds(kw, sw, pw, w, wb)
+    # The input rows (and columns) that land outside the output are zeroed, for a whole group of kernel rows at once.
+    for _, taps, _, lo, hi in down:
         if 0 < lo < hi:
-            planes[:, i, :, :, :lo] = 0
+            planes[:, taps, :, :, :lo] = 0
         if lo < hi < h:
-            planes[:, i, :, :, hi:] = 0
-    for j, _, _, lo, hi in across:
+            planes[:, taps, :, :, hi:] = 0
+    for _, taps, _, lo, hi in across:
         if 0 < lo < hi:
-            planes[:, :, j, :, :, :lo] = 0
+            planes[:, :, taps, :, :, :lo] = 0
         if lo < hi < w:
-            planes[:, :, j, :, :, hi:] = 0
+            planes[:, :, taps, :, :, hi:] = 0
     # Where the batch slice's planes lie end to end (the product's own layout), a flat shift runs over all of
     # them at once: what it carries from one sample into the next is a zeroed edge too.
     lanes = (nb * h * w,) if planes.strides[3] == h * planes.strides[4] else (nb, h * w)
     plane_lanes = planes.reshape((c_out, kh, kw) + lanes)                 # a view
     phases = workspace(xp, "phases", (c_out, sh, sw) + lanes, out.dtype)
-    started = set()
-    for i, a, r, lo, hi in down:
-        for j, b, q, wlo, whi in across:
-            if lo >= hi or wlo >= whi:
-                continue                                      # the tap lands wholly outside the output
-            # phase (r, q), block (y + a, x + b) gets tap (i, j) of input pixel (y, x)
-            _shift_into(phases[:, r, q], plane_lanes[:, i, j], a * w + b, (r, q) not in started)
-            started.add((r, q))
+    phases[...] = 0                                  # (a kernel smaller than the stride leaves some phases so)
+    for a, taps_i, rs, lo, hi in down:
+        for b, taps_j, qs, wlo, whi in across:
+            if lo < hi and wlo < whi:                 # else these taps land wholly outside the output
+                # phase (r, q), block (y + a, x + b) gets tap (i, j) of input pixel (y, x)
+                _shift_into(phases[:, rs, qs], plane_lanes[:, taps_i, taps_j], a * w + b)
     blocks = out.reshape(nb, c_out, hb, sh, wb, sw)
     for r in range(sh):
         for q in range(sw):
-            if (r, q) in started:
-                phase = phases[:, r, q].reshape(c_out, nb, h, w)[:, :, :hb, :wb]
-                blocks[:, :, :, r, :, q] = phase.transpose(1, 0, 2, 3)
-            else:                                             # a kernel smaller than the stride leaves gaps
-                blocks[:, :, :, r, :, q] = 0
+            blocks[:, :, :, r, :, q] = phases[:, r, q].reshape(c_out, nb, h, w)[:, :, :hb, :wb].transpose(1, 0, 2, 3)
