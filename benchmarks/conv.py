@@ -3,8 +3,9 @@
     python benchmarks/conv.py [--quick] [--device cpu|cuda]
 
 For every layer below, one "step" is what training does with it: the forward, then the input gradient
-and the weight gradient (for a transposed convolution, both from one ``conv_transpose2d_backward`` call where
-the kernels have it, as its op makes it). Each is a matrix product of the same size, so a step is
+and the weight gradient, called as the ops call them where the kernels have the shortcuts: a transposed
+convolution's two gradients from one ``conv_transpose2d_backward`` call, and a convolution's forward through
+``conv2d_keeping_columns``, whose columns (where it keeps any) its weight gradient takes again. Each is a matrix product of the same size, so a step is
 ``3 * 2 * C_in * C_out * kh * kw * N * H * W`` FLOPs, with H x W the conv2d output (the transposed
 convolution's input). Printed per layer: milliseconds, GFLOP/s, the ratio to PyTorch's convolution
 (>1 means minigan is slower), and the fraction of a plain NumPy matmul's GFLOP/s of the im2col
@@ -92,7 +93,12 @@ def inputs_as_layers_make_them(impl, x, gy):
 def minigan_step(impl, kind, x, gy, w, prob):
     """Forward, input gradient and weight gradient of one layer with kernel module ``impl``."""
     s, p, d = prob["stride"], prob["padding"], prob["dilation"]
-    if kind == "conv2d":
+    if kind == "conv2d" and hasattr(impl, "conv2d_keeping_columns"):     # as the op calls it in training
+        def step():
+            _, columns = impl.conv2d_keeping_columns(x, w, s, p, d, 1)
+            impl.conv2d_grad_input(gy, w, x.shape, s, p, d, 1)
+            impl.conv2d_grad_weight(x, gy, w.shape, s, p, d, 1, columns=columns)
+    elif kind == "conv2d":
         def step():
             impl.conv2d(x, w, s, p, d, 1)
             impl.conv2d_grad_input(gy, w, x.shape, s, p, d, 1)

@@ -37,6 +37,11 @@ An implementation may also provide, and ``fast`` does::
         Both gradients of conv_transpose2d in one call, conv2d(gy, w) and conv2d_grad_weight(gy, x, w.shape),
         sharing their work (gy is unfolded once); x must have conv2d(gy, w)'s shape. The ops use it where
         it exists and the backward is not recorded.
+    conv2d_keeping_columns(x, w, stride, padding, dilation, groups) -> (y, columns)
+        conv2d, and what its weight gradient can reuse (None where nothing is kept): then
+        conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups, columns=columns) takes the
+        columns instead of unfolding x again. The conv2d op keeps them where its weight gradient is wanted,
+        and uses them where its backward is not recorded.
 
 Pick one with :func:`get` (``get("naive").conv2d(...)``), with the ``impl=`` argument of the
 differentiable ops, or for a whole block with ``with kernels.use("naive"): ...``.

@@ -9,9 +9,14 @@ For ``y = conv2d(x, w)`` the map ``x -> y`` is linear; call its matrix C. Then
 
 So the backward of every op here is written with the ops here, and second derivatives (a gradient
 penalty, ``gradgradcheck``) come for free. Lesson 04 builds C explicitly and checks all of this.
-One shortcut: where the backward is not itself recorded and the kernel has ``conv_transpose2d_backward``
-(the ``fast`` kernels do), conv_transpose2d's two gradients come from that one call, which unfolds ``gy``
-once for both instead of once in each op; the values are the same.
+Two shortcuts, where the backward is not itself recorded, both taken by the ``fast`` kernels and both giving
+the same values:
+
+- where the kernel has ``conv_transpose2d_backward``, conv_transpose2d's two gradients come from that one
+  call, which unfolds ``gy`` once for both instead of once in each op;
+- where the kernel has ``conv2d_keeping_columns``, conv2d's forward keeps the columns of ``x`` it made (for
+  small layers with few input channels, such as a discriminator's first) and its weight gradient takes them
+  again instead of unfolding ``x`` a second time.
 
 Shapes (PyTorch's layouts):
 
@@ -44,19 +49,29 @@ class Conv2d(Function):
     def forward(ctx, x, w, stride, padding, dilation, groups, impl):
         ctx.save_for_backward(x, w)
         ctx.args = stride, padding, dilation, groups, impl
-        return _impl(impl, x).conv2d(x, w, stride, padding, dilation, groups)
+        kernel = _impl(impl, x)
+        ctx.columns = None
+        if is_grad_enabled() and ctx.needs_input_grad[1] and hasattr(kernel, "conv2d_keeping_columns"):
+            # x's columns, where the kernel keeps them, for the weight gradient; freed with the graph
+            y, ctx.columns = kernel.conv2d_keeping_columns(x, w, stride, padding, dilation, groups)
+            return y
+        return kernel.conv2d(x, w, stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         stride, padding, dilation, groups, impl = ctx.args
         gx = gw = None
+        if ctx.needs_input_grad[1] and ctx.columns is not None and not is_grad_enabled():
+            # Not recorded: the weight gradient from the columns the forward kept (x is not unfolded again).
+            gw = Tensor(_impl(impl, gy.data).conv2d_grad_weight(x.data, gy.data, w.shape, stride, padding, dilation,
+                                                                groups, columns=ctx.columns))
         if ctx.needs_input_grad[0]:
             # conv2d's floor may have dropped trailing rows; output_padding gives them back.
             op = shapes.conv2d_grad_input_output_padding(x.shape[2:], gy.shape[2:], w.shape[2:], stride,
                                                          padding, dilation)
             gx = ConvTranspose2d.apply(gy, w, stride, padding, op, dilation, groups, impl)
-        if ctx.needs_input_grad[1]:
+        if ctx.needs_input_grad[1] and gw is None:
             gw = Conv2dWeight.apply(x, gy, w.shape, stride, padding, dilation, groups, impl)
         return gx, gw
 

@@ -113,6 +113,42 @@ def test_conv_transpose2d_backward_equals_its_two_kernels(rng, case, layout, sto
     np.testing.assert_allclose(gw, naive.conv2d_grad_weight(gy, x, w.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("stored", ["contiguous", "stored_channels_last"])
+@pytest.mark.parametrize("case", FAST_CONV_CASES, ids=_conv_ids(FAST_CONV_CASES))
+def test_conv2d_keeping_columns_gives_conv2d_and_columns_for_its_weight_gradient(rng, case, layout, stored):
+    """conv2d_keeping_columns gives conv2d's very output. It keeps x's columns only down the thin path without
+    groups (and not for a whole-image kernel, which has none); conv2d_grad_weight given them gives the same
+    bits as unfolding x again, for gy in either layout, and refuses columns made for another call, naming both."""
+    x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
+    if stored != "contiguous":
+        x = _stored_channels_last(x)
+    y, columns = fast.conv2d_keeping_columns(x, w, s, p, d, g)
+    np.testing.assert_array_equal(y, fast.conv2d(x, w, s, p, d, g))
+    kept = layout == "channels_first" and g == 1 and not fast._whole_image(x.shape[2:], w.shape[2:], p, d, g)
+    assert (columns is not None) == kept
+    want = naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g)
+    for gy_stored in (gy, _stored_channels_last(gy)):
+        gw = fast.conv2d_grad_weight(x, gy_stored, w.shape, s, p, d, g, columns=columns)
+        np.testing.assert_array_equal(gw, fast.conv2d_grad_weight(x, gy_stored, w.shape, s, p, d, g))
+        np.testing.assert_allclose(gw, want, rtol=1e-12, atol=1e-12)
+    if kept:
+        x2, gy2 = np.concatenate([x, x]), np.concatenate([gy, gy])
+        with pytest.raises(ValueError, match=r"conv2d_grad_weight: the columns were made for .*, not "):
+            fast.conv2d_grad_weight(x2, gy2, w.shape, s, p, d, g, columns=columns)
+
+
+def test_conv2d_keeps_columns_only_within_one_slice(rng, monkeypatch):
+    """A discriminator's first layer keeps its columns; once they outgrow CPU_CHUNK_BYTES they are not kept."""
+    x, w = rng.standard_normal((4, 1, 28, 28)), rng.standard_normal((8, 1, 4, 4))
+    args = (2, 2), (1, 1), (1, 1), 1
+    _, columns = fast.conv2d_keeping_columns(x, w, *args)
+    assert columns.cols.shape == (16, 4 * 14 * 14) and columns.made_for[:2] == (x.shape, w.shape)
+    monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 16 * 4 * 14 * 14 * 8 - 1)
+    y, columns = fast.conv2d_keeping_columns(x, w, *args)
+    assert columns is None
+    np.testing.assert_allclose(y, naive.conv2d(x, w, *args), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("impl", [naive, im2col, fast], ids=["naive", "im2col", "fast"])
 @pytest.mark.parametrize("case", FAST_CONV_CASES, ids=_conv_ids(FAST_CONV_CASES))
 def test_conv2d_takes_channels_last_arrays(rng, case, impl, layout):
@@ -333,11 +369,14 @@ def test_fast_kernels_run_on_every_device(rng, device, case, op):
     want = [naive.conv2d(x, w, s, p, d, g), naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
             naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), naive.conv_transpose2d(gy, w, s, p, op, d, g)]
     want += [want[0], want[2]]                          # conv_transpose2d_backward, x playing its gy
+    want += [want[0], want[2]]                          # conv2d_keeping_columns, and gw from its columns
     for store in (lambda a: a, _stored_channels_last):
         xd, wd, gyd = (backend.to_device(store(a) if a.ndim == 4 and a is not w else a, device) for a in (x, w, gy))
+        y, columns = fast.conv2d_keeping_columns(xd, wd, s, p, d, g)
         got = [fast.conv2d(xd, wd, s, p, d, g), fast.conv2d_grad_input(gyd, wd, x.shape, s, p, d, g),
                fast.conv2d_grad_weight(xd, gyd, w.shape, s, p, d, g), fast.conv_transpose2d(gyd, wd, s, p, op, d, g),
-               *fast.conv_transpose2d_backward(xd, gyd, wd, s, p, d, g)]
+               *fast.conv_transpose2d_backward(xd, gyd, wd, s, p, d, g),
+               y, fast.conv2d_grad_weight(xd, gyd, w.shape, s, p, d, g, columns=columns)]
         for a, b in zip(got, want):
             assert backend.device_of(a) == device
             np.testing.assert_allclose(backend.to_numpy(a), b, rtol=1e-12, atol=1e-12)
@@ -386,6 +425,36 @@ def test_conv_transpose2d_op_takes_both_gradients_from_one_kernel_call_unless_re
     (only_x,) = mg.grad(F.conv_transpose2d(x, w, None, 2, 1, 0, impl="fast"), [x], gy)
     assert len(calls) == 1
     np.testing.assert_allclose(only_x.numpy(), shared[0].numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_conv2d_op_unfolds_x_once_for_forward_and_weight_gradient_unless_recorded(monkeypatch):
+    """A thin conv2d's forward keeps x's columns where w's gradient is wanted, and its backward, not recorded, takes
+    them again: x is unfolded once for the forward and the weight gradient. Recorded (create_graph), the weight
+    gradient is the op Conv2dWeight, which unfolds x again; with w's gradient not wanted nothing is kept. The
+    gradients are the same every way."""
+    unfolds = []
+    unfold = fast._unfold_channels_first
+    monkeypatch.setattr(fast, "_unfold_channels_first", lambda *a, **k: unfolds.append(1) or unfold(*a, **k))
+    x, w = tensors("cpu", randn(2, 1, 7, 6, seed=13), randn(4, 1, 4, 4, seed=14))
+    gy = mg.tensor(randn(2, 4, 3, 3, seed=15))
+
+    def grads(create_graph):
+        y = F.conv2d(x, w, None, 2, 1, impl="fast")
+        return mg.grad(y, [x, w], gy, create_graph=create_graph)
+    kept = grads(create_graph=False)
+    assert len(unfolds) == 1
+    recorded = grads(create_graph=True)
+    assert len(unfolds) == 3
+    want = (naive.conv2d_grad_input(gy.numpy(), w.numpy(), x.shape, (2, 2), (1, 1), (1, 1), 1),
+            naive.conv2d_grad_weight(x.numpy(), gy.numpy(), w.shape, (2, 2), (1, 1), (1, 1), 1))
+    for a, b, c in zip(kept, recorded, want):
+        np.testing.assert_allclose(a.numpy(), c, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(b.numpy(), c, rtol=1e-12, atol=1e-12)
+    w.requires_grad_(False)
+    y = F.conv2d(x, w, None, 2, 1, impl="fast")
+    assert y._node.ctx.columns is None
+    (only_x,) = mg.grad(y, [x], gy)
+    np.testing.assert_allclose(only_x.numpy(), want[0], rtol=1e-12, atol=1e-12)
 
 
 def test_conv_ops_gradgradcheck_fast(device, layout):

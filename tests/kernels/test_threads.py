@@ -123,10 +123,13 @@ def test_fast_convolutions_are_the_same_on_one_thread_or_three(rng, monkeypatch,
         results[n_threads] = (fast.conv2d(x, w, s, p, d, g), fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
                               fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g),
                               # a transposed convolution's backward, x playing its gy: both from one unfold
-                              *fast.conv_transpose2d_backward(x, gy, w, s, p, d, g))
+                              *fast.conv_transpose2d_backward(x, gy, w, s, p, d, g),
+                              # the weight gradient from the columns the forward kept (where it keeps any)
+                              fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g,
+                                                      columns=fast.conv2d_keeping_columns(x, w, s, p, d, g)[1]))
     expected = (naive.conv2d(x, w, s, p, d, g), naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
                 naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g))
-    expected += (expected[0], expected[2])
+    expected += (expected[0], expected[2], expected[2])
     for one, three, want in zip(results[1], results[3], expected):
         np.testing.assert_allclose(three, want, rtol=1e-12, atol=1e-12)
         if slicing == "a_sample_a_slice":
