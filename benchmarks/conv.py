@@ -5,13 +5,14 @@
 For every layer below, one "step" is what training does with it: the forward, then the input gradient
 and the weight gradient, called as the ops call them where the kernels have the shortcuts: a transposed
 convolution's two gradients from one ``conv_transpose2d_backward`` call, and a convolution's forward through
-``conv2d_keeping_columns``, whose columns (where it keeps any) its weight gradient takes again. Each is a matrix product of the same size, so a step is
-``3 * 2 * C_in * C_out * kh * kw * N * H * W`` FLOPs, with H x W the conv2d output (the transposed
-convolution's input). Printed per layer: milliseconds, GFLOP/s, the ratio to PyTorch's convolution
-(>1 means minigan is slower), and the fraction of a plain NumPy matmul's GFLOP/s of the im2col
-product's size (M, K, N), measured in the same run: how close im2col gets to the matmul it is built on.
-The naive loops are timed on the tiny layer only. Times are medians over three rounds in which every
-implementation and the matmul take their turn, so that a slow stretch of a shared machine is spread over all.
+``conv2d_keeping_columns``, whose columns (where it keeps any) its weight gradient takes again. Each is a
+matrix product of the same size, so a step is ``3 * 2 * C_in * C_out * kh * kw * N * H * W`` FLOPs, with
+H x W the conv2d output (the transposed convolution's input). Printed per layer: milliseconds, GFLOP/s, the
+ratio to PyTorch's convolution (>1 means minigan is slower), and the fraction of a plain NumPy matmul's
+GFLOP/s of the im2col product's size (M, K, N), measured in the same run: how close im2col gets to the
+matmul it is built on. The naive loops are timed on the tiny layer only. Times are medians over three
+rounds in which every implementation and the matmul take their turn, so that a slow stretch of a shared
+machine is spread over all.
 Each layer is measured in a fresh Python process of its own: run one after another in one process, a
 layer's times depended on the layers run before it (64x64 layers were measured up to 1.8 times slower
 after the others than alone, by the memory those left behind, it seemed).

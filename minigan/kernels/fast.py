@@ -38,7 +38,8 @@ product itself:
   is not channels last), which gives the stamps as planes, one ``(H, W)`` image per output channel and tap.
   Where the stride divides the output size, col2im then adds whole planes, each shifted by a fixed number
   of values (:func:`_fold_planes`): one addition for the whole slice per group of taps with the same shift,
-  not one per image row (and not, as channels last would, runs of one to four values). :data:`THIN_CHANNELS` sets the switch.
+  not one per image row (and not, as channels last would, runs of one to four values). :data:`THIN_CHANNELS`
+  sets the switch.
 - **A transposed convolution's two gradients share their columns.** Its input gradient is ``conv2d(gy, w)``
   and its weight gradient ``conv2d_grad_weight(gy, x)``: both unfold ``gy``. :func:`conv_transpose2d_backward`
   unfolds each batch slice of it once and multiplies those columns by ``w`` and by ``x``'s pixels while they
