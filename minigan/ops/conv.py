@@ -32,7 +32,7 @@ rules; this file only decides which linear map to apply.
 from __future__ import annotations
 
 from .. import backend, kernels
-from ..autograd import Function, Tensor, is_grad_enabled
+from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
 from ..kernels import shapes
 from ._util import channel_sum
 from .reduction import sum as _sum
@@ -170,10 +170,11 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
            impl: str | None = None) -> Tensor:
     """2-D convolution (cross-correlation, as in every framework), with PyTorch's arguments.
 
-    ``(N, C_in, H, W), (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``."""
+    ``(N, C_in, H, W), (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``. A plain array for ``x``
+    or ``weight`` is taken as a constant tensor."""
     stride, padding, dilation = (shapes.pair(v, n) for v, n in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
-    y = Conv2d.apply(x, weight, stride, padding, dilation, int(groups), impl)
+    y = Conv2d.apply(as_tensor(x), as_tensor(weight), stride, padding, dilation, int(groups), impl)
     return _add_bias(y, bias, "conv2d")
 
 
@@ -183,17 +184,21 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
 
     ``(N, C_in, H, W), (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out)``. Each input pixel
     stamps the kernel, scaled by its value, onto the output at stride ``s``; overlaps add up.
-    ``output_padding`` picks among the sizes that one conv2d maps to the same size."""
+    ``output_padding`` picks among the sizes that one conv2d maps to the same size. A plain array for ``x`` or
+    ``weight`` is taken as a constant tensor."""
     stride, padding, output_padding, dilation = (
         shapes.pair(v, n) for v, n in ((stride, "stride"), (padding, "padding"),
                                        (output_padding, "output_padding"), (dilation, "dilation")))
-    y = ConvTranspose2d.apply(x, weight, stride, padding, output_padding, dilation, int(groups), impl)
+    y = ConvTranspose2d.apply(as_tensor(x), as_tensor(weight), stride, padding, output_padding, dilation,
+                              int(groups), impl)
     return _add_bias(y, bias, "conv_transpose2d")
 
 
 def conv2d_weight(x: Tensor, grad_output: Tensor, weight_shape, stride=1, padding=0, dilation=1, groups: int = 1,
                   impl: str | None = None) -> Tensor:
-    """The weight gradient of conv2d as a function of its own: the correlation of ``x`` with ``grad_output``."""
+    """The weight gradient of conv2d as a function of its own: the correlation of ``x`` with ``grad_output``
+    (a plain array for either is taken as a constant tensor)."""
     stride, padding, dilation = (shapes.pair(v, n) for v, n in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
-    return Conv2dWeight.apply(x, grad_output, tuple(weight_shape), stride, padding, dilation, int(groups), impl)
+    return Conv2dWeight.apply(as_tensor(x), as_tensor(grad_output), tuple(weight_shape), stride, padding, dilation,
+                              int(groups), impl)

@@ -1,6 +1,7 @@
 """conv2d and conv_transpose2d: gradchecks over a grid of awkward configurations (overlapping windows,
 padding, dilation, groups, output_padding, non-square kernels, batch 1), second derivatives, and the
 adjoint test that says conv_transpose2d IS the transpose of conv2d."""
+import numpy as np
 import pytest
 
 import minigan as mg
@@ -127,6 +128,24 @@ def test_adjoint_test_catches_a_flipped_kernel(device):
         mg.check_adjoint(lambda x: F.conv2d(x, weight, padding=1),
                          lambda y: F.conv_transpose2d(y, flipped, padding=1),
                          (1, 1, 4, 4), (1, 1, 4, 4), device=device, as_tensor=True)
+
+
+@pytest.mark.parametrize("impl", ["fast", "im2col"])
+@pytest.mark.parametrize("fn, w_shape", [(F.conv2d, (4, 1, 4, 4)), (F.conv_transpose2d, (1, 4, 4, 4))],
+                         ids=["conv2d", "conv_transpose2d"])
+def test_a_plain_array_is_a_constant_input(fn, w_shape, impl):
+    """An array given for x or the weight is a constant: the output and the other one's gradient are those of
+    the same values given as a tensor that needs no gradient."""
+    x, w = randn(2, 1, 7, 6, seed=20), randn(*w_shape, seed=21)
+    for const in ("x", "weight"):
+        def run(wrap):
+            xt = wrap(x) if const == "x" else mg.tensor(x, requires_grad=True)
+            wt = wrap(w) if const == "weight" else mg.tensor(w, requires_grad=True)
+            y = fn(xt, wt, None, 2, 1, impl=impl)
+            (y * y).sum().backward()
+            return y.numpy(), (wt if const == "x" else xt).grad.numpy()
+        for got, want in zip(run(lambda a: a), run(mg.tensor)):
+            np.testing.assert_array_equal(got, want)
 
 
 # --------------------------------------------------------------------------- errors
