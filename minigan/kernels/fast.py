@@ -446,6 +446,11 @@ class Columns(NamedTuple):
     cols: object
     made_for: tuple
 
+    @staticmethod
+    def call(x_shape, w_shape, stride, padding, dilation, groups) -> tuple:
+        """The ``made_for`` of a call: its arguments as plain tuples, to compare."""
+        return tuple(x_shape), tuple(w_shape), tuple(stride), tuple(padding), tuple(dilation), groups
+
 
 def conv2d_keeping_columns(x, w, stride, padding, dilation, groups):
     """``conv2d(x, w)``, and ``x``'s columns for its weight gradient to take again: ``(y, columns)``, which
@@ -464,8 +469,7 @@ def conv2d_keeping_columns(x, w, stride, padding, dilation, groups):
     cols = _unfold_channels_first(_pad(x, padding), kernel, stride, dilation, out_hw, 1, batch_inside=True,
                                   keep=True)
     y = _correlate_channels_first(x, w, None, w.shape, stride, padding, dilation, 1, y_shape, columns=cols)[0]
-    made_for = (tuple(x.shape), tuple(w.shape), tuple(stride), tuple(padding), tuple(dilation), groups)
-    return y, Columns(cols, made_for)
+    return y, Columns(cols, Columns.call(x.shape, w.shape, stride, padding, dilation, groups))
 
 
 def _transpose_conv(x, w, out_shape, stride, padding, dilation, groups):
@@ -542,7 +546,7 @@ def conv2d_grad_weight(x, gy, w_shape, stride, padding, dilation, groups, column
     c_out, c_in_g, kh, kw = w_shape
     n = x.shape[0]
     if columns is not None:
-        asked = (tuple(x.shape), tuple(w_shape), tuple(stride), tuple(padding), tuple(dilation), groups)
+        asked = Columns.call(x.shape, w_shape, stride, padding, dilation, groups)
         if asked != columns.made_for:
             raise ValueError(f"conv2d_grad_weight: the columns were made for (x.shape, w.shape, stride, padding, "
                              f"dilation, groups) = {columns.made_for}, not {asked}")
