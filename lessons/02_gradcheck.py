@@ -130,13 +130,13 @@ class Diff(mg.Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return mg.pad(gy, ((1, 0),)) - mg.pad(gy, ((0, 1),))       # + gy[k-1] - gy[k]
+        return mg.pad(gy, (1, 0)) - mg.pad(gy, (0, 1))       # + gy[k-1] - gy[k]
 
 
 class BuggyDiff(Diff):
     @staticmethod
     def backward(ctx, gy):
-        return mg.pad(gy[:-1], ((1, 1),)) - mg.pad(gy, ((0, 1),))  # gy[:-1]: drops the last term
+        return mg.pad(gy[:-1], (1, 1)) - mg.pad(gy, (0, 1))  # gy[:-1]: drops the last term
 
 
 x = mg.tensor(rs.standard_normal(7), requires_grad=True)

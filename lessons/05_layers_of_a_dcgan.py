@@ -56,7 +56,7 @@ x = mg.tensor(rs.permutation(49).reshape(1, 1, 7, 7).astype(np.float64), require
 y = F.max_pool2d(x, 3, stride=2)
 y.backward(mg.ones(*y.shape, dtype=mg.float64))
 g = x.grad.numpy()[0, 0]
-print(f"7x7 -> {y.shape[2]}x{y.shape[3]} (kernel 3, stride 2): {y.size} windows, gradient total "
+print(f"7x7 -> {y.shape[2]}x{y.shape[3]} (kernel 3, stride 2): {y.numel()} windows, gradient total "
       f"{g.sum():g}; the most windows won by one element: {int(g.max())}")
 print(mg.gradcheck(lambda t: F.max_pool2d(t, 3, stride=2), [x], what="max_pool2d k3 s2"))
 
@@ -221,7 +221,7 @@ def trace(model, x):
                                                             layer.output_padding)[0]
         elif isinstance(layer, nn.Conv2d):
             predicted = shapes.conv2d_output_size(h, h, layer.kernel_size, layer.stride, layer.padding)[0]
-        n_params = sum(p.size for p in layer.parameters())
+        n_params = sum(p.numel() for p in layer.parameters())
         rows.append([describe(layer), str(x.shape), predicted, n_params])
         if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
             sizes.append(x.shape[2])
@@ -234,7 +234,8 @@ print("G: z", z.shape)
 fake, g_sizes = trace(G, z)
 print("\nD: images", fake.shape)
 logits, d_sizes = trace(D, fake)
-print(f"\nG has {sum(p.size for p in G.parameters()):,} parameters, D has {sum(p.size for p in D.parameters()):,}")
+n_g, n_d = sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters())
+print(f"\nG has {n_g:,} parameters, D has {n_d:,}")
 print(f"G's output lies in [{fake.numpy().min():.3f}, {fake.numpy().max():.3f}] (tanh), D's logits: "
       f"{logits.numpy().ravel()}")
 

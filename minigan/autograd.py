@@ -13,6 +13,7 @@ See lesson 01 (``lessons/01_autograd.py``) for the same machinery shown step by 
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,14 @@ _FLOAT_KINDS = "f"
 
 def _default_float():
     return np.float32
+
+
+def _can_cast_inplace(src, dst) -> bool:
+    """PyTorch's rule for writing a result into an existing tensor: any size within a category (float64
+    into float32 is fine), never into a lower one (bool < integer < float < complex: a float result does
+    not go into an integer tensor)."""
+    from .ops._util import _KIND_RANK  # the categories of type promotion, kept with the promotion rules
+    return _KIND_RANK[np.dtype(src).kind] <= _KIND_RANK[np.dtype(dst).kind]
 
 
 def _as_array(data: Any, dtype=None, device: str | None = None):
@@ -59,6 +68,16 @@ def _as_array(data: Any, dtype=None, device: str | None = None):
 
 
 # --------------------------------------------------------------------------- Tensor
+class _VersionCounter:
+    """How many times a tensor's memory has been changed in place.
+
+    Tensors that look into the same memory hold the same counter: ``detach()`` and a view made by an
+    operation (``x[0:1]``, ``x.T``, ``x.reshape(...)``) share their base's counter, so a change made
+    through any of them is seen by a backward pass that saved another (see ``Context.saved_tensors``)."""
+
+    value = 0  # read from the class until the first bump gives this counter its own value
+
+
 class Tensor:
     """An array plus what autograd needs to know about it.
 
@@ -75,7 +94,7 @@ class Tensor:
         self.grad: Tensor | None = None
         self._node: Node | None = None
         self._out_index = 0
-        self._version = 0
+        self._version_counter = _VersionCounter()
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -88,10 +107,6 @@ class Tensor:
     @property
     def ndim(self) -> int:
         return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        return int(self.data.size)
 
     @property
     def dtype(self):
@@ -114,11 +129,31 @@ class Tensor:
     def T(self) -> "Tensor":
         return self.transpose()
 
+    def size(self, dim: int | None = None):
+        """The shape (``x.size()``) or the length of one dimension (``x.size(0)``, ``x.size(-1)``), as in
+        PyTorch. The number of elements is ``numel()`` (NumPy's ``a.size``)."""
+        if dim is None:
+            return self.shape
+        if self.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        if not -self.ndim <= dim < self.ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-self.ndim}, {self.ndim - 1}], "
+                             f"but got {dim})")
+        return self.shape[dim]
+
     def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
+    def __iter__(self):
+        """The rows ``x[0], x[1], ...`` as tensors (recorded like any indexing, so gradients flow back)."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
     def numel(self) -> int:
-        return self.size
+        return int(self.data.size)
 
     def dim(self) -> int:
         return self.ndim
@@ -129,7 +164,7 @@ class Tensor:
         return np.array(backend.to_numpy(self.data), copy=True)
 
     def item(self):
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted, got shape {self.shape}")
         return backend.to_numpy(self.data).reshape(()).item()
 
@@ -140,7 +175,7 @@ class Tensor:
         """The same data, cut from the graph (shares memory, like PyTorch)."""
         out = Tensor.__new__(Tensor)
         out.data, out.grad, out._node, out._out_index = self.data, None, None, 0
-        out._version, out.requires_grad = 0, False
+        out._version_counter, out.requires_grad = self._version_counter, False  # one memory, one counter
         return out
 
     def to(self, device=None, dtype=None) -> "Tensor":
@@ -196,7 +231,7 @@ class Tensor:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph "
                                "(was it computed under no_grad, or from inputs without requires_grad?)")
         if grad is None:
-            if self.size != 1:
+            if self.numel() != 1:
                 raise RuntimeError(f"backward(): grad can be implicitly created only for a scalar output, "
                                    f"but this tensor has shape {self.shape}; pass grad=")
             grad = Tensor(backend.xp_of(self.data).ones_like(self.data))
@@ -228,18 +263,23 @@ class Tensor:
 
     def _check_inplace(self, what: str) -> None:
         if self.requires_grad and self._node is None and is_grad_enabled():
-            raise RuntimeError(f"{what}: a leaf tensor that requires grad is being modified in place while "
-                               "recording; wrap the change in `with mg.no_grad():`")
+            raise RuntimeError(f"{what}: a leaf Variable that requires grad is being used in an in-place "
+                               "operation; wrap the change in `with mg.no_grad():`")
         if self._node is not None and is_grad_enabled():
             # In-place changes are not recorded in the graph, so backward would silently differentiate
             # the values from before the change.
             raise RuntimeError(f"{what}: this tensor was computed by {_op_name(self._node.fn)} and is part of "
                                "the graph; an in-place change is not recorded, so its gradient would be wrong. "
-                               "Build a new tensor instead (mg.where, mg.concatenate, ...)")
+                               "Build a new tensor instead (y = y + 1, mg.where, mg.concatenate, ...)")
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with its views and detach())."""
+        return self._version_counter.value
 
     def _bump_version(self) -> None:
         """Record an in-place change, so backward can detect saved tensors that were modified."""
-        self._version += 1
+        self._version_counter.value += 1
 
     def __setitem__(self, index, value) -> None:
         self._check_inplace("__setitem__")
@@ -247,6 +287,58 @@ class Tensor:
             index = index.data
         self.data[index] = value.data if isinstance(value, Tensor) else value
         self._bump_version()
+
+    # ----------------------------------------------------------------- in-place arithmetic
+    # ``w -= lr * w.grad`` changes w's memory, as in PyTorch, when nothing has to be recorded: under
+    # no_grad, or when no operand requires grad. minigan records no in-place operation in the graph, so
+    # while recording, a leaf that requires grad refuses (PyTorch's rule too). Where PyTorch would record an
+    # in-place operation, a tensor computed by the graph (``loss += penalty``) or one that does not require
+    # grad beside an operand that does, ``x += y`` computes ``x + y`` out of place and Python rebinds the
+    # name x to that new tensor: the gradients are PyTorch's, though other names for the old x do not see
+    # the change. ``x.add_(y)`` cannot rebind its caller's name, so there it refuses (see _check_inplace).
+    _INPLACE_UFUNCS = {"add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide"}
+
+    def add_(self, o): return self._arith_inplace("add", o, "add_")
+    def sub_(self, o): return self._arith_inplace("sub", o, "sub_")
+    def mul_(self, o): return self._arith_inplace("mul", o, "mul_")
+    def div_(self, o): return self._arith_inplace("div", o, "div_")
+    def __iadd__(self, o): return self._arith_operator_inplace("add", o, "+=")
+    def __isub__(self, o): return self._arith_operator_inplace("sub", o, "-=")
+    def __imul__(self, o): return self._arith_operator_inplace("mul", o, "*=")
+    def __itruediv__(self, o): return self._arith_operator_inplace("div", o, "/=")
+
+    def _arith_operator_inplace(self, op: str, o, label: str) -> "Tensor":
+        """``self op= o``: in place (returning self), or the new tensor ``self op o`` where the change would
+        have to be recorded and self is not a leaf that requires grad (Python then rebinds the name to it)."""
+        if is_grad_enabled() and (self._node is not None
+                                  or (not self.requires_grad and isinstance(o, Tensor) and o.requires_grad)):
+            return getattr(_ops(), op)(self, o)
+        return self._arith_inplace(op, o, label)
+
+    def _arith_inplace(self, op: str, o, label: str) -> "Tensor":
+        """Write ``self op o`` into ``self.data``. The result must keep self's shape (``o`` broadcasts to
+        self, never self to ``o``) and is cast to self's dtype, which may not be of a lower kind (a float
+        result does not go into an integer tensor), as in PyTorch."""
+        self._check_inplace(label)
+        if isinstance(o, Tensor):
+            if o.requires_grad and is_grad_enabled():
+                raise RuntimeError(f"{label}: the other operand requires grad but this tensor does not, and "
+                                   "minigan records no in-place operation; build a new tensor (x = x + y)")
+            if o.device != self.device:
+                raise RuntimeError(f"{label}: expected both tensors on the same device, got {self.device} "
+                                   f"and {o.device}")
+            o = o.data
+        ufunc = getattr(backend.xp_of(self.data), self._INPLACE_UFUNCS[op])
+        result = ufunc(self.data, o)
+        if tuple(result.shape) != self.shape:
+            raise RuntimeError(f"{label}: output with shape {list(self.shape)} doesn't match the broadcast "
+                               f"shape {list(result.shape)}")
+        if not _can_cast_inplace(result.dtype, self.dtype):
+            raise RuntimeError(f"{label}: result type {result.dtype} can't be cast to the desired output "
+                               f"type {self.dtype}")
+        self.data[...] = result
+        self._bump_version()
+        return self
 
     # ----------------------------------------------------------------- printing
     def __repr__(self) -> str:
@@ -264,7 +356,7 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
     def __bool__(self) -> bool:
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(f"the truth value of a tensor with shape {self.shape} is ambiguous")
         return bool(self.item())
 
@@ -314,25 +406,32 @@ class Tensor:
     def eq(self, o): return self._compare(o, lambda a, b: a == b)
     def ne(self, o): return self._compare(o, lambda a, b: a != b)
 
-    def sum(self, axis=None, keepdims=False, dim=None): return _ops().sum(self, _dim(axis, dim), keepdims)
-    def mean(self, axis=None, keepdims=False, dim=None): return _ops().mean(self, _dim(axis, dim), keepdims)
-    def max(self, axis=None, keepdims=False, dim=None): return _ops().max(self, _dim(axis, dim), keepdims)
-    def min(self, axis=None, keepdims=False, dim=None): return _ops().min(self, _dim(axis, dim), keepdims)
-    def var(self, axis=None, keepdims=False, correction=1, dim=None):
-        return _ops().var(self, _dim(axis, dim), keepdims, correction)
-    def std(self, axis=None, keepdims=False, correction=1, dim=None):
-        return _ops().std(self, _dim(axis, dim), keepdims, correction)
-    def argmax(self, axis=None, dim=None): return _ops().argmax(self, _dim(axis, dim))
+    # ``==`` and ``!=`` are elementwise too, as in PyTorch, so ``x in list_of_tensors`` and
+    # ``list.index(x)`` compare values: find a tensor among others by identity (``any(t is x for t in ts)``).
+    # Anything that is not a number, an array or a tensor (None, a string) is simply not equal.
+    def __eq__(self, o): return self.eq(o) if _is_operand(o) else NotImplemented
+    def __ne__(self, o): return self.ne(o) if _is_operand(o) else NotImplemented
+
+    # Reductions take PyTorch's argument names (dim, keepdim, unbiased, correction) or NumPy's (axis,
+    # keepdims); their signatures are in minigan/ops/reduction.py.
+    def sum(self, *args, **kwargs): return _ops().sum(self, *args, **kwargs)
+    def mean(self, *args, **kwargs): return _ops().mean(self, *args, **kwargs)
+    def max(self, *args, **kwargs): return _ops().max(self, *args, **kwargs)
+    def min(self, *args, **kwargs): return _ops().min(self, *args, **kwargs)
+    def amax(self, *args, **kwargs): return _ops().amax(self, *args, **kwargs)
+    def amin(self, *args, **kwargs): return _ops().amin(self, *args, **kwargs)
+    def var(self, *args, **kwargs): return _ops().var(self, *args, **kwargs)
+    def std(self, *args, **kwargs): return _ops().std(self, *args, **kwargs)
+    def argmax(self, *args, **kwargs): return _ops().argmax(self, *args, **kwargs)
+    def argmin(self, *args, **kwargs): return _ops().argmin(self, *args, **kwargs)
     def reshape(self, *shape): return _ops().reshape(self, *shape)
     def view(self, *shape): return _ops().reshape(self, *shape)
-    def permute(self, *axes): return _ops().permute(self, *axes)
+    def permute(self, *dims): return _ops().permute(self, *dims)
     def transpose(self, dim0=None, dim1=None): return _ops().transpose(self, dim0, dim1)
     def flatten(self, start_dim=0, end_dim=-1): return _ops().flatten(self, start_dim, end_dim)
-    def unsqueeze(self, axis): return _ops().unsqueeze(self, axis)
-    def squeeze(self, axis=None): return _ops().squeeze(self, axis)
-    def expand(self, *shape):
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _ops().broadcast_to(self, shape)
+    def unsqueeze(self, dim): return _ops().unsqueeze(self, dim)
+    def squeeze(self, dim=None): return _ops().squeeze(self, dim)
+    def expand(self, *sizes): return _ops().expand(self, *sizes)
     def exp(self): return _ops().exp(self)
     def log(self): return _ops().log(self)
     def sqrt(self): return _ops().sqrt(self)
@@ -350,9 +449,9 @@ def _ops():
     return ops
 
 
-def _dim(axis, dim):
-    """PyTorch says ``dim``, NumPy says ``axis``: minigan accepts either."""
-    return axis if dim is None else dim
+def _is_operand(o) -> bool:
+    """Whether ``o`` can stand on the other side of an elementwise comparison with a tensor."""
+    return isinstance(o, (Tensor, numbers.Number, np.generic)) or backend.is_array(o)
 
 
 # --------------------------------------------------------------------------- Function and graph
@@ -440,6 +539,10 @@ class Function:
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         results = tuple(_wrap_output(o) for o in outs)
+        for r in results:  # an output that is a view of an input (x.T, x[0:1]) shares its version counter
+            base = _sharing_memory(r.data, tensors)
+            if base is not None:
+                r._version_counter = base._version_counter
         if record and cls.differentiable_outputs:
             edges = []
             for t in tensors:
@@ -467,8 +570,28 @@ def _op_name(cls) -> str:
 def _wrap_output(a) -> Tensor:
     t = Tensor.__new__(Tensor)
     t.data = a if backend.is_array(a) else np.asarray(a)
-    t.grad, t._node, t._out_index, t._version, t.requires_grad = None, None, 0, 0, False
+    t.grad, t._node, t._out_index, t.requires_grad = None, None, 0, False
+    t._version_counter = _VersionCounter()
     return t
+
+
+def _sharing_memory(a, tensors) -> Tensor | None:
+    """The first of ``tensors`` whose memory array ``a`` may look into, else None.
+
+    A NumPy or CuPy view names the array that owns its memory as its ``base``, so the usual cases (the
+    input itself, ``x.T``, ``x[0:1]``, ``x.reshape(...)``) are found by identity. An array that owns its
+    memory and is none of the tensors' arrays was allocated after them and cannot overlap them. Only an
+    array resting on some other memory gets the address-range check."""
+    owner = a if a.base is None else a.base
+    for t in tensors:
+        if owner is t.data or owner is t.data.base:
+            return t
+    if a.base is None:
+        return None
+    for t in tensors:
+        if backend.may_share_memory(a, t.data):
+            return t
+    return None
 
 
 def _resolve_saved(ctx, args, raw, outs, results) -> None:
@@ -488,7 +611,11 @@ def _resolve_saved(ctx, args, raw, outs, results) -> None:
         elif id(s) in by_id:
             saved.append(by_id[id(s)])
         else:  # an intermediate array: a constant for the backward graph
-            saved.append(_wrap_output(s))
+            const = _wrap_output(s)
+            base = _sharing_memory(const.data, [a for a in args if isinstance(a, Tensor)] + list(results))
+            if base is not None:  # a view of an input or output: a change to that one must be caught too
+                const._version_counter = base._version_counter
+            saved.append(const)
     ctx._saved = tuple(saved)
     ctx._saved_versions = tuple(None if s is None else s._version for s in saved)
 

@@ -32,7 +32,7 @@ __all__ = [
     "DeviceError", "cupy_status", "cuda_available", "normalize_device", "xp_for", "xp_of",
     "device_of", "to_device", "to_numpy", "is_array", "rng", "manual_seed", "synchronize",
     "scatter_add", "as_strided", "sample_operand", "device_context", "get_rng_state", "set_rng_state",
-    "tune_host_allocator",
+    "tune_host_allocator", "may_share_memory",
 ]
 
 
@@ -233,6 +233,19 @@ def scatter_add(target, index, values) -> None:
             cupyx.scatter_add(target, index, values)
     else:
         np.add.at(target, index, values)
+
+
+def may_share_memory(a, b) -> bool:
+    """Whether arrays ``a`` and ``b`` might overlap in memory (a view and its base do).
+
+    Only the address ranges are compared (``np.may_share_memory`` / ``cupy.may_share_memory``), so the answer
+    is cheap and never waits for the GPU; a True can be a false alarm (two interleaved views), a False is
+    certain. Arrays of different libraries or on different devices never share memory."""
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and np.may_share_memory(a, b)
+    if _cupy is not None and isinstance(a, _cupy.ndarray) and isinstance(b, _cupy.ndarray):
+        return bool(_cupy.may_share_memory(a, b))  # compares the devices too
+    return False
 
 
 def as_strided(a, shape, strides):

@@ -165,7 +165,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
         if not o.requires_grad:
             raise RuntimeError("grad(): an output does not require grad and has no graph")
         if g is None:
-            if o.size != 1:
+            if o.numel() != 1:
                 raise RuntimeError(f"grad(): grad_outputs is needed for a non-scalar output of shape {o.shape}")
             g = Tensor(backend.xp_of(o.data).ones_like(o.data))
         gos.append(_grad_like(g, o, "grad"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import threading
+
+
 class _GradMode(threading.local):
     enabled = True
 
@@ -18,11 +20,48 @@ def is_grad_enabled() -> bool:
 
 
 class set_grad_enabled:
-    """Context manager (and decorator) that turns recording on or off for this thread."""
+    """Turn recording on or off for this thread, as ``torch.set_grad_enabled`` does.
+
+    A plain call, ``mg.set_grad_enabled(False)``, sets the mode at once and leaves it set.
+    ``with mg.set_grad_enabled(flag): ...`` sets it for the block, and ``@mg.set_grad_enabled(flag)`` for
+    each call of the function it decorates; both restore the mode that was there before."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self.prev: list[bool] = []
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = self.mode
+
+    def __enter__(self):
+        _grad_mode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _grad_mode.enabled = self.prev
+
+    def __call__(self, func):
+        _grad_mode.enabled = self.prev  # as a decorator, the mode applies inside each call only
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class _GradModeBlock:
+    """A mode for a block or for each call of a function: ``with mg.no_grad():``, ``@mg.no_grad()`` and
+    ``@mg.no_grad`` (without parentheses, as PyTorch 2 allows). Subclasses choose ``mode``."""
+
+    mode: bool
+
+    def __new__(cls, func=None):
+        if func is None:
+            return super().__new__(cls)
+        return cls()(func)  # used as ``@mg.no_grad``: Python passed the function itself
+
+    def __init__(self, func=None) -> None:
+        self.prev: list[bool] = []  # a stack, so one object can be entered again inside its own block
 
     def __enter__(self):
         self.prev.append(_grad_mode.enabled)
@@ -33,31 +72,22 @@ class set_grad_enabled:
         _grad_mode.enabled = self.prev.pop()
 
     def __call__(self, func):
+        block = type(self)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with type(self)(*self._args()):
+            with block():
                 return func(*args, **kwargs)
         return wrapper
 
-    def _args(self):
-        return (self.mode,)
+
+class no_grad(_GradModeBlock):
+    """``with mg.no_grad(): ...``, ``@mg.no_grad()`` or ``@mg.no_grad``: nothing inside is recorded for backward."""
+
+    mode = False
 
 
-class no_grad(set_grad_enabled):
-    """``with mg.no_grad(): ...`` or ``@mg.no_grad()``: nothing inside is recorded for backward."""
+class enable_grad(_GradModeBlock):
+    """Turn recording back on inside a ``no_grad`` block (also ``@mg.enable_grad()`` or ``@mg.enable_grad``)."""
 
-    def __init__(self) -> None:
-        super().__init__(False)
-
-    def _args(self):
-        return ()
-
-
-class enable_grad(set_grad_enabled):
-    """Turn recording back on inside a ``no_grad`` block."""
-
-    def __init__(self) -> None:
-        super().__init__(True)
-
-    def _args(self):
-        return ()
+    mode = True

@@ -181,9 +181,9 @@ def gradcheck(fn: Callable, inputs: Sequence, grad_outputs=None, eps: float = 1e
         report = GradcheckReport(what or getattr(fn, "__name__", "fn"), mode)
         if mode == "full":
             for (name, t), a in zip(checked, analytic):
-                numeric = np.zeros(t.size)
+                numeric = np.zeros(t.numel())
                 flat = t.data.reshape(-1)  # a view: perturbing it perturbs t
-                for j in range(t.size):
+                for j in range(t.numel()):
                     orig = float(flat[j])
                     flat[j] = orig + eps
                     fp = f_at()

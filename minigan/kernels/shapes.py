@@ -18,7 +18,7 @@ from typing import Any
 __all__ = [
     "pair", "conv2d_output_size", "conv_transpose2d_output_size", "pool2d_output_size",
     "check_conv2d", "check_conv_transpose2d", "check_pool2d", "pool2d_args",
-    "conv2d_grad_input_output_padding",
+    "conv2d_grad_input_output_padding", "conv2d_padding", "conv_transpose2d_output_padding_for_size",
 ]
 
 Pair = tuple[int, int]
@@ -32,6 +32,28 @@ def pair(v: Any, name: str = "value") -> Pair:
             isinstance(e, numbers.Integral) and not isinstance(e, bool) for e in v):
         return int(v[0]), int(v[1])
     raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+
+
+def conv2d_padding(padding: Any, kernel: Pair, stride: Pair, dilation: Pair = (1, 1),
+                   op: str = "conv2d") -> tuple[Pair, Pair]:
+    """conv2d's ``padding`` argument as ``(both_sides, extra)``: pad ``both_sides`` rows/columns on every
+    side, plus ``extra`` more at the bottom/right only.
+
+    An int or a pair pads symmetrically (``extra = (0, 0)``). ``"valid"`` means no padding. ``"same"`` (stride 1
+    only) keeps the input's size: the dilated kernel spans ``d(k - 1) + 1`` rows, so ``d(k - 1)`` rows of
+    padding are needed in all, ``d(k - 1) // 2`` on top and the rest below. When that total is odd (an even
+    kernel with an odd dilation) the one extra row goes at the bottom (and column at the right), as in PyTorch:
+    ``kernel 4 -> both_sides 1, extra 1``."""
+    if not isinstance(padding, str):
+        return pair(padding, "padding"), (0, 0)
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding != "same":
+        raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of 'same', 'valid'")
+    if stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride {stride})")
+    total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
 
 
 # --------------------------------------------------------------------------- output-size formulas
@@ -77,6 +99,26 @@ def conv2d_grad_input_output_padding(x_hw: Pair, y_hw: Pair, kernel: Pair, strid
     """
     full = conv_transpose2d_output_size(y_hw[0], y_hw[1], kernel, stride, padding, (0, 0), dilation)
     return x_hw[0] - full[0], x_hw[1] - full[1]
+
+
+def conv_transpose2d_output_padding_for_size(x_hw, output_size, kernel: Pair, stride: Pair, padding: Pair,
+                                             dilation: Pair = (1, 1), op: str = "ConvTranspose2d") -> Pair:
+    """The ``output_padding`` that makes a transposed convolution of an ``x_hw`` input ``output_size`` large
+    (``(H_out, W_out)``, or a full ``(N, C, H_out, W_out)``), as PyTorch's ``ConvTranspose2d(x, output_size)``.
+
+    The sizes reachable run from the ``output_padding = 0`` size up to ``s - 1`` more; anything else is a
+    ``ValueError`` giving that range."""
+    output_size = tuple(int(n) for n in output_size)
+    if len(output_size) == 4:
+        output_size = output_size[2:]
+    if len(output_size) != 2:
+        raise ValueError(f"{op}: for a 4-D input, output_size must have 2 or 4 elements (got {len(output_size)})")
+    smallest = conv_transpose2d_output_size(x_hw[0], x_hw[1], kernel, stride, padding, (0, 0), dilation)
+    largest = tuple(n + s - 1 for n, s in zip(smallest, stride))
+    if any(not lo <= n <= hi for n, lo, hi in zip(output_size, smallest, largest)):
+        raise ValueError(f"{op}: requested an output size of {output_size}, but valid sizes range from "
+                         f"{list(smallest)} to {list(largest)} (for an input of {list(x_hw)})")
+    return output_size[0] - smallest[0], output_size[1] - smallest[1]
 
 
 # --------------------------------------------------------------------------- checks

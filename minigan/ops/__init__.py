@@ -5,7 +5,7 @@ arrays) and backward (in minigan ops) side by side, one family a file.
 file                 what it holds
 ===================  ==========================================================
 ``arithmetic.py``    add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip, where
-``reduction.py``     sum, mean, max, min, var, std
+``reduction.py``     sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std
 ``shape.py``         reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, pad
 ``matmul.py``        matmul
 ``activation.py``    relu, leaky_relu, sigmoid, tanh, softplus, softmax, log_softmax
@@ -17,8 +17,9 @@ file                 what it holds
 """
 from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum, mul, neg, pow, sqrt, sub,  # noqa: F401
                          where)
-from .reduction import argmax, max, mean, min, std, sum, var  # noqa: F401
-from .shape import (astype, broadcast_to, cat, concatenate, flatten, getitem, pad, permute, reshape,  # noqa: F401
+from .reduction import (ValuesIndices, amax, amin, argmax, argmin, max, mean, min, std, sum,  # noqa: F401
+                        var)
+from .shape import (astype, broadcast_to, cat, concatenate, expand, flatten, getitem, pad, permute, reshape,  # noqa: F401
                     squeeze, stack, sum_to, transpose, unsqueeze)
 from .matmul import matmul  # noqa: F401
 from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh  # noqa: F401

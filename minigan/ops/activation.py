@@ -3,13 +3,24 @@ tanh(1000) = 1, log_softmax([1000, 0]) = [0, -1000]. Each backward uses the forw
 that is cheaper and exact (sigmoid' = s(1 - s), tanh' = 1 - t²)."""
 from __future__ import annotations
 
+import warnings
+
 from .. import backend
 from ..autograd import Function, Tensor, is_grad_enabled
+from ._util import as_floating, either, normalize_dim
 from .reduction import sum as _sum
 
 
 def _mask(x, cond) -> Tensor:
     return Tensor(cond.astype(x.dtype))
+
+
+def _expect_floating(op: str, x: Tensor) -> None:
+    """PyTorch defines leaky_relu and softplus on floating-point tensors only (sigmoid and tanh of integers
+    are float32 instead: see as_floating)."""
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype} (PyTorch does not define "
+                        f"{op} on integers either); convert it first with x.float()")
 
 
 class ReLU(Function):
@@ -70,6 +81,7 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    _expect_floating("leaky_relu", x)
     return LeakyReLU.apply(x, float(negative_slope))
 
 
@@ -94,7 +106,7 @@ class Sigmoid(Function):
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(as_floating(x))
 
 
 class Tanh(Function):
@@ -111,7 +123,7 @@ class Tanh(Function):
 
 
 def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(x)
+    return Tanh.apply(as_floating(x))
 
 
 class Softplus(Function):
@@ -130,7 +142,23 @@ class Softplus(Function):
 
 
 def softplus(x: Tensor) -> Tensor:
+    _expect_floating("softplus", x)
     return Softplus.apply(x)
+
+
+def _softmax_dim(op: str, x: Tensor, dim, axis):
+    """The dim ``op`` works along, as an argument for the Functions below: ``()`` for a 0-d tensor (its one
+    element). With no dim given, PyTorch's deprecated implicit choice, with its warning: dim 0 for 0-, 1-
+    and 3-D tensors, else dim 1."""
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{op}: expected a floating-point tensor, got {x.dtype} (convert it with .float())")
+    dim = either(op, "dim", dim, "axis", axis)
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+        warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to include "
+                      f"dim={dim} as an argument.", UserWarning, stacklevel=3)
+    dim = normalize_dim(dim, x.ndim, op)
+    return dim if x.ndim else ()
 
 
 class LogSoftmax(Function):
@@ -153,8 +181,9 @@ class LogSoftmax(Function):
         return gy - exp(y) * _sum(gy, axis=ctx.axis, keepdims=True)
 
 
-def log_softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
-    return LogSoftmax.apply(x, (dim if dim is not None else axis) % x.ndim)
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """``log(softmax(x, dim))`` along ``dim`` (or ``axis``), computed without overflow."""
+    return LogSoftmax.apply(x, _softmax_dim("log_softmax", x, dim, axis))
 
 
 class Softmax(Function):
@@ -175,5 +204,6 @@ class Softmax(Function):
         return y * (gy - _sum(gy * y, axis=ctx.axis, keepdims=True))
 
 
-def softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
-    return Softmax.apply(x, (dim if dim is not None else axis) % x.ndim)
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """``e^x / sum(e^x)`` along ``dim`` (or ``axis``): positive, summing to 1 along it."""
+    return Softmax.apply(x, _softmax_dim("softmax", x, dim, axis))

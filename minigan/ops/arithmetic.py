@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor
-from ._util import lift_pair
+from ._util import as_floating, lift, lift_pair, result_type
 from .shape import sum_to
 
 
@@ -83,7 +83,8 @@ class Neg(Function):
 
 
 class PowScalar(Function):
-    """``x ** p`` for a constant exponent ``p``: d/dx = p x^(p-1)."""
+    """``x ** p`` for a constant exponent ``p``: d/dx = p x^(p-1), and 0 for p = 0 (x^0 = 1 everywhere, so
+    also at x = 0, where the formula would give 0 * 0^-1 = nan)."""
 
     @staticmethod
     def forward(ctx, x, p):
@@ -94,13 +95,17 @@ class PowScalar(Function):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
+        if ctx.p == 0:
+            return Tensor(backend.xp_of(x.data).zeros(x.shape, dtype=x.dtype))
         if ctx.p == 2:
             return gy * (x * 2)
         return gy * (pow(x, ctx.p - 1) * ctx.p)
 
 
 class Pow(Function):
-    """``a ** b`` with both differentiable: d/da = b a^(b-1), d/db = a^b log a."""
+    """``a ** b`` with both differentiable: d/da = b a^(b-1), d/db = a^b log a, with PyTorch's values where
+    these formulas meet 0 * inf: d/da = 0 where b = 0 (a^0 = 1 for every a), and d/db = 0 where a = 0 and
+    b >= 0 (0^b is 0 or 1 there, and log 0 = -inf)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -112,8 +117,15 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, gy):
         a, b, y = ctx.saved_tensors
-        ga = sum_to(gy * b * a ** (b - 1), a.shape) if ctx.needs_input_grad[0] else None
-        gb = sum_to(gy * y * log(a), b.shape) if ctx.needs_input_grad[1] else None
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            with np.errstate(divide="ignore", invalid="ignore"):   # 0 * 0^-1 = nan at a = b = 0, masked here
+                ga = where(b.data == 0, 0.0, gy * b * a ** (b - 1))
+            ga = sum_to(ga, a.shape)
+        if ctx.needs_input_grad[1]:
+            # where a = 0 and b >= 0, log a is replaced by log 1 = 0
+            zero_base = (a.data == 0) & (b.data >= 0)
+            gb = sum_to(gy * y * log(where(zero_base, 1.0, a)), b.shape)
         return ga, gb
 
 
@@ -205,7 +217,10 @@ class Minimum(Function):
 
 
 class Clip(Function):
-    """Clamp to [lo, hi]; the gradient passes where lo <= x <= hi (PyTorch's clamp convention)."""
+    """``min(max(x, lo), hi)``; ``lo`` and ``hi`` are numbers, None (no bound) or tensors broadcast with x.
+    The gradient goes where the output came from, by PyTorch's rule: to x where lo <= x <= hi (both bounds
+    inclusive, so x wins a tie), to lo where x < lo < hi, to hi where x > hi or hi < lo (hi is the output
+    then). Where lo = hi > x, nobody gets it (PyTorch's rule too)."""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -222,12 +237,24 @@ class Clip(Function):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        inside = backend.xp_of(x.data).ones(x.shape, dtype=bool)
-        if ctx.lo is not None:
-            inside &= x.data >= ctx.lo
-        if ctx.hi is not None:
-            inside &= x.data <= ctx.hi
-        return gy * _select_mask(gy.data, inside)
+        x, lo, hi = x.data, ctx.lo, ctx.hi
+        needs = iter(ctx.needs_input_grad)     # one flag per tensor input: x, then lo and hi if tensors
+
+        def grad_where(cond, shape):
+            return sum_to(gy * _select_mask(gy.data, cond), shape) if next(needs) else None
+
+        inside = True
+        if lo is not None:
+            inside = inside & (x >= lo)
+        if hi is not None:
+            inside = inside & (x <= hi)
+        grads = [grad_where(inside, x.shape)]
+        # a bound given as a tensor is an input too (its array reaches forward; a number stays a number)
+        if backend.is_array(lo):
+            grads.append(grad_where((x < lo) if hi is None else (x < lo) & (lo < hi), lo.shape))
+        if backend.is_array(hi):
+            grads.append(grad_where((x > hi) if lo is None else (x > hi) | (hi < lo), hi.shape))
+        return tuple(grads)
 
 
 class Where(Function):
@@ -259,7 +286,10 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    return Div.apply(*lift_pair(a, b))
+    a, b = lift_pair(a, b)
+    if a.data.dtype.kind != "f":  # true division of integers gives the default float, as in PyTorch
+        a, b = as_floating(a), as_floating(b)
+    return Div.apply(a, b)
 
 
 def neg(x: Tensor) -> Tensor:
@@ -268,20 +298,22 @@ def neg(x: Tensor) -> Tensor:
 
 def pow(a, b) -> Tensor:  # noqa: A001 - mirrors torch.pow
     if isinstance(a, Tensor) and isinstance(b, (int, float)):
+        if a.data.dtype.kind != "f":  # an integer tensor ** 0.5 is float32 (** 2 stays an integer tensor)
+            a = lift(a, a, result_type(a, b))
         return PowScalar.apply(a, b)
     return Pow.apply(*lift_pair(a, b))
 
 
 def exp(x: Tensor) -> Tensor:
-    return Exp.apply(x)
+    return Exp.apply(as_floating(x))
 
 
 def log(x: Tensor) -> Tensor:
-    return Log.apply(x)
+    return Log.apply(as_floating(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(x)
+    return Sqrt.apply(as_floating(x))
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 - mirrors torch.abs
@@ -297,17 +329,29 @@ def minimum(a, b) -> Tensor:
 
 
 def clip(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's argument names
+    """Clamp ``x`` to ``[min, max]``; the result has the dtype of x and the bounds promoted together (an
+    integer tensor clamped at 0.5 is float32), and bounds given as tensors receive gradients (see Clip)."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
-    return Clip.apply(x, min, max)
+    numbers = all(v is None or isinstance(v, (int, float)) for v in (min, max))
+    if numbers and x.data.dtype.kind == "f":  # the common case: a float tensor keeps its dtype
+        return Clip.apply(x, min, max)
+    dtype = result_type(x, min, max)
+    lo, hi = (v if v is None or isinstance(v, (int, float)) else lift(v, x, dtype) for v in (min, max))
+    return Clip.apply(lift(x, x, dtype), lo, hi)
 
 
 clamp = clip
 
 
 def where(cond, a, b) -> Tensor:
-    a, b = lift_pair(a, b)
+    """``a`` where ``cond`` is true, else ``b``; either may be a Python number (of the dtype PyTorch's
+    promotion gives it beside the other: ``where(c, x, 0.0)`` keeps x's dtype; both numbers give float32)."""
     cond = cond.data if isinstance(cond, Tensor) else cond
-    if not backend.is_array(cond):  # a list or a bool: the backward needs an array (on a's device)
-        cond = backend.xp_of(a.data).asarray(cond)
+    like = next((t for t in (a, b) if isinstance(t, Tensor)), None)
+    if not backend.is_array(cond):  # a list or a bool: the backward needs an array (on a or b's device)
+        cond = (np if like is None else backend.xp_of(like.data)).asarray(cond)
+    if like is None:  # two numbers: the first becomes a 0-d tensor on cond's device
+        a = Tensor(backend.xp_of(cond).asarray(a, dtype=result_type(a, b)))
+    a, b = lift_pair(a, b)
     return Where.apply(cond.astype(bool), a, b)

@@ -107,7 +107,7 @@ class ConvTranspose2d(Function):
         if ctx.needs_input_grad[1]:
             # In the conv2d that this op transposes, gy plays the input and x the output gradient
             # (zero-extended in the same rare case as above, so the sizes agree).
-            xe = x if same_size else pad(x, ((0, 0), (0, 0), (0, h_out - x.shape[2]), (0, w_out - x.shape[3])))
+            xe = x if same_size else pad(x, (0, w_out - x.shape[3], 0, h_out - x.shape[2]))
             gw = Conv2dWeight.apply(gy, xe, w.shape, stride, padding, dilation, groups, impl)
         return gx, gw
 
@@ -171,10 +171,18 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     """2-D convolution (cross-correlation, as in every framework), with PyTorch's arguments.
 
     ``(N, C_in, H, W), (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``. A plain array for ``x``
-    or ``weight`` is taken as a constant tensor."""
-    stride, padding, dilation = (shapes.pair(v, n) for v, n in
-                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
-    y = Conv2d.apply(as_tensor(x), as_tensor(weight), stride, padding, dilation, int(groups), impl)
+    or ``weight`` is taken as a constant tensor. ``padding`` is an int, a pair, ``"valid"`` (none) or
+    ``"same"`` (stride 1: the output keeps the input's size); where "same" needs an odd number of rows or
+    columns of padding, the extra one is added to the input at the bottom/right first
+    (:func:`minigan.kernels.shapes.conv2d_padding`), so the kernels only ever see symmetric padding."""
+    x, weight = as_tensor(x), as_tensor(weight)
+    stride, dilation = shapes.pair(stride, "stride"), shapes.pair(dilation, "dilation")
+    if isinstance(padding, str) and (x.ndim != 4 or weight.ndim != 4):
+        shapes.check_conv2d(x.shape, weight.shape, stride, (0, 0), dilation, int(groups))  # says which is not 4-D
+    padding, extra = shapes.conv2d_padding(padding, tuple(weight.shape[2:4]), stride, dilation)
+    if extra != (0, 0):
+        x = pad(x, (0, extra[1], 0, extra[0]))  # (left, right, top, bottom)
+    y = Conv2d.apply(x, weight, stride, padding, dilation, int(groups), impl)
     return _add_bias(y, bias, "conv2d")
 
 

@@ -5,10 +5,12 @@ Binary cross-entropy from logits uses the stable form
 of -1000 gives a finite loss and the right gradient ``sigmoid(a) - t``."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend
-from ..autograd import Tensor
+from ..autograd import Function, Tensor, is_grad_enabled
 from . import arithmetic as A
-from ._util import lift
+from ._util import as_floating, lift
 from .activation import log_softmax, softplus
 from .reduction import mean, sum as _sum
 from .shape import getitem
@@ -37,13 +39,67 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa:
     return _reduce(d * d, reduction, "mse_loss")
 
 
+_BCE_EPS = 1e-12   # PyTorch's floor for p (1 - p) in the gradient of binary cross-entropy
+
+
+def _clamped_logs(p):
+    """``log p`` and ``log(1 - p)``, each at least -100 (PyTorch's clamp), so p = 0 or 1 gives no -inf."""
+    xp = backend.xp_of(p)
+    floor = p.dtype.type(-100)
+    with np.errstate(divide="ignore"):      # log 0 = -inf is expected here: the clamp takes it to -100
+        return xp.maximum(xp.log(p), floor), xp.maximum(xp.log1p(-p), floor)
+
+
+class BinaryCrossEntropy(Function):
+    """Per element ``-(t log p + (1 - t) log(1 - p))``, with both logs clamped at -100 as in PyTorch, so
+    that a saturated prediction (float32 sigmoid(20) is exactly 1.0) costs at most 100, not inf. Backward:
+
+        d/dp = (p - t) / max(p (1 - p), 1e-12)          d/dt = log(1 - p) - log p   (the clamped logs)
+
+    The 1e-12 floor (PyTorch's) keeps d/dp finite where p is 0 or 1; differentiating the clamped logs
+    instead would give 0 * inf = nan there. Written in minigan ops when the backward is recorded."""
+
+    @staticmethod
+    def forward(ctx, p, t):
+        log_p, log_1mp = _clamped_logs(p)
+        ctx.save_for_backward(p, t)
+        return -(log_1mp + t * (log_p - log_1mp))
+
+    @staticmethod
+    def backward(ctx, gy):
+        p, t = ctx.saved_tensors
+        gp = gt = None
+        if is_grad_enabled():               # the backward is being recorded: minigan ops all the way
+            if ctx.needs_input_grad[0]:
+                gp = gy * (p - t) / A.clip(p * (1 - p), min=_BCE_EPS)
+            if ctx.needs_input_grad[1]:
+                gt = gy * (A.clip(A.log(1 - p), min=-100.0) - A.clip(A.log(p), min=-100.0))
+        else:
+            xp, g, pd = backend.xp_of(p.data), gy.data, p.data
+            if ctx.needs_input_grad[0]:
+                gp = Tensor(g * (pd - t.data) / xp.maximum(pd * (1 - pd), pd.dtype.type(_BCE_EPS)))
+            if ctx.needs_input_grad[1]:
+                log_p, log_1mp = _clamped_logs(pd)
+                gt = Tensor(g * (log_1mp - log_p))
+        return gp, gt
+
+
+def _check_probabilities(name: str, a) -> None:
+    if a.size and not (a.min() >= 0 and a.max() <= 1):   # NaN fails both comparisons
+        raise ValueError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1 (got values "
+                         f"from {float(a.min())} to {float(a.max())}); for logits use "
+                         f"binary_cross_entropy_with_logits")
+
+
 def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """-(t log p + (1-t) log(1-p)) on probabilities; logs are clamped at -100 like PyTorch's."""
-    target = lift(target, input)
+    """-(t log p + (1-t) log(1-p)) on probabilities p in [0, 1] (see :class:`BinaryCrossEntropy`); ``weight``
+    (broadcast to the input) scales each element's loss."""
+    input = as_floating(input)  # noqa: A001
+    target = lift(target, input, input.dtype)
     _same_shape("binary_cross_entropy", input, target)
-    log_p = A.clip(A.log(input), min=-100.0)
-    log_1mp = A.clip(A.log(1 - input), min=-100.0)
-    loss = -(target * log_p + (1 - target) * log_1mp)
+    _check_probabilities("input", input.data)
+    _check_probabilities("target", target.data)
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * lift(weight, input)
     return _reduce(loss, reduction, "binary_cross_entropy")
@@ -65,22 +121,76 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
-    """-log_probs[i, target[i]] for class indices ``target`` of shape (N,)."""
-    t = target.data if isinstance(target, Tensor) else target
-    if log_probs.ndim != 2 or t.ndim != 1 or t.shape[0] != log_probs.shape[0]:
+def _class_indices(op: str, target, input: Tensor):  # noqa: A002
+    """``target`` as an int64 array of class indices on ``input``'s device, or a TypeError saying why not."""
+    if isinstance(target, Tensor):
+        t = target.data
+    elif backend.is_array(target):
+        t = target
+    else:
+        raise TypeError(f"{op}: target must be a Tensor (or array) of class indices, got a "
+                        f"{type(target).__name__}; make one with mg.tensor(...)")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must hold class indices (an integer dtype), got dtype {t.dtype}")
+    if backend.device_of(t) != input.device:
+        t = backend.to_device(t, input.device)
+    return t.astype(np.int64, copy=False)
+
+
+def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,  # noqa: A002 - PyTorch's name
+             reduction: str = "mean") -> Tensor:
+    """``-w[t_i] input[i, t_i]`` for log-probabilities ``input`` (N, C) and class indices ``target`` (N,),
+    with ``w`` the optional per-class ``weight`` (C,) (1 without). A sample whose target is ``ignore_index``
+    counts for nothing. ``"mean"`` divides by the weights of the samples counted, ``sum_i w[t_i]`` (PyTorch's
+    weighted mean; the plain mean when no weight is given and no sample is ignored)."""
+    t = _class_indices("nll_loss", target, input)
+    if input.ndim != 2 or t.ndim != 1 or t.shape[0] != input.shape[0]:
         raise ValueError(f"nll_loss: expected log-probabilities (N, C) and class indices (N,), got "
-                         f"{log_probs.shape} and {tuple(t.shape)}")
-    rows = backend.xp_of(t).arange(log_probs.shape[0])  # on the same device as the labels
-    picked = getitem(log_probs, (rows, t.astype("int64")))
-    return _reduce(-picked, reduction, "nll_loss")
+                         f"{input.shape} and {tuple(t.shape)}")
+    n, c = input.shape
+    counted = t != ignore_index
+    out_of_bounds = counted & ((t < 0) | (t >= c))
+    if out_of_bounds.any():
+        raise IndexError(f"nll_loss: Target {int(t[out_of_bounds][0])} is out of bounds: the input has {c} "
+                         f"classes, 0 to {c - 1} (ignore_index is {ignore_index})")
+    xp = backend.xp_of(t)
+    every = bool(counted.all())
+    t = t if every else xp.where(counted, t, 0)        # an ignored sample picks class 0, and gets weight 0
+    picked = getitem(input, (xp.arange(n), t))        # (N,): input[i, t_i]
+    if weight is None and every:
+        return _reduce(-picked, reduction, "nll_loss")
+    if weight is None:
+        w = counted.astype(input.dtype)
+    else:
+        w_class = weight.data if isinstance(weight, Tensor) else xp.asarray(weight)
+        if tuple(w_class.shape) != (c,):
+            raise ValueError(f"nll_loss: weight should hold one value per class, shape ({c},), but got shape "
+                             f"{tuple(w_class.shape)}")
+        w = (w_class[t] * counted).astype(input.dtype, copy=False)
+    loss = -picked * Tensor(w)                        # the weights are constants (no gradient)
+    if reduction == "mean":
+        return _sum(loss) / Tensor(w.sum())
+    return _reduce(loss, reduction, "nll_loss")
 
 
-def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Softmax cross-entropy from logits (N, C) and class indices (N,): ``nll_loss(log_softmax(x), t)``."""
+def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100,  # noqa: A002
+                  reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy from logits (N, C): ``nll_loss(log_softmax(x), t)`` for class indices ``t`` (N,)
+    (with ``weight`` and ``ignore_index`` as there); for class probabilities ``t`` (N, C), a float tensor of
+    the input's shape, ``-sum_c w_c t_c log_softmax(x)_c`` per sample ("mean" divides by N)."""
     if input.ndim != 2:
         raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {input.shape}")
-    return nll_loss(log_softmax(input, axis=1), target, reduction)
+    log_p = log_softmax(input, axis=1)
+    t = target.data if isinstance(target, Tensor) else target
+    if backend.is_array(t) and t.dtype.kind == "f":
+        if t.shape != input.shape:
+            raise TypeError(f"cross_entropy: a float target holds class probabilities and must have the "
+                            f"input's shape {input.shape}, got {tuple(t.shape)}; class indices must be integers")
+        if weight is not None:
+            log_p = log_p * lift(weight, log_p)
+        loss = -_sum(lift(target, log_p, log_p.dtype) * log_p, axis=1)
+        return _reduce(loss, reduction, "cross_entropy")
+    return nll_loss(log_p, target, weight, ignore_index=ignore_index, reduction=reduction)
 
 
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002

@@ -3,7 +3,7 @@ matmul is two more matmuls, with leading (batch) dimensions broadcast like NumPy
 from __future__ import annotations
 
 from ..autograd import Function, Tensor
-from ._util import lift_pair
+from ._util import lift
 from .shape import reshape, sum_to
 
 
@@ -48,4 +48,9 @@ class MatMul(Function):
 
 
 def matmul(a, b) -> Tensor:
-    return MatMul.apply(*lift_pair(a, b))
+    """``a @ b``. Both operands must have one dtype: matmul does not promote, as in PyTorch."""
+    a, b = (a, lift(b, a)) if isinstance(a, Tensor) else (lift(a, b), b)
+    if a.dtype != b.dtype:
+        raise TypeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype} "
+                        f"(shapes {a.shape} and {b.shape}); convert one with .to(dtype) or .float()")
+    return MatMul.apply(a, b)

@@ -17,11 +17,13 @@ from .shape import reshape, transpose
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``y = x Wᵀ + b``: ``(*, in) , (out, in) -> (*, out)`` (PyTorch's weight layout)."""
-    if x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input has {x.shape[-1]} features but weight expects {weight.shape[1]} "
-                         f"(weight shape {weight.shape}, input shape {x.shape})")
-    y = x @ transpose(weight)
+    """``y = x Wᵀ + b``: ``(*, in) , (out, in) -> (*, out)`` (PyTorch's weight layout). A 1-D weight ``(in,)``
+    is one output feature whose dim is dropped: ``(*, in), (in,) -> (*)``."""
+    if weight.ndim not in (1, 2) or x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"linear: input has {x.shape[-1] if x.ndim else 'no'} features but weight expects "
+                         f"{weight.shape[-1] if weight.ndim else 'none'} (weight shape {weight.shape}, "
+                         f"input shape {x.shape}; the weight is (out, in) or (in,))")
+    y = x @ (transpose(weight) if weight.ndim == 2 else weight)
     return y if bias is None else y + bias
 
 
@@ -110,13 +112,19 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | 
     Training uses the batch's mean and biased variance, and updates the running statistics in place
     as PyTorch does: ``running = (1 - momentum) running + momentum * batch``, with the *unbiased*
     variance (n / (n - 1)). Evaluation uses the running statistics.
-    ``running_mean``/``running_var`` are Tensors or arrays (or None to use batch statistics always)."""
+    ``running_mean``/``running_var`` are Tensors or arrays; they may be None when training (then nothing is
+    updated), but evaluation needs them, as in PyTorch."""
     if x.ndim not in (2, 3, 4):
         raise ValueError(f"batch_norm: expected a 2-D, 3-D or 4-D input (N, C, ...), got shape {x.shape}")
+    if not training:
+        for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+            if stat is None:
+                raise RuntimeError(f"batch_norm: {name} must be defined in evaluation mode (training=False); "
+                                   "pass training=True to normalise with the batch's own statistics")
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training or running_mean is None:
-        n = x.size // x.shape[1]
+        n = x.numel() // x.shape[1]
         if n < 2 and training:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
                              f"shape {x.shape}")

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor
-from ._util import sum_to_array
+from ._util import either, normalize_dim, sum_to_array
 
 
 class Reshape(Function):
@@ -35,12 +35,12 @@ def _infer_shape(x: Tensor, shape: tuple) -> tuple:
     known = int(np.prod([n for n in shape if n != -1]))
     ok = len(free) <= 1 and all(n >= -1 for n in shape)
     if ok and free:
-        ok = known > 0 and x.size % known == 0
-        shape = shape[:free[0]] + (x.size // max(known, 1),) + shape[free[0] + 1:]
+        ok = known > 0 and x.numel() % known == 0
+        shape = shape[:free[0]] + (x.numel() // max(known, 1),) + shape[free[0] + 1:]
     elif ok:
-        ok = known == x.size
+        ok = known == x.numel()
     if not ok:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.numel()} elements) "
                          f"into shape {shape}")
     return shape
 
@@ -56,20 +56,29 @@ class Permute(Function):
         return permute(gy, tuple(np.argsort(ctx.axes)))
 
 
-def permute(x: Tensor, *axes) -> Tensor:
-    """Reorder the axes: ``y.shape[i] == x.shape[axes[i]]``."""
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = tuple(axes[0])
-    axes = tuple(int(a) % x.ndim for a in axes)
-    if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"permute: axes {axes} are not a permutation of {x.ndim} dimensions")
+def permute(x: Tensor, *dims) -> Tensor:
+    """Reorder the dims: ``y.shape[i] == x.shape[dims[i]]`` (``permute(x, 2, 0, 1)`` or ``permute(x, (2, 0, 1))``)."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    if len(dims) != x.ndim:
+        raise ValueError(f"permute: got {len(dims)} dims {dims} for a tensor of {x.ndim} dims (shape {x.shape})")
+    axes = tuple(normalize_dim(d, x.ndim, "permute") for d in dims) if x.ndim else ()
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"permute: dims {dims} name the same dim more than once")
     return Permute.apply(x, axes)
 
 
 def transpose(x: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
-    """Swap two axes (default: reverse all axes, like ``ndarray.T``)."""
-    if dim0 is None:
+    """Swap dims ``dim0`` and ``dim1``. With neither given, reverse all dims (like ``ndarray.T`` and
+    ``Tensor.T``)."""
+    if dim0 is None and dim1 is None:
         return permute(x, tuple(reversed(range(x.ndim))))
+    if dim0 is None or dim1 is None:
+        raise TypeError("transpose() missing 1 required positional argument: give both dims to swap, "
+                        "transpose(dim0, dim1), or neither to reverse all dims")
+    dim0, dim1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
+    if x.ndim == 0:         # dims 0 and -1 of a 0-d tensor are the tensor itself
+        return x
     axes = list(range(x.ndim))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return permute(x, tuple(axes))
@@ -89,6 +98,29 @@ class BroadcastTo(Function):
 def broadcast_to(x: Tensor, shape) -> Tensor:
     shape = tuple(shape)
     return x if x.shape == shape else BroadcastTo.apply(x, shape)
+
+
+def expand(x: Tensor, *sizes) -> Tensor:
+    """``x`` broadcast to ``sizes`` (new dims are added in front): a dim of size 1 repeats to any size, and
+    ``-1`` keeps an existing dim's size, as in ``torch.Tensor.expand``."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    sizes, lead = tuple(int(n) for n in sizes), len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes {sizes} are fewer than the tensor's {x.ndim} dims "
+                         f"(shape {x.shape})")
+    shape = []
+    for i, n in enumerate(sizes):
+        old = x.shape[i - lead] if i >= lead else None
+        if n == -1 and old is None:
+            raise ValueError(f"expand: size -1 (keep the size) at dim {i} of {sizes}, a new leading dim that "
+                             "has no size to keep")
+        n = old if n == -1 else n
+        if n < 0 or (old is not None and old not in (1, n)):
+            raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}: dim {i} has size {old}, which "
+                             f"only repeats if it is 1")
+        shape.append(n)
+    return broadcast_to(x, shape)
 
 
 class SumTo(Function):
@@ -176,11 +208,16 @@ class Concatenate(Function):
         return tuple(out)
 
 
-def concatenate(tensors, axis: int = 0) -> Tensor:
+def concatenate(tensors, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing dim ``dim`` (``axis``); their other sizes must agree."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
-    axis = axis % tensors[0].ndim
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"concatenate: the zero-dimensional tensor at position {i} cannot be concatenated "
+                             "(it has no dim to join along; use stack, or reshape it to (1,))")
+    axis = normalize_dim(either("concatenate", "dim", dim, "axis", axis, default=0), tensors[0].ndim, "concatenate")
     for t in tensors[1:]:
         if t.ndim != tensors[0].ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape))
                                             if i != axis):
@@ -191,56 +228,83 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
 cat = concatenate
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
+def stack(tensors, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Join tensors of one shape along a new dim ``dim`` (``axis``), in ``[-ndim - 1, ndim]``."""
     tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")
-    axis = axis % (tensors[0].ndim + 1)
-    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
+    axis = normalize_dim(either("stack", "dim", dim, "axis", axis, default=0), tensors[0].ndim + 1, "stack")
+    return concatenate([unsqueeze(t, axis) for t in tensors], axis)
 
 
-def unsqueeze(x: Tensor, axis: int) -> Tensor:
-    axis = axis % (x.ndim + 1)
-    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """``x`` with a new dim of size 1 at ``dim``, in ``[-ndim - 1, ndim]`` (-1 appends it)."""
+    dim = normalize_dim(dim, x.ndim + 1, "unsqueeze")
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
-def squeeze(x: Tensor, axis: int | None = None) -> Tensor:
-    if axis is None:
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    """``x`` without its dims of size 1: all of them, or those among ``dim`` (an int or a tuple); a named dim
+    of another size stays."""
+    if dim is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
-    axis = axis % x.ndim
-    if x.shape[axis] != 1:
-        return x
-    return reshape(x, x.shape[:axis] + x.shape[axis + 1:])
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    drop = {normalize_dim(d, x.ndim, "squeeze") for d in dims}      # a 0-d tensor's dim 0 has size 1
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in drop and n == 1)))
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    start, end = start_dim % x.ndim, end_dim % x.ndim
+    """Merge dims ``start_dim`` to ``end_dim`` (both included) into one: ``(N, C, H, W) -> (N, C*H*W)``
+    with ``start_dim=1``. A 0-d tensor becomes shape ``(1,)``."""
+    start, end = normalize_dim(start_dim, x.ndim, "flatten"), normalize_dim(end_dim, x.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim cannot come after end_dim (got start_dim={start_dim}, "
+                         f"end_dim={end_dim} for a tensor of {x.ndim} dims)")
+    if x.ndim == 0:
+        return reshape(x, (1,))
     n = int(np.prod(x.shape[start:end + 1]))
     return reshape(x, x.shape[:start] + (n,) + x.shape[end + 1:])
 
 
 class Pad(Function):
+    """Constant padding by ``widths``, one ``(before, after)`` pair per dim; a negative amount crops
+    instead. The gradient of padding by ``p`` is padding by ``-p``: it crops away the border the forward
+    added, and puts zeros where the forward cropped."""
+
     @staticmethod
-    def forward(ctx, x, pad_width, value):
-        ctx.slices = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, x.shape))
-        return backend.xp_of(x).pad(x, pad_width, mode="constant", constant_values=value)
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(widths, x.shape))
+        grow = tuple((max(b, 0), max(a, 0)) for b, a in widths)
+        return backend.xp_of(x).pad(x[crop], grow, mode="constant", constant_values=value)
 
     @staticmethod
     def backward(ctx, gy):
-        return getitem(gy, ctx.slices)
+        return Pad.apply(gy, tuple((-b, -a) for b, a in ctx.widths), 0)
 
 
-def pad(x: Tensor, pad_width, value: float = 0.0) -> Tensor:
-    """Constant padding, ``pad_width`` as in ``numpy.pad``: ``((before, after), ...)`` per axis, or
-    an int for every side of every axis."""
-    if isinstance(pad_width, int):
-        pad_width = ((pad_width, pad_width),) * x.ndim
-    pad_width = tuple((int(b), int(a)) for b, a in pad_width)
-    if len(pad_width) != x.ndim or any(b < 0 or a < 0 for b, a in pad_width):
-        raise ValueError(f"pad: need one non-negative (before, after) pair per axis of shape {x.shape}, "
-                         f"got {pad_width}")
-    return Pad.apply(x, pad_width, value)
+def pad(x: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last dims with ``value`` (default 0), as ``torch.nn.functional.pad``. ``pad`` is a flat
+    tuple of amounts, starting from the LAST dim: ``(left, right)`` pads the last dim, ``(left, right, top,
+    bottom)`` the last two, and so on, so ``pad(x, (1, 1, 2, 2))`` maps ``(N, C, H, W)`` to
+    ``(N, C, H + 4, W + 2)``. A negative amount crops. Only ``mode="constant"`` is implemented."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not implemented; minigan pads with mode='constant' only")
+    if not isinstance(pad, (tuple, list)) or not all(isinstance(p, (int, np.integer)) for p in pad):
+        raise TypeError(f"pad: pad must be a tuple of ints (left, right, top, bottom, ...), starting from the "
+                        f"last dim, got {pad!r}")
+    if len(pad) % 2 or len(pad) > 2 * x.ndim:
+        raise ValueError(f"pad: pad {tuple(pad)} must hold a (before, after) pair for each of at most the "
+                         f"tensor's {x.ndim} dims (shape {x.shape})")
+    pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]      # last dim first
+    widths = ((0, 0),) * (x.ndim - len(pairs)) + tuple(reversed(pairs))          # one pair per dim, in order
+    for (b, a), n in zip(widths, x.shape):
+        if n + min(b, 0) + min(a, 0) < 0:
+            raise ValueError(f"pad: pad {tuple(pad)} crops more than the tensor holds (shape {x.shape})")
+    return Pad.apply(x, widths, 0.0 if value is None else value)
 
 
 class ToDevice(Function):

@@ -50,9 +50,9 @@ def test_sigmoid_float32_extremes(device):
 
 def test_log_softmax_of_huge_logits(device):
     x = tensors(device, [1000.0, 0.0])[0]
-    y = F.log_softmax(x)
+    y = F.log_softmax(x, dim=0)
     np.testing.assert_allclose(y.numpy(), [0.0, -1000.0], atol=1e-12)
-    np.testing.assert_allclose(F.softmax(x).numpy(), [1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(F.softmax(x, dim=0).numpy(), [1.0, 0.0], atol=1e-12)
     v = np.array([0.3, -0.7])
     y.backward(mg.tensor(v, device=device))
     # g - softmax * sum(g) = [0.3 - 1 * (-0.4), -0.7 - 0] = [0.7, -0.7]
@@ -75,3 +75,38 @@ def test_bce_with_logits_at_extremes_has_gradient_sigmoid_minus_target(device):
     loss.backward()
     sig = np.array([1.0, 0.0, 1.0, 0.0, 1 / (1 + np.exp(-0.5))])
     np.testing.assert_allclose(a.grad.numpy(), sig - t, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- integer inputs
+@pytest.mark.parametrize("fn", [F.sigmoid, F.tanh], ids=["sigmoid", "tanh"])
+def test_sigmoid_and_tanh_of_integers_are_float32(device, fn):
+    x = mg.tensor([1, 2, -3], device=device)
+    y = fn(x)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.numpy(), fn(mg.tensor([1.0, 2.0, -3.0], device=device)).numpy())
+    np.testing.assert_allclose(F.sigmoid(mg.tensor([1, 2])).numpy(), [0.7310586, 0.8807971], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [F.leaky_relu, F.softplus], ids=["leaky_relu", "softplus"])
+def test_leaky_relu_and_softplus_refuse_integers(fn):
+    with pytest.raises(TypeError, match=f"{fn.__name__}: expected a floating-point tensor, got dtype int64"):
+        fn(mg.tensor([1, -2]))
+
+
+def test_relu_of_integers_stays_integer():
+    y = F.relu(mg.tensor([1, -2]))
+    assert y.dtype == np.int64
+    assert y.numpy().tolist() == [1, 0]
+
+
+def test_integer_activations_match_torch(torch):
+    import torch.nn.functional as tf
+    for ours, theirs in [(F.sigmoid, tf.sigmoid), (F.tanh, tf.tanh), (F.relu, tf.relu)]:
+        y, ty = ours(mg.tensor([1, 2, -3])), theirs(torch.tensor([1, 2, -3]))
+        assert y.dtype.name == str(ty.dtype).replace("torch.", "")
+        np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-6)
+    for ours, theirs in [(F.leaky_relu, tf.leaky_relu), (F.softplus, tf.softplus)]:
+        with pytest.raises(TypeError):
+            ours(mg.tensor([1, -2]))
+        with pytest.raises(NotImplementedError):
+            theirs(torch.tensor([1, -2]))

@@ -4,7 +4,7 @@ import pytest
 
 import minigan as mg
 
-from helpers import check_grad, distinct, randn, tensors
+from helpers import check_grad, compare_with_torch, distinct, randn, tensors
 
 BROADCAST_PAIRS = [((3, 1, 5), (4, 5)), ((1,), (2, 3)), ((2, 3), (2, 3)), ((1, 1), (3, 1)), ((), (3,))]
 
@@ -97,3 +97,88 @@ def test_matmul(device, sa, sb):
 def test_matmul_mismatch_message():
     with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(2, 3\) do not align"):
         mg.zeros(2, 3) @ mg.zeros(2, 3)
+
+
+# --------------------------------------------------------------------------- pow at a base of 0
+def test_pow_gradients_at_a_zero_base(device):
+    a, b = tensors(device, [0.0, 1.0, 0.0, 3.0], [2.0, 2.0, 0.0, 0.0])
+    (a ** b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 2.0, 0.0, 0.0])  # d/da = 0 where b = 0
+    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 0.0, 0.0, np.log(3.0)])  # d/db = 0 where a = 0, b >= 0
+
+
+def test_pow_scalar_zero_exponent_has_zero_gradient(device):
+    x = tensors(device, [0.0, 2.0, -1.0])[0]
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    x = mg.tensor([0.0], device=device, requires_grad=True)  # float32, as reported
+    (x ** 0).sum().backward()
+    assert x.grad.numpy().tolist() == [0.0]
+
+
+def test_pow_near_zero_base(device):
+    a = np.array([[1e-3], [0.02], [0.7]])
+    b = np.array([[2.0, 0.5, -1.3, 3.0]])
+    check_grad(lambda a, b: a ** b, a, b, device=device)
+    mg.gradgradcheck(lambda a, b: a ** b, tensors(device, a * 10 + 0.04, b))   # second derivatives stay moderate
+    check_grad(lambda a: a ** 0.5 + a ** 0, a, device=device)
+
+
+def test_pow_at_zero_matches_torch(torch):
+    a = np.array([0.0, 1.0, 0.0, 2.0, 0.5])
+    b = np.array([2.0, 2.0, 0.0, 0.0, 3.0])
+    compare_with_torch(torch, lambda a, b: a ** b, lambda a, b: a ** b, [a, b])
+    compare_with_torch(torch, lambda a: a ** 0, lambda a: a ** 0, [a])
+
+    def second(fn):  # the gradient of sum(grad) with respect to (a, b), through a recorded backward
+        def run(a, b):
+            y = fn(a, b)
+            ga, gb = (mg.grad if isinstance(a, mg.Tensor) else torch.autograd.grad)(y.sum(), (a, b),
+                                                                                      create_graph=True)
+            return ga + gb
+        return run
+    pos = np.array([0.3, 1.0, 2.0]), np.array([2.0, 0.5, 0.0])   # positive bases: finite second derivatives
+    compare_with_torch(torch, second(lambda a, b: a ** b), second(lambda a, b: a ** b), list(pos))
+
+
+# --------------------------------------------------------------------------- clamp with tensor bounds
+@pytest.mark.parametrize("which", ["both", "min", "max"])
+def test_clamp_with_tensor_bounds(device, which):
+    x = distinct(3, 4, seed=21)
+    lo = distinct(4, seed=22) * 0.5 - 0.3 + 0.007          # broadcast along the rows; no ties with x
+    hi = lo + 0.6
+    if which == "both":
+        check_grad(lambda x, lo, hi: mg.clamp(x, lo, hi), x, lo, hi, device=device)
+    elif which == "min":
+        check_grad(lambda x, lo: mg.clamp(x, min=lo), x, lo, device=device)
+    else:
+        check_grad(lambda x, hi: mg.clamp(x, max=hi), x, hi, device=device)
+
+
+def test_clamp_with_tensor_bounds_mixed_with_a_number(device):
+    x, hi = tensors(device, [-2.0, 0.5, 3.0], [1.0, 0.2, 2.0])
+    y = mg.clamp(x, -1.0, hi)
+    np.testing.assert_array_equal(y.numpy(), [-1.0, 0.2, 2.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(hi.grad.numpy(), [0.0, 1.0, 1.0])
+
+
+def test_clamp_tensor_bounds_at_ties(device):
+    """Both bounds are inclusive for x: at a tie x gets the gradient, the bound none (PyTorch's rule)."""
+    x, lo, hi = tensors(device, [1.0, 3.0, 0.0, 2.0, 4.0], [1.0, 1.0, 1.0, 3.0, 5.0], [3.0, 3.0, 3.0, 3.0, 2.0])
+    mg.clamp(x, lo, hi).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(lo.grad.numpy(), [0.0, 0.0, 1.0, 0.0, 0.0])  # x < lo = hi: nobody (element 3)
+    np.testing.assert_array_equal(hi.grad.numpy(), [0.0, 0.0, 0.0, 0.0, 1.0])  # hi < lo: hi is the output
+
+
+def test_clamp_tensor_bounds_match_torch(torch):
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 5.0])
+    lo = np.array([1.0, 1.0, 1.0, 1.0, 5.0, 1.0, 3.0, 2.0])
+    hi = np.array([3.0, 3.0, 3.0, 3.0, 2.0, 1.0, 3.0, 2.0])
+    compare_with_torch(torch, lambda x, lo, hi: mg.clamp(x, lo, hi), lambda x, lo, hi: torch.clamp(x, lo, hi),
+                       [x, lo, hi])
+    compare_with_torch(torch, lambda x, lo: mg.clamp(x, min=lo), lambda x, lo: torch.clamp(x, min=lo), [x, lo])
+    compare_with_torch(torch, lambda x, hi: mg.clamp(x, max=hi), lambda x, hi: torch.clamp(x, max=hi), [x, hi])
+    compare_with_torch(torch, lambda x: mg.clamp(x, 3.0, 1.0), lambda x: torch.clamp(x, 3.0, 1.0), [x])

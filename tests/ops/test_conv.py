@@ -8,7 +8,7 @@ import minigan as mg
 import minigan.nn.functional as F
 from minigan.kernels import shapes
 
-from helpers import check_grad, randn, tensors
+from helpers import check_grad, compare_with_torch, randn, tensors
 
 # (N, C_in, H, W, C_out, (kh, kw), stride, padding, dilation, groups)
 CONV_CASES = [
@@ -178,3 +178,66 @@ def test_bias_is_added_per_channel_with_second_derivatives(device, layer):
     assert y.shape == expected.shape
     assert float(abs(y - expected).max().item()) < 1e-12
     mg.gradgradcheck(lambda x, w, b: conv(x, w, b, stride=2, padding=1), tensors(device, x, w, b))
+
+
+# --------------------------------------------------------------------------- padding="same" / "valid"
+# (H, W, (kh, kw), dilation): odd and even kernels; an even kernel with an odd dilation needs an odd total
+# of padding, whose extra row/column goes at the bottom/right.
+SAME_CASES = [
+    (5, 6, (3, 3), 1),
+    (5, 6, (4, 2), 1),
+    (6, 5, (4, 3), (1, 2)),
+    (4, 7, (2, 3), (3, 2)),
+    (3, 3, (4, 4), 1),       # kernel larger than the input
+]
+
+
+@pytest.mark.parametrize("case", SAME_CASES, ids=lambda c: "{}x{}_k{}_d{}".format(*c))
+def test_conv2d_same_padding_keeps_the_size_and_gradchecks(device, case):
+    h, w, k, d = case
+    x, wt, b = randn(2, 2, h, w, seed=30), randn(3, 2, *k, seed=31), randn(3, seed=32)
+    f = lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=d)  # noqa: E731
+    assert f(*tensors(device, x, wt, b, requires_grad=False)).shape == (2, 3, h, w)
+    check_grad(f, x, wt, b, device=device)
+    mg.gradgradcheck(lambda x, w: F.conv2d(x, w, padding="same", dilation=d), tensors(device, x, wt),
+                     mode="directional")
+
+
+def test_conv2d_same_puts_the_extra_padding_at_the_bottom_right():
+    x = np.zeros((1, 1, 5, 5))
+    x[0, 0, 0, 0] = 1.0
+    w = np.zeros((1, 1, 2, 2))
+    w[0, 0, 0, 0] = 1.0
+    y = F.conv2d(mg.tensor(x), mg.tensor(w), padding="same").numpy()
+    np.testing.assert_array_equal(y, x)      # no padding on top or left: the tap at (0, 0) reads x itself
+    assert shapes.conv2d_padding("same", (4, 2), (1, 1), (1, 3)) == ((1, 1), (1, 1))
+    assert shapes.conv2d_padding("same", (3, 5), (1, 1), (2, 1)) == ((2, 2), (0, 0))
+
+
+def test_conv2d_valid_padding_is_no_padding(device):
+    x, wt = randn(1, 2, 5, 6, seed=33), randn(3, 2, 3, 2, seed=34)
+    tx, tw = tensors(device, x, wt, requires_grad=False)
+    np.testing.assert_array_equal(F.conv2d(tx, tw, padding="valid").numpy(), F.conv2d(tx, tw).numpy())
+    check_grad(lambda x, w: F.conv2d(x, w, stride=2, padding="valid"), x, wt, device=device)
+
+
+def test_conv2d_padding_string_errors():
+    x, w = mg.zeros(1, 1, 5, 5), mg.zeros(1, 1, 3, 3)
+    with pytest.raises(ValueError, match="conv2d: padding='same' is not supported for strided convolutions"):
+        F.conv2d(x, w, stride=(1, 2), padding="same")
+    with pytest.raises(ValueError, match="invalid padding string 'full'"):
+        F.conv2d(x, w, padding="full")
+    with pytest.raises(ValueError, match="expected a 4-D input"):
+        F.conv2d(mg.zeros(1, 5, 5), w, padding="same")
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")   # torch's note on the copy an odd total needs
+@pytest.mark.parametrize("case", SAME_CASES, ids=lambda c: "{}x{}_k{}_d{}".format(*c))
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_conv2d_padding_strings_match_torch(torch, case, padding):
+    h, w, k, d = case
+    if padding == "valid" and (k[0] - 1) * shapes.pair(d)[0] >= h:
+        pytest.skip("the kernel does not fit without padding")
+    arrays = randn(2, 2, h, w, seed=35), randn(3, 2, *k, seed=36), randn(3, seed=37)
+    compare_with_torch(torch, lambda x, w, b: F.conv2d(x, w, b, padding=padding, dilation=d),
+                       lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=padding, dilation=d), arrays)

@@ -21,12 +21,13 @@ CASES = [
     ("div_sqrt_log_exp", lambda x: (x * x + 1).sqrt() / (x.exp() + 1) + (x * x + 2).log(), [(3, 4)]),
     ("pow_tensor", lambda a, b: (a * a + 0.5) ** b, [(3,), (3,)]),
     ("matmul", lambda a, b: (a @ b).tanh(), [(2, 3), (3, 2)]),
-    ("max_var", lambda x: x.max(axis=1) * x.var(axis=1), [(3, 4)]),
+    ("max_var", lambda x: x.max(dim=1).values * x.amax(dim=0).sum() * x.var(axis=1), [(3, 4)]),
     ("bce_with_logits", lambda x: F.binary_cross_entropy_with_logits(x, mg.tensor(T)), [(3, 4)]),
     ("cross_entropy", lambda x: F.cross_entropy(x, np.array([0, 3, 3])), [(3, 4)]),
     ("linear", lambda x, w, b: F.linear(x, w, b).tanh(), [(2, 3), (4, 3), (4,)]),
     ("batch_norm", lambda x: F.batch_norm(x, None, None, training=True), [(4, 3)]),
-    ("getitem_cat_pad", lambda x: mg.pad(mg.concatenate([x[::-1], x[[0, 0]]], axis=0), 1) ** 2, [(3, 2)]),
+    ("getitem_cat_pad", lambda x: mg.pad(mg.concatenate([x[::-1], x[[0, 0]]], axis=0), (1, 2, -1, 1)) ** 2,
+     [(3, 2)]),
     ("interpolate", lambda x: F.interpolate(x, size=(5, 3)) ** 2, [(1, 1, 3, 2)]),
 ]
 

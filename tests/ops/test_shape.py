@@ -1,11 +1,12 @@
 """Shape operations: reshape, permute/transpose, indexing (basic, negative steps, integer arrays with
-repeats), concatenate, stack, pad."""
+repeats), concatenate, stack, pad (PyTorch's convention, with cropping), squeeze, expand."""
 import numpy as np
 import pytest
 
 import minigan as mg
+import minigan.nn.functional as F
 
-from helpers import check_grad, randn, tensors
+from helpers import check_grad, compare_with_torch, randn, tensors
 
 
 def test_reshape(device):
@@ -89,18 +90,84 @@ def test_stack_mismatch_message():
         mg.stack([mg.zeros(2), mg.zeros(3)])
 
 
-@pytest.mark.parametrize("pad_width", [1, ((0, 2), (1, 0)), ((2, 1), (0, 0))])
-def test_pad(device, pad_width):
-    check_grad(lambda x: mg.pad(x, pad_width, value=0.5), randn(3, 2, seed=9), device=device)
+# pad takes PyTorch's flat (left, right, top, bottom, ...) from the LAST dim; negative amounts crop
+PADS = [(1, 1), (0, 2), (1, 0, 0, 2), (2, 1, 0, 0), (1, 2, 3, 0, 0, 1), (-1, 2), (1, -2, -1, 0), (0, 0, 2, -3)]
 
 
-def test_pad_negative_is_an_error():
-    with pytest.raises(ValueError, match="pad"):
-        mg.pad(mg.zeros(2, 2), ((1, -1), (0, 0)))
+@pytest.mark.parametrize("amounts", PADS)
+def test_pad(device, amounts):
+    check_grad(lambda x: F.pad(x, amounts, value=0.5), randn(3, 4, 2, seed=9), device=device)
+
+
+def test_pad_counts_from_the_last_dim():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    assert F.pad(mg.zeros(1, 1, 2, 2), (1, 1, 2, 2)).shape == (1, 1, 6, 4)
+    np.testing.assert_array_equal(F.pad(x, (1, 0)).numpy(), [[0, 0, 1, 2], [0, 3, 4, 5]])
+    np.testing.assert_array_equal(F.pad(x, (0, 0, 0, 1), "constant", 7).numpy(), [[0, 1, 2], [3, 4, 5], [7, 7, 7]])
+    np.testing.assert_array_equal(F.pad(x, (-1, 1)).numpy(), [[1, 2, 0], [4, 5, 0]])       # crop 1, pad 1
+    assert F.pad(x, (-3, 1)).tolist() == [[0.0], [0.0]]
+
+
+def test_pad_double_backward(device):
+    mg.gradgradcheck(lambda x: F.pad(x, (2, -1, 0, 1)) ** 2, tensors(device, randn(3, 4, seed=11)))
+
+
+@pytest.mark.parametrize("amounts", PADS)
+def test_pad_matches_torch(device, torch, amounts):
+    compare_with_torch(torch, lambda x: F.pad(x, amounts, value=0.5),
+                       lambda x: torch.nn.functional.pad(x, amounts, value=0.5), [randn(3, 4, 2, seed=9)],
+                       device=device)
+
+
+@pytest.mark.parametrize("amounts,error,message", [
+    (1, TypeError, "pad must be a tuple of ints"),
+    (((1, 1), (1, 1)), TypeError, "pad must be a tuple of ints"),
+    ((1,), ValueError, r"pad: pad \(1,\) must hold a \(before, after\) pair"),
+    ((1, 1, 1, 1, 1, 1), ValueError, "at most the tensor's 2 dims"),
+    ((-4, 1), ValueError, "crops more than the tensor holds"),
+])
+def test_pad_errors(amounts, error, message):
+    with pytest.raises(error, match=message):
+        F.pad(mg.zeros(2, 3), amounts)
+
+
+def test_pad_modes_other_than_constant_are_not_implemented():
+    with pytest.raises(NotImplementedError, match="pad: mode 'reflect' is not implemented"):
+        F.pad(mg.zeros(1, 2, 3), (1, 1), mode="reflect")
 
 
 def test_unsqueeze_squeeze_flatten_expand(device):
     check_grad(lambda x: x.unsqueeze(1).squeeze(1).flatten().expand(2, 6), randn(3, 2, seed=10), device=device)
+
+
+def test_squeeze_several_dims_keeps_those_not_of_size_one():
+    x = mg.zeros(1, 3, 1, 2)
+    assert x.squeeze((0, 1, -2)).shape == (3, 2) and x.squeeze(1).shape == (1, 3, 1, 2)
+    assert x.squeeze().shape == (3, 2)
+
+
+def test_expand_minus_one_keeps_a_size(device):
+    check_grad(lambda x: x.expand(-1, 3) * x.expand(4, -1, 3).sum(axis=0), randn(2, 1, seed=12), device=device)
+    assert mg.zeros(2, 3).expand(-1, 3).shape == (2, 3) and mg.zeros(2, 1).expand((4, -1, 3)).shape == (4, 2, 3)
+
+
+@pytest.mark.parametrize("sizes,message", [
+    ((-1, 2, 3), "size -1 .* a new leading dim"), ((2, 4), r"cannot expand shape \(2, 3\) to \(2, 4\)"),
+    ((3,), ".* fewer than the tensor's 2 dims"),
+])
+def test_expand_errors(sizes, message):
+    with pytest.raises(ValueError, match=f"expand: {message}"):
+        mg.zeros(2, 3).expand(*sizes)
+
+
+def test_expand_matches_torch(torch):
+    compare_with_torch(torch, lambda x: x.expand(3, -1, 4), lambda x: x.expand(3, -1, 4), [randn(2, 1, seed=13)])
+
+
+def test_transpose_needs_two_dims_or_none():
+    with pytest.raises(TypeError, match=r"transpose\(\) missing 1 required positional argument"):
+        mg.zeros(2, 3).transpose(0)
+    assert mg.zeros(2, 3, 4).transpose().shape == (4, 3, 2) and mg.zeros(2, 3).T.shape == (3, 2)
 
 
 def test_astype_gradient_flows_back_in_source_dtype(device):
