@@ -58,14 +58,15 @@ class DataLoader:
       batches are cut straight from those arrays, one tuple of Tensors each;
     * any object with ``__len__`` and ``__getitem__`` returning a tuple: items are stacked.
 
-    ``B = batch_size``, except a smaller last batch unless ``drop_last``.  With ``shuffle``, epoch
+    ``B = batch_size`` (1 unless given, as in PyTorch), except a smaller last batch unless ``drop_last``
+    (which, with fewer than ``B`` items, leaves no batch at all: an epoch is then empty).  With ``shuffle``, epoch
     ``e`` visits the items in the order ``default_rng([seed, e]).permutation(N)``; ``seed=None``
     draws a seed from minigan's CPU generator, so ``mg.manual_seed`` makes runs repeatable.
     ``iter(loader)`` starts the next epoch (``loader.epoch`` counts them).  Batches are moved with
     ``mg.tensor(batch, device=device)``; float64 data stays float64, so load float32 data.
     """
 
-    def __init__(self, data, batch_size: int = 64, shuffle: bool = False, drop_last: bool = False,
+    def __init__(self, data, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
                  seed: int | None = None, device: str = "cpu"):
         if int(batch_size) < 1:
             raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
@@ -88,9 +89,6 @@ class DataLoader:
         self._position = None    # (epoch, batches already yielded) while an epoch is under way
         if len(self.dataset) < 1:
             raise ValueError("DataLoader: the dataset is empty")
-        if self.drop_last and len(self.dataset) < self.batch_size:
-            raise ValueError(f"DataLoader: drop_last=True with {len(self.dataset)} items and batch_size "
-                             f"{self.batch_size} would give no batch at all")
 
     def __len__(self) -> int:
         """Batches per epoch: ``N // B`` with ``drop_last``, else ``ceil(N / B)``."""

@@ -41,21 +41,32 @@ class Sigmoid(Module):
 
 
 class Softmax(Module):
-    def __init__(self, dim: int = -1) -> None:
+    """``exp(x) / sum(exp(x))`` along ``dim``. ``dim=None`` is PyTorch's deprecated implicit choice, made by
+    :func:`minigan.ops.softmax` (dim 0 for 0-, 1- and 3-D inputs, else dim 1, with a warning): give ``dim``."""
+
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return softmax(x, self.dim)
+        return softmax(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class LogSoftmax(Module):
-    def __init__(self, dim: int = -1) -> None:
+    """``log(softmax(x))`` along ``dim``, computed stably; ``dim=None`` as in :class:`Softmax`."""
+
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return log_softmax(x, self.dim)
+        return log_softmax(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class Identity(Module):

@@ -62,7 +62,11 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = shapes.pair(kernel_size, "kernel_size")
         self.stride = shapes.pair(stride, "stride")
-        self.padding = shapes.pair(padding, "padding")
+        if isinstance(padding, str):  # "same" or "valid" (Conv2d only), kept as given, as PyTorch keeps it
+            shapes.conv2d_padding(padding, self.kernel_size, self.stride, shapes.pair(dilation, "dilation"), name)
+            self.padding = padding
+        else:
+            self.padding = shapes.pair(padding, "padding")
         self.dilation = shapes.pair(dilation, "dilation")
         self.weight = _empty(*weight_shape, *self.kernel_size)
         if bias:
@@ -70,6 +74,10 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.impl: str | None = None  # kernel implementation; None: minigan.kernels' default
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw the weight and bias again from PyTorch's default, U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
         init.default_layer_init_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -107,6 +115,8 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1) -> None:
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose2d: padding={padding!r} is for Conv2d only; give an int or a pair")
         self_output_padding = shapes.pair(output_padding, "output_padding")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          (in_channels, out_channels // groups))
@@ -120,9 +130,8 @@ class ConvTranspose2d(_ConvNd):
         _expect(self, x, (4,), self.in_channels, "(N, C_in, H, W)")
         op = self.output_padding
         if output_size is not None:  # PyTorch's way to resolve the size ambiguity by target size
-            h, w = shapes.conv_transpose2d_output_size(x.shape[2], x.shape[3], self.kernel_size, self.stride,
-                                                       self.padding, (0, 0), self.dilation)
-            op = (output_size[-2] - h, output_size[-1] - w)
+            op = shapes.conv_transpose2d_output_padding_for_size(x.shape[2:], output_size, self.kernel_size,
+                                                                 self.stride, self.padding, self.dilation)
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, op, self.groups,
                                 self.dilation, self.impl)
 
@@ -148,6 +157,20 @@ class _BatchNorm(Module):
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
+
+    def reset_running_stats(self) -> None:
+        """Forget the running statistics: mean 0, variance 1, no batches seen."""
+        if self.track_running_stats:
+            for buf, value in ((self.running_mean, 0), (self.running_var, 1), (self.num_batches_tracked, 0)):
+                buf.data[...] = value
+                buf._bump_version()
+
+    def reset_parameters(self) -> None:
+        """Back to the state of a new layer: running statistics forgotten, weight 1 and bias 0."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         _expect(self, x, self._ndims, self.num_features, self._layout)

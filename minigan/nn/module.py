@@ -3,7 +3,7 @@ and a state dict's names, transfer both ways."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
@@ -17,9 +17,51 @@ class Parameter(Tensor):
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         arr = data.data if isinstance(data, Tensor) else data
         super().__init__(arr, requires_grad=requires_grad)
+        if isinstance(data, Tensor) and self.data is data.data:    # one memory, one version counter
+            self._version_counter = data._version_counter
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class _IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns: the model's keys the state dict lacked, and its keys the model lacks."""
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+
+def _device_and_dtype(args: tuple, device, dtype) -> tuple[str | None, np.dtype | None]:
+    """``Module.to``'s arguments as ``(device, dtype)``: a string is a device, a NumPy dtype or type (``mg.float64``)
+    is a dtype, and a Tensor gives both of its own."""
+    if len(args) > 2:
+        raise TypeError(f"Module.to takes a device, a dtype, both, or a tensor; got {len(args)} arguments")
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, (type, np.dtype)):
+            dtype = a
+        else:
+            device = a
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "fc":
+            raise TypeError(f"Module.to only accepts floating-point dtypes, got {dtype}")
+    return (backend.normalize_device(device) if device is not None else None), dtype
+
+
+def _moved(arr, device: str | None, dtype: np.dtype | None):
+    """``arr`` on ``device`` and, if it holds floating-point numbers, of ``dtype``; ``arr`` itself when it
+    already is."""
+    if device is not None and backend.device_of(arr) != device:
+        arr = backend.to_device(arr, device)
+    if dtype is not None and arr.dtype.kind in "fc":
+        arr = arr.astype(dtype, copy=False)
+    return arr
 
 
 class Module:
@@ -34,23 +76,45 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "training", True)
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
+        """Register Parameters, Modules and buffers by kind; a name already registered keeps its kind.
+
+        So ``layer.weight = mg.zeros(2, 2)`` is a ``TypeError`` (a parameter takes a Parameter or None), as is
+        ``bn.running_mean = np.zeros(3)`` (a buffer takes a Tensor or None), instead of quietly turning the
+        parameter or buffer into a plain attribute that ``state_dict()`` no longer sees."""
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        for d in (self._parameters, self._modules, self._buffers):
-            d.pop(name, None)
+        what = type(value).__name__
         if isinstance(value, Parameter):
+            self._forget(name)
             self._parameters[name] = value
+        elif name in self._parameters:
+            if value is not None:
+                raise TypeError(f"cannot assign '{what}' as parameter '{name}' (nn.Parameter or None expected)")
+            self._parameters[name] = None
         elif isinstance(value, Module):
+            self._forget(name)
             self._modules[name] = value
-        elif name in self.__dict__.get("_buffer_names", ()):
+        elif name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{what}' as child module '{name}' (nn.Module or None expected)")
+            self._modules[name] = None
+        elif name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{what}' as buffer '{name}' (Tensor or None expected)")
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
-            return
+
+    def _forget(self, name: str) -> None:
+        """Drop ``name`` wherever it is registered (before it is registered again as another kind)."""
+        for d in (self._parameters, self._modules, self._buffers):
+            d.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
@@ -64,24 +128,34 @@ class Module:
         for d in (self._parameters, self._modules, self._buffers):
             if name in d:
                 del d[name]
+                self._non_persistent_buffers.discard(name)
                 return
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        if param is None:
-            self.__dict__.pop(name, None)
-            self._parameters[name] = None
-        else:
-            setattr(self, name, param)
+        """Register ``param`` under ``name``; ``None`` keeps the name as a parameter slot with no value
+        (``Linear(..., bias=False)`` has ``bias = None``)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' as parameter '{name}' "
+                            "(nn.Parameter or None expected)")
+        self._forget(name)
+        self._parameters[name] = param
 
-    def register_buffer(self, name: str, value: Tensor | None) -> None:
-        """A tensor that is state but not learnable (batch norm's running mean)."""
-        names = self.__dict__.setdefault("_buffer_names", set())
-        names.add(name)
-        self.__dict__.pop(name, None)
+    def register_buffer(self, name: str, value: Tensor | None, persistent: bool = True) -> None:
+        """A tensor that is state but not learnable (batch norm's running mean).
+
+        ``persistent=False`` keeps it out of ``state_dict()`` (it still moves with ``to()``)."""
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (Tensor or None expected)")
+        self._forget(name)
         self._buffers[name] = value
+        if not persistent:
+            self._non_persistent_buffers.add(name)
 
-    def add_module(self, name: str, module: "Module") -> None:
+    def add_module(self, name: str, module: "Module | None") -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: '{name}' must be a Module or None, got {type(module).__name__}")
+        self._forget(name)
         self._modules[name] = module
 
     # ----------------------------------------------------------------- calling
@@ -92,10 +166,19 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # ----------------------------------------------------------------- traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """This module and every module below it, depth first, parents before children, with dotted names.
+
+        A module registered in two places (``Sequential(s, s)``) comes once, under its first name, unless
+        ``remove_duplicate=False``."""
+        seen: set[int] = set()
         stack = [(prefix, self)]
         while stack:
             name, mod = stack.pop(0)
+            if remove_duplicate:
+                if id(mod) in seen:
+                    continue
+                seen.add(id(mod))
             yield name, mod
             stack[0:0] = [(f"{name}.{n}" if name else n, m) for n, m in mod._modules.items() if m is not None]
 
@@ -103,79 +186,107 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """The direct submodules with their names (each once, even if registered twice)."""
+        seen: set[int] = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
     def children(self) -> Iterator["Module"]:
-        return iter(m for m in self._modules.values() if m is not None)
+        for _, m in self.named_children():
+            yield m
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        seen = set()
-        for mname, mod in self.named_modules(prefix):
-            for pname, p in mod._parameters.items():
-                if p is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{mname}.{pname}" if mname else pname), p
+    def get_submodule(self, target: str) -> "Module":
+        """The submodule at a dotted path: ``net.get_submodule("main.0")``; ``""`` is this module."""
+        mod = self
+        if target == "":
+            return mod
+        for i, part in enumerate(target.split(".")):
+            if mod._modules.get(part) is None:
+                where = ".".join(target.split(".")[:i]) or type(self).__name__
+                raise AttributeError(f"{where} has no submodule '{part}' (looking for '{target}')")
+            mod = mod._modules[part]
+        return mod
 
-    def parameters(self) -> Iterator[Parameter]:
-        for _, p in self.named_parameters():
+    def _named_members(self, kind: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, tensor)`` from ``_parameters`` or ``_buffers`` of this module (and, with ``recurse``,
+        of every submodule); a tensor shared by two modules comes once unless ``remove_duplicate=False``."""
+        mods = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
+        seen: set[int] = set()
+        for mname, mod in mods:
+            for name, t in getattr(mod, kind).items():
+                if t is None or (remove_duplicate and id(t) in seen):
+                    continue
+                seen.add(id(t))
+                yield (f"{mname}.{name}" if mname else name), t
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
-        for mname, mod in self.named_modules():
-            for bname, b in mod._buffers.items():
-                if b is not None:
-                    yield (f"{mname}.{bname}" if mname else bname), b
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self) -> Iterator[Tensor]:
-        for _, b in self.named_buffers():
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ----------------------------------------------------------------- state
-    def state_dict(self) -> "OrderedDict[str, Tensor]":
-        """Parameters and buffers by dotted name (``"0.weight"``, ``"bn.running_mean"``), as in PyTorch.
-        The tensors are detached views of the live data; save them with ``minigan.io.save``."""
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+        """Parameters and persistent buffers by dotted name (``"0.weight"``, ``"bn.running_mean"``), as in
+        PyTorch, each name after ``prefix`` (``prefix="G."`` gives ``"G.0.weight"``). The tensors are detached
+        views of the live data (``keep_vars=True``: the Parameters and buffers themselves); save them with
+        ``minigan.io.save``. A module registered twice is listed under both names, so the state dict of
+        ``Sequential(s, s)`` has ``0.weight`` and ``1.weight``."""
         out: OrderedDict[str, Tensor] = OrderedDict()
-        for mname, mod in self.named_modules():
-            for name, t in list(mod._parameters.items()) + list(mod._buffers.items()):
+        for mname, mod in self.named_modules(remove_duplicate=False):
+            buffers = [(n, b) for n, b in mod._buffers.items() if n not in mod._non_persistent_buffers]
+            for name, t in list(mod._parameters.items()) + buffers:
                 if t is not None:
-                    out[f"{mname}.{name}" if mname else name] = t.detach()
+                    out[prefix + (f"{mname}.{name}" if mname else name)] = t if keep_vars else t.detach()
         return out
 
-    def load_state_dict(self, state: dict, strict: bool = True) -> tuple[list[str], list[str]]:
+    def load_state_dict(self, state: dict, strict: bool = True) -> "_IncompatibleKeys":
         """Copy arrays (or Tensors) into this module's parameters and buffers, by name.
 
-        Strict by default: a missing key, an unexpected key or a shape mismatch is a ``KeyError`` /
-        ``ValueError`` that names the key (and both shapes). Values move to each tensor's device."""
-        own = self.state_dict()
+        Every key and shape is checked before anything is copied. A shape mismatch, and with ``strict`` (the
+        default) a missing or an unexpected key, is a ``RuntimeError`` that lists all of them, each with its
+        name (and both shapes), as PyTorch's does; nothing is copied then. Values move to each tensor's
+        device. Returns ``(missing_keys, unexpected_keys)`` as a named tuple."""
+        own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append("missing keys: " + ", ".join(missing))
-            if unexpected:
-                parts.append("unexpected keys: " + ", ".join(unexpected))
-            raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+        arrays, errors = {}, []
         for k, v in state.items():
             if k not in own:
                 continue
             arr = v.data if isinstance(v, Tensor) else v
-            if not backend.is_array(arr):
-                arr = np.asarray(arr)
-            target = self._lookup(k)
-            if tuple(arr.shape) != target.shape:
-                raise ValueError(f"load_state_dict for {type(self).__name__}: size mismatch for {k}: the checkpoint "
-                                 f"has shape {tuple(arr.shape)}, the model has shape {target.shape}")
+            arrays[k] = arr if backend.is_array(arr) else np.asarray(arr)
+            if tuple(arrays[k].shape) != own[k].shape:
+                errors.append(f"size mismatch for {k}: copying a param with shape {tuple(arrays[k].shape)} from "
+                              f"checkpoint, the shape in current model is {own[k].shape}.")
+        if strict and unexpected:
+            errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if strict and missing:
+            errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for k, arr in arrays.items():
+            target = own[k]
             if backend.device_of(arr) != target.device:
                 arr = backend.to_device(arr, target.device)
             target.data[...] = arr.astype(target.dtype, copy=False)
             target._bump_version()
-        return missing, unexpected
-
-    def _lookup(self, dotted: str) -> Tensor:
-        *path, leaf = dotted.split(".")
-        mod = self
-        for p in path:
-            mod = mod._modules[p]
-        return mod._parameters[leaf] if leaf in mod._parameters else mod._buffers[leaf]
+        return _IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- modes and devices
     def train(self, mode: bool = True) -> "Module":
@@ -186,19 +297,19 @@ class Module:
     def eval(self) -> "Module":
         return self.train(False)
 
-    def to(self, device=None, dtype=None) -> "Module":
-        """Move (and/or cast) every parameter and buffer in place; parameters stay the same objects,
-        so an optimizer built before the move keeps working."""
-        dev = backend.normalize_device(device) if device is not None else None
+    def to(self, *args, device=None, dtype=None) -> "Module":
+        """Move and/or cast every parameter and buffer in place, and their gradients with them, as PyTorch's
+        does: ``to("cuda")``, ``to(mg.float64)``, ``to("cuda", mg.float64)``, ``to(device=..., dtype=...)``
+        or ``to(tensor)`` (that tensor's device and dtype).
+
+        Only floating-point tensors are cast (``num_batches_tracked`` stays an integer). Parameters stay the
+        same objects, so an optimizer built before the move keeps working, and an array that is already on
+        the device and of the dtype is left as it is."""
+        device, dtype = _device_and_dtype(args, device, dtype)
         for t in list(self.parameters()) + list(self.buffers()):
-            arr = t.data
-            if dev is not None and backend.device_of(arr) != dev:
-                arr = backend.to_device(arr, dev)
-            if dtype is not None and arr.dtype.kind == "f":
-                arr = arr.astype(dtype)
-            if arr is not t.data:
-                t.data = arr
-                t.grad = None  # a gradient on the old device or dtype no longer matches
+            t.data = _moved(t.data, device, dtype)
+            if t.grad is not None:
+                t.grad.data = _moved(t.grad.data, device, dtype)
         return self
 
     def double(self) -> "Module":
@@ -220,8 +331,11 @@ class Module:
         return self
 
     def apply(self, fn) -> "Module":
-        for m in self.modules():
-            fn(m)
+        """Call ``fn`` on every submodule, children first, then on this module (PyTorch's order), e.g. to
+        initialise weights: ``model.apply(init_weights)``."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
         return self
 
     # ----------------------------------------------------------------- printing
@@ -256,10 +370,11 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, i):
-        mods = list(self._modules.values())
+        """``seq[i]`` is a module; ``seq[a:b]`` is a Sequential of those modules under their original names,
+        so ``seq[3:].state_dict()`` has the keys ``"3.weight"``, ... that ``seq.state_dict()`` has."""
         if isinstance(i, slice):
-            return Sequential(*mods[i])
-        return mods[i]
+            return type(self)(OrderedDict(list(self._modules.items())[i]))
+        return list(self._modules.values())[i]
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -285,6 +400,9 @@ class ModuleList(Module):
         return self
 
     def __getitem__(self, i):
+        """``mods[i]`` is a module; ``mods[a:b]`` is a new ModuleList of those modules (numbered from 0)."""
+        if isinstance(i, slice):
+            return type(self)(list(self._modules.values())[i])
         return list(self._modules.values())[i]
 
     def __len__(self) -> int:

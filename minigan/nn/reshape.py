@@ -18,7 +18,8 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Split dim ``dim`` into ``unflattened_size``: ``Unflatten(1, (C, H, W))`` maps ``(N, C*H*W)`` to ``(N, C, H, W)``."""
+    """Split dim ``dim`` into ``unflattened_size``: ``Unflatten(1, (C, H, W))`` maps ``(N, C*H*W)`` to ``(N, C, H, W)``.
+    One size may be -1, inferred from the others: ``Unflatten(1, (2, -1))`` maps ``(N, 6)`` to ``(N, 2, 3)``."""
 
     def __init__(self, dim: int, unflattened_size) -> None:
         super().__init__()
@@ -26,13 +27,20 @@ class Unflatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         d = self.dim % x.ndim
-        n = 1
-        for s in self.unflattened_size:
-            n *= s
-        if x.shape[d] != n:
+        sizes = self.unflattened_size
+        free = [i for i, s in enumerate(sizes) if s == -1]  # at most one size may be -1: inferred
+        known = 1
+        for s in sizes:
+            known *= 1 if s == -1 else s
+        if len(free) > 1 or any(s < -1 for s in sizes):
+            raise ValueError(f"{self!r}: at most one size may be -1 (inferred), and none negative otherwise")
+        if free and known > 0 and x.shape[d] % known == 0:
+            sizes = sizes[:free[0]] + (x.shape[d] // known,) + sizes[free[0] + 1:]
+        elif free or x.shape[d] != known:
+            need = f"a multiple of {known}" if free else f"{known}"
             raise ValueError(f"{self!r}: dim {self.dim} has size {x.shape[d]}, but {self.unflattened_size} "
-                             f"needs {n} (input shape {x.shape})")
-        return reshape(x, x.shape[:d] + self.unflattened_size + x.shape[d + 1:])
+                             f"needs {need} (input shape {x.shape})")
+        return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -72,7 +72,9 @@ class Optimizer:
 
     Args:
         params: an iterable of Tensors, or an iterable of dicts (parameter groups), each with a
-            ``"params"`` entry and optional per-group options.
+            ``"params"`` entry and optional per-group options. ``(name, tensor)`` pairs
+            (``model.named_parameters()``) may stand for the Tensors anywhere; the names are kept in
+            the group's ``"param_names"``.
         defaults: the options (``lr``, ...) a group gets when it does not set them itself.
 
     Subclasses may override :meth:`_check_group` to validate a group's options; it runs on the
@@ -116,6 +118,16 @@ class Optimizer:
         elif params is None:
             raise ValueError(f"{name}: a parameter group needs a 'params' entry, got keys {sorted(group)}")
         params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]   # from model.named_parameters()
+        if names:
+            if len(names) != len(params):
+                raise ValueError(f"{name}: give all parameters with names ((name, tensor) pairs, as "
+                                 "named_parameters() makes them) or all without")
+            params = [p[1] for p in params]
+            group["param_names"] = names
+        if any(("param_names" in g) != bool(names) for g in self.param_groups):
+            raise ValueError(f"{name}: all parameter groups should be with names or all without; cannot add a "
+                             f"group {'with' if names else 'without'} names")
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")

@@ -34,7 +34,7 @@ class SGD(Optimizer):
 
     Args:
         params: Tensors or parameter groups (see :class:`Optimizer`).
-        lr: learning rate.
+        lr: learning rate (1e-3 unless given, as in PyTorch).
         momentum: momentum factor ``mu`` (0 disables the buffer).
         dampening: how much of the new gradient is damped when added to the buffer.
         weight_decay: L2 penalty coefficient.
@@ -42,7 +42,7 @@ class SGD(Optimizer):
         maximize: climb the objective instead of descending it.
     """
 
-    def __init__(self, params: Iterable, lr: float, momentum: float = 0.0, dampening: float = 0.0,
+    def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)

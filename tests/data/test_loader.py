@@ -26,8 +26,9 @@ def test_no_shuffle_keeps_order_and_drop_last():
     loader = DataLoader(np.arange(10), batch_size=4, drop_last=True)
     assert len(loader) == 2
     assert ids_of(loader) == [[0, 1, 2, 3], [4, 5, 6, 7]]
-    with pytest.raises(ValueError, match="no batch at all"):
-        DataLoader(np.arange(3), batch_size=4, drop_last=True)
+    short = DataLoader(np.arange(3), batch_size=4, drop_last=True)   # fewer items than a batch: no batch
+    assert len(short) == 0 and list(short) == [] and list(short) == []
+    assert short.state_dict()["epoch"] == 2
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(np.arange(3), batch_size=0)
 
@@ -112,3 +113,17 @@ def test_tensor_dataset_checks_lengths():
         TensorDataset(np.zeros((3, 2)), np.zeros(4))
     with pytest.raises(TypeError, match="expected arrays"):
         DataLoader(42, batch_size=2)
+
+
+def test_batch_size_defaults_to_one():
+    loader = DataLoader(np.arange(3))
+    assert loader.batch_size == 1 and len(loader) == 3
+    assert [b.shape for b in loader] == [(1,), (1,), (1,)]
+
+
+def test_batch_counts_match_torch(torch):
+    from torch.utils.data import DataLoader as TorchLoader
+    for n, kwargs in [(3, dict(batch_size=4, drop_last=True)), (10, dict(batch_size=4, drop_last=True)),
+                      (10, dict(batch_size=4)), (3, dict())]:
+        ours, theirs = DataLoader(np.arange(n), **kwargs), TorchLoader(list(range(n)), **kwargs)
+        assert len(ours) == len(theirs) and [len(b) for b in ours] == [len(b) for b in theirs]

@@ -30,6 +30,10 @@ LAYERS = [
     ("Sigmoid", nn.Sigmoid, (2, 5), randn),
     ("Flatten", nn.Flatten, (2, 2, 1, 3), randn),
     ("Unflatten", lambda: nn.Unflatten(1, (2, 3)), (2, 6), randn),
+    ("Unflatten-inferred", lambda: nn.Unflatten(1, (-1, 2)), (2, 6, 1), randn),
+    ("Conv2d-same-even-kernel", lambda: nn.Conv2d(2, 3, (4, 3), padding="same", dilation=(1, 2)), (1, 2, 5, 6),
+     randn),
+    ("Conv2d-valid", lambda: nn.Conv2d(2, 1, 3, padding="valid"), (1, 2, 4, 5), randn),
     ("Upsample", lambda: nn.Upsample(scale_factor=2), (1, 2, 2, 3), randn),
     ("Upsample-size", lambda: nn.Upsample(size=(3, 5)), (1, 1, 2, 3), randn),
     ("Sequential-DCGAN-like", lambda: nn.Sequential(
@@ -89,6 +93,98 @@ def test_conv_transpose2d_output_size_argument():
     layer = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1)
     assert layer(mg.zeros(1, 1, 4, 4)).shape == (1, 1, 7, 7)
     assert layer(mg.zeros(1, 1, 4, 4), output_size=(8, 8)).shape == (1, 1, 8, 8)
+    assert layer(mg.zeros(1, 1, 4, 4), output_size=(1, 1, 8, 7)).shape == (1, 1, 8, 7)
+
+
+def test_conv_transpose2d_output_size_out_of_range_says_which_sizes_are_valid():
+    layer = nn.ConvTranspose2d(3, 2, 3, stride=2)
+    with pytest.raises(ValueError, match=r"requested an output size of \(12, 12\), but valid sizes range from "
+                                         r"\[9, 9\] to \[10, 10\] \(for an input of \[4, 4\]\)"):
+        layer(mg.randn(1, 3, 4, 4), output_size=(12, 12))
+    with pytest.raises(ValueError, match="output_size must have 2 or 4 elements"):
+        layer(mg.randn(1, 3, 4, 4), output_size=(1, 9, 9))
+
+
+def test_unflatten_infers_one_size():
+    assert nn.Unflatten(1, (2, -1))(mg.zeros(3, 6)).shape == (3, 2, 3)
+    assert nn.Unflatten(-1, (-1, 4, 1))(mg.zeros(2, 8)).shape == (2, 2, 4, 1)
+    with pytest.raises(ValueError, match="needs a multiple of 2"):
+        nn.Unflatten(1, (2, -1))(mg.zeros(3, 5))
+    with pytest.raises(ValueError, match="at most one size may be -1"):
+        nn.Unflatten(1, (-1, -1))(mg.zeros(3, 6))
+
+
+def test_conv2d_padding_strings():
+    same = nn.Conv2d(2, 3, 4, padding="same")
+    assert same.padding == "same" and "padding=same" in repr(same)
+    assert same(mg.zeros(1, 2, 5, 7)).shape == (1, 3, 5, 7)
+    assert nn.Conv2d(2, 3, 3, padding="same", dilation=3)(mg.zeros(1, 2, 4, 4)).shape == (1, 3, 4, 4)
+    assert nn.Conv2d(2, 3, (3, 2), padding="valid")(mg.zeros(1, 2, 5, 7)).shape == (1, 3, 3, 6)
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        nn.Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="invalid padding string 'full'"):
+        nn.Conv2d(2, 3, 3, padding="full")
+    with pytest.raises(ValueError, match="for Conv2d only"):
+        nn.ConvTranspose2d(2, 3, 3, padding="same")
+
+
+# --------------------------------------------------------------------------- reset_parameters
+@pytest.mark.parametrize("make", [lambda: nn.Linear(4, 3), lambda: nn.Conv2d(2, 4, 3),
+                                  lambda: nn.ConvTranspose2d(4, 2, (3, 2), groups=2),
+                                  lambda: nn.Conv2d(2, 2, 3, bias=False)])
+def test_reset_parameters_draws_what_the_constructor_draws(make):
+    mg.manual_seed(5)
+    fresh = make()
+    mg.manual_seed(5)
+    layer = make()
+    mg.manual_seed(5)
+    layer.reset_parameters()      # the same draws, from the same seed, as the constructor's
+    for (name, a), b in zip(fresh.state_dict().items(), layer.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+
+
+def test_conv_init_draws_uniform_weight_then_bias_from_the_seed():
+    # The constructor's draws, written out: U(-bound, bound) for the weight, then for the bias (PyTorch's
+    # default), from minigan's CPU generator in that order. Seeded models must not change.
+    mg.manual_seed(11)
+    conv = nn.Conv2d(2, 3, (3, 2))
+    mg.manual_seed(11)
+    gen = mg.backend.rng("cpu")
+    bound = 1 / np.sqrt(2 * 3 * 2)
+    w = gen.uniform(-bound, bound, size=(3, 2, 3, 2))
+    b = gen.uniform(-bound, bound, size=(3,))
+    np.testing.assert_array_equal(conv.weight.numpy(), w.astype(np.float32))
+    np.testing.assert_array_equal(conv.bias.numpy(), b.astype(np.float32))
+
+
+def test_batch_norm_reset_running_stats_and_parameters():
+    bn = nn.BatchNorm1d(3)
+    bn(mg.randn(8, 3) * 2 + 1)
+    with mg.no_grad():
+        bn.weight.data[...] = 5
+    bn.reset_running_stats()
+    np.testing.assert_array_equal(bn.running_mean.numpy(), 0)
+    np.testing.assert_array_equal(bn.running_var.numpy(), 1)
+    assert int(bn.num_batches_tracked.item()) == 0
+    np.testing.assert_array_equal(bn.weight.numpy(), 5)     # only the statistics
+    bn.reset_parameters()
+    np.testing.assert_array_equal(bn.weight.numpy(), 1)
+    np.testing.assert_array_equal(bn.bias.numpy(), 0)
+    nn.BatchNorm1d(3, affine=False, track_running_stats=False).reset_parameters()
+
+
+# --------------------------------------------------------------------------- softmax layers
+def test_softmax_layers_default_to_the_implicit_dim():
+    assert nn.Softmax().dim is None and nn.LogSoftmax().dim is None
+    assert repr(nn.Softmax()) == "Softmax(dim=None)" and repr(nn.LogSoftmax(1)) == "LogSoftmax(dim=1)"
+    x = mg.randn(2, 3, 4)
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        y = nn.Softmax()(x)
+    np.testing.assert_allclose(y.numpy().sum(axis=0), 1, rtol=1e-5)      # 3-D: dim 0
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        y = nn.LogSoftmax()(mg.randn(2, 3, 4, 5))
+    np.testing.assert_allclose(np.exp(y.numpy()).sum(axis=1), 1, rtol=1e-5)  # 4-D: dim 1
+    np.testing.assert_allclose(nn.Softmax(-1)(x).numpy().sum(axis=-1), 1, rtol=1e-5)
 
 
 # --------------------------------------------------------------------------- wrong inputs

@@ -65,15 +65,41 @@ def test_state_dict_is_detached_and_live():
 
 def test_load_state_dict_errors_name_the_key():
     lin = nn.Linear(3, 4)
-    with pytest.raises(KeyError, match="missing keys: bias"):
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "bias"'):
         lin.load_state_dict({"weight": np.zeros((4, 3))})
-    with pytest.raises(KeyError, match="unexpected keys: extra"):
+    with pytest.raises(RuntimeError, match='Unexpected key\\(s\\) in state_dict: "extra"'):
         lin.load_state_dict({"weight": np.zeros((4, 3)), "bias": np.zeros(4), "extra": np.zeros(1)})
-    with pytest.raises(ValueError, match=r"size mismatch for weight.*\(4, 2\).*\(4, 3\)"):
+    with pytest.raises(RuntimeError, match=r"size mismatch for weight.*\(4, 2\).*\(4, 3\)"):
         lin.load_state_dict({"weight": np.zeros((4, 2)), "bias": np.zeros(4)})
     missing, unexpected = lin.load_state_dict({"weight": np.ones((4, 3)), "extra": 1}, strict=False)
     assert missing == ["bias"] and unexpected == ["extra"]
     np.testing.assert_array_equal(lin.weight.numpy(), 1.0)
+
+
+def test_load_state_dict_lists_every_problem_at_once_and_copies_nothing():
+    lin = nn.Linear(3, 4)
+    before = lin.weight.numpy()
+    with pytest.raises(RuntimeError) as info:
+        lin.load_state_dict({"weight": np.ones((4, 2)), "extra": 1, "x.y": 2})
+    assert str(info.value) == (
+        "Error(s) in loading state_dict for Linear:\n"
+        '\tMissing key(s) in state_dict: "bias". \n'
+        '\tUnexpected key(s) in state_dict: "extra", "x.y". \n'
+        "\tsize mismatch for weight: copying a param with shape (4, 2) from checkpoint, "
+        "the shape in current model is (4, 3).")
+    with pytest.raises(RuntimeError, match=r"size mismatch for weight(.|\n)*size mismatch for bias"):
+        lin.load_state_dict({"weight": np.ones((4, 2)), "bias": np.ones(5)}, strict=False)
+    with pytest.raises(RuntimeError, match="size mismatch for bias"):
+        lin.load_state_dict({"weight": np.ones((4, 3)), "bias": np.ones(5)})
+    np.testing.assert_array_equal(lin.weight.numpy(), before)     # nothing copied when anything is wrong
+
+
+def test_load_state_dict_returns_named_keys():
+    lin = nn.Linear(3, 4)
+    result = lin.load_state_dict({"weight": np.ones((4, 3)), "extra": 1}, strict=False)
+    assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
+    assert repr(result) == "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])"
+    assert repr(lin.load_state_dict(lin.state_dict())) == "<All keys matched successfully>"
 
 
 def test_train_eval_propagate():

@@ -108,3 +108,106 @@ def test_init_bound_equals_torch_fan_in(torch, make):
     assert ours[0] == fan_in
     w = make(nn).weight.numpy()
     assert np.abs(w).max() <= 1 / math.sqrt(fan_in)
+
+
+# --------------------------------------------------------------------------- Module rules, side by side
+def test_assignments_that_torch_refuses_are_refused(torch):
+    for lib, zeros in ((nn, lambda: mg.zeros(2, 2)), (torch.nn, lambda: torch.zeros(2, 2))):
+        with pytest.raises(TypeError, match="cannot assign .* as parameter 'weight'"):
+            lib.Linear(2, 2).weight = zeros()
+        with pytest.raises(TypeError, match="cannot assign 'numpy.ndarray'|cannot assign 'ndarray'"):
+            lib.BatchNorm1d(3).running_mean = np.zeros(3)
+        bn = lib.BatchNorm1d(3)
+        bn.running_mean = zeros()[0]          # a tensor is a buffer's value in both
+        lin = lib.Linear(2, 2)
+        lin.weight = None
+        assert list(lin.state_dict()) == ["bias"]
+
+
+def test_containers_sharing_and_apply_order_match_torch(torch):
+    def build(lib):
+        s = lib.Linear(1, 1)
+        return lib.Sequential(lib.Sequential(s, lib.ReLU()), s, lib.Linear(1, 1), lib.Linear(1, 1))
+
+    net, t_net = build(nn), build(torch.nn)
+    assert [n for n, _ in net.named_modules()] == [n for n, _ in t_net.named_modules()]
+    assert [n for n, _ in net.named_parameters()] == [n for n, _ in t_net.named_parameters()]
+    assert list(net.state_dict()) == list(t_net.state_dict())
+    assert list(net[2:].state_dict()) == list(t_net[2:].state_dict())
+    assert [n for n, _ in net.named_children()] == [n for n, _ in t_net.named_children()]
+    order, t_order = [], []
+    net.apply(lambda m: order.append(type(m).__name__))
+    t_net.apply(lambda m: t_order.append(type(m).__name__))
+    assert order == t_order
+    mods, t_mods = nn.ModuleList([nn.ReLU(), nn.Linear(1, 1)]), torch.nn.ModuleList([torch.nn.ReLU(),
+                                                                                       torch.nn.Linear(1, 1)])
+    assert list(mods[1:].state_dict()) == list(t_mods[1:].state_dict())
+
+
+def test_load_state_dict_report_matches_torch(torch):
+    lin, t_lin = nn.Linear(3, 4), torch.nn.Linear(3, 4)
+    bad = {"weight": np.zeros((4, 2), np.float32), "extra": np.zeros(1, np.float32)}
+    with pytest.raises(RuntimeError) as ours:
+        lin.load_state_dict(bad)
+    with pytest.raises(RuntimeError) as theirs:
+        t_lin.load_state_dict({k: torch.tensor(v) for k, v in bad.items()})
+    assert str(ours.value) == str(theirs.value).replace("torch.Size([4, 2])", "(4, 2)") \
+        .replace("torch.Size([4, 3])", "(4, 3)")
+    ok = {"weight": np.zeros((4, 3), np.float32), "extra": np.zeros(1, np.float32)}
+    res, t_res = lin.load_state_dict(ok, strict=False), t_lin.load_state_dict(
+        {k: torch.tensor(v) for k, v in ok.items()}, strict=False)
+    assert res.missing_keys == t_res.missing_keys and res.unexpected_keys == t_res.unexpected_keys
+    assert repr(res) == repr(t_res)
+
+
+def test_to_keeps_and_casts_gradients_as_torch_does(torch):
+    lin, t_lin = nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    lin(mg.randn(3, 2)).sum().backward()
+    t_lin(torch.randn(3, 2)).sum().backward()
+    lin.to(mg.float64)
+    t_lin.to(torch.float64)
+    assert str(lin.weight.grad.dtype) == str(t_lin.weight.grad.dtype).replace("torch.", "")
+    lin.float(), t_lin.float()
+    assert lin.weight.grad is not None and t_lin.weight.grad is not None
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (2, 3, 4), (2, 3, 2, 2)])
+@pytest.mark.parametrize("layer", ["Softmax", "LogSoftmax"])
+def test_softmax_layers_implicit_dim_matches_torch(torch, shape, layer):
+    x = np.random.default_rng(6).standard_normal(shape).astype(np.float32)
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        y = getattr(nn, layer)()(mg.tensor(x))
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        ty = getattr(torch.nn, layer)()(torch.tensor(x))
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_unflatten_with_an_inferred_size_matches_torch(torch):
+    x = np.arange(24, dtype=np.float32).reshape(2, 12)
+    for sizes in [(2, -1), (-1, 2, 3), (3, 4)]:
+        y = nn.Unflatten(1, sizes)(mg.tensor(x))
+        ty = torch.nn.Unflatten(1, sizes)(torch.tensor(x))
+        np.testing.assert_array_equal(y.numpy(), ty.numpy())
+
+
+def test_conv_transpose2d_output_size_range_matches_torch(torch):
+    layer, t_layer = nn.ConvTranspose2d(3, 2, 3, stride=2), torch.nn.ConvTranspose2d(3, 2, 3, stride=2)
+    for size in [(9, 9), (10, 9), (1, 2, 9, 10)]:
+        assert layer(mg.zeros(1, 3, 4, 4), output_size=size).shape == \
+            tuple(t_layer(torch.zeros(1, 3, 4, 4), output_size=size).shape)
+    with pytest.raises(ValueError) as theirs:
+        t_layer(torch.zeros(1, 3, 4, 4), output_size=(12, 12))
+    with pytest.raises(ValueError) as ours:
+        layer(mg.zeros(1, 3, 4, 4), output_size=(12, 12))
+    assert str(ours.value).endswith(str(theirs.value).replace("torch.Size([4, 4])", "[4, 4]"))
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("args", [dict(kernel_size=4, padding="same"), dict(kernel_size=(3, 2), padding="valid"),
+                                  dict(kernel_size=(2, 3), padding="same", dilation=(3, 2))])
+def test_conv2d_padding_strings_layer_matches_torch(torch, args):
+    torch.manual_seed(1)
+    t_layer = torch.nn.Conv2d(2, 3, **args)
+    layer = _load_from_torch(nn.Conv2d(2, 3, **args), t_layer)
+    assert repr(layer) == repr(t_layer)
+    _same_forward_backward(torch, layer, t_layer, np.random.default_rng(7).standard_normal((2, 2, 6, 5)))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
+import minigan.nn as nn
 from minigan.optim import LBFGS, SGD, Adam
 
 
@@ -128,6 +129,42 @@ def test_bad_params_raise():
         SGD([{"params": [x]}, {"params": [x]}], lr=0.1)
     with pytest.raises(ValueError, match="leaf"):
         SGD([x * 2], lr=0.1)
+
+
+def test_sgd_lr_defaults_to_1e_3():
+    assert SGD([mg.tensor([1.0], requires_grad=True)]).param_groups[0]["lr"] == 1e-3
+
+
+@pytest.mark.parametrize("opt_cls", [SGD, Adam, LBFGS])
+def test_named_parameters_are_accepted(opt_cls):
+    net = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    opt = opt_cls(net.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["params"] == list(net.parameters())
+    assert opt.param_groups[0]["param_names"] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+
+    def closure():
+        opt.zero_grad()
+        loss = (net(mg.ones(4, 2)) ** 2).sum()
+        loss.backward()
+        return loss
+    before = net[0].weight.numpy()
+    opt.step(closure)
+    assert not np.array_equal(net[0].weight.numpy(), before)
+    opt.load_state_dict(opt.state_dict())
+    assert opt.param_groups[0]["param_names"][0] == "0.weight"
+
+
+def test_named_parameter_groups():
+    x, y = mg.tensor([1.0], requires_grad=True), mg.tensor([2.0], requires_grad=True)
+    opt = SGD([{"params": [("x", x)]}, {"params": [("y", y)], "lr": 0.5}], lr=0.1)
+    assert [g["param_names"] for g in opt.param_groups] == [["x"], ["y"]]
+    assert opt.param_groups[1]["params"][0] is y
+    with pytest.raises(ValueError, match="all parameters with names"):
+        SGD([("x", x), y])
+    with pytest.raises(ValueError, match="with names or all without"):
+        opt.add_param_group({"params": [mg.tensor([3.0], requires_grad=True)]})
+    with pytest.raises(ValueError, match="with names or all without"):
+        SGD([{"params": [x]}, {"params": [("y", y)]}])
 
 
 # ----------------------------------------------------------------- state_dict

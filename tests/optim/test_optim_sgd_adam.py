@@ -166,3 +166,18 @@ def test_adam_float32_matches_torch(torch, lstsq):
     ours = run_minigan(make, lstsq, dtype=np.float32)
     assert ours[-1][0].dtype == np.float32
     assert_same_trajectory(ours, run_torch(torch, make, lstsq, dtype=np.float32), rtol=1e-5, atol=1e-6)
+
+
+def test_sgd_default_lr_and_named_parameters_match_torch(torch, lstsq):
+    def make(optim, w, c):
+        return optim.SGD([("w", w), ("c", c)], momentum=0.9)       # lr left at its default
+    assert_same_trajectory(run_minigan(make, lstsq), run_torch(torch, make, lstsq), rtol=1e-12, atol=1e-12)
+
+
+def test_named_parameter_groups_match_torch(torch, lstsq):
+    def make(optim, w, c):
+        return optim.Adam([{"params": [("w", w)]}, {"params": [("c", c)], "lr": 0.01}], lr=0.1)
+    assert_same_trajectory(run_minigan(make, lstsq), run_torch(torch, make, lstsq), rtol=1e-10, atol=1e-12)
+    w = torch.zeros(1, requires_grad=True)
+    assert torch.optim.SGD([("w", w)]).param_groups[0]["param_names"] == \
+        SGD([("w", mg.zeros(1, requires_grad=True))]).param_groups[0]["param_names"] == ["w"]
