@@ -1,12 +1,16 @@
 """The ``minigan`` command: ``info``, ``gradcheck``, ``gan train|sample``, ``style``, ``exercise``.
 
 Every subcommand is one function; an error a user can cause (a missing file, a bad argument, no GPU)
-ends the command with one readable line on stderr and a non-zero exit status, never a traceback.
-Set ``MINIGAN_TRACEBACK=1`` to see the traceback anyway."""
+ends the command with one readable line on stderr and a non-zero exit status, never a traceback: exit
+status 2 for a usage error (an unknown option, a value of the wrong type), 1 for anything else. Set
+``MINIGAN_TRACEBACK=1`` to see the traceback anyway. A reader that stops early (``minigan info | head -2``)
+ends the command quietly."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import os
 import platform
 import sys
@@ -14,6 +18,29 @@ import sys
 # Subcommands that live beside the code they drive: each module has add_parser(subparsers), which
 # registers its parser with ``set_defaults(func=...)``.
 _PLUGINS = ("minigan.gan.cli", "minigan.style.cli", "minigan.exercises")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage error is one line on stderr, exit status 2, instead of the usage
+    block; ``--help`` stays full. The parsers of the subcommands are made from the same class (argparse's
+    ``add_subparsers`` gives them the class of their parent), and each records its full name in the parsed
+    arguments as ``command_prog`` ("minigan gan train": the innermost subcommand's default wins)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_defaults(command_prog=self.prog)
+
+    def error(self, message: str):
+        self._fail(self.prog, message)
+
+    def parse_args(self, args=None, namespace=None):
+        namespace, extras = self.parse_known_args(args, namespace)
+        if extras:  # named after the subcommand that did not know them, not the top-level command
+            self._fail(getattr(namespace, "command_prog", self.prog), f"unrecognized arguments: {' '.join(extras)}")
+        return namespace
+
+    def _fail(self, prog: str, message: str):
+        self.exit(2, f"{prog}: error: {message} (see {prog} --help)\n")
 
 
 def _info(args) -> int:
@@ -64,11 +91,17 @@ def _cpu_threads() -> str:
 
 def _gradcheck(args) -> int:
     from minigan.checks import run_registry
-    return run_registry(device=args.device, op=args.op, verbose=not args.quiet)
+    if not args.quiet:
+        return run_registry(device=args.device, op=args.op)
+    table = io.StringIO()
+    with contextlib.redirect_stdout(table):
+        status = run_registry(device=args.device, op=args.op, verbose=False)
+    print(table.getvalue().strip().splitlines()[-1])     # the summary: "N passed, M failed (T s)"
+    return status
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="minigan", description="minigan: a deep-learning engine for seeing how it works")
+def build_parser(prog: str = "minigan") -> argparse.ArgumentParser:
+    p = OneLineParser(prog=prog, description="minigan: a deep-learning engine for seeing how it works")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     s = sub.add_parser("info", help="versions, BLAS, and whether CuPy and a GPU are usable")
@@ -76,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("gradcheck", help="gradient-check every registered op on awkward shapes")
     s.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     s.add_argument("--op", default=None, help="check only ops whose name contains this")
-    s.add_argument("--quiet", action="store_true", help="print only the summary line")
+    s.add_argument("--quiet", action="store_true",
+                   help="print only the summary line, 'N passed, M failed' (exit status 1 if any failed)")
     s.set_defaults(func=_gradcheck)
     for name in _PLUGINS:
         try:
@@ -89,18 +123,44 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
-    parser = build_parser()
+def main(argv=None, prog: str = "minigan") -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status; ``prog`` is the
+    command's name in usage lines and errors (``python -m minigan.exercises`` passes its own)."""
+    try:
+        try:
+            return _run(build_parser(prog), argv)
+        finally:
+            sys.stdout.flush()          # a reader that has gone away shows here, not at the interpreter's exit
+    except BrokenPipeError:
+        _discard_stdout()
+        return 1                        # as Python's own documentation does on a closed pipe (EPIPE)
+
+
+def _run(parser: argparse.ArgumentParser, argv) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("minigan: interrupted", file=sys.stderr)
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise                           # not an error of the command: see main
     except Exception as exc:  # one readable line, not a traceback
         if os.environ.get("MINIGAN_TRACEBACK"):
             raise
         msg = str(exc).strip().splitlines()
         first = msg[0] if msg else type(exc).__name__
-        print(f"minigan {args.command}: error: {first}", file=sys.stderr)
+        print(f"{args.command_prog}: error: {first}", file=sys.stderr)
         return 1
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that what is still buffered, flushed when Python exits,
+    does not fail a second time on the closed pipe."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):   # not a file (a test capturing the output)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

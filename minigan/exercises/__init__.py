@@ -163,13 +163,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """``python -m minigan.exercises check NAME [--file PATH]`` (or ``list``)."""
-    parser = argparse.ArgumentParser(prog="python -m minigan.exercises",
-                                     description="Check a solution to an exercise of the lessons.")
-    _add_commands(parser)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except (ValueError, FileNotFoundError) as exc:   # a wrong name or path: one line, as `minigan` does
-        print(f"minigan exercise: error: {exc}", file=sys.stderr)
-        return 1
+    """``python -m minigan.exercises check NAME [--file PATH]`` (or ``list``): ``minigan exercise`` itself, with
+    its one-line errors."""
+    from minigan.cli import main as minigan_main
+    return minigan_main(["exercise", *(sys.argv[1:] if argv is None else argv)], prog="python -m minigan")

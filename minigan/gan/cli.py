@@ -60,29 +60,56 @@ def _betas(text: str) -> tuple[float, float]:
     return b1, b2
 
 
+def _load_checkpoint(path: Path, option: str, device: str = "cpu") -> dict:
+    """The state that ``gan train`` saved at ``path``; a missing file, or a file that is not such a
+    checkpoint (another minigan checkpoint, say), fails with one line naming ``option`` and the path."""
+    import minigan as mg
+    if not path.is_file():
+        raise FileNotFoundError(f"{option}: no checkpoint at {path}")
+    state = mg.io.load(path, device=device)
+    for key in ("config", "G", "step"):
+        if key not in state or (key == "config" and not isinstance(state[key], dict)):
+            raise ValueError(f"{option}: {path} is not a `minigan gan train` checkpoint (it has no {key})")
+    return state
+
+
+def _at_least(option: str, value, low) -> None:
+    """A number given on the command line is ``low`` or more (None: not given, the default applies)."""
+    if value is not None and not value >= low:      # (a NaN fails too)
+        raise ValueError(f"{option} must be at least {low}, got {value}")
+
+
 def train(args) -> int:
     from .trainer import CHECKPOINT, GANConfig, Trainer
 
+    # The options GANConfig does not check itself (--steps it does, but not when a resumed run changes it).
+    for option, low in (("steps", 1), ("size", 1), ("lr_d", 0), ("lr_g", 0), ("seed", 0), ("sample_every", 0)):
+        _at_least("--" + option.replace("_", "-"), getattr(args, option), low)
     out = Path(args.out)
     if args.resume is not None:
-        import minigan as mg
         path = out / CHECKPOINT if args.resume == "auto" else Path(args.resume)
-        if not path.is_file():
-            raise FileNotFoundError(f"--resume: no checkpoint at {path}")
-        saved = mg.io.load(path)["config"]
-        images, judged = load_images(args.data if args.data_given else saved.get("data", "digits"), saved["size"])
+        saved = _load_checkpoint(path, "--resume")["config"]
+        images, judged = load_images(args.data if args.data_given else saved.get("data", "digits"),
+                                     saved.get("size", GANConfig.size))
         overrides = {"steps": args.steps} if args.steps is not None else {}
-        trainer = Trainer.from_checkpoint(path, images, device=args.device, **overrides)
+        try:
+            trainer = Trainer.from_checkpoint(path, images, device=args.device, **overrides)
+        except KeyError as exc:
+            raise ValueError(f"--resume: {path} is not a complete `minigan gan train` checkpoint "
+                             f"(it has no {exc.args[0]})") from None
+        if trainer.step >= trainer.config.steps:
+            raise ValueError(f"--resume: the checkpoint {path} is at step {trainer.step} already; give a larger "
+                             f"total with --steps (now {trainer.config.steps})")
         if not args.quiet:
             print(f"resuming {path} at step {trainer.step} of {trainer.config.steps}")
     else:
-        size = args.size or _default_size(args.data.split(":")[0], args.model)
+        size = args.size if args.size is not None else _default_size(args.data.split(":")[0], args.model)
         images, judged = load_images(args.data, size)
-        defaults = GANConfig()
         config = GANConfig(
             data=args.data, model=args.model, size=size, channels=images.shape[1], width=args.width, loss=args.loss,
-            steps=args.steps or defaults.steps, batch=args.batch, lr_d=args.lr_d, lr_g=args.lr_g,
-            betas_d=args.betas_d, betas_g=args.betas_g, d_steps=args.d_steps, d_skip_below=args.d_skip_below,
+            steps=GANConfig.steps if args.steps is None else args.steps, batch=args.batch,
+            lr_d=args.lr_d, lr_g=args.lr_g, betas_d=args.betas_d, betas_g=args.betas_g,
+            d_steps=args.d_steps, d_skip_below=args.d_skip_below,
             smooth=args.smooth, seed=args.seed, device=args.device, sample_every=args.sample_every,
             checkpoint_every=args.sample_every, judge=judged and images.shape[1] == 1)
         trainer = Trainer(config, images)
@@ -99,12 +126,9 @@ def sample(args) -> int:
     from .models import build_models
     from .trainer import GANConfig, _noise, generate
 
-    path = Path(args.ckpt)
-    if not path.is_file():
-        raise FileNotFoundError(f"--ckpt: no checkpoint at {path}")
-    if args.n < 1:
-        raise ValueError(f"--n must be at least 1, got {args.n}")
-    state = mg.io.load(path, device=backend.normalize_device(args.device))
+    _at_least("--n", args.n, 1)
+    _at_least("--seed", args.seed, 0)
+    state = _load_checkpoint(Path(args.ckpt), "--ckpt", device=backend.normalize_device(args.device))
     c = GANConfig(**{k: v for k, v in state["config"].items() if k in GANConfig.__dataclass_fields__})
     G, _ = build_models(c.model, c.size, c.channels, c.nz, c.width)
     G.to(args.device)
@@ -134,38 +158,51 @@ def add_parser(subparsers) -> None:
     sub = gan.add_subparsers(dest="gan_command", metavar="{train,sample}")
     sub.required = True
 
+    # Every help line states its default itself (no ArgumentDefaultsHelpFormatter: it would add a second one).
     t = sub.add_parser("train", help="two-phase GAN training (default: the FC GAN on the embedded digits)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       description="Two-phase GAN training. With --resume, the run's settings come from its "
+                                   "checkpoint; of the options, only --steps, --data, --device, --out and --quiet "
+                                   "apply.")
     t.add_argument("--data", default="digits", action=_DataAction,
-                   help="digits | mnist:DIR | fashion:DIR | folder:DIR")
+                   help="digits | mnist:DIR | fashion:DIR | folder:DIR (default digits, shipped)")
     t.set_defaults(data_given=False)
     t.add_argument("--size", type=int, default=None,
-                   help="image side (default: 8 for fc and 16 for dcgan on the digits, 28 for MNIST, 32 for a folder)")
-    t.add_argument("--model", default=d.model, choices=MODELS)
-    t.add_argument("--width", type=int, default=d.width, help="DCGAN's base channel count")
-    t.add_argument("--loss", default=d.loss, choices=LOSSES)
-    t.add_argument("--steps", type=int, default=None, help=f"generator steps in all (default {d.steps})")
-    t.add_argument("--batch", type=int, default=d.batch)
-    t.add_argument("--lr-d", type=float, default=d.lr_d)
-    t.add_argument("--lr-g", type=float, default=d.lr_g)
-    t.add_argument("--betas-d", type=_betas, default=d.betas_d, help="Adam betas of D, e.g. 0.5,0.999")
-    t.add_argument("--betas-g", type=_betas, default=d.betas_g, help="Adam betas of G")
-    t.add_argument("--d-steps", type=int, default=d.d_steps, help="discriminator steps per generator step")
-    t.add_argument("--d-skip-below", type=float, default=None, help="skip D's update while its loss is below this")
-    t.add_argument("--smooth", type=float, default=d.smooth, help="one-sided label smoothing (0.1: real target 0.9)")
-    t.add_argument("--seed", type=int, default=d.seed)
-    t.add_argument("--device", default="cpu", help="cpu | cuda")
-    t.add_argument("--out", default="runs/gan", help="output folder")
-    t.add_argument("--sample-every", type=int, default=d.sample_every, help="sample grid, metrics and checkpoint period")
+                   help="image side (default 8 for fc and 16 for dcgan on the digits, 28 for MNIST, 32 for a folder)")
+    t.add_argument("--model", default=d.model, choices=MODELS, help=f"the two networks (default {d.model})")
+    t.add_argument("--width", type=int, default=d.width,
+                   help=f"DCGAN's base channel count, ngf = ndf (default {d.width})")
+    t.add_argument("--loss", default=d.loss, choices=LOSSES, help=f"the generator's loss (default {d.loss})")
+    t.add_argument("--steps", type=int, default=None,
+                   help=f"generator steps in all (default {d.steps}; with --resume, the new total)")
+    t.add_argument("--batch", type=int, default=d.batch, help=f"images per batch (default {d.batch})")
+    t.add_argument("--lr-d", type=float, default=d.lr_d, help=f"Adam learning rate of D (default {d.lr_d:g})")
+    t.add_argument("--lr-g", type=float, default=d.lr_g, help=f"Adam learning rate of G (default {d.lr_g:g})")
+    t.add_argument("--betas-d", type=_betas, default=d.betas_d,
+                   help=f"Adam betas of D (default {','.join(f'{b:g}' for b in d.betas_d)})")
+    t.add_argument("--betas-g", type=_betas, default=d.betas_g,
+                   help=f"Adam betas of G (default {','.join(f'{b:g}' for b in d.betas_g)})")
+    t.add_argument("--d-steps", type=int, default=d.d_steps,
+                   help=f"discriminator steps per generator step (default {d.d_steps})")
+    t.add_argument("--d-skip-below", type=float, default=None,
+                   help="skip D's update while its loss is below this (default: never skip)")
+    t.add_argument("--smooth", type=float, default=d.smooth,
+                   help=f"one-sided label smoothing, 0.1 makes the real target 0.9 (default {d.smooth:g})")
+    t.add_argument("--seed", type=int, default=d.seed,
+                   help=f"seed of the initial weights, the batches and the noise (default {d.seed})")
+    t.add_argument("--device", default="cpu", help="cpu | cuda (default cpu)")
+    t.add_argument("--out", default="runs/gan", help="output folder (default runs/gan)")
+    t.add_argument("--sample-every", type=int, default=d.sample_every,
+                   help=f"steps between sample grids, metrics and checkpoints; 0: at the end only "
+                        f"(default {d.sample_every})")
     t.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CKPT",
-                   help="continue from CKPT (default OUT/checkpoint.npz); --steps is the new total")
+                   help="continue from CKPT (OUT/checkpoint.npz if no CKPT is given)")
     t.add_argument("--quiet", action="store_true", help="no progress bar or per-period lines")
     t.set_defaults(func=train)
 
     s = sub.add_parser("sample", help="a grid of samples from a checkpoint")
     s.add_argument("--ckpt", required=True, help="a checkpoint written by gan train")
-    s.add_argument("--n", type=int, default=64)
-    s.add_argument("--out", default="grid.png")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--device", default="cpu")
+    s.add_argument("--n", type=int, default=64, help="how many samples (default 64)")
+    s.add_argument("--out", default="grid.png", help="the image to write (default grid.png)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    s.add_argument("--device", default="cpu", help="cpu | cuda (default cpu)")
     s.set_defaults(func=sample)

@@ -85,6 +85,18 @@ def _layers(text: str | None, option: str):
     return names, (weights if any(v != 1.0 for v in weights.values()) else None)
 
 
+def _check_numbers(args) -> None:
+    """The numeric options, before any work: each error names its option (None: not given, the default applies;
+    a weight of 0 switches its term off)."""
+    for option, value, low in (("--steps", args.steps, 1), ("--seed", args.seed, 0),
+                               ("--content-weight", args.content_weight, 0), ("--style-weight", args.style_weight, 0),
+                               ("--tv-weight", args.tv_weight, 0)):
+        if value is not None and not value >= low:      # (a NaN fails too)
+            raise ValueError(f"{option} must be at least {low}, got {value}")
+    if args.lr is not None and not args.lr > 0:
+        raise ValueError(f"--lr must be more than 0, got {args.lr}")
+
+
 def run(args) -> int:
     import minigan as mg
     from minigan import viz
@@ -96,6 +108,7 @@ def run(args) -> int:
     texture = args.texture or str(args.content).lower() == "none"
     if args.size < 8:
         raise ValueError(f"--size must be at least 8 pixels, got {args.size}")
+    _check_numbers(args)
     device = mg.backend.normalize_device(args.device)
     if device != "cpu" and not mg.cuda_available():
         _, why = mg.backend.cupy_status()

@@ -66,6 +66,56 @@ def test_bad_weights_file(tmp_path, capsys, content):
     assert str(weights) in line
 
 
+def test_a_folder_or_a_foreign_file_as_an_input_names_the_path(tmp_path, capsys):
+    import minigan as mg
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    checkpoint = mg.io.save(tmp_path / "checkpoint.npz", step=1)
+    for argv, path in ((["--content", str(folder)], folder), (["--style", str(checkpoint)], checkpoint),
+                       (["--features", f"vgg19:{folder}"], folder),
+                       (["--features", f"vgg19:{checkpoint}"], checkpoint)):
+        line = _one_error_line(*_run(capsys, *argv, "--size", "32", "--out", str(tmp_path / "out"))[::2])
+        assert str(path) in line, line
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--steps", "0"], "--steps must be at least 1, got 0"),
+    (["--seed", "-1"], "--seed must be at least 0, got -1"),
+    (["--lr", "0"], "--lr must be more than 0, got 0.0"),
+    (["--lr", "-0.5", "--optimizer", "adam"], "--lr must be more than 0, got -0.5"),
+    (["--content-weight", "-1"], "--content-weight must be at least 0, got -1.0"),
+    (["--style-weight", "nan"], "--style-weight must be at least 0, got nan"),
+    (["--tv-weight", "-0.001"], "--tv-weight must be at least 0, got -0.001"),
+])
+def test_numbers_out_of_range_are_refused_before_any_work(tmp_path, capsys, argv, message):
+    line = _one_error_line(*_run(capsys, *argv, "--out", str(tmp_path / "out"))[::2])
+    assert line == f"minigan style: error: {message}"
+    assert not (tmp_path / "out").exists()
+
+
+def test_seed_0_and_weights_of_0_are_used_as_given(tmp_path, capsys, monkeypatch):
+    from minigan.style import transfer
+    seen = {}
+
+    def spy(content, style, extractor, **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt          # stop here: the arguments are all this test needs
+    monkeypatch.setattr(transfer, "style_transfer", spy)
+    rc, out, err = _run(capsys, "--seed", "0", "--tv-weight", "0", "--style-weight", "0", "--content-weight", "0",
+                        "--size", "32", "--out", str(tmp_path))
+    assert rc == 130 and "interrupted" in err
+    assert seen["seed"] == 0 and seen["tv_weight"] == 0 and seen["style_weight"] == 0 and seen["content_weight"] == 0
+
+
+def test_a_usage_error_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["style", "--size", "big"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == ("minigan style: error: argument --size: invalid int value: 'big' "
+                                       "(see minigan style --help)\n")
+
+
 def test_unknown_layer_name(tmp_path, capsys):
     line = _one_error_line(*_run(capsys, "--features", "random-vgg", "--style-layers", "relu1_1,relu9_9",
                                  "--size", "32", "--out", str(tmp_path))[::2])
