@@ -10,11 +10,9 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 # Where results go: benchmarks/results, or the folder MINIGAN_BENCH_RESULTS names (the smoke tests use it).
@@ -29,6 +27,11 @@ except ImportError:
 import numpy as np  # noqa: E402
 
 from minigan import backend, blas_env  # noqa: E402
+# The timer and the table printer, shared with the ``minigan bench`` command: medians after a warm-up of at
+# least MIN_WARMUP_SECONDS
+# (OpenBLAS's worker threads keep spinning for 50 to 100 ms after NumPy's last product, and a PyTorch call in
+# that time shares the cores with them), every block repeated over several rounds.
+from minigan.bench import MIN_WARMUP_SECONDS, measure, measure_side_by_side, print_table  # noqa: E402,F401
 from minigan.kernels import threads  # noqa: E402
 
 
@@ -90,38 +93,9 @@ def machine_info(device: str = "cpu") -> dict:
     return info
 
 
-# The least time a block of calls warms up for (see measure). OpenBLAS's worker threads keep spinning for
-# 50 to 100 ms after NumPy's last product; a PyTorch call in that time shares the cores with them and was
-# measured twice as slow (a 12 ms convolution took 25 ms).
-MIN_WARMUP_SECONDS = 0.25
-
-
 def warmup_seconds_for(quick: bool) -> float:
     """The warm-up time a benchmark's blocks get: :data:`MIN_WARMUP_SECONDS`, or none in a ``--quick`` smoke run."""
     return 0.0 if quick else MIN_WARMUP_SECONDS
-
-
-def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat: int = 7,
-            min_warmup_seconds: float = 0.0):
-    """Time ``fn()``: untimed calls, at least ``warmup`` of them and for at least ``min_warmup_seconds``
-    (so that another library's worker threads, still spinning from the call before, have gone to sleep and
-    are not counted against ``fn``), then ``repeat`` timed ones.
-
-    Returns ``(median_seconds, all_seconds)``. The device is synchronised before each clock reading, so
-    queued GPU work is counted where it belongs."""
-    start, calls = time.perf_counter(), 0
-    while calls < warmup or (warmup and time.perf_counter() - start < min_warmup_seconds):
-        fn()
-        backend.synchronize(device)
-        calls += 1
-    backend.synchronize(device)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        backend.synchronize(device)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
 
 
 def cpu_threads() -> int:
@@ -134,25 +108,6 @@ def cpu_threads() -> int:
 def threads_suffix(threads: int) -> str:
     """``""`` for a run on every core, else ``"_<n>thread"``: a results file's name says when it was not."""
     return "" if threads == (os.cpu_count() or 1) else f"_{threads}thread"
-
-
-def measure_side_by_side(fns: dict[str, Callable[[], Any]], device: str = "cpu", warmup: int = 2,
-                         repeat: int = 7, rounds: int = 1, min_warmup_seconds: float = MIN_WARMUP_SECONDS
-                         ) -> dict[str, tuple[float, list[float]]]:
-    """Time several functions in the same run, one block each (warm-up calls, then ``repeat`` timed ones),
-    the whole sequence of blocks ``rounds`` times.
-
-    Blocks rather than turns (a, b, a, b, ...): BLAS and OpenMP worker threads keep spinning for a while
-    after a call, and on a small machine the next library's call would pay for them. Each block's own
-    warm-up, at least :data:`MIN_WARMUP_SECONDS` long, absorbs that. Several rounds spread every function
-    over the whole run, so that a stretch when the machine is slower (a shared host's neighbours) does not
-    fall on one function's block only.
-    Returns ``{name: (median_seconds, all_seconds)}``, over every round's timings."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            times[name] += measure(fn, device, warmup, repeat, min_warmup_seconds)[1]
-    return {name: (statistics.median(ts), ts) for name, ts in times.items()}
 
 
 def device_kind(device: str) -> str:
@@ -175,17 +130,3 @@ def write_json(name: str, payload: dict, device: str = "cpu") -> Path:
         json.dump(payload, f, indent=2, default=str)
         f.write("\n")
     return path
-
-
-def print_table(rows: list[dict], columns: list[str], floatfmt: str = ".2f") -> None:
-    """Print ``rows`` (dicts) as an aligned text table of ``columns``; missing values print as ``-``."""
-    def cell(v):
-        if v is None:
-            return "-"
-        return format(v, floatfmt) if isinstance(v, float) else str(v)
-    body = [[cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(b[i]) for b in body)) if body else len(c) for i, c in enumerate(columns)]
-    print("  ".join(c.rjust(w) for c, w in zip(columns, widths)))
-    print("  ".join("-" * w for w in widths))
-    for b in body:
-        print("  ".join(v.rjust(w) for v, w in zip(b, widths)))

@@ -1,4 +1,4 @@
-"""The ``minigan`` command: ``info``, ``gradcheck``, ``gan train|sample``, ``style``, ``exercise``.
+"""The ``minigan`` command: ``info``, ``gradcheck``, ``gan train|sample``, ``style``, ``exercise``, ``bench``.
 
 Every subcommand is one function; an error a user can cause (a missing file, a bad argument, no GPU)
 ends the command with one readable line on stderr and a non-zero exit status, never a traceback: exit
@@ -17,7 +17,7 @@ import sys
 
 # Subcommands that live beside the code they drive: each module has add_parser(subparsers), which
 # registers its parser with ``set_defaults(func=...)``.
-_PLUGINS = ("minigan.gan.cli", "minigan.style.cli", "minigan.exercises")
+_PLUGINS = ("minigan.gan.cli", "minigan.style.cli", "minigan.exercises", "minigan.bench")
 
 
 class OneLineParser(argparse.ArgumentParser):

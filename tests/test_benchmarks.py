@@ -99,8 +99,9 @@ def test_warm_up_lasts_long_enough_for_other_threads_to_sleep(_common, monkeypat
     """A block warms up for at least ``min_warmup_seconds`` (another library's threads, still spinning, must
     not be counted), and for at least ``warmup`` calls; no warm-up at all when ``warmup`` is 0 (the naive
     loops, too slow to repeat). The clock is a fake that each call moves on by 0.1 s: nothing is timed."""
+    import minigan.bench                        # the timer's home, which the benchmarks share
     clock = [0.0]
-    monkeypatch.setattr(_common, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+    monkeypatch.setattr(minigan.bench, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
     calls = []
 
     def fn():
