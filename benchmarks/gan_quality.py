@@ -96,7 +96,9 @@ def main(argv=None) -> int:
                                    "machine": info})
 
     if args.knobs:
-        steps = args.knob_steps or GANConfig.steps
+        steps = GANConfig.steps if args.knob_steps is None else args.knob_steps
+        if steps < 1:
+            raise SystemExit(f"gan_quality.py: --knob-steps must be at least 1, got {steps}")
         print(f"\nknob table: one change at a time, seeds 0, 1, 2, {steps} steps each"
               + ("" if steps == GANConfig.steps else f" (fewer than the default {GANConfig.steps}: a cheaper table)"),
               flush=True)

@@ -262,7 +262,9 @@ def main(argv=None) -> None:
     if torch is not None and gpu and not torch.cuda.is_available():
         print("torch_cuda skipped: this PyTorch build has no CUDA")
 
-    repeat = args.repeat or (2 if args.quick else 7)
+    repeat = (2 if args.quick else 7) if args.repeat is None else args.repeat
+    if repeat < 1:
+        raise SystemExit(f"kernels.py: --repeat must be at least 1, got {repeat}")
     warmup = 1 if args.quick else 2
     cols = columns(gpu, torch)
     cases = [c.with_batch(2) if args.quick else c for c in CASES if c.name.startswith(args.only or "")]
