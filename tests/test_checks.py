@@ -1,5 +1,7 @@
 """The registry behind `minigan gradcheck`: every op passes in float64 on every device, and the
 command itself prints a table and fails when an op fails."""
+import re
+
 import numpy as np
 import pytest
 
@@ -22,8 +24,10 @@ def test_command_prints_one_row_per_op(capsys):
     assert len(rows) == sum("conv" in c.name for c in checks.REGISTRY) and all("pass" in r for r in rows)
 
 
-def test_command_fails_when_an_op_is_wrong(capsys, monkeypatch):
-    class Doubled(mg.Function):  # a backward with a stray factor of 2
+@pytest.fixture
+def broken_registry(monkeypatch):
+    """The registry replaced by one op whose backward has a stray factor of 2."""
+    class Doubled(mg.Function):
         @staticmethod
         def forward(ctx, x):
             return x * 3
@@ -33,8 +37,25 @@ def test_command_fails_when_an_op_is_wrong(capsys, monkeypatch):
             return gy * 6
 
     monkeypatch.setattr(checks, "REGISTRY", [checks.Case("broken", lambda rs: (Doubled.apply, [checks._t(rs, 3)]))])
+
+
+def test_command_fails_when_an_op_is_wrong(capsys, broken_registry):
     assert main(["gradcheck"]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_gradcheck_quiet_prints_the_summary_line_only(capsys):
+    status = main(["gradcheck", "--op", "relu", "--quiet"])
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 1, out
+    assert re.fullmatch(r"\d+ passed, (\d+) failed \(\d+\.\d s\)\n", out), out
+    assert status == (0 if " 0 failed" in out else 1)
+
+
+def test_gradcheck_quiet_with_a_failure_is_one_line_and_status_1(capsys, broken_registry):
+    assert main(["gradcheck", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("0 passed, 1 failed") and len(out.splitlines()) == 1, out
 
 
 def test_unknown_op_is_one_line_error(capsys):

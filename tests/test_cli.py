@@ -1,14 +1,11 @@
 """The ``minigan`` command as a whole: a usage error is one line (exit status 2) while ``--help`` stays full,
-``gradcheck --quiet`` prints its summary line only, and a reader that stops early ends the command quietly.
-(The subcommands' own errors are tested beside them: tests/gan/test_cli.py, tests/style/test_cli.py.)"""
-import re
+and a reader that stops early ends the command quietly. (The subcommands' own errors and output are tested
+beside them: tests/gan/test_cli.py, tests/style/test_cli.py, tests/test_checks.py for gradcheck.)"""
 import subprocess
 import sys
 
 import pytest
 
-import minigan as mg
-from minigan import checks
 from minigan.cli import main
 
 
@@ -49,30 +46,6 @@ def test_python_dash_m_minigan_exercises_usage_error_is_one_line():
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr == ("python -m minigan exercise check: error: the following arguments are required: NAME "
                           "(see python -m minigan exercise check --help)\n")
-
-
-def test_gradcheck_quiet_prints_the_summary_line_only(capsys):
-    status = main(["gradcheck", "--op", "relu", "--quiet"])
-    out = capsys.readouterr().out
-    assert len(out.splitlines()) == 1, out
-    assert re.fullmatch(r"\d+ passed, (\d+) failed \(\d+\.\d s\)\n", out), out
-    assert status == (0 if " 0 failed" in out else 1)
-
-
-def test_gradcheck_quiet_with_a_failure_is_one_line_and_status_1(capsys, monkeypatch):
-    class Doubled(mg.Function):  # a backward with a stray factor of 2
-        @staticmethod
-        def forward(ctx, x):
-            return x * 3
-
-        @staticmethod
-        def backward(ctx, gy):
-            return gy * 6
-
-    monkeypatch.setattr(checks, "REGISTRY", [checks.Case("broken", lambda rs: (Doubled.apply, [checks._t(rs, 3)]))])
-    assert main(["gradcheck", "--quiet"]) == 1
-    out = capsys.readouterr().out
-    assert out.startswith("0 passed, 1 failed") and len(out.splitlines()) == 1, out
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly():

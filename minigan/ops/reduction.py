@@ -15,7 +15,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Function, Tensor
 from ._util import either, normalize_dim
-from .arithmetic import where
+from .arithmetic import Sqrt, where
 from .shape import broadcast_to, reshape
 
 
@@ -232,15 +232,9 @@ def var(x: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool | None 
     return _variance("var", x, dim, unbiased, keepdim, correction, axis, keepdims)
 
 
-class StdFromVariance(Function):
-    """``sqrt(v)`` of a variance ``v``. The backward is sqrt's, ``g / (2 std)``, except where the std is 0
-    (every value the same): there it is 0, as in PyTorch, not ``inf * 0 = nan``."""
-
-    @staticmethod
-    def forward(ctx, v):
-        y = backend.xp_of(v).sqrt(v)
-        ctx.save_for_backward(y)
-        return y
+class StdFromVariance(Sqrt):
+    """``sqrt(v)`` of a variance ``v``: :class:`~minigan.ops.arithmetic.Sqrt`, whose backward ``g / (2 std)``
+    is 0 here where the std is 0 (every value the same), as in PyTorch, not ``inf * 0 = nan``."""
 
     @staticmethod
     def backward(ctx, gy):
