@@ -67,6 +67,9 @@ _case("abs")(lambda rs: (F.abs, [_gap(rs, 2, 5)]))
 _case("maximum")(lambda rs: (F.maximum, [_gap(rs, 3, 4), _t(rs, 4)]))
 _case("minimum")(lambda rs: (F.minimum, [_gap(rs, 3, 4), _t(rs, 3, 1)]))
 _case("clip")(lambda rs: (lambda x: F.clip(x, -0.33, 0.41), [_gap(rs, 4, 5)]))
+_case("clip (tensor bounds, broadcast)")(lambda rs: (
+    lambda x, lo, hi: F.clip(x, lo, hi), [_gap(rs, 4, 5), ("tensor", np.linspace(-0.73, -0.27, 5), True),
+                                          ("tensor", np.array([[0.33], [0.47], [0.21], [0.63]]), True)]))
 _case("where")(lambda rs: (lambda a, b: F.where(a.data > 0, a, b), [_t(rs, 3, 4), _t(rs, 4)]))
 # --------------------------------------------------------------------------- reductions
 _case("sum (axis, keepdims)")(lambda rs: (lambda x: F.sum(x, axis=(0, 2), keepdims=True), [_t(rs, 3, 4, 5)]))
@@ -75,6 +78,7 @@ _case("max (dim)")(lambda rs: (lambda x: F.max(x, dim=-1).values, [_gap(rs, 3, 5
 _case("amax (dims)")(lambda rs: (lambda x: F.amax(x, dim=(0, 2)), [_gap(rs, 3, 4, 2)]))
 _case("min (all)")(lambda rs: (F.min, [_gap(rs, 3, 5)]))
 _case("var (unbiased)")(lambda rs: (lambda x: F.var(x, axis=0), [_t(rs, 5, 3)]))
+_case("std (biased, keepdim)")(lambda rs: (lambda x: F.std(x, dim=1, unbiased=False, keepdim=True), [_t(rs, 3, 4)]))
 # --------------------------------------------------------------------------- shape
 _case("reshape")(lambda rs: (lambda x: F.reshape(x, (5, -1)), [_t(rs, 3, 5, 2)]))
 _case("permute")(lambda rs: (lambda x: F.permute(x, (2, 0, 1)), [_t(rs, 2, 3, 4)]))
@@ -83,6 +87,8 @@ _case("getitem (repeated indices)")(lambda rs: (lambda x: x[np.array([0, 2, 0, 0
 _case("concatenate")(lambda rs: (lambda a, b: F.concatenate([a, b], axis=1), [_t(rs, 2, 3), _t(rs, 2, 1)]))
 _case("stack")(lambda rs: (lambda a, b: F.stack([a, b], axis=0), [_t(rs, 2, 3), _t(rs, 2, 3)]))
 _case("pad")(lambda rs: (lambda x: F.pad(x, (1, 2)), [_t(rs, 2, 3)]))
+_case("pad (two dims, one cropped)")(lambda rs: (lambda x: F.pad(x, (2, -1, 0, 1), value=0.5), [_t(rs, 2, 3, 4)]))
+_case("expand (-1 keeps a size)")(lambda rs: (lambda x: x.expand(2, -1, 4), [_t(rs, 3, 1)]))
 # --------------------------------------------------------------------------- matmul
 _case("matmul (2-D)")(lambda rs: (F.matmul, [_t(rs, 3, 4), _t(rs, 4, 5)]))
 _case("matmul (batched, broadcast)")(lambda rs: (F.matmul, [_t(rs, 2, 1, 3, 4), _t(rs, 3, 4, 2)]))
@@ -101,12 +107,16 @@ _case("binary_cross_entropy")(lambda rs: (
     F.binary_cross_entropy, [("tensor", rs.uniform(0.1, 0.9, (5,)), True), _const(rs.uniform(0, 1, (5,)))]))
 _case("bce_with_logits")(lambda rs: (F.binary_cross_entropy_with_logits, [_t(rs, 2, 3), _t(rs, 2, 3)]))
 _case("cross_entropy")(lambda rs: (lambda x: F.cross_entropy(x, np.array([2, 0, 3])), [_t(rs, 3, 4)]))
+_case("nll_loss (weight, ignore_index)")(lambda rs: (
+    lambda x: F.nll_loss(x, np.array([2, -100, 3, 0]), weight=np.array([0.5, 1.0, 2.0, 1.5])), [_t(rs, 4, 4)]))
 # --------------------------------------------------------------------------- layers
 _case("linear")(lambda rs: (F.linear, [_t(rs, 3, 4), _t(rs, 5, 4), _t(rs, 5)]))
 _case("batch_norm (train, 4-D)")(lambda rs: (
     lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [_t(rs, 3, 2, 3, 2), _t(rs, 2), _t(rs, 2)]))
 _case("conv2d (stride 2 < kernel 3, pad 1)")(lambda rs: (
     lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), [_t(rs, 2, 3, 7, 6), _t(rs, 4, 3, 3, 3), _t(rs, 4)]))
+_case("conv2d (padding same, even kernel)")(lambda rs: (
+    lambda x, w: F.conv2d(x, w, padding="same"), [_t(rs, 2, 2, 5, 4), _t(rs, 3, 2, 2, 4)]))
 _case("conv2d (dilation 2, groups 2, batch 1)")(lambda rs: (
     lambda x, w: F.conv2d(x, w, stride=1, padding=(2, 1), dilation=2, groups=2),
     [_t(rs, 1, 4, 5, 7), _t(rs, 2, 2, 3, 2)]))
