@@ -24,9 +24,9 @@ from .autograd import (Function, Tensor, as_tensor, enable_grad, grad, is_grad_e
                        set_grad_enabled, tensor)
 from .creation import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like  # noqa: F401
 from . import ops  # noqa: F401
-from .ops import (abs, amax, amin, argmax, argmin, cat, clamp, clip, concatenate, exp, log, matmul, max,  # noqa: F401
-                  maximum, mean, min, minimum, pad, permute, reshape, sigmoid, sqrt, stack, std, sum, tanh,
-                  transpose, var, where)
+from .ops import (abs, amax, amin, argmax, argmin, cat, chunk, clamp, clip, concatenate, exp, log, matmul,  # noqa: F401
+                  max, maximum, mean, min, minimum, pad, permute, reshape, sigmoid, split, sqrt, stack, std, sum,
+                  tanh, transpose, var, where)
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 
 

@@ -205,6 +205,18 @@ class Tensor:
     def double(self) -> "Tensor":
         return self.to(dtype=np.float64)
 
+    def half(self) -> "Tensor":
+        return self.to(dtype=np.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(dtype=np.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(dtype=np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtype=np.bool_)
+
     def astype(self, dtype) -> "Tensor":
         return self.to(dtype=dtype)
 
@@ -412,6 +424,37 @@ class Tensor:
     def __eq__(self, o): return self.eq(o) if _is_operand(o) else NotImplemented
     def __ne__(self, o): return self.ne(o) if _is_operand(o) else NotImplemented
 
+    # ``~ & | ^`` are bitwise on integer tensors and logical (not, and, or, xor) on bool tensors, so masks
+    # combine as in PyTorch: ``(x > 0) & ~(x > 1)``. Like comparisons they have no gradient and return tensors
+    # with no graph; the result's dtype is PyTorch's promotion of the two operands. A float operand is a
+    # TypeError, as in PyTorch.
+    def __invert__(self):
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~ (bitwise not) is only defined for bool and integer tensors, got dtype {self.dtype}; "
+                            "for a float tensor, compare it first (~(x > 0))")
+        return Tensor(~self.data)
+
+    def _bitwise(self, o, name: str, symbol: str):
+        if not _is_operand(o):
+            return NotImplemented
+        from .ops._util import result_type  # PyTorch's dtype promotion, kept with the ops
+        dtype = result_type(self, o)
+        if dtype.kind not in "biu":
+            other = o.dtype if hasattr(o, "dtype") else type(o).__name__
+            raise TypeError(f"{symbol} (bitwise {name}) is only defined for bool and integer tensors, got "
+                            f"{self.dtype} and {other}")
+        o = o.data if isinstance(o, Tensor) else o
+        if backend.is_array(o) and backend.device_of(o) != self.device:
+            o = backend.to_device(o, self.device)
+        xp = backend.xp_of(self.data)
+        ufunc = getattr(xp, f"bitwise_{name}")
+        return Tensor(ufunc(self.data.astype(dtype, copy=False), xp.asarray(o, dtype=dtype)))
+
+    def __and__(self, o): return self._bitwise(o, "and", "&")
+    def __or__(self, o): return self._bitwise(o, "or", "|")
+    def __xor__(self, o): return self._bitwise(o, "xor", "^")
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__   # each is symmetric in its operands
+
     # Reductions take PyTorch's argument names (dim, keepdim, unbiased, correction) or NumPy's (axis,
     # keepdims); their signatures are in minigan/ops/reduction.py.
     def sum(self, *args, **kwargs): return _ops().sum(self, *args, **kwargs)
@@ -432,6 +475,8 @@ class Tensor:
     def unsqueeze(self, dim): return _ops().unsqueeze(self, dim)
     def squeeze(self, dim=None): return _ops().squeeze(self, dim)
     def expand(self, *sizes): return _ops().expand(self, *sizes)
+    def split(self, split_size_or_sections, dim=0): return _ops().split(self, split_size_or_sections, dim)
+    def chunk(self, chunks, dim=0): return _ops().chunk(self, chunks, dim)
     def exp(self): return _ops().exp(self)
     def log(self): return _ops().log(self)
     def sqrt(self): return _ops().sqrt(self)

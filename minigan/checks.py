@@ -88,6 +88,9 @@ _case("concatenate")(lambda rs: (lambda a, b: F.concatenate([a, b], axis=1), [_t
 _case("stack")(lambda rs: (lambda a, b: F.stack([a, b], axis=0), [_t(rs, 2, 3), _t(rs, 2, 3)]))
 _case("pad")(lambda rs: (lambda x: F.pad(x, (1, 2)), [_t(rs, 2, 3)]))
 _case("pad (two dims, one cropped)")(lambda rs: (lambda x: F.pad(x, (2, -1, 0, 1), value=0.5), [_t(rs, 2, 3, 4)]))
+_case("split (sizes, one unused)")(lambda rs: (lambda x: F.split(x, [1, 3, 1], dim=1)[1] * 2 + F.split(x, 2)[0].sum(),
+                                                [_t(rs, 3, 5)]))
+_case("chunk (uneven)")(lambda rs: (lambda x: F.chunk(x, 3, dim=-1)[2], [_t(rs, 2, 7)]))
 _case("expand (-1 keeps a size)")(lambda rs: (lambda x: x.expand(2, -1, 4), [_t(rs, 3, 1)]))
 # --------------------------------------------------------------------------- matmul
 _case("matmul (2-D)")(lambda rs: (F.matmul, [_t(rs, 3, 4), _t(rs, 4, 5)]))

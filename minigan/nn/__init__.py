@@ -5,3 +5,4 @@ from .layers import BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Linear  #
 from .activation import Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
 from .pooling import AvgPool2d, MaxPool2d, Upsample  # noqa: F401
 from .reshape import Dropout, Flatten, Unflatten  # noqa: F401
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401

@@ -6,7 +6,8 @@ file                 what it holds
 ===================  ==========================================================
 ``arithmetic.py``    add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip, where
 ``reduction.py``     sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std
-``shape.py``         reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, pad
+``shape.py``         reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
+                     chunk, pad
 ``matmul.py``        matmul
 ``activation.py``    relu, leaky_relu, sigmoid, tanh, softplus, softmax, log_softmax
 ``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
@@ -19,8 +20,8 @@ from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum,
                          where)
 from .reduction import (ValuesIndices, amax, amin, argmax, argmin, max, mean, min, std, sum,  # noqa: F401
                         var)
-from .shape import (astype, broadcast_to, cat, concatenate, expand, flatten, getitem, pad, permute, reshape,  # noqa: F401
-                    squeeze, stack, sum_to, transpose, unsqueeze)
+from .shape import (astype, broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, pad, permute,  # noqa: F401
+                    reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
 from .matmul import matmul  # noqa: F401
 from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh  # noqa: F401
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,  # noqa: F401

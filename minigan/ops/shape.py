@@ -1,5 +1,5 @@
-"""Shape operations: reshape, permute, broadcast/sum-to, indexing, concatenate, stack, pad, device and
-dtype moves. Each one's backward is another shape operation: reshape undoes reshape, permute undoes
+"""Shape operations: reshape, permute, broadcast/sum-to, indexing, concatenate, stack, split/chunk, pad, device
+and dtype moves. Each one's backward is another shape operation: reshape undoes reshape, permute undoes
 permute, sum_to undoes broadcast_to, and the gradient of indexing scatters into zeros."""
 from __future__ import annotations
 
@@ -238,6 +238,59 @@ def stack(tensors, dim: int | None = None, *, axis: int | None = None) -> Tensor
         raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")
     axis = normalize_dim(either("stack", "dim", dim, "axis", axis, default=0), tensors[0].ndim + 1, "stack")
     return concatenate([unsqueeze(t, axis) for t in tensors], axis)
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    """Cut ``x`` along ``dim`` into pieces, as ``torch.split``: an int ``n`` gives pieces of ``n`` (the last one
+    smaller when ``n`` does not divide the dim's length); a list of sizes gives pieces of those sizes, which must
+    add up to the length. ``split(x, 2)`` on ``(5, 3)`` gives ``(2, 3), (2, 3), (1, 3)``.
+
+    Each piece is a slice ``x[..., a:b, ...]`` (:func:`getitem`), so gradients flow back into ``x``: the
+    gradient of a piece lands in its own rows, and pieces that are not used get zeros. ``cat`` undoes it."""
+    if x.ndim == 0:
+        raise ValueError("split: expects at least a 1-dimensional tensor, got a 0-d tensor")
+    dim = normalize_dim(dim, x.ndim, "split")
+    length = x.shape[dim]
+    if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
+        size = int(split_size_or_sections)
+        if size < 0 or (size == 0 and length != 0):
+            raise ValueError(f"split: split_size must be positive (0 only for a dim of length 0), got {size} for "
+                             f"dim {dim} of length {length}")
+        count = max(-(-length // size), 1) if size else 1           # ceil(length / size), at least one piece
+        sizes = [size] * (count - 1) + [length - size * (count - 1)]
+    elif isinstance(split_size_or_sections, (list, tuple)):
+        sizes = list(split_size_or_sections)
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes):
+            raise TypeError(f"split: split sizes must be ints, got {split_size_or_sections!r}")
+        if any(n < 0 for n in sizes) or sum(sizes) != length:
+            raise ValueError(f"split: split sizes must be non-negative and sum exactly to {length} (the length of "
+                             f"dim {dim}, shape {x.shape}), got {list(sizes)}")
+    else:
+        raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
+                        f"{split_size_or_sections!r}")
+    pieces, start = [], 0
+    for n in sizes:
+        index = (slice(None),) * dim + (slice(start, start + int(n)),)
+        pieces.append(getitem(x, index))
+        start += int(n)
+    return tuple(pieces)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Cut ``x`` along ``dim`` into at most ``chunks`` pieces of ``ceil(length / chunks)`` (the last one smaller),
+    as ``torch.chunk``: ``chunk(x, 4)`` on a length of 6 gives three pieces of 2. Gradients flow as in
+    :func:`split`."""
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunk: chunks must be an int, got {chunks!r}")
+    if chunks <= 0:
+        raise ValueError(f"chunk: expects chunks to be greater than 0, got {chunks}")
+    if x.ndim == 0:
+        raise ValueError("chunk: expects at least a 1-dimensional tensor, got a 0-d tensor")
+    dim = normalize_dim(dim, x.ndim, "chunk")
+    length = x.shape[dim]
+    if length == 0:         # `chunks` empty pieces, as PyTorch gives (a size of 0 would give just one)
+        return split(x, [0] * int(chunks), dim)
+    return split(x, -(-length // int(chunks)), dim)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:

@@ -1,4 +1,5 @@
-"""Adam (Kingma & Ba 2015) and its AMSGrad variant (Reddi et al. 2018), as in ``torch.optim.Adam``."""
+"""Adam (Kingma & Ba 2015) and its AMSGrad variant (Reddi et al. 2018), as in ``torch.optim.Adam``, and AdamW
+(Loshchilov & Hutter 2019), Adam with decoupled weight decay, as in ``torch.optim.AdamW``."""
 from __future__ import annotations
 
 import math
@@ -8,7 +9,7 @@ from typing import Any, Callable
 from .. import backend
 from .optimizer import Optimizer
 
-__all__ = ["Adam"]
+__all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
@@ -55,14 +56,14 @@ class Adam(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         for key in ("lr", "eps", "weight_decay"):
             if key in group and not group[key] >= 0.0:
-                raise ValueError(f"Adam: {key} must be >= 0, got {group[key]}")
+                raise ValueError(f"{type(self).__name__}: {key} must be >= 0, got {group[key]}")
         betas = group.get("betas")
         if betas is not None:
             if len(betas) != 2:
-                raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+                raise ValueError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), got {betas!r}")
             for i, beta in enumerate(betas):
                 if not 0.0 <= beta < 1.0:
-                    raise ValueError(f"Adam: betas[{i}] must be in [0, 1), got {beta}")
+                    raise ValueError(f"{type(self).__name__}: betas[{i}] must be in [0, 1), got {beta}")
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
@@ -119,3 +120,38 @@ class Adam(Optimizer):
         xp.divide(m, tmp, out=tmp)
         tmp *= step_size
         p.data -= tmp               # p -= step_size * m / denom
+
+
+class AdamW(Adam):
+    r"""AdamW: Adam with *decoupled* weight decay, step for step the same as ``torch.optim.AdamW``.
+
+    Adam's ``weight_decay`` adds ``weight_decay * p`` to the gradient, so the decay passes through the
+    moment estimates and is divided by ``sqrt(v_hat)`` like the rest of the gradient: a weight with large
+    gradients is hardly decayed at all. AdamW instead shrinks the parameter itself, apart from the
+    gradient, and then takes Adam's step with no L2 term::
+
+        p = p * (1 - lr * weight_decay)           decoupled weight decay
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)  Adam's step on the plain gradient (see :class:`Adam`)
+
+    Everything else (moments, bias corrections, ``amsgrad``, ``maximize``, the state per parameter) is
+    :class:`Adam`'s, and so is the code. The default ``weight_decay`` is 0.01, PyTorch's.
+
+    Args:
+        params, lr, betas, eps, amsgrad, maximize: as for :class:`Adam`.
+        weight_decay: decoupled weight decay coefficient (the fraction ``lr * weight_decay`` of each
+            parameter removed per step).
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)
+
+    @staticmethod
+    def _update(p, state: dict, lr: float, beta1: float, beta2: float, eps: float, wd: float,
+                amsgrad: bool, maximize: bool) -> None:
+        """The AdamW update of one parameter's array, in place: decay, then Adam's update without L2."""
+        if wd != 0:
+            p.data *= 1 - lr * wd
+        Adam._update(p, state, lr, beta1, beta2, eps, 0.0, amsgrad, maximize)

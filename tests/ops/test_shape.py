@@ -1,5 +1,5 @@
 """Shape operations: reshape, permute/transpose, indexing (basic, negative steps, integer arrays with
-repeats), concatenate, stack, pad (PyTorch's convention, with cropping), squeeze, expand."""
+repeats), concatenate, stack, split/chunk, pad (PyTorch's convention, with cropping), squeeze, expand."""
 import numpy as np
 import pytest
 
@@ -175,3 +175,87 @@ def test_astype_gradient_flows_back_in_source_dtype(device):
     (x.double() * 3).sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+# ----------------------------------------------------------------- split and chunk
+SPLITS = [((5, 3), 2, 0), ((5, 3), 5, 0), ((5, 3), 7, 0), ((4, 6), 4, 1), ((2, 7, 3), 3, -2), ((5, 3), [1, 0, 4], 0),
+          ((2, 6), (2, 3, 1), -1), ((2, 5), [5], 1), ((0, 3), 2, 0), ((0, 3), 0, 0), ((0, 3), [0, 0], 0)]
+CHUNKS = [((6, 2), 4, 0), ((5, 2), 4, 0), ((5, 2), 2, 0), ((3, 2), 5, 0), ((2, 7), 3, 1), ((2, 7), 7, -1),
+          ((0, 2), 3, 0), ((2, 0), 2, 1)]
+
+
+@pytest.mark.parametrize("shape,size,dim", SPLITS, ids=str)
+def test_split_matches_torch(torch, shape, size, dim):
+    a = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    ours, theirs = mg.split(mg.tensor(a), size, dim), torch.split(torch.tensor(a), size, dim)
+    assert isinstance(ours, tuple) and len(ours) == len(theirs)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_array_equal(o.numpy(), t.numpy())
+    assert [p.shape for p in mg.tensor(a).split(size, dim=dim)] == [tuple(t.shape) for t in theirs]
+
+
+@pytest.mark.parametrize("shape,chunks,dim", CHUNKS, ids=str)
+def test_chunk_matches_torch(torch, shape, chunks, dim):
+    a = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    ours, theirs = mg.chunk(mg.tensor(a), chunks, dim), torch.chunk(torch.tensor(a), chunks, dim)
+    assert isinstance(ours, tuple) and len(ours) == len(theirs) <= chunks
+    for o, t in zip(ours, theirs):
+        np.testing.assert_array_equal(o.numpy(), t.numpy())
+    assert [p.shape for p in mg.tensor(a).chunk(chunks, dim)] == [tuple(t.shape) for t in theirs]
+
+
+def test_split_sizes_by_hand():
+    x = mg.zeros(5, 3)
+    assert [p.shape for p in x.split(2)] == [(2, 3), (2, 3), (1, 3)]     # equal pieces, a smaller last one
+    assert [p.shape for p in x.split([1, 4])] == [(1, 3), (4, 3)]
+    assert [p.shape for p in x.chunk(2, dim=1)] == [(5, 2), (5, 1)]      # ceil(3 / 2) = 2
+    assert [p.shape for p in mg.zeros(6).chunk(4)] == [(2,), (2,), (2,)]  # at most 4 pieces: here 3
+
+
+@pytest.mark.parametrize("take", [(0, 1, 2), (1,), (0, 2)], ids=["all", "middle", "ends"])
+def test_split_gradcheck(device, take):
+    # pieces weighted differently, some unused: each piece's gradient must land in its own rows, zeros elsewhere
+    def f(x):
+        pieces = mg.split(x, [2, 1, 3], dim=1)
+        return sum(((i + 1) * pieces[i].tanh()).sum() for i in take)
+    check_grad(f, randn(2, 6, 3, seed=20), device=device)
+
+
+def test_chunk_gradcheck(device):
+    check_grad(lambda x: mg.cat([c * (i + 1) for i, c in enumerate(x.chunk(3, dim=-1))], dim=-1),
+               randn(3, 7, seed=21), device=device)
+    check_grad(lambda x: x.chunk(2)[1] ** 2, randn(5, 2, seed=22), device=device)
+
+
+def test_split_and_chunk_match_torch_gradients(torch):
+    compare_with_torch(torch, lambda x: mg.cat([p * (i + 1) for i, p in enumerate(x.split(2, 1))], 1),
+                       lambda x: torch.cat([p * (i + 1) for i, p in enumerate(x.split(2, 1))], 1),
+                       [randn(3, 5, seed=23)])
+    compare_with_torch(torch, lambda x: x.chunk(3)[1].exp(), lambda x: x.chunk(3)[1].exp(), [randn(7, 2, seed=24)])
+
+
+def test_split_and_chunk_errors():
+    x = mg.zeros(4, 3)
+    with pytest.raises(ValueError, match=r"split: split sizes must be non-negative and sum exactly to 4 .*\[1, 2\]"):
+        mg.split(x, [1, 2])
+    with pytest.raises(ValueError, match="split sizes must be non-negative"):
+        mg.split(x, [5, -1])
+    with pytest.raises(ValueError, match="split: split_size must be positive .* got -1"):
+        x.split(-1)
+    with pytest.raises(ValueError, match="split: split_size must be positive .* got 0 for dim 0 of length 4"):
+        x.split(0)
+    with pytest.raises(TypeError, match="split: split_size_or_sections must be an int or a list of ints"):
+        x.split(2.0)
+    with pytest.raises(TypeError, match="split: split sizes must be ints"):
+        x.split([2.0, 2.0])
+    with pytest.raises(IndexError, match=r"split: dimension out of range \(expected to be in range of \[-2, 1\]"):
+        x.split(2, dim=2)
+    with pytest.raises(ValueError, match="chunk: expects chunks to be greater than 0, got 0"):
+        x.chunk(0)
+    with pytest.raises(TypeError, match="chunk: chunks must be an int"):
+        x.chunk(2.5)
+    with pytest.raises(IndexError, match="chunk: dimension out of range"):
+        x.chunk(2, dim=-3)
+    for cut in (lambda t: t.split(1), lambda t: t.chunk(1)):
+        with pytest.raises(ValueError, match="expects at least a 1-dimensional tensor"):
+            cut(mg.tensor(1.0))

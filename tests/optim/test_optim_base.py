@@ -5,7 +5,7 @@ import pytest
 
 import minigan as mg
 import minigan.nn as nn
-from minigan.optim import LBFGS, SGD, Adam
+from minigan.optim import LBFGS, SGD, Adam, AdamW
 
 
 def linear_loss(*pairs):
@@ -208,6 +208,8 @@ RESUMABLE = {
     "sgd_momentum": lambda p: SGD(p, lr=1e-4, momentum=0.9, nesterov=True, weight_decay=0.01),
     "adam_amsgrad": lambda p: Adam([{"params": p[:1]}, {"params": p[1:], "lr": 0.05}], lr=0.02,
                                    amsgrad=True, weight_decay=0.01),
+    "adamw_amsgrad": lambda p: AdamW([{"params": p[:1]}, {"params": p[1:], "lr": 0.05}], lr=0.02,
+                                     amsgrad=True, weight_decay=0.1),
     "lbfgs_wolfe": lambda p: LBFGS(p, max_iter=3, history_size=4, line_search_fn="strong_wolfe"),
     "lbfgs_fixed": lambda p: LBFGS(p, lr=1e-3, max_iter=3, history_size=4),
 }
@@ -251,6 +253,7 @@ def test_resuming_from_a_state_dict_is_exact(name):
 STEPPERS = {
     "sgd": lambda p: SGD(p, lr=1e-3, momentum=0.9),
     "adam": lambda p: Adam(p, lr=0.1),
+    "adamw": lambda p: AdamW(p, lr=0.1),
     "lbfgs": lambda p: LBFGS(p, max_iter=5, line_search_fn="strong_wolfe"),
 }
 

@@ -1,11 +1,11 @@
-"""SGD and Adam: hand-computed steps, and step-for-step parity with torch.optim."""
+"""SGD, Adam and AdamW: hand-computed steps, and step-for-step parity with torch.optim."""
 import itertools
 
 import numpy as np
 import pytest
 
 import minigan as mg
-from minigan.optim import SGD, Adam
+from minigan.optim import SGD, Adam, AdamW
 
 
 def quadratic_steps(make_opt, x0, steps=2):
@@ -181,3 +181,91 @@ def test_named_parameter_groups_match_torch(torch, lstsq):
     w = torch.zeros(1, requires_grad=True)
     assert torch.optim.SGD([("w", w)]).param_groups[0]["param_names"] == \
         SGD([("w", mg.zeros(1, requires_grad=True))]).param_groups[0]["param_names"] == ["w"]
+
+
+# ----------------------------------------------------------------- AdamW
+def test_adamw_matches_hand_computed_step():
+    # lr = 0.1, weight_decay = 0.5, x0 = [1, -2], g = 2 x0. Decay first: x0 (1 - 0.05) = [0.95, -1.9];
+    # then Adam's first step, lr * g / (|g| + 1e-8): x1 = [0.95 - 0.1 (1 - 5e-9), -1.9 + 0.1 (1 - 2.5e-9)]
+    got = quadratic_steps(lambda p: AdamW(p, lr=0.1, weight_decay=0.5), [1.0, -2.0], steps=1)
+    np.testing.assert_allclose(got[0], [0.8500000005, -1.80000000025], rtol=1e-12)
+
+
+def test_adamw_decay_is_decoupled_from_the_gradient():
+    # with a zero gradient Adam's L2 term is the whole gradient, so its first step is a full lr * sign(p);
+    # AdamW's moments stay 0 and only the decay acts: p (1 - lr * weight_decay)
+    for opt_cls, want in [(Adam, [0.9, -1.9]), (AdamW, [0.95, -1.9])]:
+        x = mg.tensor([1.0, -2.0], requires_grad=True, dtype=np.float64)
+        opt = opt_cls([x], lr=0.1, weight_decay=0.5)
+        (x * 0).sum().backward()
+        opt.step()
+        np.testing.assert_allclose(x.numpy(), want, rtol=1e-7)
+    assert isinstance(opt, Adam) and not opt.state[x]["exp_avg"].any()
+
+
+def test_adamw_defaults_are_torchs(torch):
+    w = torch.zeros(1, requires_grad=True)
+    theirs = torch.optim.AdamW([w]).defaults
+    ours = AdamW([mg.zeros(1, requires_grad=True)]).defaults
+    assert ours == {k: theirs[k] for k in ours}
+    assert ours["weight_decay"] == 0.01
+
+
+ADAMW_OPTIONS = [dict(amsgrad=a, weight_decay=wd, maximize=mx)
+                 for a, wd, mx in itertools.product([False, True], [0.0, 0.01, 0.3], [False, True])]
+
+
+@pytest.mark.parametrize("kwargs", ADAMW_OPTIONS, ids=lambda k: ",".join(f"{a}={v}" for a, v in k.items()))
+def test_adamw_matches_torch(torch, lstsq, kwargs):
+    make = lambda optim, w, c: optim.AdamW([w, c], lr=0.05, betas=(0.8, 0.99), **kwargs)  # noqa: E731
+    assert_same_trajectory(run_minigan(make, lstsq), run_torch(torch, make, lstsq), rtol=1e-10, atol=1e-12)
+
+
+def test_adamw_float32_and_groups_match_torch(torch, lstsq):
+    def make(optim, w, c):
+        return optim.AdamW([{"params": [w], "lr": 0.02, "weight_decay": 0.5}, {"params": [c]}], lr=0.1,
+                           amsgrad=True)
+    ours = run_minigan(make, lstsq, dtype=np.float32)
+    assert ours[-1][0].dtype == np.float32
+    assert_same_trajectory(ours, run_torch(torch, make, lstsq, dtype=np.float32), rtol=1e-5, atol=1e-6)
+    # the default weight decay too
+    make = lambda optim, w, c: optim.AdamW([w, c], lr=0.1)  # noqa: E731
+    assert_same_trajectory(run_minigan(make, lstsq, dtype=np.float32), run_torch(torch, make, lstsq, dtype=np.float32),
+                           rtol=1e-5, atol=1e-6)
+
+
+def test_adamw_state_dict_round_trip(lstsq):
+    def make(optim, w, c):
+        return optim.AdamW([{"params": [w]}, {"params": [c], "lr": 0.02}], lr=0.05, weight_decay=0.2, amsgrad=True)
+    expected = run_minigan(make, lstsq, steps=5)[-1]
+
+    A, b = mg.tensor(lstsq["A"], dtype=np.float64), mg.tensor(lstsq["b"], dtype=np.float64)
+
+    def steps(opt, w, c, n):
+        for _ in range(n):
+            opt.zero_grad()
+            ((A @ w + c - b) ** 2).sum().backward()
+            opt.step()
+    w = mg.tensor(lstsq["w0"], requires_grad=True, dtype=np.float64)
+    c = mg.tensor(lstsq["c0"], requires_grad=True, dtype=np.float64)
+    opt = make(mg.optim, w, c)
+    steps(opt, w, c, 2)
+    saved = opt.state_dict()
+    assert [g["weight_decay"] for g in saved["param_groups"]] == [0.2, 0.2]
+    assert sorted(saved["state"][0]) == ["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"]
+    w2, c2 = (mg.tensor(p.numpy(), requires_grad=True) for p in (w, c))
+    opt2 = make(mg.optim, w2, c2)
+    opt2.load_state_dict(saved)
+    steps(opt2, w2, c2, 3)
+    np.testing.assert_array_equal(w2.numpy(), expected[0])
+    np.testing.assert_array_equal(c2.numpy(), expected[1])
+
+
+def test_adamw_errors_name_adamw():
+    x = mg.zeros(1, requires_grad=True)
+    with pytest.raises(ValueError, match="AdamW: weight_decay must be >= 0, got -0.1"):
+        AdamW([x], weight_decay=-0.1)
+    with pytest.raises(ValueError, match=r"AdamW: betas\[1\] must be in \[0, 1\), got 1.0"):
+        AdamW([x], betas=(0.9, 1.0))
+    with pytest.raises(TypeError):      # maximize is keyword-only, as in torch.optim.AdamW
+        AdamW([x], 1e-3, (0.9, 0.999), 1e-8, 0.01, False, True)
