@@ -56,6 +56,9 @@ def _as_array(data: Any, dtype=None, device: str | None = None):
             arr = arr.astype(dtype)
         return arr
     arr = np.asarray(data)
+    if arr.dtype.kind not in "biufc" and dtype is None:   # strings, None, dicts, ints too large for int64
+        raise TypeError(f"tensor(): could not make a tensor of numbers from {type(data).__name__} data (NumPy "
+                        f"reads it as dtype {arr.dtype}); give numbers, nested lists of numbers, or an array")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     elif arr.dtype == np.float64 and not isinstance(data, np.generic):
@@ -237,19 +240,37 @@ class Tensor:
                 self._node.retained = {}
             self._node.retained[self._out_index] = weakref.ref(self)
 
-    def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (summing with what is there)."""
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs=None, *, grad: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (summing with what is there), as PyTorch's
+        ``backward``. ``gradient`` (or ``grad``): d(loss)/d(self), needed unless self has one element.
+        ``retain_graph`` (default: ``create_graph``) keeps the graph for another backward; ``create_graph``
+        records the backward so the gradients can be differentiated again; ``inputs`` (a Tensor or a list)
+        limits the accumulation to those tensors, leaves or not."""
+        if gradient is not None and grad is not None:
+            raise TypeError("backward(): give the gradient once, as gradient= (PyTorch's name) or grad=")
+        gradient = grad if gradient is None else gradient
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph "
                                "(was it computed under no_grad, or from inputs without requires_grad?)")
-        if grad is None:
+        if gradient is None:
             if self.numel() != 1:
                 raise RuntimeError(f"backward(): grad can be implicitly created only for a scalar output, "
-                                   f"but this tensor has shape {self.shape}; pass grad=")
-            grad = Tensor(backend.xp_of(self.data).ones_like(self.data))
+                                   f"but this tensor has shape {self.shape}; pass gradient=")
+            gradient = Tensor(backend.xp_of(self.data).ones_like(self.data))
         else:
-            grad = _grad_like(grad, self, "backward")
-        _run_backward([self], [grad], retain_graph or create_graph, create_graph, inputs=None)
+            gradient = _grad_like(gradient, self, "backward")
+        retain_graph = create_graph if retain_graph is None else retain_graph
+        if inputs is None:
+            _run_backward([self], [gradient], retain_graph, create_graph, inputs=None)
+            return
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise RuntimeError("backward(): inputs= is an empty list; give at least one tensor (or None for all)")
+        grads = _run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
+        for t, g in zip(inputs, grads):
+            if g is not None:
+                _accumulate_grad(t, g, create_graph)
 
     def zero_(self) -> "Tensor":
         self._check_inplace("zero_")
@@ -377,6 +398,23 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        """A one-element integer tensor used where Python wants an index: ``items[mg.tensor(1)]``,
+        ``range(n)``, as in PyTorch."""
+        if self.data.dtype.kind not in "iu" or self.numel() != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index (got dtype "
+                            f"{self.dtype}, shape {self.shape})")
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; others only without a spec."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} for a tensor of shape {self.shape}; format "
+                            "its elements, or .item() of a one-element tensor")
+        return str(self)
 
     def __hash__(self) -> int:  # tensors are hashable by identity (used as dict keys), as in PyTorch
         return id(self)
@@ -509,6 +547,7 @@ class Context:
         self._saved_versions: tuple = ()
         self.needs_input_grad: tuple[bool, ...] = ()
         self._freed = False
+        self._n_args, self._tensor_positions = 0, ()   # set where some arguments are not Tensors
 
     def save_for_backward(self, *arrays_or_tensors) -> None:
         """Keep inputs/outputs for backward. Pass the arrays ``forward`` received or returned; the
@@ -552,7 +591,9 @@ class Function:
 
     and are called as ``MyFunction.apply(*args, **kwargs)``. Tensor arguments reach ``forward`` as
     their arrays; everything else (ints, tuples, strings) passes through unchanged. ``backward``
-    returns one gradient per Tensor argument, in order (None for those that need none).
+    returns one gradient per Tensor argument, in order (None for those that need none), or, as PyTorch's
+    Functions do, one per argument (None for the ones that are not Tensors). ``ctx.needs_input_grad`` has
+    one flag per Tensor argument.
     """
 
     differentiable_outputs = True
@@ -580,6 +621,9 @@ class Function:
         ctx = Context()
         record = is_grad_enabled() and any(t.requires_grad for t in tensors)
         ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        if len(tensors) != len(args):   # for a backward that returns one gradient per argument, as PyTorch's
+            ctx._n_args = len(args)
+            ctx._tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         out = cls.forward(ctx, *raw, **kwargs)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
@@ -687,4 +731,4 @@ def as_tensor(data: Any, device=None, dtype=None) -> Tensor:
     return Tensor(_as_array(data, dtype=dtype, device=dev))
 
 
-from .backward import _grad_like, _run_backward, grad  # noqa: E402,F401  (the engine needs Tensor)
+from .backward import _accumulate_grad, _grad_like, _run_backward, grad  # noqa: E402,F401  (it needs Tensor)

@@ -45,6 +45,20 @@ def _topological_nodes(roots: Sequence[Tensor]) -> list[Node]:
     return order
 
 
+def _nodes_leading_to(order: list[Node], inputs: Sequence[Tensor]) -> set[int]:
+    """The ids of the nodes in ``order`` whose backward must run for gradients to reach ``inputs``: those
+    with an input among their own inputs, or with a node among them that is an input's node or must run.
+    The rest of the graph (above the inputs, or beside them) is neither run nor freed, as in PyTorch."""
+    leaves = {id(t) for t in inputs if t._node is None}
+    targets = {id(t._node) for t in inputs if t._node is not None}
+    run: set[int] = set()
+    for node in reversed(order):        # producers first, so every node's inputs are settled before it
+        if any(isinstance(e, Tensor) and id(e) in leaves
+               or isinstance(e, tuple) and (id(e[0]) in targets or id(e[0]) in run) for e in node.edges):
+            run.add(id(node))
+    return run
+
+
 def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
                   create_graph: bool, inputs: Sequence[Tensor] | None):
     """The backward pass. With ``inputs=None`` gradients accumulate into leaves' ``.grad``;
@@ -72,6 +86,7 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
         for r, g in zip(roots, root_grads):
             send(r if r._node is None else (r._node, r._out_index), g)
         order = _topological_nodes(roots)
+        run = None if inputs is None else _nodes_leading_to(order, inputs)
         for node in order:
             slot = grads.pop(id(node), None)
             if slot is None:
@@ -80,12 +95,12 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
                 key = (id(node), i)
                 if key in want_node and g is not None:
                     want_node[key] = g
-            if node.retained:
+            if node.retained and inputs is None:        # retain_grad(): .grad as a leaf's, summed over calls
                 for i, ref in node.retained.items():
                     t = ref()
                     if t is not None and slot[i] is not None:
-                        t.grad = slot[i] if create_graph else slot[i].detach()
-            if all(g is None for g in slot):
+                        _accumulate_grad(t, slot[i], create_graph)
+            if all(g is None for g in slot) or (run is not None and id(node) not in run):
                 continue
             gouts = []
             for g, (shape, dtype) in zip(slot, node.out_meta):
@@ -98,6 +113,9 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             gin = node.fn.backward(node.ctx, *gouts)
             if not isinstance(gin, tuple):
                 gin = (gin,)
+            if len(gin) != len(node.edges) and len(gin) == node.ctx._n_args:
+                # one gradient per argument, as PyTorch's Functions return them: keep the Tensors' ones
+                gin = tuple(gin[i] for i in node.ctx._tensor_positions)
             if len(gin) != len(node.edges):
                 raise RuntimeError(f"{_op_name(node.fn)}.backward returned {len(gin)} gradients for "
                                    f"{len(node.edges)} tensor inputs")
@@ -106,7 +124,7 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
                     _check_grad_shape(node, edge, g)
                     g = _match_dtype(edge, g)
                 send(edge, g)
-            if not retain_graph:
+            if not retain_graph and node.ctx._saved:     # a node that saved nothing can run again
                 node.ctx._saved = ()
                 node.ctx._freed = True
     if inputs is not None:
@@ -119,15 +137,20 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
                 out.append(want_node.get((id(t._node), t._out_index)))
         return tuple(out)
     for leaf, g in leaf_grads.values():
-        if create_graph:
-            leaf.grad = g if leaf.grad is None else leaf.grad + g
-        elif leaf.grad is None:
-            # The same array can reach two places (add's backward passes its gradient on unchanged, and a
-            # root's gradient may be the user's own array), so a leaf's .grad gets its own copy.
-            leaf.grad = Tensor(g.data.copy())
-        else:
-            leaf.grad = Tensor(leaf.grad.data + g.data)
+        _accumulate_grad(leaf, g, create_graph)
     return None
+
+
+def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    """Add ``g`` to ``t.grad`` (a leaf's, or a tensor's that called retain_grad()). Recorded where the backward
+    is (``create_graph``); otherwise ``.grad`` holds an array of its own: the same array can reach two places
+    (add's backward passes its gradient on unchanged, and a root's gradient may be the user's own array)."""
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+    elif t.grad is None:
+        t.grad = Tensor(g.data.copy())
+    else:
+        t.grad = Tensor(t.grad.data + g.data)
 
 
 def _check_grad_shape(node: Node, edge, g: Tensor) -> None:
@@ -160,6 +183,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, Tensor) or backend.is_array(grad_outputs):
         grad_outputs = [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad(): got {len(outputs)} outputs and {len(grad_outputs)} grad_outputs; give one "
+                           "gradient (or None) per output")
     gos = []
     for o, g in zip(outputs, grad_outputs):
         if not o.requires_grad:

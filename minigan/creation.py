@@ -1,5 +1,6 @@
 """Making tensors: zeros, ones, full, arange, and random ones drawn from the device's seeded generator
-(``mg.manual_seed``), all float32 unless a dtype is given, as in PyTorch."""
+(``mg.manual_seed``). Their dtypes are PyTorch's: float32 unless a dtype is given, but int64 for ``arange``
+of integers and ``randint``, and the value's own kind for ``full``."""
 from __future__ import annotations
 
 import numpy as np
@@ -28,40 +29,81 @@ def ones(*shape, device=None, dtype=np.float32, requires_grad: bool = False) -> 
     return _make(backend.xp_for(dev).ones(_shape(shape), dtype=dtype), requires_grad)
 
 
-def full(shape, value, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
+def _dtype_of_value(value):
+    """The dtype PyTorch gives ``full(shape, value)``: bool for a bool, int64 for an int, else float32."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.bool_
+    if isinstance(value, (int, np.integer)):
+        return np.int64
+    return np.float32
+
+
+def full(shape, value, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``shape`` filled with ``value``; its dtype follows the value (bool, int64 or float32), as in
+    PyTorch, unless ``dtype`` is given."""
     dev = backend.normalize_device(device)
+    dtype = _dtype_of_value(value) if dtype is None else dtype
     return _make(backend.xp_for(dev).full(_shape((shape,)), value, dtype=dtype), requires_grad)
 
 
-def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return _make(backend.xp_of(t.data).zeros_like(t.data), requires_grad)
+def _like(fill: str, t: Tensor, dtype, device, requires_grad: bool) -> Tensor:
+    dev = t.device if device is None else backend.normalize_device(device)
+    xp = backend.xp_for(dev)
+    return _make(getattr(xp, fill)(t.shape, dtype=t.dtype if dtype is None else dtype), requires_grad)
 
 
-def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return _make(backend.xp_of(t.data).ones_like(t.data), requires_grad)
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape, and of its dtype and device unless others are given."""
+    return _like("zeros", t, dtype, device, requires_grad)
 
 
-def arange(start, stop=None, step=1, device=None, dtype=None) -> Tensor:
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``t``'s shape, and of its dtype and device unless others are given."""
+    return _like("ones", t, dtype, device, requires_grad)
+
+
+def arange(start, end=None, step=1, device=None, dtype=None, requires_grad: bool = False, *,
+           stop=None) -> Tensor:
+    """``start, start + step, ...`` up to ``end`` (excluded); ``arange(n)`` is ``0 .. n-1``. Integers give int64,
+    a float argument float32, as in PyTorch (``stop`` is NumPy's name for ``end``)."""
+    if stop is not None:
+        if end is not None:
+            raise TypeError("arange(): give the end once, as end= (PyTorch's name) or stop=")
+        end = stop
+    if step == 0:
+        raise ValueError("arange(): step must be nonzero")
     dev = backend.normalize_device(device)
-    if dtype is None and any(isinstance(v, float) for v in (start, stop, step)):
-        dtype = np.float32  # float arguments give float32, as in PyTorch
-    return Tensor(backend.xp_for(dev).arange(start, stop, step, dtype=dtype))
+    if dtype is None:
+        dtype = np.float32 if any(isinstance(v, float) for v in (start, end, step)) else np.int64
+    return _make(backend.xp_for(dev).arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def _drawn(dtype):
+    """The dtype to draw random floats in: the generators draw float32 or float64 only, so float16 is drawn
+    as float32 and rounded."""
+    return np.float64 if np.dtype(dtype) == np.float64 else np.float32
 
 
 def randn(*shape, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the device's seeded generator."""
     dev = backend.normalize_device(device)
-    arr = backend.rng(dev).standard_normal(_shape(shape), dtype=np.dtype(dtype).type)
-    return _make(arr, requires_grad)
+    arr = backend.rng(dev).standard_normal(_shape(shape), dtype=_drawn(dtype))
+    return _make(arr.astype(dtype, copy=False), requires_grad)
 
 
 def rand(*shape, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the device's seeded generator."""
     dev = backend.normalize_device(device)
-    arr = backend.rng(dev).random(_shape(shape), dtype=np.dtype(dtype).type)
-    return _make(arr, requires_grad)
+    arr = backend.rng(dev).random(_shape(shape), dtype=_drawn(dtype))
+    return _make(arr.astype(dtype, copy=False), requires_grad)
 
 
-def randint(low: int, high: int, size, device=None) -> Tensor:
+def randint(low: int, high=None, size=None, device=None, dtype=np.int64) -> Tensor:
+    """Integers drawn uniformly from ``[low, high)`` (``randint(high, size)``: from ``[0, high)``), as in PyTorch,
+    from the device's seeded generator."""
+    if size is None:                    # randint(high, size)
+        if high is None:
+            raise TypeError("randint(): give the size, as randint(low, high, size) or randint(high, size)")
+        low, high, size = 0, low, high
     dev = backend.normalize_device(device)
-    return Tensor(backend.rng(dev).integers(low, high, size=_shape((size,))))
+    return Tensor(backend.rng(dev).integers(low, high, size=_shape((size,))).astype(dtype, copy=False))

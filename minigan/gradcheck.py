@@ -58,6 +58,10 @@ class GradcheckReport:
     def passed(self) -> bool:
         return all(r.passed for r in self.rows)
 
+    def __bool__(self) -> bool:
+        """A report is true where the check passed, as PyTorch's ``gradcheck`` returns True or False."""
+        return self.passed
+
     @property
     def max_abs_err(self) -> float:
         return max((r.max_abs_err for r in self.rows), default=0.0)
@@ -95,8 +99,19 @@ def _dot(outs: Sequence[Tensor], vs: Sequence) -> float:
 
 
 def _float64_copy(t: Tensor) -> Tensor:
-    # C order: the full check perturbs elements through a flat view, which only a C-contiguous array has.
+    """A float64 copy of a floating-point tensor; an integer or bool tensor (indices, a mask) is passed on
+    as it is. C order: the full check perturbs elements through a flat view, which only a C-contiguous
+    array has."""
+    if t.data.dtype.kind not in "fc":
+        return t
     return Tensor(t.data.astype(np.float64, order="C", copy=True), requires_grad=t.requires_grad)
+
+
+def _input_copies(inputs) -> list:
+    """The inputs of a check (a Tensor, or a sequence of Tensors and other arguments), floating-point
+    Tensors copied to float64 (see :func:`_float64_copy`), so the caller's arrays are never changed."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    return [_float64_copy(t) if isinstance(t, Tensor) else t for t in inputs]
 
 
 @contextlib.contextmanager
@@ -136,8 +151,10 @@ def gradcheck(fn: Callable, inputs: Sequence, grad_outputs=None, eps: float = 1e
               raise_exception: bool = True, what: str | None = None) -> GradcheckReport:
     """Compare autograd's gradients of ``fn(*inputs)`` with central differences, in float64.
 
-    ``inputs``: Tensors (those with ``requires_grad`` are checked; the others, and non-Tensors, are
-    passed through). They are copied to float64 first, so the caller's arrays are never changed.
+    ``inputs``: a Tensor or a sequence of Tensors and other arguments (the Tensors with ``requires_grad``
+    are checked; the others, and non-Tensors, are passed through). Floating-point ones are copied to
+    float64 first, so the caller's arrays are never changed; integer and bool ones (indices, masks) are
+    passed as they are.
     ``params``: tensors ``fn`` uses without taking them as arguments (a module's parameters); they
     are checked too, and restored afterwards.
     ``grad_outputs``: the upstream gradient ``v``; random (seeded) by default, because all-ones can
@@ -145,12 +162,13 @@ def gradcheck(fn: Callable, inputs: Sequence, grad_outputs=None, eps: float = 1e
     ``mode="full"`` compares every element; ``mode="directional"`` compares the derivative along
     one random direction (two evaluations per input instead of two per element).
 
-    Returns a :class:`GradcheckReport`; raises :class:`GradcheckError` (with the table) on failure.
+    Returns a :class:`GradcheckReport`, true where the check passed (``assert gradcheck(...)`` works as with
+    PyTorch's True/False); raises :class:`GradcheckError` (with the table) on failure unless
+    ``raise_exception=False``.
     """
     if mode not in ("full", "directional"):
         raise ValueError(f"gradcheck: mode must be 'full' or 'directional', got {mode!r}")
-    inputs = list(inputs)
-    copies = [_float64_copy(t) if isinstance(t, Tensor) else t for t in inputs]
+    copies = _input_copies(inputs)
     rs = np.random.default_rng(seed)
     with _params_as_float64(params):
         checked = [(f"input {i}", t) for i, t in enumerate(copies) if isinstance(t, Tensor) and t.requires_grad]
@@ -216,8 +234,7 @@ def gradgradcheck(fn: Callable, inputs: Sequence, grad_outputs=None, eps: float 
                   raise_exception: bool = True) -> GradcheckReport:
     """Check second derivatives: gradcheck the function ``(inputs, v) -> (∂f/∂inputs)ᵀ v`` that
     backward computes, with ``create_graph=True`` so that backward's own graph is differentiated."""
-    inputs = list(inputs)
-    copies = [_float64_copy(t) if isinstance(t, Tensor) else t for t in inputs]
+    copies = _input_copies(inputs)
     with no_grad():
         outs = _outputs(fn(*copies))
     rs = np.random.default_rng(seed + 1)
