@@ -146,8 +146,9 @@ print(mg.gradcheck(lambda t, w, b: F.batch_norm(t, None, None, w, b, training=Tr
 # - **G**: noise $z$ (100 numbers), read as a 100-channel 1x1 image, then ConvTranspose2d with kernel 3,
 #   stride 2 and no bias, 100 → 256 → 128 → 64 → 1 channels, BatchNorm + ReLU between, tanh at the end.
 #   Sizes 1 → 3 → 7 → 15 → 28; the last layer uses padding 2 and output_padding 1 (lesson 4).
-# - **D**: Conv2d with kernel 4, stride 2, padding 1, 1 → 64 → 128 → 256 channels (28 → 14 → 7 → 3),
-#   LeakyReLU 0.2, BatchNorm on all but the first; then a 3x3 convolution to one logit.
+# - **D**: Conv2d with kernel 4, stride 2, padding 1, 1 → 64 → 128 → 256 → 1 channels
+#   (28 → 14 → 7 → 3 → 1), LeakyReLU 0.2 and BatchNorm between (no BatchNorm after the first layer).
+#   The last layer turns the 3x3 map into a single logit: $\lfloor (3 + 2 - 4)/2 \rfloor + 1 = 1$.
 #
 # Weights start from $N(0, 0.02)$ and BatchNorm's scale from $N(1, 0.02)$ (Radford et al.).
 
@@ -169,7 +170,7 @@ def discriminator():
             layers.append(nn.BatchNorm2d(c))
         layers.append(nn.LeakyReLU(0.2))
         c_in = c
-    layers += [nn.Conv2d(c_in, 1, 3), nn.Flatten()]
+    layers += [nn.Conv2d(c_in, 1, 4, stride=2, padding=1), nn.Flatten()]      # 3x3 -> 1x1: one logit
     return nn.Sequential(*layers)
 
 
@@ -278,4 +279,5 @@ save(fig, "05_dcgan_sizes.png")
 #   Train and eval modes differ (batch vs running statistics).
 # - A DCGAN's G is transposed convolutions growing 1 → 28, D is strided convolutions shrinking 28 → 1, and
 #   every size follows from the two formulas of lessons 3 and 4.
-# - Next: lesson 6 trains this GAN.
+# - Next: lesson 6 trains a GAN, the fully connected one on the 8x8 digits. This DCGAN trains with
+#   `minigan gan train --model course28 --data mnist:DIR`, on MNIST files you have in DIR/mnist.

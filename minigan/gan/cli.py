@@ -186,7 +186,8 @@ def add_parser(subparsers) -> None:
     t.add_argument("--d-skip-below", type=float, default=None,
                    help="skip D's update while its loss is below this (default: never skip)")
     t.add_argument("--smooth", type=float, default=d.smooth,
-                   help=f"one-sided label smoothing, 0.1 makes the real target 0.9 (default {d.smooth:g})")
+                   help=f"one-sided label smoothing: 0.1 makes the real target 0.9, fakes stay 0 "
+                        f"(default {d.smooth:g}: real images labelled 1)")
     t.add_argument("--seed", type=int, default=d.seed,
                    help=f"seed of the initial weights, the batches and the noise (default {d.seed})")
     t.add_argument("--device", default="cpu", help="cpu | cuda (default cpu)")

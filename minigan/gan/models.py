@@ -17,7 +17,7 @@ name          architecture
               Sizes 16, 28, 32, 64. Radford et al. (2015).
 ``course28``  the course's MNIST DCGAN: G ConvTranspose2d k3 s2 (no bias) 100 -> 256 -> 128 -> 64 -> 1,
               sizes 1 -> 3 -> 7 -> 15 -> 28 (the last with padding 2, output_padding 1);
-              D Conv2d k4 s2 p1 1 -> 64 -> 128 -> 256, then one logit.
+              D Conv2d k4 s2 p1 1 -> 64 -> 128 -> 256 -> 1, sizes 28 -> 14 -> 7 -> 3 -> 1 (one logit).
 ============  ==============================================================================
 
 Initialisation as in DCGAN: conv and linear weights ``N(0, 0.02)``, BatchNorm weights ``N(1, 0.02)``,
@@ -173,7 +173,7 @@ class Course28Generator(nn.Module):
 
     ConvTranspose2d with kernel 3, stride 2, no bias: 1 -> 3 -> 7 -> 15 -> 28, since
     ``H_out = (H - 1)*2 - 2p + 3 + output_padding``: 1 -> 3, 3 -> 7, 7 -> 15 (p = 0), and
-    15 -> 28*2 - 2*2 + 3 + 1 = 28 (p = 2, output_padding = 1). Channels 100 -> 256 -> 128 -> 64 -> 1.
+    15 -> (15 - 1)*2 - 2*2 + 3 + 1 = 28 (p = 2, output_padding = 1). Channels 100 -> 256 -> 128 -> 64 -> 1.
     """
 
     def __init__(self, channels: int = 1, nz: int = 100) -> None:
@@ -193,8 +193,9 @@ class Course28Generator(nn.Module):
 
 
 class Course28Discriminator(nn.Module):
-    """The course notebook's discriminator: Conv2d k4 s2 p1 1 -> 64 -> 128 -> 256 (28 -> 14 -> 7 -> 3),
-    LeakyReLU 0.2, BatchNorm on all but the first, then a 3x3 Conv2d to one logit."""
+    """The course notebook's discriminator: Conv2d k4 s2 p1 1 -> 64 -> 128 -> 256 -> 1, sizes
+    28 -> 14 -> 7 -> 3 -> 1 (the last layer, 256 -> 1, is k4 s2 p1 too: floor((3 + 2 - 4)/2) + 1 = 1),
+    then one logit. LeakyReLU 0.2 after the three hidden layers, BatchNorm on all of them but the first."""
 
     def __init__(self, channels: int = 1, norm: bool = True) -> None:
         super().__init__()
@@ -206,7 +207,7 @@ class Course28Discriminator(nn.Module):
                 layers.append(nn.BatchNorm2d(c))
             layers.append(nn.LeakyReLU(0.2))
             c_in = c
-        layers += [nn.Conv2d(c_in, 1, 3, 1, 0), nn.Flatten()]
+        layers += [nn.Conv2d(c_in, 1, 4, 2, 1), nn.Flatten()]
         self.net = nn.Sequential(*layers)
         dcgan_init_(self)
 

@@ -3,7 +3,8 @@
 One training step (``d_steps`` = k discriminator steps, then one generator step)::
 
     phase 1, D (k times):  x ~ data, z ~ N(0, I)
-                           J(D) = 1/2 BCE(D(x), 1 or 0.9) + 1/2 BCE(D(G(z).detach()), 0)
+                           J(D) = 1/2 BCE(D(x), 1 - smooth) + 1/2 BCE(D(G(z).detach()), 0)
+                           (real target 1 by default; smooth = 0.1 is one-sided label smoothing, 0.9).
                            G(z) is detached: no gradient reaches G. Skipped (not stepped) while
                            J(D) < d_skip_below, so a too-strong D waits for G to catch up.
     phase 2, G (once):     z ~ N(0, I) fresh, J(G) from D(G(z)) toward "real";
@@ -14,9 +15,11 @@ Every step logs both losses, mean D(x) and D(G(z)) (the probabilities; for WGAN-
 scores) and the gradient norms of D and G. A checkpoint (models, optimizers, RNG, the loader's
 position, the step, the history) is written atomically every ``checkpoint_every`` steps; a run
 resumed from it (:meth:`Trainer.from_checkpoint`) makes exactly the steps the uninterrupted run
-would have made (on the CPU, whose generator state is saved). A NaN or inf loss stops training
-with :class:`GANDiverged`, naming the step, before any optimizer touches the parameters, and the
-last good checkpoint stays as it was.
+would have made (on the CPU, whose generator state is saved). A NaN or inf loss, or a NaN or inf
+gradient (its norm is checked after backward), stops training with :class:`GANDiverged`, naming
+the step, before that optimizer steps with it; and parameters that are not finite when samples or
+a checkpoint are due (an update that overflowed) stop it before they are used or saved. Either way
+the last good checkpoint stays as it was.
 """
 from __future__ import annotations
 
@@ -58,7 +61,7 @@ class GANConfig:
     betas_g: tuple = (0.5, 0.999)
     d_steps: int = 1                  # discriminator steps per generator step
     d_skip_below: float | None = None  # skip D's update while J(D) is below this
-    smooth: float = 0.1               # one-sided label smoothing: real target 1 - smooth
+    smooth: float = 0.0               # one-sided label smoothing: real target 1 - smooth (0: target 1)
     gp_weight: float = 10.0           # WGAN-GP's lambda
     seed: int = 0
     device: str = "cpu"
@@ -79,7 +82,8 @@ class GANConfig:
 
 
 class GANDiverged(RuntimeError):
-    """A loss became NaN or infinite; training stopped before updating with it."""
+    """A loss, a gradient or a parameter became NaN or infinite; training stopped without stepping
+    with it, or without saving it."""
 
 
 @contextlib.contextmanager
@@ -167,9 +171,18 @@ class Trainer:
         return mg.randn(n, self.config.nz, device=self.device)
 
     def _check(self, value: float, what: str) -> None:
+        """Stop on a non-finite loss or gradient norm (``what`` names it), before any step uses it."""
         if not math.isfinite(value):
-            raise GANDiverged(f"step {self.step + 1}: the {what} loss is {value}; training stopped before "
+            raise GANDiverged(f"step {self.step + 1}: the {what} is {value}; training stopped before "
                               f"updating with it (the last good checkpoint is kept)")
+
+    def _check_parameters(self) -> None:
+        """Stop if a weight or a BatchNorm statistic of G or D is NaN or infinite (checked before saving)."""
+        for name, model in (("G", self.G), ("D", self.D)):
+            for key, value in model.state_dict().items():
+                if not bool(backend.xp_of(value.data).isfinite(value.data).all()):
+                    raise GANDiverged(f"step {self.step}: {name}.{key} holds NaN or inf after the update; "
+                                      f"training stopped without saving it (the last good checkpoint is kept)")
 
     def d_step(self) -> dict:
         """Phase 1: one discriminator update on a real batch and detached fakes."""
@@ -187,12 +200,13 @@ class Trainer:
             d_real = mg.sigmoid(real_logits).mean().item()
             d_fake = mg.sigmoid(fake_logits).mean().item()
         value = loss.item()
-        self._check(value, "discriminator")
+        self._check(value, "discriminator loss")
         skipped = c.d_skip_below is not None and value < c.d_skip_below
         grad_norm = 0.0
         if not skipped:
             loss.backward()
             grad_norm = _grad_norm(self.D)
+            self._check(grad_norm, "norm of the discriminator's gradient")   # finite loss, NaN gradient
             self.opt_d.step()
         self.opt_d.zero_grad()
         return {"loss_d": value, "d_real": d_real, "d_fake": d_fake, "grad_d": grad_norm, "d_skipped": skipped}
@@ -206,9 +220,10 @@ class Trainer:
             logits = self.D(self.G(self._noise(c.batch)))
             loss = L.wgan_gp_g_loss(logits) if c.loss == "wgan_gp" else L.generator_loss(logits, c.loss)
             value = loss.item()
-            self._check(value, "generator")
+            self._check(value, "generator loss")
             loss.backward()
             grad_norm = _grad_norm(self.G)
+            self._check(grad_norm, "norm of the generator's gradient")
             self.opt_g.step()
             self.opt_g.zero_grad()
         finally:
@@ -255,7 +270,9 @@ class Trainer:
                 "quality": json.dumps(self.quality)}
 
     def save(self, path) -> Path:
-        """Write the checkpoint atomically (a crash mid-write leaves the previous one intact)."""
+        """Write the checkpoint atomically (a crash mid-write leaves the previous one intact). Raises
+        :class:`GANDiverged`, writing nothing, if a parameter or buffer is not finite."""
+        self._check_parameters()
         return mg.io.save(path, **self.state_dict())
 
     def load_state_dict(self, state: dict) -> None:
@@ -301,14 +318,18 @@ class Trainer:
                 bar.update()
                 bar.set_losses(D=rec["loss_d"], G=rec["loss_g"], Dx=rec["d_real"], DGz=rec["d_fake"])
                 last = self.step == c.steps
-                if c.judge and (last or (c.sample_every and self.step % c.sample_every == 0)):
+                looks = last or bool(c.sample_every and self.step % c.sample_every == 0)
+                saves = out is not None and (last or bool(c.checkpoint_every and self.step % c.checkpoint_every == 0))
+                if looks or saves:
+                    self._check_parameters()        # NaN weights are neither judged, drawn nor saved
+                if c.judge and looks:
                     self.quality.append(self.evaluate())
                     if not quiet:
                         from .metrics import format_quality
                         bar.write(f"step {self.step}: " + format_quality(self.quality[-1]))
-                if out is not None and (last or (c.sample_every and self.step % c.sample_every == 0)):
+                if out is not None and looks:
                     mg.viz.save_image_grid(self.samples(), out / "samples" / f"step_{self.step:06d}.png", nrow=8)
-                if out is not None and (last or (c.checkpoint_every and self.step % c.checkpoint_every == 0)):
+                if saves:
                     self.save(out / CHECKPOINT)
         except GANDiverged as exc:
             bar.close()

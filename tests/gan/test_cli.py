@@ -68,11 +68,11 @@ class _NoTraining:
 
 
 @pytest.mark.parametrize("args,expected", [
-    ([], {"steps": 6000, "seed": 0, "size": 8, "sample_every": 500}),
+    ([], {"steps": 6000, "seed": 0, "size": 8, "sample_every": 500, "smooth": 0.0}),   # real images labelled 1
     (["--seed", "0", "--steps", "7"], {"steps": 7, "seed": 0}),
     (["--seed", "3", "--sample-every", "0"], {"seed": 3, "sample_every": 0, "checkpoint_every": 0}),
     (["--model", "dcgan"], {"size": 16}),
-    (["--lr-d", "0", "--smooth", "0"], {"lr_d": 0.0, "smooth": 0.0}),
+    (["--lr-d", "0", "--smooth", "0.1"], {"lr_d": 0.0, "smooth": 0.1}),
 ])
 def test_options_reach_the_config_as_given(tmp_path, monkeypatch, args, expected):
     """A 0 the user gives is that 0, and an option left out takes GANConfig's default."""

@@ -44,6 +44,21 @@ def test_course28_generator_sizes():
     assert D(h).shape == (2, 1)
 
 
+def test_course28_discriminator_is_k4_s2_p1_to_one_logit():
+    _, D = build_models("course28", 28)
+    h, sides = mg.randn(2, 1, 28, 28), [28]
+    for m in D.net:
+        h = m(h)
+        if isinstance(m, nn.Conv2d):
+            assert (m.kernel_size, m.stride, m.padding) == ((4, 4), (2, 2), (1, 1))
+            sides.append(h.shape[-1])
+    assert sides == [28, 14, 7, 3, 1]
+    assert [m.out_channels for m in D.modules() if isinstance(m, nn.Conv2d)] == [64, 128, 256, 1]
+    assert h.shape == (2, 1)
+    # 1*64*16 + 64 (bias) | 64*128*16 + 2*128 (BatchNorm) | 128*256*16 + 2*256 | 256*16 + 1
+    assert sum(p.numel() for p in D.parameters()) == 1088 + 131328 + 524800 + 4097
+
+
 def test_fc_gan_layers():
     G, D = build_models("fc", 28)
     widths = [m.out_features for m in G.modules() if isinstance(m, nn.Linear)]

@@ -113,6 +113,61 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
     assert "step 3" in metrics["stopped"]
 
 
+class _NaNGradient(mg.Function):
+    """The identity whose backward hands on NaN: a finite loss with a NaN gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * float("nan")
+
+
+def _finite_checkpoint(path, step):
+    saved = mg.io.load(path)
+    assert int(saved["step"]) == step
+    for name in ("G", "D"):
+        assert all(np.isfinite(v).all() for v in saved[name].values()), name
+
+
+def test_nan_gradient_with_finite_loss_stops_before_the_step(tmp_path, monkeypatch):
+    from minigan.gan import losses as L
+    t = Trainer(_tiny(steps=2, checkpoint_every=1), _images())
+    t.fit(tmp_path, quiet=True)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    d_before = _params(t.D)
+    plain = L.discriminator_loss
+    monkeypatch.setattr(L, "discriminator_loss", lambda r, f, smooth=0.0: plain(_NaNGradient.apply(r), f, smooth))
+    t.config.steps = 5
+    with pytest.raises(GANDiverged, match=r"step 3: the norm of the discriminator's gradient is nan.*is kept"):
+        t.fit(tmp_path, quiet=True)
+    # D did not step with the NaN gradient (its BatchNorm statistics did see the step's batch)
+    assert all(np.array_equal(a, p.numpy()) for a, p in zip(d_before, t.D.parameters()))
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
+    _finite_checkpoint(tmp_path / "checkpoint.npz", 2)
+
+
+def test_non_finite_parameters_are_not_saved(tmp_path, monkeypatch):
+    t = Trainer(_tiny(steps=2, checkpoint_every=2), _images())
+    t.fit(tmp_path, quiet=True)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    step = t.opt_g.step
+
+    def overflowing_step():                 # step 4's update overflows: finite loss and gradient, inf weight
+        step()
+        if t.step == 3:
+            next(t.G.parameters()).data[0] = np.inf
+    monkeypatch.setattr(t.opt_g, "step", overflowing_step)
+    t.config.steps = 4
+    with pytest.raises(GANDiverged, match=r"step 4: G\.net\.0\.weight holds NaN or inf.*checkpoint is kept"):
+        t.fit(tmp_path, quiet=True)
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
+    _finite_checkpoint(tmp_path / "checkpoint.npz", 2)
+    assert "step 4" in json.loads((tmp_path / "metrics.json").read_text())["stopped"]
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_smoke_every_loss(loss, tmp_path):
     t = Trainer(_tiny(loss=loss, steps=2, sample_every=2, checkpoint_every=2), _images())
