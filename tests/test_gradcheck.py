@@ -251,3 +251,19 @@ def test_non_contiguous_inputs_and_params_are_perturbed():
     assert not x.data.flags["C_CONTIGUOUS"] and not w.data.flags["C_CONTIGUOUS"]
     rep = mg.gradcheck(lambda x: x * x * w, [x], params=[w])
     assert rep.passed and rep.max_abs_err < 1e-6
+
+
+def test_the_report_is_false_when_the_check_fails():
+    """As PyTorch's gradcheck returns True or False: ``assert gradcheck(..., raise_exception=False)`` holds
+    only for a right backward."""
+    x = mg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    bad = mg.gradcheck(SquareMissingFactor.apply, (x,), raise_exception=False)
+    assert not bad and bad.passed is False
+    good = mg.gradcheck(lambda a: a * a, x)            # a bare Tensor, as torch takes it
+    assert good and good.passed
+
+
+def test_integer_and_bool_inputs_are_passed_unchanged():
+    x = mg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    assert mg.gradcheck(lambda a, i: a[i] * 2, (x, mg.tensor([0, 1, 1])))
+    assert mg.gradcheck(lambda a, m: a[m] ** 2, (x, mg.tensor([True, False, True])))

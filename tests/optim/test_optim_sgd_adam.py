@@ -150,19 +150,23 @@ def test_sgd_parameter_groups_match_torch(torch, lstsq):
     assert_same_trajectory(run_minigan(make, lstsq), run_torch(torch, make, lstsq), rtol=1e-12, atol=1e-12)
 
 
-ADAM_OPTIONS = [dict(amsgrad=a, weight_decay=wd, maximize=mx)
+ADAM_OPTIONS = [("Adam", dict(amsgrad=a, weight_decay=wd, maximize=mx))
                 for a, wd, mx in itertools.product([False, True], [0.0, 0.1], [False, True])]
+ADAM_OPTIONS += [("AdamW", dict(amsgrad=a, weight_decay=wd, maximize=mx))
+                 for a, wd, mx in itertools.product([False, True], [0.0, 0.01, 0.3], [False, True])]
 
 
-@pytest.mark.parametrize("kwargs", ADAM_OPTIONS, ids=lambda k: ",".join(f"{a}={v}" for a, v in k.items()))
-def test_adam_matches_torch(torch, lstsq, kwargs):
-    make = lambda optim, w, c: optim.Adam([w, c], lr=0.05, betas=(0.8, 0.99), **kwargs)  # noqa: E731
+@pytest.mark.parametrize("name, kwargs", ADAM_OPTIONS,
+                         ids=[name + ":" + ",".join(f"{a}={v}" for a, v in k.items()) for name, k in ADAM_OPTIONS])
+def test_adam_and_adamw_match_torch(torch, lstsq, name, kwargs):
+    make = lambda optim, w, c: getattr(optim, name)([w, c], lr=0.05, betas=(0.8, 0.99), **kwargs)  # noqa: E731
     assert_same_trajectory(run_minigan(make, lstsq), run_torch(torch, make, lstsq), rtol=1e-10, atol=1e-12)
 
 
-def test_adam_float32_matches_torch(torch, lstsq):
+@pytest.mark.parametrize("name, group", [("Adam", {}), ("AdamW", {"weight_decay": 0.5})])
+def test_adam_and_adamw_float32_and_groups_match_torch(torch, lstsq, name, group):
     def make(optim, w, c):
-        return optim.Adam([{"params": [w], "lr": 0.02}, {"params": [c]}], lr=0.1, amsgrad=True)
+        return getattr(optim, name)([{"params": [w], "lr": 0.02, **group}, {"params": [c]}], lr=0.1, amsgrad=True)
     ours = run_minigan(make, lstsq, dtype=np.float32)
     assert ours[-1][0].dtype == np.float32
     assert_same_trajectory(ours, run_torch(torch, make, lstsq, dtype=np.float32), rtol=1e-5, atol=1e-6)
@@ -211,24 +215,7 @@ def test_adamw_defaults_are_torchs(torch):
     assert ours["weight_decay"] == 0.01
 
 
-ADAMW_OPTIONS = [dict(amsgrad=a, weight_decay=wd, maximize=mx)
-                 for a, wd, mx in itertools.product([False, True], [0.0, 0.01, 0.3], [False, True])]
-
-
-@pytest.mark.parametrize("kwargs", ADAMW_OPTIONS, ids=lambda k: ",".join(f"{a}={v}" for a, v in k.items()))
-def test_adamw_matches_torch(torch, lstsq, kwargs):
-    make = lambda optim, w, c: optim.AdamW([w, c], lr=0.05, betas=(0.8, 0.99), **kwargs)  # noqa: E731
-    assert_same_trajectory(run_minigan(make, lstsq), run_torch(torch, make, lstsq), rtol=1e-10, atol=1e-12)
-
-
-def test_adamw_float32_and_groups_match_torch(torch, lstsq):
-    def make(optim, w, c):
-        return optim.AdamW([{"params": [w], "lr": 0.02, "weight_decay": 0.5}, {"params": [c]}], lr=0.1,
-                           amsgrad=True)
-    ours = run_minigan(make, lstsq, dtype=np.float32)
-    assert ours[-1][0].dtype == np.float32
-    assert_same_trajectory(ours, run_torch(torch, make, lstsq, dtype=np.float32), rtol=1e-5, atol=1e-6)
-    # the default weight decay too
+def test_adamw_default_weight_decay_matches_torch(torch, lstsq):
     make = lambda optim, w, c: optim.AdamW([w, c], lr=0.1)  # noqa: E731
     assert_same_trajectory(run_minigan(make, lstsq, dtype=np.float32), run_torch(torch, make, lstsq, dtype=np.float32),
                            rtol=1e-5, atol=1e-6)
