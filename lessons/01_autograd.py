@@ -55,7 +55,7 @@ print(f"z = {z_val}, w = {w_val}, L = {L_val}")
 # Backward must visit a node only after every node that *uses* it, so that the node's gradient is
 # complete before it is passed on. That is a topological order of the graph, reversed. We find it with a
 # depth-first search: a node is appended after all of its inputs, so reading the list backwards puts
-# each consumer before its producers. (minigan's `_topological_nodes` in `minigan/autograd.py` does the
+# each consumer before its producers. (minigan's `_topological_nodes` in `minigan/backward.py` does the
 # same, with an explicit stack instead of recursion, so a chain of 10,000 operations cannot overflow.)
 
 # %%

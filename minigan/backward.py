@@ -81,7 +81,6 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             slot = grads.setdefault(id(node), [None] * len(node.out_meta))
             slot[idx] = _accumulate(slot[idx], g)
 
-    retained: list[tuple[Tensor, Tensor]] = []
     with set_grad_enabled(create_graph):
         for r, g in zip(roots, root_grads):
             send(r if r._node is None else (r._node, r._out_index), g)

@@ -1,0 +1,183 @@
+"""Function and the graph it records: a differentiable operation's ``forward`` (on raw arrays) and ``backward``
+(in minigan's own ops), the :class:`Context` that carries what the forward saved, and the :class:`Node` each
+call leaves in the graph for :mod:`minigan.backward` to walk. The Tensor itself is in :mod:`minigan.autograd`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .autograd import _FLOAT_KINDS, Tensor, _VersionCounter, is_grad_enabled
+
+__all__ = ["Function", "Context", "Node"]
+
+
+class Context:
+    """What a Function's forward leaves for its backward: ``ctx.save_for_backward(...)`` and any
+    attributes it sets (``ctx.stride = ...``)."""
+
+    def __init__(self) -> None:
+        self._saved: tuple = ()
+        self._saved_versions: tuple = ()
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self._freed = False
+        self._n_args, self._tensor_positions = 0, ()   # set where some arguments are not Tensors
+
+    def save_for_backward(self, *arrays_or_tensors) -> None:
+        """Keep inputs/outputs for backward. Pass the arrays ``forward`` received or returned; the
+        backward sees them as Tensors connected to the graph, so it can be differentiated again."""
+        self._saved = arrays_or_tensors
+
+    @property
+    def saved_tensors(self) -> tuple["Tensor", ...]:
+        if self._freed:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or to use saved tensors after they were "
+                "freed). Pass retain_graph=True to the first backward() if you need to do this.")
+        for t, v in zip(self._saved, self._saved_versions):
+            if t is not None and t._version != v:
+                raise RuntimeError(
+                    f"a tensor of shape {t.shape} needed for gradient computation was modified in place "
+                    f"(it is at version {t._version}, expected {v}); compute on a copy instead")
+        return self._saved
+
+
+class Node:
+    """One recorded Function call: the Function, its context, and where each input came from."""
+
+    __slots__ = ("fn", "ctx", "edges", "out_meta", "retained", "__weakref__")
+
+    def __init__(self, fn, ctx, edges, out_meta) -> None:
+        self.retained = None        # {output index: weakref to a tensor that asked for retain_grad()}
+        self.fn = fn
+        self.ctx = ctx
+        self.edges = edges          # per Tensor input: a Node-output pair (node, index), a leaf Tensor, or None
+        self.out_meta = out_meta    # per output: (shape, dtype) to build zero gradients
+
+
+class Function:
+    """Base class of differentiable operations.
+
+    Subclasses define two static methods::
+
+        forward(ctx, *args, **kwargs) -> array | tuple of arrays   # raw arrays in, raw arrays out
+        backward(ctx, *grad_outputs) -> Tensor | None | tuple       # Tensors in, written in minigan ops
+
+    and are called as ``MyFunction.apply(*args, **kwargs)``. Tensor arguments reach ``forward`` as
+    their arrays; everything else (ints, tuples, strings) passes through unchanged. ``backward``
+    returns one gradient per Tensor argument, in order (None for those that need none), or, as PyTorch's
+    Functions do, one per argument (None for the ones that are not Tensors). ``ctx.needs_input_grad`` has
+    one flag per Tensor argument.
+    """
+
+    differentiable_outputs = True
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        device = None
+        for t in tensors:
+            d = backend.device_of(t.data)
+            if device is None:
+                device = d
+            elif d != device:
+                shapes = ", ".join(f"{tuple(x.shape)} on {x.device}" for x in tensors)
+                raise RuntimeError(f"{_op_name(cls)}: expected all tensors on the same device, got {shapes}")
+        raw = [a.data if isinstance(a, Tensor) else a for a in args]
+        ctx = Context()
+        record = is_grad_enabled() and any(t.requires_grad for t in tensors)
+        ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        if len(tensors) != len(args):   # for a backward that returns one gradient per argument, as PyTorch's
+            ctx._n_args = len(args)
+            ctx._tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+        out = cls.forward(ctx, *raw, **kwargs)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        results = tuple(_wrap_output(o) for o in outs)
+        for r in results:  # an output that is a view of an input (x.T, x[0:1]) shares its version counter
+            base = _sharing_memory(r.data, tensors)
+            if base is not None:
+                r._version_counter = base._version_counter
+        if record and cls.differentiable_outputs:
+            edges = []
+            for t in tensors:
+                if not t.requires_grad:
+                    edges.append(None)
+                elif t._node is None:
+                    edges.append(t)
+                else:
+                    edges.append((t._node, t._out_index))
+            meta = tuple((r.data.shape, r.data.dtype) for r in results)
+            node = Node(cls, ctx, tuple(edges), meta)
+            for i, r in enumerate(results):
+                if r.data.dtype.kind in _FLOAT_KINDS:
+                    r._node, r._out_index, r.requires_grad = node, i, True
+            _resolve_saved(ctx, args, raw, outs, results)
+        else:
+            ctx._saved = ()
+        return results[0] if single else results
+
+
+def _op_name(cls) -> str:
+    return getattr(cls, "op_name", None) or cls.__name__
+
+
+def _wrap_output(a) -> Tensor:
+    t = Tensor.__new__(Tensor)
+    t.data = a if backend.is_array(a) else np.asarray(a)
+    t.grad, t._node, t._out_index, t.requires_grad = None, None, 0, False
+    t._version_counter = _VersionCounter()
+    return t
+
+
+def _sharing_memory(a, tensors) -> Tensor | None:
+    """The first of ``tensors`` whose memory array ``a`` may look into, else None.
+
+    A NumPy or CuPy view names the array that owns its memory as its ``base``, so the usual cases (the
+    input itself, ``x.T``, ``x[0:1]``, ``x.reshape(...)``) are found by identity. An array that owns its
+    memory and is none of the tensors' arrays was allocated after them and cannot overlap them. Only an
+    array resting on some other memory gets the address-range check."""
+    owner = a if a.base is None else a.base
+    for t in tensors:
+        if owner is t.data or owner is t.data.base:
+            return t
+    if a.base is None:
+        return None
+    for t in tensors:
+        if backend.may_share_memory(a, t.data):
+            return t
+    return None
+
+
+def _resolve_saved(ctx, args, raw, outs, results) -> None:
+    """Map the arrays given to save_for_backward back to the Tensors they belong to."""
+    if not ctx._saved:
+        return
+    by_id: dict[int, Tensor] = {}
+    for a, r in zip(args, raw):
+        if isinstance(a, Tensor):
+            by_id.setdefault(id(r), a)
+    for o, r in zip(outs, results):
+        by_id.setdefault(id(o), r)
+    saved = []
+    for s in ctx._saved:
+        if s is None or isinstance(s, Tensor):
+            saved.append(s)
+        elif id(s) in by_id:
+            saved.append(by_id[id(s)])
+        else:  # an intermediate array: a constant for the backward graph
+            const = _wrap_output(s)
+            base = _sharing_memory(const.data, [a for a in args if isinstance(a, Tensor)] + list(results))
+            if base is not None:  # a view of an input or output: a change to that one must be caught too
+                const._version_counter = base._version_counter
+            saved.append(const)
+    ctx._saved = tuple(saved)
+    ctx._saved_versions = tuple(None if s is None else s._version for s in saved)
