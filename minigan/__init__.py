@@ -20,9 +20,10 @@ if "numpy" not in _sys.modules:
 
 from . import backend  # noqa: F401
 from .backend import DeviceError, cuda_available  # noqa: F401
-from .autograd import (Function, Tensor, as_tensor, enable_grad, grad, is_grad_enabled, no_grad,  # noqa: F401
-                       set_grad_enabled, tensor)
-from .creation import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like  # noqa: F401
+from .autograd import (Function, Tensor, as_tensor, enable_grad, grad, inference_mode, is_grad_enabled,  # noqa: F401
+                       is_tensor, no_grad, set_grad_enabled, tensor)
+from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,  # noqa: F401
+                       rand_like, randint, randn, randn_like, zeros, zeros_like)
 from . import ops  # noqa: F401
 from .ops import (abs, amax, amin, argmax, argmin, cat, chunk, clamp, clip, concatenate, exp, log, matmul,  # noqa: F401
                   max, maximum, mean, min, minimum, pad, permute, reshape, sigmoid, split, sqrt, stack, std, sum,

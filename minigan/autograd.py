@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
-__all__ = ["Tensor", "Function", "Context", "tensor", "no_grad", "enable_grad", "is_grad_enabled",
-           "set_grad_enabled", "grad", "as_tensor"]
+__all__ = ["Tensor", "Function", "Context", "tensor", "no_grad", "enable_grad", "inference_mode", "is_grad_enabled",
+           "set_grad_enabled", "grad", "as_tensor", "is_tensor"]
 
 
 # --------------------------------------------------------------------------- dtypes
@@ -69,6 +69,11 @@ def _as_array(data: Any, dtype=None, device: str | None = None):
     if device is not None and device != "cpu":
         arr = backend.to_device(arr, device)
     return arr
+
+
+# The dtypes a tensor's repr leaves out, as PyTorch's: the default float, the default complex, and the two
+# that the printed numbers already show (``tensor([1, 2])`` is int64, ``tensor([True])`` bool).
+_DTYPES_NOT_SHOWN = (np.dtype(np.float32), np.dtype(np.complex64), np.dtype(np.int64), np.dtype(np.bool_))
 
 
 # --------------------------------------------------------------------------- Tensor
@@ -181,6 +186,31 @@ class Tensor:
         out.data, out.grad, out._node, out._out_index = self.data, None, None, 0
         out._version_counter, out.requires_grad = self._version_counter, False  # one memory, one counter
         return out
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor from the graph in place and return it, as PyTorch's ``detach_``: it becomes a leaf
+        that does not require grad, keeping its memory and version counter. A graph already built on it
+        still backpropagates through the old node to the leaves below. (PyTorch refuses on a view such as
+        ``x[0:2]``; minigan, which never rebases a view onto its base, detaches it like any tensor.)"""
+        if self._node is not None and self._node.retained:
+            self._node.retained.pop(self._out_index, None)   # retain_grad() no longer applies
+        self._node, self._out_index, self.requires_grad = None, 0, False
+        return self
+
+    def clone(self) -> "Tensor":
+        """A copy in memory of its own, with its own version counter, recorded for autograd (the gradient
+        flows back to self unchanged), as PyTorch's ``clone``. The copy is C-contiguous."""
+        from .ops.shape import clone
+        return clone(self)
+
+    def contiguous(self) -> "Tensor":
+        """Self if its data is C-contiguous (row-major, no gaps), else a C-contiguous ``clone()``, as PyTorch's
+        ``contiguous``. ``x.T`` and ``x[:, ::2]`` look into their base's memory in another order."""
+        return self if self.data.flags.c_contiguous else self.clone()
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a float one (float16, float32, float64), as PyTorch's ``is_floating_point``."""
+        return self.data.dtype.kind in _FLOAT_KINDS
 
     def to(self, device=None, dtype=None) -> "Tensor":
         """A copy on another device and/or dtype, recorded for autograd (gradients flow back)."""
@@ -381,7 +411,9 @@ class Tensor:
         extra = []
         if self.device != "cpu":
             extra.append(f"device='{self.device}'")
-        if self.dtype != np.float32:
+        if self.numel() == 0 and self.dtype != np.float32:   # nothing printed shows the kind: say it
+            extra.append(f"dtype={self.dtype}")
+        elif self.numel() > 0 and self.dtype not in _DTYPES_NOT_SHOWN:
             extra.append(f"dtype={self.dtype}")
         if self._node is not None:
             extra.append(f"grad_fn=<{self._node.fn.__name__}>")
@@ -549,6 +581,11 @@ def tensor(data: Any, requires_grad: bool = False, device=None, dtype=None) -> T
     if arr is (data.data if isinstance(data, Tensor) else data):
         arr = arr.copy()
     return Tensor(arr, requires_grad=requires_grad)
+
+
+def is_tensor(obj: Any) -> bool:
+    """Whether ``obj`` is a minigan Tensor (a Parameter is one), as ``torch.is_tensor``."""
+    return isinstance(obj, Tensor)
 
 
 def as_tensor(data: Any, device=None, dtype=None) -> Tensor:

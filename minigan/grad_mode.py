@@ -1,4 +1,5 @@
-"""Whether operations are being recorded for backward: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+"""Whether operations are being recorded for backward: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
+``inference_mode``.
 
 The mode is thread-local, so a thread inside ``no_grad`` never turns recording off in another thread."""
 from __future__ import annotations
@@ -71,12 +72,14 @@ class _GradModeBlock:
     def __exit__(self, *exc) -> None:
         _grad_mode.enabled = self.prev.pop()
 
-    def __call__(self, func):
-        block = type(self)
+    def _fresh(self) -> "_GradModeBlock":
+        """A new block of the same kind, one per call of a decorated function (so threads never share a stack)."""
+        return type(self)()
 
+    def __call__(self, func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with block():
+            with self._fresh():
                 return func(*args, **kwargs)
         return wrapper
 
@@ -91,3 +94,25 @@ class enable_grad(_GradModeBlock):
     """Turn recording back on inside a ``no_grad`` block (also ``@mg.enable_grad()`` or ``@mg.enable_grad``)."""
 
     mode = True
+
+
+class inference_mode(_GradModeBlock):
+    """``with mg.inference_mode(): ...``, ``@mg.inference_mode()`` or ``@mg.inference_mode``, as PyTorch's
+    ``torch.inference_mode``; in minigan it is ``no_grad`` under another name: nothing inside is recorded.
+
+    PyTorch's inference mode also stops counting versions and refuses to record later operations on the
+    tensors made inside; minigan does neither, so code that runs in PyTorch runs here unchanged.
+    ``inference_mode(False)`` turns recording on for the block, as ``enable_grad`` does (PyTorch turns its
+    grad mode on there too)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):          # used as ``@mg.inference_mode``: Python passed the function itself
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        self.mode = not mode      # recording is on exactly when inference mode is off
+
+    def _fresh(self) -> "inference_mode":
+        return inference_mode(not self.mode)

@@ -1,6 +1,6 @@
 """The autograd API as PyTorch's: mg.grad runs only what reaches its inputs, retained gradients add up,
-backward takes gradient= and inputs=, 0-d tensors format and index, and the creation functions give
-PyTorch's dtypes. (gradcheck's own API: tests/test_gradcheck.py.)"""
+backward takes gradient= and inputs=, 0-d tensors format and index, repr shows the dtype where PyTorch's
+does, and the creation functions give PyTorch's dtypes. (gradcheck's own API: tests/test_gradcheck.py.)"""
 import numpy as np
 import pytest
 
@@ -104,6 +104,30 @@ def test_zero_d_tensors_format_and_index():
 def test_zero_d_formatting_matches_torch(torch):
     assert f"{torch.tensor(2.5):.4f}" == f"{mg.tensor(2.5):.4f}"
     assert [10, 20, 30][torch.tensor(1)] == [10, 20, 30][mg.tensor(1)]
+
+
+def test_repr_shows_the_dtype_where_pytorch_does():
+    assert repr(mg.tensor([1, 2])) == "tensor([1, 2])"                    # int64, bool and float32: left out
+    assert repr(mg.tensor([True, False])) == "tensor([ True, False])"
+    assert repr(mg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(mg.tensor(3)) == "tensor(3)"
+    assert repr(mg.tensor([1, 2], dtype=np.int32)) == "tensor([1, 2], dtype=int32)"
+    assert repr(mg.tensor([1.0, 2.0], dtype=np.float64)) == "tensor([1., 2.], dtype=float64)"
+    assert repr(mg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
+    x = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
+    assert repr(x * 2) == "tensor([2.], dtype=float64, grad_fn=<Mul>)"
+    assert repr(mg.zeros(0)) == "tensor([])" and repr(mg.zeros(0, dtype=np.int64)) == "tensor([], dtype=int64)"
+
+
+def test_repr_dtype_rule_matches_pytorch(torch):
+    def suffix(r):
+        return r.partition("dtype=")[2].partition(",")[0].rstrip(")").removeprefix("torch.")
+
+    for values, dtype in [([1, 2], "int64"), ([True], "bool"), ([1.0], "float32"), ([1.0], "float64"),
+                          ([1, 2], "int32"), ([1.0], "float16"), ([], "int64"), ([], "float32")]:
+        ours = mg.tensor(np.array(values, dtype=dtype))
+        theirs = torch.tensor(values, dtype=getattr(torch, dtype))
+        assert suffix(repr(ours)) == suffix(repr(theirs)), (values, dtype)
 
 
 @pytest.mark.parametrize("make, dtype", [

@@ -1,6 +1,7 @@
 """Tensor behaviour a PyTorch user relies on: a view or ``detach()`` shares its base's version counter,
-``+=`` and friends change a tensor in place, ``==`` is elementwise, ``no_grad`` decorates with or without
-parentheses, ``len`` and iteration, and ``size()``."""
+``+=`` and friends change a tensor in place, ``==`` is elementwise, ``no_grad`` and ``inference_mode`` decorate
+with or without parentheses, ``len`` and iteration, ``size()``, and ``clone``, ``contiguous``, ``detach_``,
+``is_floating_point`` and ``mg.is_tensor``."""
 import numpy as np
 import pytest
 
@@ -335,6 +336,132 @@ def test_grad_mode_forms_match_pytorch(torch):
         assert torch.is_grad_enabled() is False
     finally:
         torch.set_grad_enabled(True)
+
+
+def test_inference_mode_is_no_grad_in_every_form(device):
+    x = _t(device, [1.0, 2.0], requires_grad=True)
+
+    @mg.inference_mode
+    def bare(t):
+        return (t * 2).requires_grad
+
+    @mg.inference_mode()
+    def called(t):
+        return (t * 2).requires_grad
+
+    @mg.inference_mode(False)
+    def off(t):
+        return (t * 2).requires_grad
+
+    assert bare(x) is False and called(x) is False and off(x) is True and bare.__name__ == "bare"
+    with mg.inference_mode():
+        y = x * 2
+        assert mg.is_grad_enabled() is False
+        with mg.inference_mode(False):   # False turns recording on, as in PyTorch
+            assert mg.is_grad_enabled() is True
+        assert mg.is_grad_enabled() is False
+    assert y.grad_fn is None and not y.requires_grad and mg.is_grad_enabled() is True
+    with mg.inference_mode(False):
+        assert (x * 2).requires_grad
+    with pytest.raises(ZeroDivisionError):
+        with mg.inference_mode():
+            1 / 0
+    assert mg.is_grad_enabled() is True
+
+
+def test_inference_mode_forms_match_pytorch(torch):
+    x = torch.ones(1, requires_grad=True)
+
+    @torch.inference_mode
+    def bare(t):
+        return (t * 2).requires_grad
+
+    @torch.inference_mode(False)
+    def off(t):
+        return (t * 2).requires_grad
+
+    assert bare(x) is False and off(x) is True
+    with torch.no_grad():
+        with torch.inference_mode(False):
+            assert torch.is_grad_enabled() is True
+        with mg.no_grad():
+            with mg.inference_mode(False):
+                assert mg.is_grad_enabled() is True
+
+
+# --------------------------------------------------------------------------- clone, contiguous, detach_
+def test_clone_owns_its_memory_and_counter_and_passes_gradients(device):
+    x = _t(device, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    c = x.clone()
+    assert c.grad_fn is not None and not backend.may_share_memory(c.data, x.data)
+    assert c._version_counter is not x._version_counter
+    with mg.no_grad():
+        c.zero_()                        # changes the copy only
+    assert c._version == 1 and x._version == 0
+    np.testing.assert_array_equal(x.numpy(), [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    mg.gradcheck(lambda t: (t.clone() * t).T.clone(), [x])
+
+
+def test_clone_of_a_plain_tensor_is_a_plain_copy(device):
+    x = _t(device, [1.0, 2.0])
+    c = x.clone()
+    assert c.is_leaf and not c.requires_grad and c.data is not x.data
+    np.testing.assert_array_equal(c.numpy(), x.numpy())
+
+
+def test_contiguous_copies_only_what_is_not_c_contiguous(device):
+    x = _t(device, np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert x.contiguous() is x
+    t = x.T
+    assert not t.data.flags.c_contiguous
+    c = t.contiguous()
+    assert c.data.flags.c_contiguous and c.shape == (3, 2)
+    np.testing.assert_array_equal(c.numpy(), x.numpy().T)
+    mg.gradcheck(lambda a: a.T.contiguous() * 2, [x])
+    mg.gradcheck(lambda a: a[:, ::2].contiguous(), [x])
+
+
+def test_clone_and_contiguous_match_pytorch(torch):
+    a = np.arange(6.0).reshape(2, 3)
+    ours, theirs = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (ours.T.contiguous().clone() * mg.tensor(a.T)).sum().backward()
+    (theirs.T.contiguous().clone() * torch.tensor(a.T)).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    assert theirs.T.contiguous().is_contiguous() and ours.T.contiguous().data.flags.c_contiguous
+
+
+def test_detach_in_place_makes_a_leaf_and_keeps_the_graph_built_on_it(device):
+    x = _t(device, [1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * 3
+    before = y._version_counter
+    assert y.detach_() is y
+    assert y.is_leaf and y.grad_fn is None and not y.requires_grad and y._version_counter is before
+    z.sum().backward()                   # z was built before the detach: it still reaches x
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])
+    assert not (y * 3).requires_grad     # but nothing new built on y does
+    leaf = _t(device, [1.0], requires_grad=True)
+    assert not leaf.detach_().requires_grad and leaf.is_leaf
+
+
+def test_detach_in_place_matches_pytorch(torch):
+    for lib in (torch, mg):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        z = y * 3
+        y.detach_()
+        assert y.is_leaf and y.grad_fn is None and not y.requires_grad
+        z.sum().backward()
+        np.testing.assert_array_equal(np.asarray(x.grad.tolist()), [6.0, 6.0])
+
+
+def test_is_floating_point_and_is_tensor(torch):
+    for dtype in ("float16", "float32", "float64", "int64", "int32", "bool"):
+        ours, theirs = mg.zeros(2, dtype=np.dtype(dtype)), torch.zeros(2, dtype=getattr(torch, dtype))
+        assert ours.is_floating_point() == theirs.is_floating_point()
+    assert mg.is_tensor(mg.zeros(1)) and mg.is_tensor(nn.Parameter(mg.zeros(1)))
+    assert not mg.is_tensor(np.zeros(1)) and not mg.is_tensor([1.0]) and not mg.is_tensor(torch.zeros(1))
+    assert torch.is_tensor(torch.zeros(1)) and not torch.is_tensor(np.zeros(1))
 
 
 # --------------------------------------------------------------------------- len, iteration, size()

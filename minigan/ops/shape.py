@@ -1,6 +1,7 @@
 """Shape operations: reshape, permute, broadcast/sum-to, indexing, concatenate, stack, split/chunk, pad, device
-and dtype moves. Each one's backward is another shape operation: reshape undoes reshape, permute undoes
-permute, sum_to undoes broadcast_to, and the gradient of indexing scatters into zeros."""
+and dtype moves, and clone (a copy in memory of its own). Each one's backward is another shape operation:
+reshape undoes reshape, permute undoes permute, sum_to undoes broadcast_to, the gradient of indexing scatters
+into zeros, and a clone's gradient passes through unchanged."""
 from __future__ import annotations
 
 import numpy as np
@@ -388,3 +389,18 @@ class AsType(Function):
 
 def astype(x: Tensor, dtype) -> Tensor:
     return x if np.dtype(dtype) == x.dtype else AsType.apply(x, np.dtype(dtype))
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()     # C-contiguous memory of its own, so the output gets its own version counter
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy           # a copy passes its gradient through unchanged
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of ``x`` in new memory, recorded for autograd (``torch.clone``)."""
+    return Clone.apply(x)
