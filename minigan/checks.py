@@ -102,6 +102,12 @@ _case("leaky_relu")(lambda rs: (lambda x: F.leaky_relu(x, 0.2), [_gap(rs, 3, 4)]
 _case("sigmoid")(lambda rs: (F.sigmoid, [_t(rs, 3, 4)]))
 _case("tanh")(lambda rs: (F.tanh, [_t(rs, 3, 4)]))
 _case("softplus")(lambda rs: (F.softplus, [_t(rs, 3, 4)]))
+_case("softplus (beta 2, threshold 1: both parts)")(lambda rs: (
+    lambda x: F.softplus(x, beta=2, threshold=1), [_gap(rs, 3, 4)]))
+_case("elu (alpha 0.7)")(lambda rs: (lambda x: F.elu(x, 0.7), [_gap(rs, 3, 4)]))
+_case("erf (both expansions)")(lambda rs: (F.erf, [("tensor", np.array([-3.1, -2.4, -0.3, 0.0, 0.8, 2.6, 4.2]), True)]))
+_case("gelu")(lambda rs: (F.gelu, [_t(rs, 3, 4)]))
+_case("gelu (tanh)")(lambda rs: (lambda x: F.gelu(x, approximate="tanh"), [_t(rs, 3, 4)]))
 _case("softmax")(lambda rs: (lambda x: F.softmax(x, axis=1), [_t(rs, 3, 5)]))
 _case("log_softmax")(lambda rs: (lambda x: F.log_softmax(x, axis=0), [_t(rs, 3, 5)]))
 # --------------------------------------------------------------------------- losses
@@ -116,6 +122,12 @@ _case("nll_loss (weight, ignore_index)")(lambda rs: (
 _case("linear")(lambda rs: (F.linear, [_t(rs, 3, 4), _t(rs, 5, 4), _t(rs, 5)]))
 _case("batch_norm (train, 4-D)")(lambda rs: (
     lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [_t(rs, 3, 2, 3, 2), _t(rs, 2), _t(rs, 2)]))
+_case("layer_norm (2 dims, batch 1)")(lambda rs: (
+    lambda x, w, b: F.layer_norm(x, (3, 5), w, b), [_t(rs, 1, 2, 3, 5), _t(rs, 3, 5), _t(rs, 3, 5)]))
+_case("group_norm (3 groups of 2)")(lambda rs: (
+    lambda x, w, b: F.group_norm(x, 3, w, b), [_t(rs, 2, 6, 3, 1), _t(rs, 6), _t(rs, 6)]))
+_case("instance_norm (batch 1, odd sizes)")(lambda rs: (
+    lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [_t(rs, 1, 3, 3, 5), _t(rs, 3), _t(rs, 3)]))
 _case("conv2d (stride 2 < kernel 3, pad 1)")(lambda rs: (
     lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), [_t(rs, 2, 3, 7, 6), _t(rs, 4, 3, 3, 3), _t(rs, 4)]))
 _case("conv2d (padding same, even kernel)")(lambda rs: (

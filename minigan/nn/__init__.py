@@ -1,8 +1,10 @@
 """Layers and models, with PyTorch's names, argument orders, defaults and weight layouts."""
 from . import functional, init  # noqa: F401
 from .module import Module, ModuleList, Parameter, Sequential  # noqa: F401
-from .layers import BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Linear  # noqa: F401
-from .activation import Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
+from .layers import (BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, GroupNorm, InstanceNorm2d,  # noqa: F401
+                     LayerNorm, Linear)
+from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus,  # noqa: F401
+                         Tanh)
 from .pooling import AvgPool2d, MaxPool2d, Upsample  # noqa: F401
 from .reshape import Dropout, Flatten, Unflatten  # noqa: F401
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401

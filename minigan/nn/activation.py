@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..autograd import Tensor
-from ..ops import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from ..ops import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .module import Module
 
 
@@ -38,6 +38,50 @@ class Tanh(Module):
 class Sigmoid(Module):
     def forward(self, x: Tensor) -> Tensor:
         return sigmoid(x)
+
+
+class ELU(Module):
+    """x for x > 0, alpha (e^x - 1) otherwise: ``torch.nn.ELU``."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:  # never in place, as ReLU
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GELU(Module):
+    """x Φ(x), Φ the standard normal CDF; ``approximate='tanh'`` for the cheaper tanh form: ``torch.nn.GELU``."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """log(1 + e^(beta x)) / beta, and x where beta x > threshold: ``torch.nn.Softplus``."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x: Tensor) -> Tensor:
+        return softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):

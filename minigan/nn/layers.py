@@ -1,14 +1,18 @@
-"""Layers with learnable parameters: Linear, Conv2d, ConvTranspose2d, BatchNorm1d/2d.
+"""Layers with learnable parameters: Linear, Conv2d, ConvTranspose2d, and the normalisation layers
+BatchNorm1d/2d, LayerNorm, GroupNorm, InstanceNorm2d.
 
 Names, argument orders, defaults, weight layouts and default initialisation are PyTorch's, so a
 PyTorch state dict (saved as arrays) loads with its names unchanged."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd import Tensor
 from ..kernels import shapes
-from ..ops import batch_norm, conv2d, conv_transpose2d, linear
+from ..ops import (batch_norm, conv2d, conv_transpose2d, group_norm, instance_norm, layer_norm, linear, squeeze,
+                   unsqueeze)
 from . import init
 from .module import Module, Parameter
 
@@ -197,4 +201,108 @@ class BatchNorm2d(_BatchNorm):
     _ndims, _layout = (4,), "(N, C, H, W)"
 
 
-__all__ = ["Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d"]
+class LayerNorm(Module):
+    """Normalise each sample over its last dims: ``(*, *normalized_shape) -> same shape``, with an elementwise
+    weight (ones) and bias (zeros) of shape ``normalized_shape``: ``torch.nn.LayerNorm``."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(shape, dtype=np.float32))
+        else:
+            self.register_parameter("weight", None)
+        if elementwise_affine and bias:
+            self.bias = Parameter(np.zeros(shape, dtype=np.float32))
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Weight 1 and bias 0, as in a new layer."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        k = len(self.normalized_shape)
+        if x.ndim < k or tuple(x.shape[x.ndim - k:]) != self.normalized_shape:
+            raise ValueError(f"{self!r}: expected input (*, {', '.join(map(str, self.normalized_shape))}), "
+                             f"got shape {x.shape}")
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Normalise each of ``num_groups`` groups of channels of each sample: ``(N, C, *) -> (N, C, *)``, with a
+    per-channel weight (ones) and bias (zeros) when ``affine``: ``torch.nn.GroupNorm``."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True) -> None:
+        super().__init__()
+        if num_groups < 1 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by num_groups={num_groups}")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        if affine:
+            self.weight = Parameter(np.ones(num_channels, dtype=np.float32))
+            self.bias = Parameter(np.zeros(num_channels, dtype=np.float32))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Weight 1 and bias 0, as in a new layer."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 2:
+            raise ValueError(f"{self!r}: expected an input (N, C, *) of at least 2 dims, got shape {x.shape}")
+        if x.shape[1] != self.num_channels:
+            raise ValueError(f"{self!r}: expected input with {self.num_channels} channels (N, C, *), "
+                             f"got {x.shape[1]} (input shape {x.shape})")
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class InstanceNorm2d(_BatchNorm):
+    """Normalise each channel of each sample over its positions: ``(N, C, H, W)`` or ``(C, H, W)`` -> same
+    shape: ``torch.nn.InstanceNorm2d``, with its defaults (no affine, no running statistics). It shares
+    batch norm's parameters, buffers and resets (in PyTorch both derive from one base class); with
+    ``track_running_stats`` it keeps running statistics in training and normalises with them in evaluation."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 3:                     # one unbatched sample (C, H, W), as PyTorch accepts
+            return squeeze(self.forward(unsqueeze(x, 0)), 0)
+        if x.ndim != 4:
+            raise ValueError(f"{self!r}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}")
+        if x.shape[1] != self.num_features:
+            msg = (f"{self!r}: expected input with {self.num_features} channels (N, C, H, W), got {x.shape[1]} "
+                   f"(input shape {x.shape})")
+            if self.affine or self.track_running_stats:
+                raise ValueError(msg)
+            warnings.warn(msg + "; num_features is not used when affine=False and track_running_stats=False",
+                          UserWarning, stacklevel=2)
+        # As in PyTorch, num_batches_tracked is never counted here and momentum=None means 0 (no update)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        use_input_stats = self.training or not self.track_running_stats
+        return instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                             use_input_stats=use_input_stats, momentum=momentum, eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+__all__ = ["Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
+           "InstanceNorm2d"]

@@ -9,11 +9,11 @@ file                 what it holds
 ``shape.py``         reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
                      chunk, pad
 ``matmul.py``        matmul
-``activation.py``    relu, leaky_relu, sigmoid, tanh, softplus, softmax, log_softmax
+``activation.py``    relu, leaky_relu, elu, gelu (and erf), sigmoid, tanh, softplus, softmax, log_softmax
 ``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
 ``conv.py``          conv2d, conv_transpose2d, and the weight-gradient correlation they share
 ``pool.py``          max_pool2d, avg_pool2d, interpolate (nearest)
-``norm.py``          batch_norm, dropout, linear
+``norm.py``          batch_norm, layer_norm, group_norm, instance_norm, dropout, linear
 ===================  ==========================================================
 """
 from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum, mul, neg, pow, sqrt, sub,  # noqa: F401
@@ -23,9 +23,10 @@ from .reduction import (ValuesIndices, amax, amin, argmax, argmin, max, mean, mi
 from .shape import (astype, broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, pad, permute,  # noqa: F401
                     reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
 from .matmul import matmul  # noqa: F401
-from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh  # noqa: F401
+from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401
+                         tanh)
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,  # noqa: F401
                    mse_loss, nll_loss)
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .pool import avg_pool2d, interpolate, max_pool2d  # noqa: F401
-from .norm import batch_norm, dropout, linear  # noqa: F401
+from .norm import batch_norm, dropout, group_norm, instance_norm, layer_norm, linear  # noqa: F401

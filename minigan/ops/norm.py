@@ -1,4 +1,4 @@
-"""Linear layers, batch normalisation and dropout.
+"""Linear layers, normalisation (batch, layer, group, instance) and dropout.
 
 ``linear``, ``dropout`` and evaluation-mode batch norm are built from the elementwise ops, so their
 backward (and double backward) follow from the ops they are made of. Training-mode batch norm, the one
@@ -147,6 +147,101 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | 
     if bias is not None:
         y = y + reshape(bias, shape)
     return y
+
+
+# --------------------------------------------------------------------------- per-sample normalisation
+# Layer, group and instance norm normalise each sample with its own statistics, so there are no running
+# statistics to keep while training and no batch coupling. They are composed of differentiable ops (mean,
+# multiply, sqrt, divide): their backward and double backward follow from those ops.
+
+def _normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
+    """``(x - mean) / sqrt(var + eps)`` over ``axes``, with the biased variance ``mean((x - mean)²)``."""
+    xc = x - mean(x, axis=axes, keepdims=True)
+    return xc / A.sqrt(mean(xc * xc, axis=axes, keepdims=True) + eps)
+
+
+def _channel_affine(op: str, y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """``y * weight + bias`` with one ``weight``/``bias`` value per channel (axis 1), each ``(C,)`` or None."""
+    c = y.shape[1]
+    shape = (1, c) + (1,) * (y.ndim - 2)
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != (c,):
+            raise ValueError(f"{op}: expected {name} of shape ({c},), one value per channel, got shape {p.shape}")
+    if weight is not None:
+        y = y * reshape(weight, shape)
+    if bias is not None:
+        y = y + reshape(bias, shape)
+    return y
+
+
+def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over its last dims: ``(*, *normalized_shape) -> same shape`` (``F.layer_norm``).
+
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias``, mean and biased variance over the trailing
+    ``len(normalized_shape)`` dims; ``weight`` and ``bias`` have shape ``normalized_shape`` (elementwise)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+        raise ValueError(f"layer_norm: normalized_shape={shape} expects an input of shape (*, "
+                         f"{', '.join(map(str, shape))}), got shape {x.shape}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ValueError(f"layer_norm: expected {name} of shape {shape} (normalized_shape), got shape {p.shape}")
+    y = _normalize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Split the ``C`` channels into ``num_groups`` groups of ``C / num_groups`` and normalise each group of
+    each sample: ``(N, C, *) -> (N, C, *)`` (``F.group_norm``). ``weight``/``bias`` are per channel, ``(C,)``.
+    One group is layer norm over ``(C, *)``; ``C`` groups is instance norm."""
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: expected an input (N, C, *) of at least 2 dims, got shape {x.shape}")
+    n, c = x.shape[:2]
+    if num_groups < 1 or c % num_groups:
+        raise ValueError(f"group_norm: expected a channel count divisible by num_groups={num_groups}, "
+                         f"got {c} channels (input shape {x.shape})")
+    grouped = reshape(x, (n, num_groups, -1))                  # each row: one group of one sample
+    y = reshape(_normalize(grouped, (2,), eps), x.shape)
+    return _channel_affine("group_norm", y, weight, bias)
+
+
+def instance_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
+                  eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its positions: ``(N, C, L)`` or ``(N, C, H, W)`` -> same
+    shape (``F.instance_norm``); the normalisation of style-transfer networks. ``weight``/``bias``: ``(C,)``.
+
+    With ``use_input_stats`` (the default) each sample's own mean and biased variance are used; given
+    ``running_mean``/``running_var`` they are also updated in place as PyTorch does, with the mean over the
+    batch of the per-sample mean and *unbiased* variance. ``use_input_stats=False`` normalises with the
+    running statistics instead (as batch norm in evaluation)."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"instance_norm: expected a 3-D or 4-D input (N, C, L) or (N, C, H, W), got shape {x.shape}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: running_mean and running_var must be given when use_input_stats=False")
+        return batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)
+    axes = tuple(range(2, x.ndim))
+    m = x.numel() // (x.shape[0] * x.shape[1]) if x.shape[0] * x.shape[1] else 0
+    if m < 2:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element per channel when using the "
+                         f"input's statistics, got input shape {x.shape}")
+    if running_mean is not None and running_var is not None:
+        per_sample = (x.data.mean(axis=axes), x.data.var(axis=axes, ddof=1))         # each (N, C)
+        for stat, batch in zip((running_mean, running_var), per_sample):
+            arr = stat.data if isinstance(stat, Tensor) else stat
+            arr *= 1 - momentum
+            arr += momentum * batch.mean(axis=0).astype(arr.dtype)
+            if isinstance(stat, Tensor):
+                stat._bump_version()
+    return _channel_affine("instance_norm", _normalize(x, axes, eps), weight, bias)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:

@@ -24,6 +24,17 @@ LAYERS = [
     ("BatchNorm1d-3d", lambda: nn.BatchNorm1d(2), (3, 2, 2), randn),
     ("BatchNorm2d", lambda: nn.BatchNorm2d(2), (2, 2, 2, 3), randn),
     ("BatchNorm2d-eval", lambda: nn.BatchNorm2d(2).eval(), (1, 2, 2, 3), randn),
+    ("LayerNorm", lambda: nn.LayerNorm((3, 5)), (1, 2, 3, 5), randn),
+    ("LayerNorm-noaffine", lambda: nn.LayerNorm(3, elementwise_affine=False), (2, 3), randn),
+    ("GroupNorm", lambda: nn.GroupNorm(3, 6), (1, 6, 3, 1), randn),
+    ("InstanceNorm2d", lambda: nn.InstanceNorm2d(2), (1, 2, 3, 5), randn),
+    ("InstanceNorm2d-affine-unbatched", lambda: nn.InstanceNorm2d(3, affine=True), (3, 2, 3), randn),
+    ("InstanceNorm2d-running-eval", lambda: nn.InstanceNorm2d(2, track_running_stats=True).eval(), (1, 2, 3, 3),
+     randn),
+    ("ELU", nn.ELU, (2, 5), distinct),
+    ("GELU", nn.GELU, (2, 5), randn),
+    ("GELU-tanh", lambda: nn.GELU("tanh"), (2, 5), randn),
+    ("Softplus", lambda: nn.Softplus(2, 0.5), (2, 5), distinct),
     ("ReLU", nn.ReLU, (2, 5), distinct),
     ("LeakyReLU", lambda: nn.LeakyReLU(0.2), (2, 5), distinct),
     ("Tanh", nn.Tanh, (2, 5), randn),
@@ -197,6 +208,13 @@ def test_softmax_layers_default_to_the_implicit_dim():
     (lambda: nn.BatchNorm2d(3), (2, 3, 4), r"BatchNorm2d\(3.*expected a 4-D input.*got shape \(2, 3, 4\)"),
     (lambda: nn.BatchNorm1d(3), (2, 4), r"BatchNorm1d\(3.*expected input with 3 channels.*got 4"),
     (lambda: nn.MaxPool2d(2), (4, 4), r"MaxPool2d\(.*expected a 4-D input.*got shape \(4, 4\)"),
+    (lambda: nn.LayerNorm((3, 4)), (2, 4, 3),
+     r"LayerNorm\(\(3, 4\).*expected input \(\*, 3, 4\), got shape \(2, 4, 3\)"),
+    (lambda: nn.GroupNorm(2, 4), (2, 6, 3), r"GroupNorm\(2, 4.*expected input with 4 channels.*got 6"),
+    (lambda: nn.GroupNorm(2, 4), (4,), r"GroupNorm\(2, 4.*at least 2 dims, got shape \(4,\)"),
+    (lambda: nn.InstanceNorm2d(3), (2, 3, 4, 4, 4), r"InstanceNorm2d\(3.*expected a 4-D input.*got shape"),
+    (lambda: nn.InstanceNorm2d(3, affine=True), (2, 4, 5, 5),
+     r"InstanceNorm2d\(3.*expected input with 3 channels.*got 4"),
     (lambda: nn.Upsample(scale_factor=2), (1, 4, 4), r"Upsample\(.*expected a 4-D input"),
     (lambda: nn.Unflatten(1, (2, 3)), (2, 5), r"Unflatten\(.*dim 1 has size 5.*\(2, 3\) needs 6"),
 ])
@@ -210,7 +228,28 @@ def test_bad_constructor_arguments():
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="ConvTranspose2d: output_padding"):
         nn.ConvTranspose2d(1, 1, 3, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="GroupNorm: num_channels=6 must be divisible by num_groups=4"):
+        nn.GroupNorm(4, 6)
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
+        nn.GELU("erf")
     with pytest.raises(ValueError, match="Dropout"):
         nn.Dropout(2.0)
     with pytest.raises(TypeError, match="kernel_size"):
         nn.Conv2d(1, 1, kernel_size=(3, 3, 3))
+
+
+def test_new_norm_layers_default_init_and_parameters():
+    ln, gn = nn.LayerNorm((2, 3)), nn.GroupNorm(2, 4)
+    np.testing.assert_array_equal(ln.weight.numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(ln.bias.numpy(), np.zeros((2, 3)))
+    np.testing.assert_array_equal(gn.weight.numpy(), np.ones(4))
+    assert [n for n, _ in nn.LayerNorm(3, bias=False).named_parameters()] == ["weight"]
+    assert list(nn.InstanceNorm2d(3).parameters()) == [] and list(nn.InstanceNorm2d(3).state_dict()) == []
+    assert list(nn.InstanceNorm2d(3, track_running_stats=True).state_dict()) == [
+        "running_mean", "running_var", "num_batches_tracked"]
+
+
+def test_instance_norm2d_channel_mismatch_without_affine_warns_as_torch():
+    with pytest.warns(UserWarning, match="num_features is not used"):
+        y = nn.InstanceNorm2d(3)(mg.randn(1, 4, 2, 2))
+    assert y.shape == (1, 4, 2, 2)

@@ -211,3 +211,39 @@ def test_conv2d_padding_strings_layer_matches_torch(torch, args):
     layer = _load_from_torch(nn.Conv2d(2, 3, **args), t_layer)
     assert repr(layer) == repr(t_layer)
     _same_forward_backward(torch, layer, t_layer, np.random.default_rng(7).standard_normal((2, 2, 6, 5)))
+
+
+@pytest.mark.parametrize("pair", [
+    lambda tnn: (nn.LayerNorm((3, 4)), tnn.LayerNorm((3, 4)), (2, 5, 3, 4)),
+    lambda tnn: (nn.LayerNorm(5, bias=False), tnn.LayerNorm(5, bias=False), (1, 5)),
+    lambda tnn: (nn.GroupNorm(2, 6), tnn.GroupNorm(2, 6), (1, 6, 3, 5)),
+    lambda tnn: (nn.InstanceNorm2d(3, affine=True), tnn.InstanceNorm2d(3, affine=True), (2, 3, 5, 3)),
+    lambda tnn: (nn.InstanceNorm2d(3), tnn.InstanceNorm2d(3), (3, 4, 5)),
+    lambda tnn: (nn.ELU(0.5), tnn.ELU(0.5), (2, 7)),
+    lambda tnn: (nn.GELU(), tnn.GELU(), (2, 7)),
+    lambda tnn: (nn.GELU("tanh"), tnn.GELU("tanh"), (2, 7)),
+    lambda tnn: (nn.Softplus(2, 1), tnn.Softplus(2, 1), (2, 7)),
+], ids=["LayerNorm", "LayerNorm-nobias", "GroupNorm", "InstanceNorm2d-affine", "InstanceNorm2d-unbatched", "ELU",
+        "GELU", "GELU-tanh", "Softplus"])
+def test_new_layers_match_torch(torch, pair):
+    mg_layer, t_layer, shape = pair(torch.nn)
+    with torch.no_grad():
+        for p in t_layer.parameters():  # not the default ones and zeros, so the affine part is tested
+            p.copy_(torch.randn(p.shape))
+    _load_from_torch(mg_layer, t_layer)
+    _same_forward_backward(torch, mg_layer, t_layer, np.random.default_rng(1).standard_normal(shape) * 2)
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_instance_norm2d_running_statistics_follow_torch(torch, momentum):
+    layer = nn.InstanceNorm2d(2, momentum=momentum, affine=True, track_running_stats=True)
+    t_layer = torch.nn.InstanceNorm2d(2, momentum=momentum, affine=True, track_running_stats=True)
+    assert list(layer.state_dict()) == list(t_layer.state_dict())
+    rs = np.random.default_rng(2)
+    for _ in range(3):
+        x = (rs.standard_normal((3, 2, 4, 3)) * 2 + 1).astype(np.float32)
+        layer(mg.tensor(x)), t_layer(torch.tensor(x))
+    for name, buf in t_layer.state_dict().items():
+        np.testing.assert_allclose(layer.state_dict()[name], buf.numpy(), rtol=1e-5, err_msg=name)
+    layer.eval(), t_layer.eval()
+    _same_forward_backward(torch, layer, t_layer, rs.standard_normal((2, 2, 3, 3)))

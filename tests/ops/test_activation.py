@@ -110,3 +110,54 @@ def test_integer_activations_match_torch(torch):
             ours(mg.tensor([1, -2]))
         with pytest.raises(NotImplementedError):
             theirs(torch.tensor([1, -2]))
+
+
+# --------------------------------------------------------------------------- elu, gelu, erf, softplus(beta)
+@pytest.mark.parametrize("fn", [
+    F.elu, lambda x: F.elu(x, 0.3), F.gelu, lambda x: F.gelu(x, approximate="tanh"),
+    lambda x: F.softplus(x, beta=2, threshold=1.5), lambda x: F.softplus(x, beta=0.5),
+], ids=["elu", "elu0.3", "gelu", "gelu-tanh", "softplus-beta2-threshold", "softplus-beta0.5"])
+@pytest.mark.parametrize("shape", [(1, 5), (3, 1), (2, 3, 4)])
+def test_new_activation_gradients(device, fn, shape):
+    check_grad(fn, distinct(*shape, seed=2), device=device)
+
+
+def test_erf_matches_math_erf_to_a_few_ulp(device):
+    import math
+    from minigan.ops import erf
+    a = np.concatenate([np.linspace(-7, 7, 20001), [0.0, 1e-300, -1e-12, 2.5, -2.5, 2.5 - 1e-15, 40.0, -np.inf]])
+    got = erf(tensors(device, a, requires_grad=False)[0]).numpy()
+    np.testing.assert_allclose(got, [math.erf(v) for v in a], rtol=0, atol=2e-15)
+    assert got[a == 1e-300] > 0        # odd and exact near 0, not rounded to 0 by 1 - erfc
+
+
+def test_erf_gradcheck_across_the_split(device):
+    from minigan.ops import erf
+    check_grad(erf, np.array([-4.0, -2.51, -2.49, -1.0, 0.0, 0.3, 2.49, 2.51, 5.0]), device=device)
+
+
+def test_softplus_is_linear_above_threshold(device):
+    x = tensors(device, [30.0, 10.0, -5.0])[0]
+    y = F.softplus(x, beta=2, threshold=20)              # beta x = 60 > 20: x itself; 20 is not above
+    np.testing.assert_array_equal(y.numpy()[0], 30.0)
+    np.testing.assert_allclose(y.numpy()[1:], np.log1p(np.exp(2 * np.array([10.0, -5.0]))) / 2, rtol=1e-14)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1 / (1 + np.exp(-20.0)), 1 / (1 + np.exp(10.0))], rtol=1e-14)
+
+
+def test_elu_and_gelu_stay_finite_for_huge_inputs(device):
+    with np.errstate(over="raise", invalid="raise"):
+        x = tensors(device, [1000.0, -1000.0])[0]
+        y = F.elu(x) + F.gelu(x) + F.gelu(x, approximate="tanh")
+        np.testing.assert_array_equal(y.numpy(), [3000.0, -1.0])
+        y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0])
+
+
+def test_bad_activation_arguments():
+    with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh', got 'fast'"):
+        F.gelu(mg.zeros(2), approximate="fast")
+    with pytest.raises(ValueError, match="softplus: beta must be nonzero"):
+        F.softplus(mg.zeros(2), beta=0)
+    with pytest.raises(TypeError, match="elu: expected a floating-point tensor"):
+        F.elu(mg.tensor([1, 2]))

@@ -87,3 +87,73 @@ def test_dropout_eval_and_extremes(device):
     np.testing.assert_array_equal(F.dropout(x, 1.0).numpy(), 0)
     with pytest.raises(ValueError, match="dropout"):
         F.dropout(x, 1.5)
+
+
+# --------------------------------------------------------------------------- per-sample normalisation
+@pytest.mark.parametrize("shape,normalized_shape", [((1, 5), 5), ((3, 2, 5), (5,)), ((1, 3, 3, 5), (3, 5)),
+                                                    ((2, 3), (2, 3))])
+def test_layer_norm(device, shape, normalized_shape):
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+    check_grad(lambda x, w, b: F.layer_norm(x, normalized_shape, w, b),
+               randn(*shape, seed=16, scale=2) + 1, randn(*ns, seed=17), randn(*ns, seed=18), device=device)
+    check_grad(lambda x: F.layer_norm(x, normalized_shape), randn(*shape, seed=19), device=device)
+
+
+@pytest.mark.parametrize("shape,groups", [((1, 6, 3, 1), 3), ((2, 4, 5), 1), ((3, 4), 4), ((1, 3, 2, 3), 3)])
+def test_group_norm(device, shape, groups):
+    c = shape[1]
+    check_grad(lambda x, w, b: F.group_norm(x, groups, w, b),
+               randn(*shape, seed=20, scale=2) - 1, randn(c, seed=21), randn(c, seed=22), device=device)
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 3, 5), (2, 1, 7), (2, 2, 1, 3)])
+def test_instance_norm(device, shape):
+    c = shape[1]
+    check_grad(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+               randn(*shape, seed=23, scale=3), randn(c, seed=24), randn(c, seed=25), device=device)
+    check_grad(F.instance_norm, randn(*shape, seed=26), device=device)
+
+
+def test_per_sample_norms_normalise_what_they_should(device):
+    a = randn(2, 4, 3, 5, seed=27, scale=3) + 2
+    x = tensors(device, a, requires_grad=False)[0]
+    y = F.layer_norm(x, (4, 3, 5)).numpy()
+    np.testing.assert_allclose(y.mean(axis=(1, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=(1, 2, 3)), 1, rtol=1e-4)
+    y = F.instance_norm(x).numpy()
+    np.testing.assert_allclose(y.mean(axis=(2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=(2, 3)), 1, rtol=1e-4)
+    y = F.group_norm(x, 2).numpy().reshape(2, 2, -1)
+    np.testing.assert_allclose(y.mean(axis=2), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=2), 1, rtol=1e-4)
+    # the limits: one group is layer norm over (C, H, W), C groups is instance norm
+    np.testing.assert_allclose(F.group_norm(x, 1).numpy(), F.layer_norm(x, (4, 3, 5)).numpy(), atol=1e-12)
+    np.testing.assert_allclose(F.group_norm(x, 4).numpy(), F.instance_norm(x).numpy(), atol=1e-12)
+
+
+def test_instance_norm_running_stats_update_and_eval(device):
+    a = randn(3, 2, 2, 3, seed=28, scale=2) + 1
+    x = tensors(device, a, requires_grad=False)[0]
+    rm, rv = mg.tensor(np.zeros(2), device=device), mg.tensor(np.ones(2), device=device)
+    F.instance_norm(x, rm, rv, momentum=0.1)
+    np.testing.assert_allclose(rm.numpy(), 0.1 * a.mean(axis=(2, 3)).mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(rv.numpy(), 0.9 + 0.1 * a.var(axis=(2, 3), ddof=1).mean(axis=0), rtol=1e-12)
+    y = F.instance_norm(x, rm, rv, use_input_stats=False).numpy()
+    expected = (a - rm.numpy()[:, None, None]) / np.sqrt(rv.numpy()[:, None, None] + 1e-5)
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: F.layer_norm(mg.zeros(2, 4), 5), r"layer_norm: normalized_shape=\(5,\) expects an input of shape "
+                                                r"\(\*, 5\), got shape \(2, 4\)"),
+    (lambda: F.layer_norm(mg.zeros(2, 5), 5, weight=mg.ones(4)), r"layer_norm: expected weight of shape \(5,\).*"
+                                                                    r"got shape \(4,\)"),
+    (lambda: F.group_norm(mg.zeros(2, 5, 3), 2), r"group_norm: expected a channel count divisible by "
+                                                 r"num_groups=2, got 5 channels"),
+    (lambda: F.group_norm(mg.zeros(2, 4), 2, bias=mg.ones(2)), r"group_norm: expected bias of shape \(4,\)"),
+    (lambda: F.instance_norm(mg.zeros(2, 3)), r"instance_norm: expected a 3-D or 4-D input.*got shape \(2, 3\)"),
+    (lambda: F.instance_norm(mg.zeros(2, 3, 1, 1)), r"instance_norm: expected more than 1 spatial element"),
+])
+def test_per_sample_norm_messages(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()

@@ -161,3 +161,42 @@ def test_batch_norm_functional(device, torch, shape, training):
                        [randn(*shape, seed=27, scale=2), randn(c, seed=28), randn(c, seed=29)], device=device)
     np.testing.assert_allclose(rm.numpy(), trm.numpy(), rtol=1e-12)
     np.testing.assert_allclose(rv.numpy(), trv.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["elu", "elu0.4", "gelu", "gelu_tanh", "softplus_beta_threshold", "erf"])
+def test_new_activations(device, torch, name):
+    tf = torch.nn.functional
+    mg_fn, t_fn = {
+        "elu": (F.elu, tf.elu), "elu0.4": (lambda x: F.elu(x, 0.4), lambda x: tf.elu(x, 0.4)),
+        "gelu": (F.gelu, tf.gelu),
+        "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), lambda x: tf.gelu(x, approximate="tanh")),
+        "softplus_beta_threshold": (lambda x: F.softplus(x, beta=2, threshold=3),
+                                    lambda x: tf.softplus(x, beta=2, threshold=3)),
+        "erf": (mg.ops.erf, torch.erf)}[name]
+    compare_with_torch(torch, mg_fn, t_fn, [randn(3, 4, 2, seed=30, scale=3)], device=device, atol=1e-13, rtol=1e-12)
+
+
+def test_per_sample_norms(device, torch):
+    tf = torch.nn.functional
+    x = randn(2, 6, 3, 5, seed=31, scale=2) + 1
+    compare_with_torch(torch, lambda x, w, b: F.layer_norm(x, (3, 5), w, b, eps=1e-3),
+                       lambda x, w, b: tf.layer_norm(x, (3, 5), w, b, eps=1e-3),
+                       [x, randn(3, 5, seed=32), randn(3, 5, seed=33)], device=device)
+    compare_with_torch(torch, lambda x, w, b: F.group_norm(x, 3, w, b), lambda x, w, b: tf.group_norm(x, 3, w, b),
+                       [x, randn(6, seed=34), randn(6, seed=35)], device=device)
+    compare_with_torch(torch, lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+                       lambda x, w, b: tf.instance_norm(x, weight=w, bias=b),
+                       [x[:1, :, :, :4], randn(6, seed=36), randn(6, seed=37)], device=device)
+
+
+def test_instance_norm_running_stats_follow_torch(device, torch):
+    x = randn(3, 2, 4, 3, seed=38, scale=2) + 1
+    rm, rv = mg.tensor(np.zeros(2), device=device), mg.tensor(np.ones(2), device=device)
+    trm, trv = torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
+    F.instance_norm(mg.tensor(x, device=device), rm, rv, momentum=0.3)
+    torch.nn.functional.instance_norm(torch.tensor(x), trm, trv, momentum=0.3)
+    np.testing.assert_allclose(rm.numpy(), trm.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rv.numpy(), trv.numpy(), rtol=1e-12)
+    compare_with_torch(torch, lambda x: F.instance_norm(x, rm, rv, use_input_stats=False),
+                       lambda x: torch.nn.functional.instance_norm(x, trm, trv, use_input_stats=False), [x],
+                       device=device)
