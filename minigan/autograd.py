@@ -271,6 +271,22 @@ class Tensor:
                 self._node.retained = {}
             self._node.retained[self._out_index] = weakref.ref(self)
 
+    def register_hook(self, hook) -> "RemovableHandle":
+        """Call ``hook(grad)`` with this tensor's gradient each time a backward pass computes it, as PyTorch's
+        ``register_hook``: to look at how a gradient flows (``x.register_hook(print)``), or to change it (a
+        Tensor returned replaces the gradient; None leaves it). A leaf's hooks see its summed gradient before
+        it is added to ``.grad``. Returns a handle whose ``remove()`` takes the hook off again."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is None:
+            hooks = self.__dict__.setdefault("_hooks", [])
+        else:
+            if self._node.hooks is None:
+                self._node.hooks = {}
+            hooks = self._node.hooks.setdefault(self._out_index, [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs=None, *, grad: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (summing with what is there), as PyTorch's
@@ -568,6 +584,17 @@ def _ops():
 def _is_operand(o) -> bool:
     """Whether ``o`` can stand on the other side of an elementwise comparison with a tensor."""
     return isinstance(o, (Tensor, numbers.Number, np.generic)) or backend.is_array(o)
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off the tensor again."""
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if any(h is self._hook for h in self._hooks):
+            self._hooks.remove(self._hook)
 
 
 # --------------------------------------------------------------------------- public helpers

@@ -90,6 +90,10 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             slot = grads.pop(id(node), None)
             if slot is None:
                 continue
+            if node.hooks:                              # register_hook() on an output: see or change its gradient
+                for i, hooks in node.hooks.items():
+                    if slot[i] is not None:
+                        slot[i] = _hooked(hooks, slot[i], node.out_meta[i][0])
             for i, g in enumerate(slot):
                 key = (id(node), i)
                 if key in want_node and g is not None:
@@ -126,6 +130,9 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             if not retain_graph and node.ctx._saved:     # a node that saved nothing can run again
                 node.ctx._saved = ()
                 node.ctx._freed = True
+        for key, (leaf, g) in leaf_grads.items():       # a leaf's hooks see its gradient summed over its uses
+            if leaf.__dict__.get("_hooks"):
+                leaf_grads[key] = (leaf, _hooked(leaf._hooks, g, leaf.shape))
     if inputs is not None:
         out = []
         for t in inputs:
@@ -138,6 +145,20 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
     for leaf, g in leaf_grads.values():
         _accumulate_grad(leaf, g, create_graph)
     return None
+
+
+def _hooked(hooks: list, g: Tensor, shape) -> Tensor:
+    """``g`` passed through the hooks in the order they were registered; a hook that returns a tensor
+    replaces the gradient (of the same shape), one that returns None leaves it."""
+    for hook in list(hooks):
+        out = hook(g)
+        if out is not None:
+            out = out if isinstance(out, Tensor) else Tensor(out)
+            if tuple(out.shape) != tuple(shape):
+                raise RuntimeError(f"a hook returned a gradient of shape {tuple(out.shape)} for a tensor of shape "
+                                   f"{tuple(shape)}")
+            g = out
+    return g
 
 
 def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:

@@ -45,10 +45,11 @@ class Context:
 class Node:
     """One recorded Function call: the Function, its context, and where each input came from."""
 
-    __slots__ = ("fn", "ctx", "edges", "out_meta", "retained", "__weakref__")
+    __slots__ = ("fn", "ctx", "edges", "out_meta", "retained", "hooks", "__weakref__")
 
     def __init__(self, fn, ctx, edges, out_meta) -> None:
         self.retained = None        # {output index: weakref to a tensor that asked for retain_grad()}
+        self.hooks = None           # {output index: [hooks of that output tensor]} (Tensor.register_hook)
         self.fn = fn
         self.ctx = ctx
         self.edges = edges          # per Tensor input: a Node-output pair (node, index), a leaf Tensor, or None

@@ -154,3 +154,49 @@ def test_creation_arguments_as_in_torch():
 def test_tensor_refuses_what_is_not_numbers(data):
     with pytest.raises(TypeError, match="could not make a tensor of numbers"):
         mg.tensor(data)
+
+
+def test_hooks_see_and_change_gradients_as_in_torch(torch):
+    """A hook on an intermediate tensor sees its gradient; a hook that returns a tensor replaces it; a leaf's
+    hook sees its gradient summed over its uses; remove() takes a hook off."""
+    def run(lib, tensor):
+        x = tensor([1.0, 2.0, -1.0])
+        y = x * 3
+        seen = []
+        y.register_hook(lambda g: seen.append(g.numpy().copy()))
+        handle = x.register_hook(lambda g: g * 10)
+        (y * y + x).sum().backward()                    # x is used twice: its hook sees 2 * 3y * 3 + 1
+        first = x.grad.numpy().copy()
+        handle.remove()
+        x.grad = None
+        (x * 3 * (x * 3) + x).sum().backward()         # the same again, without the hook
+        return seen, first, x.grad.numpy()
+
+    ours = run(mg, lambda v: mg.tensor(np.array(v), requires_grad=True))
+    theirs = run(torch, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+    for a, b in zip(ours[0], theirs[0]):
+        np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(ours[1], theirs[1])
+    np.testing.assert_allclose(ours[2], theirs[2])
+    np.testing.assert_allclose(ours[1], 10 * (18 * np.array([1.0, 2.0, -1.0]) + 1))
+
+
+def test_a_hook_shows_the_gradient_reaching_a_transposed_convolution(device):
+    """A learner's use: watch the gradient that flows into a layer's output during backward."""
+    x = mg.randn(1, 2, 3, 3, device=device, requires_grad=True)
+    w = mg.randn(2, 3, 4, 4, device=device, requires_grad=True)
+    y = mg.nn.functional.conv_transpose2d(x, w, stride=2, padding=1)
+    seen = []
+    y.register_hook(lambda g: seen.append(g.shape))
+    y.sum().backward()
+    assert seen == [(1, 3, 6, 6)]
+
+
+def test_hook_errors():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        mg.tensor([1.0]).register_hook(print)
+    x = _x()
+    y = x * 2
+    y.register_hook(lambda g: mg.ones(3, dtype=np.float64))
+    with pytest.raises(RuntimeError, match=r"a hook returned a gradient of shape \(3,\) for a tensor of shape \(2,\)"):
+        y.sum().backward()
