@@ -83,7 +83,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        tensors = [a for a in args if isinstance(a, Tensor)]
+        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        tensors = [args[i] for i in positions]
         device = None
         for t in tensors:
             d = backend.device_of(t.data)
@@ -97,8 +98,7 @@ class Function:
         record = is_grad_enabled() and any(t.requires_grad for t in tensors)
         ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
         if len(tensors) != len(args):   # for a backward that returns one gradient per argument, as PyTorch's
-            ctx._n_args = len(args)
-            ctx._tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+            ctx._n_args, ctx._tensor_positions = len(args), positions
         out = cls.forward(ctx, *raw, **kwargs)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
@@ -144,14 +144,14 @@ def _sharing_memory(a, tensors) -> Tensor | None:
 
     A NumPy or CuPy view names the array that owns its memory as its ``base``, so the usual cases (the
     input itself, ``x.T``, ``x[0:1]``, ``x.reshape(...)``) are found by identity. An array that owns its
-    memory and is none of the tensors' arrays was allocated after them and cannot overlap them. Only an
-    array resting on some other memory gets the address-range check."""
+    memory, or a view of one, is none of the tensors' arrays and cannot overlap them. Only an array resting
+    on some other memory (a strided view's helper object) gets the address-range check."""
     owner = a if a.base is None else a.base
     for t in tensors:
         if owner is t.data or owner is t.data.base:
             return t
-    if a.base is None:
-        return None
+    if a.base is None or getattr(owner, "base", False) is None:   # a view of an array that owns its memory,
+        return None                                                # and none of the tensors' memory
     for t in tensors:
         if backend.may_share_memory(a, t.data):
             return t

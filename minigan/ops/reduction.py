@@ -34,6 +34,8 @@ def _axes(dim, ndim: int, op: str) -> tuple[int, ...]:
 
 def _dims(op: str, x: Tensor, dim, axis, keepdim, keepdims) -> tuple[tuple[int, ...], bool]:
     """The dims to reduce and whether to keep them, from either spelling of the two arguments."""
+    if dim is None and axis is None and keepdim is None and keepdims is None:      # the whole tensor: the loss
+        return tuple(range(x.ndim)), False
     dim = either(op, "dim", dim, "axis", axis)
     keepdim = either(op, "keepdim", keepdim, "keepdims", keepdims, default=False)
     return _axes(dim, x.ndim, op), bool(keepdim)
