@@ -586,17 +586,6 @@ def _is_operand(o) -> bool:
     return isinstance(o, (Tensor, numbers.Number, np.generic)) or backend.is_array(o)
 
 
-class RemovableHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off the tensor again."""
-
-    def __init__(self, hooks: list, hook) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if any(h is self._hook for h in self._hooks):
-            self._hooks.remove(self._hook)
-
-
 # --------------------------------------------------------------------------- public helpers
 def tensor(data: Any, requires_grad: bool = False, device=None, dtype=None) -> Tensor:
     """Make a leaf tensor (a copy of ``data``), like ``torch.tensor``.
@@ -626,4 +615,4 @@ def as_tensor(data: Any, device=None, dtype=None) -> Tensor:
 
 # Function and the graph (minigan/function.py), and the backward pass (minigan/backward.py), need Tensor
 from .function import Context, Function, Node, _op_name  # noqa: E402,F401
-from .backward import _accumulate_grad, _grad_like, _run_backward, grad  # noqa: E402,F401
+from .backward import RemovableHandle, _accumulate_grad, _grad_like, _run_backward, grad  # noqa: E402,F401

@@ -147,6 +147,17 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
     return None
 
 
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off the tensor again."""
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if any(h is self._hook for h in self._hooks):
+            self._hooks.remove(self._hook)
+
+
 def _hooked(hooks: list, g: Tensor, shape) -> Tensor:
     """``g`` passed through the hooks in the order they were registered; a hook that returns a tensor
     replaces the gradient (of the same shape), one that returns None leaves it."""
