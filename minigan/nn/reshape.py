@@ -1,8 +1,11 @@
 """Layers that only change shape, and Dropout."""
 from __future__ import annotations
 
+import math
+
 from ..autograd import Tensor
 from ..ops import dropout, flatten, reshape
+from ..ops.shape import fill_free_size
 from .module import Module
 
 
@@ -27,20 +30,16 @@ class Unflatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         d = self.dim % x.ndim
-        sizes = self.unflattened_size
-        free = [i for i, s in enumerate(sizes) if s == -1]  # at most one size may be -1: inferred
-        known = 1
-        for s in sizes:
-            known *= 1 if s == -1 else s
-        if len(free) > 1 or any(s < -1 for s in sizes):
-            raise ValueError(f"{self!r}: at most one size may be -1 (inferred), and none negative otherwise")
-        if free and known > 0 and x.shape[d] % known == 0:
-            sizes = sizes[:free[0]] + (x.shape[d] // known,) + sizes[free[0] + 1:]
-        elif free or x.shape[d] != known:
-            need = f"a multiple of {known}" if free else f"{known}"
+        sizes = tuple(self.unflattened_size)
+        filled = fill_free_size(sizes, x.shape[d])
+        if filled is None:
+            if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
+                raise ValueError(f"{self!r}: at most one size may be -1 (inferred), and none negative otherwise")
+            known = math.prod(s for s in sizes if s != -1)
+            need = f"a multiple of {known}" if -1 in sizes else f"{known}"
             raise ValueError(f"{self!r}: dim {self.dim} has size {x.shape[d]}, but {self.unflattened_size} "
                              f"needs {need} (input shape {x.shape})")
-        return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+        return reshape(x, x.shape[:d] + filled + x.shape[d + 1:])
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -32,18 +32,25 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 def _infer_shape(x: Tensor, shape: tuple) -> tuple:
     """``shape`` with its one ``-1`` filled in, or a clear error when it cannot hold ``x``."""
-    free = [i for i, n in enumerate(shape) if n == -1]
-    known = int(np.prod([n for n in shape if n != -1]))
-    ok = len(free) <= 1 and all(n >= -1 for n in shape)
-    if ok and free:
-        ok = known > 0 and x.numel() % known == 0
-        shape = shape[:free[0]] + (x.numel() // max(known, 1),) + shape[free[0] + 1:]
-    elif ok:
-        ok = known == x.numel()
-    if not ok:
+    filled = fill_free_size(shape, x.numel())
+    if filled is None:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.numel()} elements) "
                          f"into shape {shape}")
-    return shape
+    return filled
+
+
+def fill_free_size(sizes: tuple, total: int) -> tuple | None:
+    """``sizes`` with its one ``-1`` (if any) replaced by what makes the sizes multiply to ``total``; None where
+    they cannot (two ``-1``, another negative size, or no whole number fits). Used by reshape and Unflatten."""
+    free = [i for i, n in enumerate(sizes) if n == -1]
+    if len(free) > 1 or any(n < -1 for n in sizes):
+        return None
+    known = int(np.prod([n for n in sizes if n != -1]))
+    if not free:
+        return tuple(sizes) if known == total else None
+    if known <= 0 or total % known:
+        return None
+    return tuple(sizes[:free[0]]) + (total // known,) + tuple(sizes[free[0] + 1:])
 
 
 class Permute(Function):
