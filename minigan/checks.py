@@ -168,13 +168,15 @@ def run_case(case: Case, device: str = "cpu", seed: int = 0):
 
 
 def run_registry(device: str = "cpu", op: str | None = None, verbose: bool = True) -> int:
-    """What ``minigan gradcheck`` prints: one row per op; exit status 1 if any op fails."""
+    """What ``minigan gradcheck`` prints: one row per op (only the summary line unless ``verbose``); exit
+    status 1 if any op fails."""
     dev = backend.normalize_device(device)
     cases = [c for c in REGISTRY if op is None or op.lower() in c.name.lower()]
     if not cases:
         raise ValueError(f"no registered op matches {op!r}; known ops: " + ", ".join(c.name for c in REGISTRY))
-    print(f"gradcheck on {dev}, float64, central differences (eps 1e-6), random upstream gradients")
-    print(f"{'op':<48}{'max abs err':>13}{'max rel err':>13}  result")
+    if verbose:
+        print(f"gradcheck on {dev}, float64, central differences (eps 1e-6), random upstream gradients")
+        print(f"{'op':<48}{'max abs err':>13}{'max rel err':>13}  result")
     failed = 0
     t0 = time.perf_counter()
     for c in cases:
@@ -186,7 +188,7 @@ def run_registry(device: str = "cpu", op: str | None = None, verbose: bool = Tru
             ok = False
             line = f"{c.name:<48}{'':>13}{'':>13}  FAIL ({type(exc).__name__}: {exc})"
         failed += not ok
-        if verbose or not ok:
+        if verbose:
             print(line)
     print(f"{len(cases) - failed} passed, {failed} failed ({time.perf_counter() - t0:.1f} s)")
     return 1 if failed else 0
