@@ -320,8 +320,8 @@ class Trainer:
                 last = self.step == c.steps
                 looks = last or bool(c.sample_every and self.step % c.sample_every == 0)
                 saves = out is not None and (last or bool(c.checkpoint_every and self.step % c.checkpoint_every == 0))
-                if looks or saves:
-                    self._check_parameters()        # NaN weights are neither judged, drawn nor saved
+                if looks:
+                    self._check_parameters()        # NaN weights are neither judged nor drawn (save checks too)
                 if c.judge and looks:
                     self.quality.append(self.evaluate())
                     if not quiet:
