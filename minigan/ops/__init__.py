@@ -12,7 +12,8 @@ file                 what it holds
 ``activation.py``    relu, leaky_relu, elu, gelu (and erf), sigmoid, tanh, softplus, softmax, log_softmax
 ``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
 ``conv.py``          conv2d, conv_transpose2d, and the weight-gradient correlation they share
-``pool.py``          max_pool2d, avg_pool2d, interpolate (nearest)
+``pool.py``          max_pool2d, avg_pool2d
+``resample.py``      interpolate (nearest)
 ``norm.py``          batch_norm, layer_norm, group_norm, instance_norm, dropout, linear
 ===================  ==========================================================
 """
@@ -28,5 +29,6 @@ from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid,
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,  # noqa: F401
                    mse_loss, nll_loss)
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
-from .pool import avg_pool2d, interpolate, max_pool2d  # noqa: F401
+from .pool import avg_pool2d, max_pool2d  # noqa: F401
+from .resample import interpolate  # noqa: F401
 from .norm import batch_norm, dropout, group_norm, instance_norm, layer_norm, linear  # noqa: F401
