@@ -147,6 +147,9 @@ _case("conv_transpose2d (dilation 2, op 1 >= stride 1)")(lambda rs: (
 _case("max_pool2d (k3 s2 p1)")(lambda rs: (lambda x: F.max_pool2d(x, 3, 2, 1), [_gap(rs, 2, 2, 7, 6)]))
 _case("avg_pool2d (k3 s2 p1, no pad count)")(lambda rs: (
     lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [_t(rs, 2, 2, 7, 5)]))
+_case("max_pool2d (k2, ceil_mode)")(lambda rs: (lambda x: F.max_pool2d(x, 2, ceil_mode=True), [_gap(rs, 1, 2, 5, 7)]))
+_case("avg_pool2d (k3 s2 p1, ceil_mode)")(lambda rs: (
+    lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True), [_t(rs, 1, 2, 6, 7)]))
 _case("interpolate (nearest x2)")(lambda rs: (lambda x: F.interpolate(x, scale_factor=2), [_t(rs, 1, 2, 3, 4)]))
 _case("interpolate (nearest to size)")(lambda rs: (lambda x: F.interpolate(x, size=(5, 7)), [_t(rs, 1, 2, 3, 4)]))
 

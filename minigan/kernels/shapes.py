@@ -83,9 +83,20 @@ def conv_transpose2d_output_size(h: int, w: int, kernel: Pair, stride: Pair, pad
 
 
 def pool2d_output_size(h: int, w: int, kernel: Pair, stride: Pair, padding: Pair,
-                       dilation: Pair = (1, 1)) -> Pair:
-    """``(H_out, W_out)`` of max/avg pooling in floor mode (the conv2d formula)."""
-    return conv2d_output_size(h, w, kernel, stride, padding, dilation)
+                       dilation: Pair = (1, 1), ceil_mode: bool = False) -> Pair:
+    """``(H_out, W_out)`` of max/avg pooling. In floor mode it is the conv2d formula. ``ceil_mode`` rounds the
+    division up instead, so a last, partial window covers the rows the floor would drop, as PyTorch does::
+
+        H_out = ceil((H + 2p - d(k - 1) - 1) / s) + 1,  minus 1 if that last window starts at or past H + p
+
+    (a window must start inside the image or its top/left padding)."""
+    if not ceil_mode:
+        return conv2d_output_size(h, w, kernel, stride, padding, dilation)
+    out = []
+    for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation):
+        size = (n + 2 * p - _dilated(k, d) + s - 1) // s + 1
+        out.append(size - 1 if (size - 1) * s >= n + p else size)
+    return tuple(out)
 
 
 def conv2d_grad_input_output_padding(x_hw: Pair, y_hw: Pair, kernel: Pair, stride: Pair, padding: Pair,
@@ -213,7 +224,7 @@ def pool2d_args(kernel_size, stride=None, padding=0, dilation=1) -> tuple[Pair, 
 
 
 def check_pool2d(x_shape, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
-                 op: str = "max_pool2d") -> tuple[int, int, int, int]:
+                 op: str = "max_pool2d", ceil_mode: bool = False) -> tuple[int, int, int, int]:
     """Validate a pooling and return its output shape ``(N, C, H, W) -> (N, C, H_out, W_out)``.
 
     Padding must be at most half the kernel (PyTorch's rule), so every window holds a real element."""
@@ -225,7 +236,7 @@ def check_pool2d(x_shape, kernel: Pair, stride: Pair, padding: Pair, dilation: P
         raise ValueError(f"{op}: padding should be at most half of the kernel size, "
                          f"got padding={padding} and kernel_size={kernel}")
     n, c, h, w = x_shape
-    h_out, w_out = pool2d_output_size(h, w, kernel, stride, padding, dilation)
+    h_out, w_out = pool2d_output_size(h, w, kernel, stride, padding, dilation, ceil_mode)
     if h_out < 1 or w_out < 1:
         span = (_dilated(kernel[0], dilation[0]), _dilated(kernel[1], dilation[1]))
         raise ValueError(f"{op}: the window {_fmt(span)} is larger than the padded input "

@@ -40,6 +40,26 @@ def test_pool2d_output_size_is_floor_mode():
     assert shapes.pool2d_args((2, 3), 1, (1, 0)) == ((2, 3), (1, 1), (1, 0), (1, 1))
 
 
+def test_pool2d_output_size_in_ceil_mode():
+    assert shapes.pool2d_output_size(5, 7, (2, 2), (2, 2), (0, 0), ceil_mode=True) == (3, 4)    # partial windows
+    assert shapes.pool2d_output_size(6, 8, (2, 2), (2, 2), (0, 0), ceil_mode=True) == (3, 4)    # none needed
+    # 8 rows, k3 s3 p1: the ceil formula gives 4 windows, but the 4th would start at row 9 = H + p, inside
+    # the bottom padding only, so it is dropped
+    assert shapes.pool2d_output_size(8, 8, (3, 3), (3, 3), (1, 1), ceil_mode=True) == (3, 3)
+
+
+def test_pool2d_output_size_matches_torch_in_both_modes(torch):
+    pool = torch.nn.functional.max_pool2d
+    for n, k, s, d in itertools.product(range(1, 12), (1, 2, 3), (1, 2, 3), (1, 2)):
+        for p in range(k // 2 + 1):
+            if n + 2 * p < d * (k - 1) + 1:
+                continue
+            for ceil_mode in (False, True):
+                expected = pool(torch.zeros(1, 1, n, 1), (k, 1), (s, 1), (p, 0), (d, 1), ceil_mode=ceil_mode).shape[2]
+                got = shapes.pool2d_output_size(n, 1, (k, 1), (s, 1), (p, 0), (d, 1), ceil_mode)[0]
+                assert got == expected, f"n={n} k={k} s={s} p={p} d={d} ceil_mode={ceil_mode}"
+
+
 @pytest.mark.parametrize("k,s,p,d", list(itertools.product([1, 3, 4], [1, 2, 3], [0, 1, 2], [1, 2])))
 def test_output_padding_helper_recovers_every_input_size(k, s, p, d):
     for h in range(1, 12):
