@@ -152,6 +152,14 @@ _case("avg_pool2d (k3 s2 p1, ceil_mode)")(lambda rs: (
     lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True), [_t(rs, 1, 2, 6, 7)]))
 _case("interpolate (nearest x2)")(lambda rs: (lambda x: F.interpolate(x, scale_factor=2), [_t(rs, 1, 2, 3, 4)]))
 _case("interpolate (nearest to size)")(lambda rs: (lambda x: F.interpolate(x, size=(5, 7)), [_t(rs, 1, 2, 3, 4)]))
+_case("interpolate (nearest-exact x1.5)")(lambda rs: (
+    lambda x: F.interpolate(x, scale_factor=1.5, mode="nearest-exact"), [_t(rs, 1, 2, 3, 4)]))
+_case("interpolate (bilinear to size)")(lambda rs: (
+    lambda x: F.interpolate(x, size=(5, 3), mode="bilinear"), [_t(rs, 1, 2, 3, 4)]))
+_case("interpolate (bicubic, align_corners)")(lambda rs: (
+    lambda x: F.interpolate(x, scale_factor=1.7, mode="bicubic", align_corners=True), [_t(rs, 1, 1, 3, 4)]))
+_case("adaptive_avg_pool2d (overlapping windows)")(lambda rs: (
+    lambda x: F.adaptive_avg_pool2d(x, (4, 2)), [_t(rs, 2, 1, 6, 5)]))
 
 
 def build_inputs(specs, device: str) -> list:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
+from ..ops.resample import linear_taps, nearest_source
 
 __all__ = ["resize", "center_crop", "resize_and_center_crop", "scale_pixels", "SCALES"]
 
@@ -34,23 +35,15 @@ def _size_pair(size) -> tuple[int, int]:
 
 
 def _bilinear_weights(xp, n_in: int, n_out: int):
-    """Source indices and weights of 1-D linear interpolation with half-pixel centres.
-
-    Output pixel ``j`` sits at ``src = (j + 0.5) * n_in / n_out - 0.5`` in input coordinates
-    (clamped at 0, as PyTorch does); it blends input pixels ``i0 = floor(src)`` and
-    ``i1 = min(i0 + 1, n_in - 1)`` as ``(1 - t) * x[i0] + t * x[i1]`` with ``t = src - i0``.
-    """
-    src = (xp.arange(n_out, dtype=np.float64) + 0.5) * (n_in / n_out) - 0.5
-    src = xp.maximum(src, 0.0)
-    i0 = xp.minimum(xp.floor(src).astype(np.int64), n_in - 1)
-    i1 = xp.minimum(i0 + 1, n_in - 1)
-    t = src - i0
-    return i0, i1, t
+    """Source indices ``i0, i1`` and weights ``t`` of 1-D linear interpolation with half-pixel centres,
+    exactly those of ``F.interpolate(mode="bilinear")`` (:func:`minigan.ops.resample.linear_taps`)."""
+    return tuple(xp.asarray(a) for a in linear_taps(n_in, n_out))
 
 
 def _nearest_index(xp, n_in: int, n_out: int):
-    """PyTorch's ``mode="nearest"``: output pixel ``j`` copies input ``floor(j * n_in / n_out)``."""
-    return xp.minimum(xp.floor(xp.arange(n_out) * (n_in / n_out)).astype(np.int64), n_in - 1)
+    """PyTorch's ``mode="nearest"``: output pixel ``j`` copies input ``floor(j * n_in / n_out)``, with the
+    float32 rounding of ``F.interpolate`` (:func:`minigan.ops.resample.nearest_source`)."""
+    return nearest_source(xp, n_out, n_in, np.float32(n_in) / np.float32(n_out))
 
 
 def resize(images, size, mode: str = "bilinear"):

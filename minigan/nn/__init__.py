@@ -5,6 +5,7 @@ from .layers import (BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, GroupNor
                      LayerNorm, Linear)
 from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus,  # noqa: F401
                          Tanh)
-from .pooling import AvgPool2d, MaxPool2d, Upsample  # noqa: F401
+from .pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample, UpsamplingBilinear2d,  # noqa: F401
+                      UpsamplingNearest2d)
 from .reshape import Dropout, Flatten, Unflatten  # noqa: F401
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401

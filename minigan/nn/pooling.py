@@ -1,9 +1,9 @@
-"""Pooling and upsampling layers (no parameters)."""
+"""Pooling and resampling layers (no parameters)."""
 from __future__ import annotations
 
 from ..autograd import Tensor
 from ..kernels import shapes
-from ..ops import avg_pool2d, interpolate, max_pool2d
+from ..ops import adaptive_avg_pool2d, avg_pool2d, interpolate, max_pool2d
 from .module import Module
 
 
@@ -51,16 +51,53 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class Upsample(Module):
-    """Nearest-neighbour upsampling by ``scale_factor`` (or to ``size``)."""
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size, whatever the input's (``None`` keeps that input size)."""
 
-    def __init__(self, size=None, scale_factor=None, mode: str = "nearest") -> None:
+    def __init__(self, output_size) -> None:
         super().__init__()
-        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
         _check4(self, x)
-        return interpolate(x, self.size, self.scale_factor, self.mode)
+        return adaptive_avg_pool2d(x, self.output_size)
 
     def extra_repr(self) -> str:
-        return f"size={self.size}, scale_factor={self.scale_factor}, mode='{self.mode}'"
+        return f"output_size={self.output_size}"
+
+
+class Upsample(Module):
+    """Resize by ``scale_factor`` (or to ``size``) with ``mode`` "nearest" (the default), "nearest-exact",
+    "bilinear", "bicubic" or "area": :func:`minigan.ops.interpolate` as a layer."""
+
+    def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
+                 recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        if scale_factor is not None:           # kept as floats, as PyTorch keeps them
+            scale_factor = tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list)) \
+                else float(scale_factor)
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check4(self, x)
+        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+                           self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        what = f"size={self.size}" if self.scale_factor is None else f"scale_factor={self.scale_factor}"
+        return f"{what}, mode='{self.mode}'"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(mode="nearest")``, PyTorch's older name."""
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(mode="bilinear", align_corners=True)``: PyTorch's older layer lines up the corners."""
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

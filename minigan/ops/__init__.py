@@ -13,7 +13,7 @@ file                 what it holds
 ``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
 ``conv.py``          conv2d, conv_transpose2d, and the weight-gradient correlation they share
 ``pool.py``          max_pool2d, avg_pool2d
-``resample.py``      interpolate (nearest)
+``resample.py``      interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d
 ``norm.py``          batch_norm, layer_norm, group_norm, instance_norm, dropout, linear
 ===================  ==========================================================
 """
@@ -30,5 +30,5 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
                    mse_loss, nll_loss)
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .pool import avg_pool2d, max_pool2d  # noqa: F401
-from .resample import interpolate  # noqa: F401
+from .resample import adaptive_avg_pool2d, interpolate  # noqa: F401
 from .norm import batch_norm, dropout, group_norm, instance_norm, layer_norm, linear  # noqa: F401

@@ -1,6 +1,26 @@
-"""Resampling an image batch to another size.
+"""Resampling an image batch to another size: ``interpolate`` and ``adaptive_avg_pool2d``.
 
-- interpolate(mode="nearest") copies each pixel into a block; its backward sums each block.
+- ``mode="nearest"`` (and ``"nearest-exact"``) copies pixels: each output pixel reads one input pixel,
+  so the forward is indexing and its backward sums the gradients of the pixels that read the same input.
+- Every other mode is **linear and separable**. Each output row is a weighted sum of input rows, with the
+  same weights in every column, and likewise each output column of input columns. So the whole resize is
+  two matrix products with small weight matrices (print one with :func:`resize_matrix`)::
+
+      y = A_h @ x @ A_wᵀ          A_h: (H_out, H),  A_w: (W_out, W)
+      gx = A_hᵀ @ gy @ A_w        the backward: the same products, transposed (matmul's own backward)
+
+  The modes differ only in the weights of a row of ``A``:
+
+  - ``"bilinear"``: two weights, ``1 - t`` and ``t``, on the input pixels either side of the point the
+    output pixel maps to;
+  - ``"bicubic"``: four weights from Keys' cubic convolution with ``a = -0.75``, as PyTorch; they can be
+    negative, so bicubic can overshoot the input's range;
+  - ``"area"`` and ``adaptive_avg_pool2d``: ``1 / len`` over the window
+    ``[floor(i H / H_out), ceil((i + 1) H / H_out))``, the mean of the pixels the output covers.
+
+Where an output pixel maps to (PyTorch's rule): with ``align_corners=True`` the corner pixels' centres
+line up, ``src = i (H - 1) / (H_out - 1)``; otherwise the pixel areas line up,
+``src = (i + 0.5) / s - 0.5`` with ``s`` the scale factor (``H_out / H`` when a size is given).
 """
 from __future__ import annotations
 
@@ -9,44 +29,184 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor
 from ..kernels import shapes
+from .matmul import matmul
 from .shape import broadcast_to, getitem, reshape
 
+__all__ = ["interpolate", "adaptive_avg_pool2d", "resize_matrix", "linear_taps", "nearest_source"]
 
-def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest") -> Tensor:
-    """Nearest-neighbour resize of ``(N, C, H, W)``, PyTorch's rule: output pixel ``i`` reads input
-    pixel ``floor(i * H / H_out)`` for a given size, ``floor(i / s)`` for a scale factor ``s``.
-    An integer scale factor makes each pixel an ``s x s`` block."""
-    if mode != "nearest":
-        raise ValueError(f"interpolate: only mode='nearest' is implemented, got {mode!r}")
+MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area")
+CUBIC_A = -0.75     # the cubic convolution's free parameter, PyTorch's choice
+
+
+def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+    """Resize ``(N, C, H, W)`` to ``size`` or by ``scale_factor`` (``H_out = floor(H * s)``), as
+    ``torch.nn.functional.interpolate``. ``mode`` is one of ``"nearest"``, ``"nearest-exact"``,
+    ``"bilinear"``, ``"bicubic"`` and ``"area"``.
+
+    ``"nearest"``: output pixel ``i`` reads input pixel ``floor(i * H / H_out)`` for a given size,
+    ``floor(i / s)`` for a scale factor ``s``; an integer scale factor makes each pixel an ``s x s`` block.
+    ``"nearest-exact"`` reads ``floor((i + 0.5) / s)`` instead, the pixel whose centre is nearest.
+    ``align_corners`` is for bilinear and bicubic only. With ``recompute_scale_factor=True`` the
+    coordinates use ``H / H_out`` rather than the scale factor given."""
+    if mode not in MODES:
+        raise ValueError(f"interpolate: mode must be one of {', '.join(MODES)}, got {mode!r}")
     if x.ndim != 4:
         raise ValueError(f"interpolate: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    if align_corners is not None and mode not in ("bilinear", "bicubic"):
+        raise ValueError(f"interpolate: align_corners can only be set with mode 'bilinear' or 'bicubic', "
+                         f"got mode {mode!r}")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not implemented; minigan resizes without it")
+    (oh, ow), scales = _output_size(x.shape[2:], size, scale_factor, recompute_scale_factor)
+    if mode in ("nearest", "nearest-exact"):
+        return _nearest(x, (oh, ow), scales, exact=mode == "nearest-exact")
+    if not x.is_floating_point():
+        raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got {x.dtype}")
+    if mode == "area":
+        return adaptive_avg_pool2d(x, (oh, ow))
+    h, w = x.shape[2:]
+    return _separable(x, resize_matrix(h, oh, mode, scales[0], bool(align_corners)),
+                      resize_matrix(w, ow, mode, scales[1], bool(align_corners)))
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
+    """Average pooling to a given output size, ``(N, C, H, W) -> (N, C, H_out, W_out)``, as PyTorch's:
+    output row ``i`` averages input rows ``floor(i H / H_out)`` up to, not including,
+    ``ceil((i + 1) H / H_out)`` (windows may overlap by a row when ``H_out`` does not divide ``H``), and
+    columns likewise. ``None`` in ``output_size`` keeps that input size."""
+    if x.ndim != 4:
+        raise ValueError(f"adaptive_avg_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    h, w = x.shape[2:]
+    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    oh, ow = (n if s is None else s for s, n in zip(sizes, (h, w)))
+    shapes.pair((oh, ow), "output_size")
+    if min(oh, ow) < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if not x.is_floating_point():
+        raise TypeError(f"adaptive_avg_pool2d: needs a floating-point input, got {x.dtype}")
+    return _separable(x, resize_matrix(h, oh, "area"), resize_matrix(w, ow, "area"))
+
+
+def resize_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
+                  align_corners: bool = False) -> np.ndarray:
+    """The ``(n_out, n_in)`` float64 matrix of a 1-D resize: row ``i`` holds the weights with which output
+    pixel ``i`` sums the input pixels. ``mode`` is ``"bilinear"``, ``"bicubic"`` or ``"area"``; ``scale`` is
+    a scale factor the user gave (``None``: ``n_out / n_in``). Each row sums to 1."""
+    a = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    if mode == "bilinear" and n_in == n_out:
+        a[rows, rows] = 1.0                          # PyTorch leaves a dim whose size is unchanged as it is,
+    elif mode == "bilinear":                         # whatever scale factor was given
+        i0, i1, t = linear_taps(n_in, n_out, scale, align_corners)
+        np.add.at(a, (rows, i0), 1.0 - t)           # add.at: at the edge i0 and i1 are the same pixel
+        np.add.at(a, (rows, i1), t)
+    elif mode == "bicubic":
+        src = _source_coordinates(n_in, n_out, scale, align_corners, clamp=False)
+        first = np.floor(src).astype(np.int64)
+        t = src - first
+        weights = (_cubic_far(t + 1.0), _cubic_near(t), _cubic_near(1.0 - t), _cubic_far(2.0 - t))
+        for k, weight in enumerate(weights):       # taps first-1 .. first+2; outside the image: the edge pixel
+            np.add.at(a, (rows, np.clip(first - 1 + k, 0, n_in - 1)), weight)
+    elif mode == "area":
+        start = (rows * n_in) // n_out
+        end = -((-(rows + 1) * n_in) // n_out)     # ceil((i + 1) * n_in / n_out)
+        for i in range(n_out):
+            a[i, start[i]:end[i]] = 1.0 / (end[i] - start[i])
+    else:
+        raise ValueError(f"resize_matrix: mode must be 'bilinear', 'bicubic' or 'area', got {mode!r}")
+    return a
+
+
+def linear_taps(n_in: int, n_out: int, scale: float | None = None, align_corners: bool = False):
+    """1-D linear interpolation: output pixel ``i`` is ``(1 - t[i]) * x[i0[i]] + t[i] * x[i1[i]]``.
+
+    It maps to ``src`` (see the module's docstring; clamped at 0 without ``align_corners``, as PyTorch),
+    ``i0 = floor(src)``, ``i1 = min(i0 + 1, n_in - 1)`` and ``t = src - i0``. NumPy arrays."""
+    src = _source_coordinates(n_in, n_out, scale, align_corners, clamp=True)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    return i0, np.minimum(i0 + 1, n_in - 1), src - i0
+
+
+def _source_coordinates(n_in: int, n_out: int, scale, align_corners: bool, clamp: bool) -> np.ndarray:
+    """Where each output pixel's centre falls in input coordinates (PyTorch's ``area_pixel_compute_source_index``)."""
+    i = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        return i * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    step = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+    src = (i + 0.5) * step - 0.5
+    return np.maximum(src, 0.0) if clamp else src
+
+
+def _cubic_near(d):
+    """Keys' cubic convolution weight for a tap at distance ``d <= 1``."""
+    return ((CUBIC_A + 2.0) * d - (CUBIC_A + 3.0)) * d * d + 1.0
+
+
+def _cubic_far(d):
+    """... and for a tap at distance ``1 < d < 2``."""
+    return ((CUBIC_A * d - 5.0 * CUBIC_A) * d + 8.0 * CUBIC_A) * d - 4.0 * CUBIC_A
+
+
+def _separable(x: Tensor, a_h: np.ndarray, a_w: np.ndarray) -> Tensor:
+    """``A_h @ x @ A_wᵀ`` over the last two dims, the matrices made in ``x``'s dtype on its device."""
+    xp = backend.xp_of(x.data)
+    rows = Tensor(xp.asarray(a_h, dtype=x.dtype))
+    cols_t = Tensor(xp.asarray(np.ascontiguousarray(a_w.T), dtype=x.dtype))
+    return matmul(matmul(rows, x), cols_t)
+
+
+def _output_size(in_hw, size, scale_factor, recompute_scale_factor):
+    """``((H_out, W_out), scales)``: the scales are the factors the coordinates use, ``(None, None)``
+    when a size is given or ``recompute_scale_factor`` asks for ``H / H_out``."""
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("interpolate: recompute_scale_factor is for a scale_factor, not a size")
+        out = shapes.pair(size, "size")
+        if min(out) < 1:
+            raise ValueError(f"interpolate: size must be positive, got {size!r}")
+        return out, (None, None)
+    scales = (scale_factor, scale_factor) if np.isscalar(scale_factor) else tuple(scale_factor)
+    if len(scales) != 2 or min(scales) <= 0:
+        raise ValueError(f"interpolate: scale_factor must be a positive number or pair, got {scale_factor!r}")
+    out = tuple(int(np.floor(n * float(s))) for n, s in zip(in_hw, scales))
+    if min(out) < 1:
+        raise ValueError(f"interpolate: scale_factor {scale_factor!r} leaves no pixels of the input "
+                         f"{tuple(in_hw)}")
+    return out, (None, None) if recompute_scale_factor else scales
+
+
+def _nearest(x: Tensor, out_hw, scales, exact: bool) -> Tensor:
     n, c, h, w = x.shape
-    if size is None:
-        sh, sw = (scale_factor, scale_factor) if np.isscalar(scale_factor) else scale_factor
-        if float(sh).is_integer() and float(sw).is_integer():
-            sh, sw = int(sh), int(sw)
-            blocks = broadcast_to(reshape(x, (n, c, h, 1, w, 1)), (n, c, h, sh, w, sw))
-            return reshape(blocks, (n, c, h * sh, w * sw))
-        size = (int(np.floor(h * sh)), int(np.floor(w * sw)))
-    oh, ow = shapes.pair(size, "size")
+    oh, ow = out_hw
+    sh, sw = scales
+    if not exact and sh is not None and float(sh).is_integer() and float(sw).is_integer():
+        sh, sw = int(sh), int(sw)                  # each pixel becomes an sh x sw block
+        blocks = broadcast_to(reshape(x, (n, c, h, 1, w, 1)), (n, c, h, sh, w, sw))
+        return reshape(blocks, (n, c, h * sh, w * sw))
     xp = backend.xp_of(x.data)
     # PyTorch steps by 1/s when given a scale factor (which can differ from H/H_out when H*s is not whole)
-    step_h, step_w = (np.float32(h) / np.float32(oh), np.float32(w) / np.float32(ow)) if scale_factor is None \
+    step_h, step_w = (np.float32(h) / np.float32(oh), np.float32(w) / np.float32(ow)) if sh is None \
         else (1.0 / sh, 1.0 / sw)
-    rows = _nearest_source(xp, oh, h, step_h).reshape(-1, 1)
-    cols = _nearest_source(xp, ow, w, step_w).reshape(1, -1)
+    rows = nearest_source(xp, oh, h, step_h, exact).reshape(-1, 1)
+    cols = nearest_source(xp, ow, w, step_w, exact).reshape(1, -1)
     return getitem(x, (slice(None), slice(None), rows, cols))
 
 
-def _nearest_source(xp, n_out: int, n_in: int, step: float):
-    """Source index ``min(floor(i * step), n_in - 1)`` of each output index, computed as PyTorch does: in
-    float32, with its shortcuts (the identity when the size is unchanged, ``i // 2`` when it doubles), so
-    that the rounding agrees too."""
-    if n_out == n_in:
+def nearest_source(xp, n_out: int, n_in: int, step: float, exact: bool = False):
+    """Source index ``min(floor(i * step), n_in - 1)`` of each output index (``floor((i + 0.5) * step)`` when
+    ``exact``), computed as PyTorch does: in float32, with its shortcuts for ``"nearest"`` (the identity when
+    the size is unchanged, ``i // 2`` when it doubles), so that the rounding agrees too. ``step`` is
+    ``n_in / n_out`` in float32 for a given size, ``1 / s`` for a scale factor."""
+    if n_out == n_in and not exact:
         return xp.arange(n_out)
-    if n_out == 2 * n_in:
+    if n_out == 2 * n_in and not exact:
         return xp.arange(n_out) // 2
     step = xp.float32(step)
-    return xp.minimum(xp.floor(xp.arange(n_out, dtype=xp.float32) * step).astype(xp.int64), n_in - 1)
+    i = xp.arange(n_out, dtype=xp.float32) + (xp.float32(0.5) if exact else xp.float32(0.0))
+    return xp.minimum(xp.floor(i * step).astype(xp.int64), n_in - 1)

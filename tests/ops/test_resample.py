@@ -5,7 +5,7 @@ import pytest
 import minigan as mg
 import minigan.nn.functional as F
 
-from helpers import check_grad, randn, tensors
+from helpers import check_grad, compare_with_torch, randn, tensors
 
 
 @pytest.mark.parametrize("kwargs,out_hw", [
@@ -30,3 +30,96 @@ def test_interpolate_scale2_gradient_sums_blocks(device):
 def test_interpolate_errors():
     with pytest.raises(ValueError, match="interpolate.*exactly one"):
         F.interpolate(mg.zeros(1, 1, 2, 2))
+    with pytest.raises(ValueError, match="interpolate: mode must be one of"):
+        F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=2, mode="trilinear")
+    with pytest.raises(ValueError, match="align_corners can only be set with mode 'bilinear' or 'bicubic'"):
+        F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=2, align_corners=True)
+    with pytest.raises(TypeError, match="interpolate: mode 'bilinear' needs a floating-point input"):
+        F.interpolate(mg.zeros(1, 1, 2, 2, dtype="int64"), scale_factor=2, mode="bilinear")
+    with pytest.raises(ValueError, match=r"scale_factor 0.2 leaves no pixels of the input \(2, 2\)"):
+        F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=0.2)
+    with pytest.raises(ValueError, match="adaptive_avg_pool2d: output_size must be positive"):
+        F.adaptive_avg_pool2d(mg.zeros(1, 1, 2, 2), (0, 1))
+    with pytest.raises(NotImplementedError, match="antialias"):
+        F.interpolate(mg.zeros(1, 1, 2, 2), size=1, mode="bilinear", antialias=True)
+
+
+# the linear modes on odd sizes, up and down, with and without align_corners
+LINEAR_CASES = [
+    {"size": (5, 7), "mode": "bilinear"},
+    {"size": (2, 3), "mode": "bilinear"},
+    {"scale_factor": 1.7, "mode": "bilinear"},
+    {"size": (5, 7), "mode": "bilinear", "align_corners": True},
+    {"size": (1, 3), "mode": "bilinear", "align_corners": True},        # one output row: the first input row
+    {"size": (6, 5), "mode": "bicubic"},
+    {"scale_factor": (0.6, 2.5), "mode": "bicubic", "align_corners": True},
+    {"size": (2, 3), "mode": "area"},
+    {"size": (4, 6), "mode": "area"},                                   # windows overlap by a row
+    {"scale_factor": 1.5, "mode": "nearest-exact"},
+    {"size": (2, 7), "mode": "nearest-exact"},
+    {"scale_factor": 1.7, "mode": "bilinear", "recompute_scale_factor": True},
+]
+
+
+@pytest.mark.parametrize("kwargs", LINEAR_CASES, ids=str)
+def test_interpolate_modes_gradients(device, kwargs):
+    check_grad(lambda x: F.interpolate(x, **kwargs), randn(2, 1, 3, 5, seed=6), device=device)
+
+
+@pytest.mark.parametrize("kwargs", LINEAR_CASES, ids=str)
+def test_interpolate_modes_match_torch(device, torch, kwargs):
+    compare_with_torch(torch, lambda x: F.interpolate(x, **kwargs),
+                       lambda x: torch.nn.functional.interpolate(x, **kwargs),
+                       [randn(2, 2, 3, 5, seed=7)], device=device)
+
+
+@pytest.mark.parametrize("mode,align_corners", [("bilinear", False), ("bilinear", True), ("bicubic", False),
+                                                ("bicubic", True), ("area", None), ("nearest-exact", None)])
+def test_interpolate_weights_match_torch_over_many_sizes(torch, mode, align_corners):
+    """Every input size up to 12 to every output size up to 25, and scale factors: each output pixel is
+    the same mix of input pixels as PyTorch's (an identity input shows the whole weight matrix)."""
+    for h in range(1, 13):
+        eye = np.eye(h).reshape(1, h, h, 1)                # channel j holds input pixel j alone
+        sizes = [{"size": (oh, 1)} for oh in range(1, 26)]
+        scales = [{"scale_factor": (float(s), 1.0)} for s in np.arange(0.3, 3.0, 0.35) if int(h * s) >= 1]
+        for kw in sizes + scales:
+            ours = F.interpolate(mg.tensor(eye), mode=mode, align_corners=align_corners, **kw).numpy()
+            theirs = torch.nn.functional.interpolate(torch.tensor(eye), mode=mode, align_corners=align_corners,
+                                                     **kw).numpy()
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12, err_msg=f"H={h}, {kw}")
+
+
+@pytest.mark.parametrize("output_size", [(2, 3), 4, (None, 2), (5, 7), (1, 1)])
+def test_adaptive_avg_pool2d(device, torch, output_size):
+    x = randn(2, 3, 5, 7, seed=8)
+    check_grad(lambda x: F.adaptive_avg_pool2d(x, output_size), x, device=device)
+    compare_with_torch(torch, lambda x: F.adaptive_avg_pool2d(x, output_size),
+                       lambda x: torch.nn.functional.adaptive_avg_pool2d(x, output_size), [x], device=device)
+
+
+def test_adaptive_avg_pool2d_to_one_pixel_is_the_mean(device):
+    x = tensors(device, randn(2, 3, 4, 5, seed=9), requires_grad=False)[0]
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, 1).numpy()[..., 0, 0], x.numpy().mean(axis=(2, 3)))
+
+
+def test_resize_matrix_rows_are_weights_that_sum_to_one():
+    from minigan.ops.resample import resize_matrix
+    for mode in ("bilinear", "bicubic", "area"):
+        for n_in, n_out in [(1, 4), (4, 1), (5, 8), (8, 5), (7, 7)]:
+            a = resize_matrix(n_in, n_out, mode)
+            assert a.shape == (n_out, n_in)
+            np.testing.assert_allclose(a.sum(axis=1), 1.0, err_msg=f"{mode} {n_in} -> {n_out}")
+    # doubling, bilinear: output pixel 1 sits a quarter of the way from input 0 to input 1
+    np.testing.assert_allclose(resize_matrix(2, 4, "bilinear"), [[1, 0], [0.75, 0.25], [0.25, 0.75], [0, 1]])
+    assert resize_matrix(3, 6, "bicubic").min() < 0                  # bicubic's negative lobes
+
+
+def test_interpolate_bilinear_gradgradcheck(device):
+    mg.gradgradcheck(lambda x: F.interpolate(x, size=(4, 3), mode="bicubic"),
+                     tensors(device, randn(1, 1, 3, 2, seed=10)))
+
+
+def test_interpolate_float32_stays_float32(device):
+    x = mg.tensor(randn(1, 1, 3, 3, seed=11).astype(np.float32), device=device)
+    for mode in ("bilinear", "bicubic", "area", "nearest-exact"):
+        assert F.interpolate(x, scale_factor=2, mode=mode).dtype == np.float32
