@@ -116,6 +116,8 @@ _case("binary_cross_entropy")(lambda rs: (
     F.binary_cross_entropy, [("tensor", rs.uniform(0.1, 0.9, (5,)), True), _const(rs.uniform(0, 1, (5,)))]))
 _case("bce_with_logits")(lambda rs: (F.binary_cross_entropy_with_logits, [_t(rs, 2, 3), _t(rs, 2, 3)]))
 _case("cross_entropy")(lambda rs: (lambda x: F.cross_entropy(x, np.array([2, 0, 3])), [_t(rs, 3, 4)]))
+_case("cross_entropy (label_smoothing, ignore_index)")(lambda rs: (
+    lambda x: F.cross_entropy(x, np.array([2, 0, 3]), ignore_index=0, label_smoothing=0.1), [_t(rs, 3, 4)]))
 _case("nll_loss (weight, ignore_index)")(lambda rs: (
     lambda x: F.nll_loss(x, np.array([2, -100, 3, 0]), weight=np.array([0.5, 1.0, 2.0, 1.5])), [_t(rs, 4, 4)]))
 # --------------------------------------------------------------------------- layers

@@ -111,17 +111,19 @@ class CrossEntropyLoss(_WeightedLoss):
     ``torch.nn.CrossEntropyLoss``. The target is class indices ``(N,)`` (with ``weight`` and ``ignore_index`` as
     in :class:`NLLLoss`) or class probabilities ``(N, C)``, a float tensor of the input's shape.
 
-    Shapes: input ``(N, C)`` logits; output ``()``, or ``(N,)`` with ``reduction="none"``.
-    ``label_smoothing`` is taken for PyTorch code, but only its default 0 is implemented."""
+    ``label_smoothing`` ε mixes the target with the uniform distribution over the classes (see
+    :func:`minigan.ops.cross_entropy`).
+
+    Shapes: input ``(N, C)`` logits; output ``()``, or ``(N,)`` with ``reduction="none"``."""
 
     def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(weight, reduction)
-        if label_smoothing != 0.0:
-            raise NotImplementedError(f"CrossEntropyLoss: label_smoothing={label_smoothing} is not implemented; "
-                                      "minigan's cross_entropy takes label_smoothing=0.0 only")
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
-        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+                             label_smoothing=self.label_smoothing)

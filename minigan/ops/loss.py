@@ -174,23 +174,53 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,  #
 
 
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100,  # noqa: A002
-                  reduction: str = "mean") -> Tensor:
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy from logits (N, C): ``nll_loss(log_softmax(x), t)`` for class indices ``t`` (N,)
     (with ``weight`` and ``ignore_index`` as there); for class probabilities ``t`` (N, C), a float tensor of
-    the input's shape, ``-sum_c w_c t_c log_softmax(x)_c`` per sample ("mean" divides by N)."""
+    the input's shape, ``-sum_c w_c t_c log_softmax(x)_c`` per sample ("mean" divides by N).
+
+    ``label_smoothing`` ε mixes the target with the uniform distribution over the C classes, as PyTorch:
+    a probability target becomes ``(1 - ε) t + ε / C``; for class indices the loss is
+    ``(1 - ε) nll + (ε / C) (-sum_c w_c log p_c)``, the second term counted and averaged over the same
+    samples (and weights) as the first."""
     if input.ndim != 2:
         raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {input.shape}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     log_p = log_softmax(input, axis=1)
+    n_classes = input.shape[1]
     t = target.data if isinstance(target, Tensor) else target
     if backend.is_array(t) and t.dtype.kind == "f":
         if t.shape != input.shape:
             raise TypeError(f"cross_entropy: a float target holds class probabilities and must have the "
                             f"input's shape {input.shape}, got {tuple(t.shape)}; class indices must be integers")
+        target = lift(target, log_p, log_p.dtype)
+        if label_smoothing:
+            target = target * (1.0 - label_smoothing) + label_smoothing / n_classes
         if weight is not None:
             log_p = log_p * lift(weight, log_p)
-        loss = -_sum(lift(target, log_p, log_p.dtype) * log_p, axis=1)
+        loss = -_sum(target * log_p, axis=1)
         return _reduce(loss, reduction, "cross_entropy")
-    return nll_loss(log_p, target, weight, ignore_index=ignore_index, reduction=reduction)
+    loss = nll_loss(log_p, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if not label_smoothing:
+        return loss
+    uniform = _uniform_target_loss(log_p, target, weight, ignore_index, reduction)
+    return loss * (1.0 - label_smoothing) + uniform * (label_smoothing / n_classes)
+
+
+def _uniform_target_loss(log_p: Tensor, target, weight, ignore_index: int, reduction: str) -> Tensor:
+    """``-sum_c w_c log p_c`` per sample, 0 for an ignored one, reduced as :func:`nll_loss` reduces."""
+    t = _class_indices("cross_entropy", target, log_p)
+    counted = t != ignore_index
+    per_sample = -_sum(log_p if weight is None else log_p * lift(weight, log_p), axis=1)
+    if not bool(counted.all()):
+        per_sample = per_sample * Tensor(counted.astype(log_p.dtype))
+    if reduction != "mean":
+        return _reduce(per_sample, reduction, "cross_entropy")
+    if weight is None:
+        return _sum(per_sample) / float(counted.sum())
+    w_class = weight.data if isinstance(weight, Tensor) else backend.xp_of(t).asarray(weight)
+    return _sum(per_sample) / float(w_class[t[counted]].sum())     # nll_loss's weighted mean's denominator
 
 
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002

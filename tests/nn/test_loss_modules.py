@@ -124,8 +124,8 @@ def test_a_bad_reduction_fails_at_construction(name):
 
 
 def test_loss_module_argument_errors():
-    with pytest.raises(NotImplementedError, match="label_smoothing=0.1 is not implemented"):
-        nn.CrossEntropyLoss(label_smoothing=0.1)
+    with pytest.raises(ValueError, match="CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got 1.5"):
+        nn.CrossEntropyLoss(label_smoothing=1.5)
     with pytest.raises(TypeError):       # PyTorch's deprecated size_average / reduce are not taken
         nn.MSELoss(None, None, "sum")
     with pytest.raises(TypeError):
@@ -134,3 +134,10 @@ def test_loss_module_argument_errors():
         nn.MSELoss()(mg.zeros(2, 3), mg.zeros(3, 2))
     with pytest.raises(IndexError, match="nll_loss: Target 4 is out of bounds"):
         nn.CrossEntropyLoss()(mg.zeros(2, 4), mg.tensor([0, 4]))
+
+
+def test_cross_entropy_loss_module_smooths_labels(torch):
+    x, labels = np.random.default_rng(5).standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    ours = nn.CrossEntropyLoss(label_smoothing=0.25, ignore_index=1)(mg.tensor(x), mg.tensor(labels)).item()
+    theirs = torch.nn.CrossEntropyLoss(label_smoothing=0.25, ignore_index=1)(torch.tensor(x), torch.tensor(labels))
+    assert ours == pytest.approx(theirs.item(), rel=1e-12)

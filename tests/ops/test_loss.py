@@ -212,3 +212,49 @@ def test_nll_loss_with_every_target_ignored_is_nan(torch):
         ours = F.nll_loss(mg.zeros(2, 3), mg.tensor([-100, -100])).item()
     assert np.isnan(ours)
     assert np.isnan(torch.nn.functional.nll_loss(torch.zeros(2, 3), torch.tensor([-100, -100])).item())
+
+
+# label smoothing: class indices (with weights and an ignored sample) and class probabilities
+SMOOTHING_CASES = [
+    {},
+    {"weight": [0.5, 2.0, 1.0, 0.25]},
+    {"ignore_index": 2},
+    {"weight": [0.5, 2.0, 1.0, 0.25], "ignore_index": 1},
+]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("kwargs", SMOOTHING_CASES, ids=str)
+def test_cross_entropy_label_smoothing_matches_torch(device, torch, kwargs, reduction):
+    logits, labels = randn(5, 4, seed=40), np.array([1, 2, 0, 3, 1])
+    w = np.array(kwargs["weight"]) if "weight" in kwargs else None
+    ours = {**kwargs, "weight": None if w is None else mg.tensor(w, device=device)}
+    theirs = {**kwargs, "weight": None if w is None else torch.tensor(w)}
+    compare_with_torch(torch, lambda x: F.cross_entropy(x, mg.tensor(labels, device=device), reduction=reduction,
+                                                        label_smoothing=0.2, **ours),
+                       lambda x: torch.nn.functional.cross_entropy(x, torch.tensor(labels), reduction=reduction,
+                                                                   label_smoothing=0.2, **theirs),
+                       [logits], device=device)
+    check_grad(lambda x: F.cross_entropy(x, mg.tensor(labels, device=device), reduction=reduction,
+                                         label_smoothing=0.2, **ours), logits, device=device)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_label_smoothing_probability_target_matches_torch(device, torch, weighted):
+    logits, probs = randn(3, 4, seed=41), np.random.default_rng(42).dirichlet(np.ones(4), size=3)
+    w = np.array([0.5, 2.0, 1.0, 0.25]) if weighted else None
+    ours = None if w is None else mg.tensor(w, device=device)
+    theirs = None if w is None else torch.tensor(w)
+    compare_with_torch(torch, lambda x, t: F.cross_entropy(x, t, weight=ours, label_smoothing=0.3),
+                       lambda x, t: torch.nn.functional.cross_entropy(x, t, weight=theirs, label_smoothing=0.3),
+                       [logits, probs], device=device)
+
+
+def test_label_smoothing_one_is_the_uniform_target(device):
+    """ε = 1 leaves nothing of the labels: the loss is the cross-entropy against 1/C everywhere."""
+    x = mg.tensor(randn(3, 5, seed=43), device=device)
+    smoothed = F.cross_entropy(x, mg.tensor([0, 4, 2], device=device), label_smoothing=1.0).item()
+    uniform = F.cross_entropy(x, mg.tensor(np.full((3, 5), 0.2), device=device)).item()
+    assert smoothed == pytest.approx(uniform, rel=1e-12)
+    with pytest.raises(ValueError, match="cross_entropy: label_smoothing must be between 0.0 and 1.0, got -0.1"):
+        F.cross_entropy(x, mg.tensor([0, 4, 2], device=device), label_smoothing=-0.1)
