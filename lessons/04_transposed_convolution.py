@@ -39,6 +39,7 @@ import minigan as mg
 import minigan.nn as nn
 import minigan.nn.functional as F
 from minigan.kernels import shapes
+from minigan.ops.resample import resize_matrix
 
 rs = np.random.default_rng(0)
 
@@ -351,6 +352,20 @@ table(["kernel", "stride", "stride divides kernel", "min count", "max count", "i
 resized = F.conv2d(F.interpolate(mg.ones(1, 1, 8, 8, dtype=mg.float64), scale_factor=2),
                    mg.ones(1, 1, 3, 3, dtype=mg.float64), padding=1).numpy()[0, 0]
 print("nearest x2 then conv k3: interior counts", np.unique(resized[inner]).tolist())
+
+# %% [markdown]
+# Bilinear upsampling (`mode="bilinear"`) is a linear map too, and a separable one: each output row is a
+# weighted sum of input rows, the same in every column. So `F.interpolate` computes $A_h\,x\,A_w^\top$
+# with one small matrix per axis, and its backward is the transpose, $A_h^\top\,g\,A_w$, just as
+# conv_transpose2d is $C^\top$:
+
+# %%
+a = resize_matrix(4, 8, "bilinear")
+print("bilinear 4 -> 8: row i holds the weights of output pixel i (each row sums to 1)\n", a)
+xb = mg.tensor(rs.standard_normal((1, 1, 4, 4)), requires_grad=True)
+gb = rs.standard_normal((1, 1, 8, 8))
+F.interpolate(xb, scale_factor=2, mode="bilinear").backward(mg.tensor(gb))
+print("x.grad equals A^T g A:", np.allclose(xb.grad.numpy()[0, 0], a.T @ gb[0, 0] @ a))
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
