@@ -162,6 +162,8 @@ _case("interpolate (bicubic, align_corners)")(lambda rs: (
     lambda x: F.interpolate(x, scale_factor=1.7, mode="bicubic", align_corners=True), [_t(rs, 1, 1, 3, 4)]))
 _case("adaptive_avg_pool2d (overlapping windows)")(lambda rs: (
     lambda x: F.adaptive_avg_pool2d(x, (4, 2)), [_t(rs, 2, 1, 6, 5)]))
+_case("embedding (a row picked twice)")(lambda rs: (
+    lambda w: F.embedding(np.array([[3, 0], [3, 1]]), w), [_t(rs, 4, 3)]))
 
 
 def build_inputs(specs, device: str) -> list:

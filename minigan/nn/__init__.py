@@ -8,4 +8,5 @@ from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmo
 from .pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample, UpsamplingBilinear2d,  # noqa: F401
                       UpsamplingNearest2d)
 from .reshape import Dropout, Flatten, Unflatten  # noqa: F401
+from .embedding import Embedding  # noqa: F401
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401

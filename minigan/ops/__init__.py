@@ -15,6 +15,7 @@ file                 what it holds
 ``pool.py``          max_pool2d, avg_pool2d
 ``resample.py``      interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d
 ``norm.py``          batch_norm, layer_norm, group_norm, instance_norm, dropout, linear
+``embedding.py``     embedding (a lookup table's rows, picked by index), one_hot
 ===================  ==========================================================
 """
 from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum, mul, neg, pow, sqrt, sub,  # noqa: F401
@@ -31,4 +32,5 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .pool import avg_pool2d, max_pool2d  # noqa: F401
 from .resample import adaptive_avg_pool2d, interpolate  # noqa: F401
+from .embedding import embedding, one_hot  # noqa: F401
 from .norm import batch_norm, dropout, group_norm, instance_norm, layer_norm, linear  # noqa: F401

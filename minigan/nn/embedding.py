@@ -1,0 +1,62 @@
+"""``Embedding``: a learnable lookup table, one row per index (a conditional GAN's class label)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..grad_mode import no_grad
+from ..ops.embedding import _padding_index, embedding
+from . import init
+from .module import Module, Parameter
+
+
+class Embedding(Module):
+    """``(*) int -> (*, embedding_dim)``: row ``i`` of ``weight`` (num_embeddings, embedding_dim) for index ``i``.
+    The weight starts as N(0, 1), and the ``padding_idx`` row as zeros (it gets no gradient), as in PyTorch."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Tensor | None = None) -> None:
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = None if padding_idx is None else _padding_index(padding_idx, num_embeddings)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            self.weight = Parameter(np.zeros((num_embeddings, embedding_dim), dtype=np.float32))
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight has shape {tuple(_weight.shape)}, expected "
+                                 f"({num_embeddings}, {embedding_dim})")
+            self.weight = _weight if isinstance(_weight, Parameter) else Parameter(_weight)
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input) -> Tensor:  # noqa: A002
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                         self.scale_grad_by_freq, self.sparse)
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> "Embedding":
+        """An Embedding whose weight is ``embeddings`` (2-D); ``freeze=True`` keeps it out of training."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {embeddings.shape}")
+        rows, dim = embeddings.shape
+        layer = cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                    _weight=Parameter(embeddings, requires_grad=not freeze))
+        return layer
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        return s
