@@ -88,6 +88,11 @@ _case("concatenate")(lambda rs: (lambda a, b: F.concatenate([a, b], axis=1), [_t
 _case("stack")(lambda rs: (lambda a, b: F.stack([a, b], axis=0), [_t(rs, 2, 3), _t(rs, 2, 3)]))
 _case("pad")(lambda rs: (lambda x: F.pad(x, (1, 2)), [_t(rs, 2, 3)]))
 _case("pad (two dims, one cropped)")(lambda rs: (lambda x: F.pad(x, (2, -1, 0, 1), value=0.5), [_t(rs, 2, 3, 4)]))
+_case("pad (reflect, two dims)")(lambda rs: (lambda x: F.pad(x, (2, 1, 0, 3), mode="reflect"), [_t(rs, 1, 2, 5, 4)]))
+_case("pad (replicate, wider than the dim)")(lambda rs: (
+    lambda x: F.pad(x, (4, 0, 1, 2), mode="replicate"), [_t(rs, 2, 3, 3)]))
+_case("pad (circular, one dim cropped)")(lambda rs: (
+    lambda x: F.pad(x, (3, 0, -1, 2), mode="circular"), [_t(rs, 1, 2, 4, 3)]))
 _case("split (sizes, one unused)")(lambda rs: (lambda x: F.split(x, [1, 3, 1], dim=1)[1] * 2 + F.split(x, 2)[0].sum(),
                                                 [_t(rs, 3, 5)]))
 _case("chunk (uneven)")(lambda rs: (lambda x: F.chunk(x, 3, dim=-1)[2], [_t(rs, 2, 7)]))

@@ -9,4 +9,6 @@ from .pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample, Upsampl
                       UpsamplingNearest2d)
 from .reshape import Dropout, Flatten, Unflatten  # noqa: F401
 from .embedding import Embedding  # noqa: F401
+from .padding import (CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d,  # noqa: F401
+                      ZeroPad2d)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401

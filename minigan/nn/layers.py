@@ -11,8 +11,8 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..kernels import shapes
-from ..ops import (batch_norm, conv2d, conv_transpose2d, group_norm, instance_norm, layer_norm, linear, squeeze,
-                   unsqueeze)
+from ..ops import (batch_norm, conv2d, conv_transpose2d, group_norm, instance_norm, layer_norm, linear, pad,
+                   squeeze, unsqueeze)
 from . import init
 from .module import Module, Parameter
 
@@ -55,14 +55,21 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                 weight_shape) -> None:
+                 weight_shape, padding_mode: str = "zeros") -> None:
         super().__init__()
         name = type(self).__name__
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: groups={groups} must divide in_channels={in_channels} and "
                              f"out_channels={out_channels}")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, "
+                             f"got {padding_mode!r}")
+        self.padding_mode = padding_mode
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = shapes.pair(kernel_size, "kernel_size")
         self.stride = shapes.pair(stride, "stride")
@@ -96,20 +103,35 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
 class Conv2d(_ConvNd):
     """``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, ``H_out = floor((H + 2p - d(k-1) - 1)/s) + 1``.
-    Weight ``(out_channels, in_channels/groups, kh, kw)``."""
+    Weight ``(out_channels, in_channels/groups, kh, kw)``.
+
+    ``padding_mode`` says what the padding holds: ``"zeros"`` (the default), or ``"reflect"``,
+    ``"replicate"``, ``"circular"``, for which the input is first padded by :func:`minigan.ops.pad` in that
+    mode and then convolved with no padding, as PyTorch does."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True) -> None:
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros") -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         (out_channels, in_channels // groups))
+                         (out_channels, in_channels // groups), padding_mode)
+
+    def _mode_padding(self) -> tuple[int, int, int, int]:
+        """``self.padding`` as pad's ``(left, right, top, bottom)``; an odd "same" total puts the extra row and
+        column at the bottom/right."""
+        (ph, pw), (eh, ew) = shapes.conv2d_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        return pw, pw + ew, ph, ph + eh
 
     def forward(self, x: Tensor) -> Tensor:
         _expect(self, x, (4,), self.in_channels, "(N, C_in, H, W)")
+        if self.padding_mode != "zeros":
+            x = pad(x, self._mode_padding(), self.padding_mode)
+            return conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups, self.impl)
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.impl)
 
 
@@ -118,9 +140,12 @@ class ConvTranspose2d(_ConvNd):
     Weight ``(in_channels, out_channels/groups, kh, kw)`` — the layout of the conv2d it transposes."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups: int = 1, bias: bool = True, dilation=1) -> None:
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros") -> None:
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: padding={padding!r} is for Conv2d only; give an int or a pair")
+        if padding_mode != "zeros":
+            raise ValueError(f"ConvTranspose2d: only padding_mode 'zeros' is supported (as in PyTorch), "
+                             f"got {padding_mode!r}")
         self_output_padding = shapes.pair(output_padding, "output_padding")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          (in_channels, out_channels // groups))

@@ -7,7 +7,8 @@ file                 what it holds
 ``arithmetic.py``    add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip, where
 ``reduction.py``     sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std
 ``shape.py``         reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
-                     chunk, pad
+                     chunk
+``pad.py``           pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
 ``matmul.py``        matmul
 ``activation.py``    relu, leaky_relu, elu, gelu (and erf), sigmoid, tanh, softplus, softmax, log_softmax
 ``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
@@ -22,8 +23,9 @@ from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum,
                          where)
 from .reduction import (ValuesIndices, amax, amin, argmax, argmin, max, mean, min, std, sum,  # noqa: F401
                         var)
-from .shape import (astype, broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, pad, permute,  # noqa: F401
+from .shape import (astype, broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, permute,  # noqa: F401
                     reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
+from .pad import pad  # noqa: F401
 from .matmul import matmul  # noqa: F401
 from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401
                          tanh)

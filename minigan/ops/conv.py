@@ -36,7 +36,8 @@ from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
 from ..kernels import shapes
 from ._util import channel_sum
 from .reduction import sum as _sum
-from .shape import getitem, pad
+from .pad import pad
+from .shape import getitem
 
 
 def _impl(impl: str | None, x):

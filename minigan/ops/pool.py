@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend, kernels
 from ..autograd import Function, Tensor
 from ..kernels import shapes
-from .shape import pad
+from .pad import pad
 
 
 def _impl(impl, x):

@@ -1,7 +1,7 @@
-"""Shape operations: reshape, permute, broadcast/sum-to, indexing, concatenate, stack, split/chunk, pad, device
+"""Shape operations: reshape, permute, broadcast/sum-to, indexing, concatenate, stack, split/chunk, device
 and dtype moves, and clone (a copy in memory of its own). Each one's backward is another shape operation:
 reshape undoes reshape, permute undoes permute, sum_to undoes broadcast_to, the gradient of indexing scatters
-into zeros, and a clone's gradient passes through unchanged."""
+into zeros, and a clone's gradient passes through unchanged. Padding lives in :mod:`minigan.ops.pad`."""
 from __future__ import annotations
 
 import numpy as np
@@ -328,44 +328,6 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(x, (1,))
     n = int(np.prod(x.shape[start:end + 1]))
     return reshape(x, x.shape[:start] + (n,) + x.shape[end + 1:])
-
-
-class Pad(Function):
-    """Constant padding by ``widths``, one ``(before, after)`` pair per dim; a negative amount crops
-    instead. The gradient of padding by ``p`` is padding by ``-p``: it crops away the border the forward
-    added, and puts zeros where the forward cropped."""
-
-    @staticmethod
-    def forward(ctx, x, widths, value):
-        ctx.widths = widths
-        crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(widths, x.shape))
-        grow = tuple((max(b, 0), max(a, 0)) for b, a in widths)
-        return backend.xp_of(x).pad(x[crop], grow, mode="constant", constant_values=value)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return Pad.apply(gy, tuple((-b, -a) for b, a in ctx.widths), 0)
-
-
-def pad(x: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad the last dims with ``value`` (default 0), as ``torch.nn.functional.pad``. ``pad`` is a flat
-    tuple of amounts, starting from the LAST dim: ``(left, right)`` pads the last dim, ``(left, right, top,
-    bottom)`` the last two, and so on, so ``pad(x, (1, 1, 2, 2))`` maps ``(N, C, H, W)`` to
-    ``(N, C, H + 4, W + 2)``. A negative amount crops. Only ``mode="constant"`` is implemented."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not implemented; minigan pads with mode='constant' only")
-    if not isinstance(pad, (tuple, list)) or not all(isinstance(p, (int, np.integer)) for p in pad):
-        raise TypeError(f"pad: pad must be a tuple of ints (left, right, top, bottom, ...), starting from the "
-                        f"last dim, got {pad!r}")
-    if len(pad) % 2 or len(pad) > 2 * x.ndim:
-        raise ValueError(f"pad: pad {tuple(pad)} must hold a (before, after) pair for each of at most the "
-                         f"tensor's {x.ndim} dims (shape {x.shape})")
-    pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]      # last dim first
-    widths = ((0, 0),) * (x.ndim - len(pairs)) + tuple(reversed(pairs))          # one pair per dim, in order
-    for (b, a), n in zip(widths, x.shape):
-        if n + min(b, 0) + min(a, 0) < 0:
-            raise ValueError(f"pad: pad {tuple(pad)} crops more than the tensor holds (shape {x.shape})")
-    return Pad.apply(x, widths, 0.0 if value is None else value)
 
 
 class ToDevice(Function):

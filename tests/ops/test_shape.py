@@ -1,10 +1,9 @@
 """Shape operations: reshape, permute/transpose, indexing (basic, negative steps, integer arrays with
-repeats), concatenate, stack, split/chunk, pad (PyTorch's convention, with cropping), squeeze, expand."""
+repeats), concatenate, stack, split/chunk, squeeze, expand. pad has its own file, test_pad.py."""
 import numpy as np
 import pytest
 
 import minigan as mg
-import minigan.nn.functional as F
 
 from helpers import check_grad, compare_with_torch, randn, tensors
 
@@ -88,52 +87,6 @@ def test_stack(device, axis):
 def test_stack_mismatch_message():
     with pytest.raises(ValueError, match="stack"):
         mg.stack([mg.zeros(2), mg.zeros(3)])
-
-
-# pad takes PyTorch's flat (left, right, top, bottom, ...) from the LAST dim; negative amounts crop
-PADS = [(1, 1), (0, 2), (1, 0, 0, 2), (2, 1, 0, 0), (1, 2, 3, 0, 0, 1), (-1, 2), (1, -2, -1, 0), (0, 0, 2, -3)]
-
-
-@pytest.mark.parametrize("amounts", PADS)
-def test_pad(device, amounts):
-    check_grad(lambda x: F.pad(x, amounts, value=0.5), randn(3, 4, 2, seed=9), device=device)
-
-
-def test_pad_counts_from_the_last_dim():
-    x = mg.tensor(np.arange(6.0).reshape(2, 3))
-    assert F.pad(mg.zeros(1, 1, 2, 2), (1, 1, 2, 2)).shape == (1, 1, 6, 4)
-    np.testing.assert_array_equal(F.pad(x, (1, 0)).numpy(), [[0, 0, 1, 2], [0, 3, 4, 5]])
-    np.testing.assert_array_equal(F.pad(x, (0, 0, 0, 1), "constant", 7).numpy(), [[0, 1, 2], [3, 4, 5], [7, 7, 7]])
-    np.testing.assert_array_equal(F.pad(x, (-1, 1)).numpy(), [[1, 2, 0], [4, 5, 0]])       # crop 1, pad 1
-    assert F.pad(x, (-3, 1)).tolist() == [[0.0], [0.0]]
-
-
-def test_pad_double_backward(device):
-    mg.gradgradcheck(lambda x: F.pad(x, (2, -1, 0, 1)) ** 2, tensors(device, randn(3, 4, seed=11)))
-
-
-@pytest.mark.parametrize("amounts", PADS)
-def test_pad_matches_torch(device, torch, amounts):
-    compare_with_torch(torch, lambda x: F.pad(x, amounts, value=0.5),
-                       lambda x: torch.nn.functional.pad(x, amounts, value=0.5), [randn(3, 4, 2, seed=9)],
-                       device=device)
-
-
-@pytest.mark.parametrize("amounts,error,message", [
-    (1, TypeError, "pad must be a tuple of ints"),
-    (((1, 1), (1, 1)), TypeError, "pad must be a tuple of ints"),
-    ((1,), ValueError, r"pad: pad \(1,\) must hold a \(before, after\) pair"),
-    ((1, 1, 1, 1, 1, 1), ValueError, "at most the tensor's 2 dims"),
-    ((-4, 1), ValueError, "crops more than the tensor holds"),
-])
-def test_pad_errors(amounts, error, message):
-    with pytest.raises(error, match=message):
-        F.pad(mg.zeros(2, 3), amounts)
-
-
-def test_pad_modes_other_than_constant_are_not_implemented():
-    with pytest.raises(NotImplementedError, match="pad: mode 'reflect' is not implemented"):
-        F.pad(mg.zeros(1, 2, 3), (1, 1), mode="reflect")
 
 
 def test_unsqueeze_squeeze_flatten_expand(device):
