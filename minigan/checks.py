@@ -169,6 +169,8 @@ _case("adaptive_avg_pool2d (overlapping windows)")(lambda rs: (
     lambda x: F.adaptive_avg_pool2d(x, (4, 2)), [_t(rs, 2, 1, 6, 5)]))
 _case("embedding (a row picked twice)")(lambda rs: (
     lambda w: F.embedding(np.array([[3, 0], [3, 1]]), w), [_t(rs, 4, 3)]))
+_case("pixel_shuffle (r 2)")(lambda rs: (lambda x: F.pixel_shuffle(x, 2), [_t(rs, 1, 8, 3, 2)]))
+_case("pixel_unshuffle (r 3)")(lambda rs: (lambda x: F.pixel_unshuffle(x, 3), [_t(rs, 2, 1, 3, 6)]))
 
 
 def build_inputs(specs, device: str) -> list:

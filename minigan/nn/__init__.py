@@ -7,7 +7,7 @@ from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmo
                          Tanh)
 from .pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample, UpsamplingBilinear2d,  # noqa: F401
                       UpsamplingNearest2d)
-from .reshape import Dropout, Flatten, Unflatten  # noqa: F401
+from .reshape import Dropout, Dropout2d, Flatten, PixelShuffle, PixelUnshuffle, Unflatten  # noqa: F401
 from .embedding import Embedding  # noqa: F401
 from .padding import (CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d,  # noqa: F401
                       ZeroPad2d)

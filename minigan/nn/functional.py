@@ -4,9 +4,9 @@ Each lives in :mod:`minigan.ops` with its forward and backward side by side; thi
 the names (``import minigan.nn.functional as F``)."""
 from ..ops import (adaptive_avg_pool2d, avg_pool2d, batch_norm, binary_cross_entropy,  # noqa: F401
                    binary_cross_entropy_with_logits, conv2d, conv2d_weight, conv_transpose2d, cross_entropy, dropout,
-                   elu, embedding, gelu, group_norm, instance_norm, interpolate, l1_loss, layer_norm, leaky_relu,
-                   linear, log_softmax, max_pool2d, mse_loss, nll_loss, one_hot, pad, relu, sigmoid, softmax,
-                   softplus, tanh)
+                   dropout2d, elu, embedding, gelu, group_norm, instance_norm, interpolate, l1_loss, layer_norm,
+                   leaky_relu, linear, log_softmax, max_pool2d, mse_loss, nll_loss, one_hot, pad, pixel_shuffle,
+                   pixel_unshuffle, relu, sigmoid, softmax, softplus, tanh)
 
 
 def upsample(x, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):

@@ -1,10 +1,10 @@
-"""Layers that only change shape, and Dropout."""
+"""Layers that only change shape (Flatten, Unflatten, PixelShuffle, PixelUnshuffle), and Dropout, Dropout2d."""
 from __future__ import annotations
 
 import math
 
 from ..autograd import Tensor
-from ..ops import dropout, flatten, reshape
+from ..ops import dropout, dropout2d, flatten, pixel_shuffle, pixel_unshuffle, reshape
 from ..ops.shape import fill_free_size
 from .module import Module
 
@@ -52,10 +52,54 @@ class Dropout(Module):
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace     # inplace is taken for PyTorch code; minigan computes out of place
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Module):
+    """Channel dropout (whole feature maps), active in ``train()`` mode only: :func:`minigan.ops.dropout2d`."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout2d: p must be in [0, 1], got {p}")
+        self.p, self.inplace = p, inplace     # inplace is taken for PyTorch code; minigan computes out of place
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout2d(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class PixelShuffle(Module):
+    """``(*, C r², H, W) -> (*, C, H r, W r)``: the sub-pixel upsampler after a convolution."""
+
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pixel_shuffle(x, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """``(*, C, H r, W r) -> (*, C r², H, W)``, the inverse of :class:`PixelShuffle`."""
+
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"

@@ -14,8 +14,8 @@ file                 what it holds
 ``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
 ``conv.py``          conv2d, conv_transpose2d, and the weight-gradient correlation they share
 ``pool.py``          max_pool2d, avg_pool2d
-``resample.py``      interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d
-``norm.py``          batch_norm, layer_norm, group_norm, instance_norm, dropout, linear
+``resample.py``      interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
+``norm.py``          batch_norm, layer_norm, group_norm, instance_norm, dropout, dropout2d, linear
 ``embedding.py``     embedding (a lookup table's rows, picked by index), one_hot
 ===================  ==========================================================
 """
@@ -33,6 +33,6 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
                    mse_loss, nll_loss)
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .pool import avg_pool2d, max_pool2d  # noqa: F401
-from .resample import adaptive_avg_pool2d, interpolate  # noqa: F401
+from .resample import adaptive_avg_pool2d, interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .embedding import embedding, one_hot  # noqa: F401
-from .norm import batch_norm, dropout, group_norm, instance_norm, layer_norm, linear  # noqa: F401
+from .norm import batch_norm, dropout, dropout2d, group_norm, instance_norm, layer_norm, linear  # noqa: F401

@@ -255,3 +255,20 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x * 0.0
     keep = backend.rng(x.device).random(x.shape) >= p
     return x * Tensor((keep / (1 - p)).astype(x.dtype))
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel dropout: zero whole channels (feature maps) of ``(N, C, H, W)`` with probability ``p``, and scale
+    the others by ``1/(1-p)``, as ``torch.nn.functional.dropout2d``. Neighbouring pixels of a feature map are
+    strongly correlated, so dropping single pixels hardly regularises a convolution; dropping the map does.
+    A 3-D input is taken as ``(N, C, L)``, as PyTorch now takes it."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout2d: p must be in [0, 1], got {p}")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 3-D or 4-D input (N, C, H, W), got shape {x.shape}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0
+    keep = backend.rng(x.device).random(x.shape[:2] + (1,) * (x.ndim - 2)) >= p     # one draw per channel
+    return x * Tensor((keep / (1 - p)).astype(x.dtype))

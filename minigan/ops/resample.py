@@ -1,4 +1,4 @@
-"""Resampling an image batch to another size: ``interpolate`` and ``adaptive_avg_pool2d``.
+"""Resampling an image batch to another size: ``interpolate``, ``adaptive_avg_pool2d`` and ``pixel_shuffle``.
 
 - ``mode="nearest"`` (and ``"nearest-exact"``) copies pixels: each output pixel reads one input pixel,
   so the forward is indexing and its backward sums the gradients of the pixels that read the same input.
@@ -21,6 +21,9 @@
 Where an output pixel maps to (PyTorch's rule): with ``align_corners=True`` the corner pixels' centres
 line up, ``src = i (H - 1) / (H_out - 1)``; otherwise the pixel areas line up,
 ``src = (i + 0.5) / s - 0.5`` with ``s`` the scale factor (``H_out / H`` when a size is given).
+
+``pixel_shuffle`` trades channels for resolution instead: ``r²`` channels become an ``r x r`` block of
+pixels. It only moves values, so it is a reshape, a permute and a reshape, and so is its gradient.
 """
 from __future__ import annotations
 
@@ -30,9 +33,10 @@ from .. import backend
 from ..autograd import Tensor
 from ..kernels import shapes
 from .matmul import matmul
-from .shape import broadcast_to, getitem, reshape
+from .shape import broadcast_to, getitem, permute, reshape
 
-__all__ = ["interpolate", "adaptive_avg_pool2d", "resize_matrix", "linear_taps", "nearest_source"]
+__all__ = ["interpolate", "adaptive_avg_pool2d", "pixel_shuffle", "pixel_unshuffle", "resize_matrix", "linear_taps",
+           "nearest_source"]
 
 MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area")
 CUBIC_A = -0.75     # the cubic convolution's free parameter, PyTorch's choice
@@ -210,3 +214,45 @@ def nearest_source(xp, n_out: int, n_in: int, step: float, exact: bool = False):
     step = xp.float32(step)
     i = xp.arange(n_out, dtype=xp.float32) + (xp.float32(0.5) if exact else xp.float32(0.0))
     return xp.minimum(xp.floor(i * step).astype(xp.int64), n_in - 1)
+
+
+def pixel_shuffle(x: Tensor, upscale_factor: int) -> Tensor:
+    """``(*, C r², H, W) -> (*, C, H r, W r)``: each group of ``r²`` channels becomes an ``r x r`` block of
+    pixels, as ``torch.nn.functional.pixel_shuffle`` (the "sub-pixel convolution" upsampler: a convolution
+    computes the ``r²`` phases of the output side by side, and this interleaves them). Its gradient is
+    :func:`pixel_unshuffle`; both are one reshape, one permute and one reshape."""
+    r = _factor("pixel_shuffle", upscale_factor, "upscale_factor")
+    *lead, c, h, w = _at_least_3d("pixel_shuffle", x)
+    if c % (r * r):
+        raise ValueError(f"pixel_shuffle: the channels ({c}) must be divisible by upscale_factor squared ({r * r}), "
+                         f"got shape {x.shape}")
+    k = len(lead)
+    blocks = reshape(x, (*lead, c // (r * r), r, r, h, w))
+    blocks = permute(blocks, (*range(k), k, k + 3, k + 1, k + 4, k + 2))      # (*, C, H, r, W, r)
+    return reshape(blocks, (*lead, c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(x: Tensor, downscale_factor: int) -> Tensor:
+    """``(*, C, H r, W r) -> (*, C r², H, W)``: the inverse of :func:`pixel_shuffle`; each ``r x r`` block of
+    pixels becomes ``r²`` channels."""
+    r = _factor("pixel_unshuffle", downscale_factor, "downscale_factor")
+    *lead, c, h, w = _at_least_3d("pixel_unshuffle", x)
+    if h % r or w % r:
+        raise ValueError(f"pixel_unshuffle: height and width ({h}, {w}) must be divisible by downscale_factor "
+                         f"({r}), got shape {x.shape}")
+    k = len(lead)
+    blocks = reshape(x, (*lead, c, h // r, r, w // r, r))
+    blocks = permute(blocks, (*range(k), k, k + 2, k + 4, k + 1, k + 3))      # (*, C, r, r, H, W)
+    return reshape(blocks, (*lead, c * r * r, h // r, w // r))
+
+
+def _factor(op: str, value, name: str) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{op}: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _at_least_3d(op: str, x: Tensor) -> tuple:
+    if x.ndim < 3:
+        raise ValueError(f"{op}: expected an input of at least 3 dims (*, C, H, W), got shape {x.shape}")
+    return x.shape

@@ -123,3 +123,35 @@ def test_interpolate_float32_stays_float32(device):
     x = mg.tensor(randn(1, 1, 3, 3, seed=11).astype(np.float32), device=device)
     for mode in ("bilinear", "bicubic", "area", "nearest-exact"):
         assert F.interpolate(x, scale_factor=2, mode=mode).dtype == np.float32
+
+
+# ------------------------------------------------------------------------ pixel_shuffle / pixel_unshuffle
+@pytest.mark.parametrize("shape,r", [((1, 4, 3, 5), 2), ((2, 18, 2, 1), 3), ((8, 1, 1), 2), ((2, 1, 9, 3, 3), 1)])
+def test_pixel_shuffle_matches_torch_and_gradchecks(device, torch, shape, r):
+    x = randn(*shape, seed=12)
+    compare_with_torch(torch, lambda x: F.pixel_shuffle(x, r), lambda x: torch.nn.functional.pixel_shuffle(x, r),
+                       [x], device=device)
+    check_grad(lambda x: F.pixel_shuffle(x, r), x, device=device)
+    y = F.pixel_shuffle(tensors(device, x, requires_grad=False)[0], r)
+    np.testing.assert_array_equal(F.pixel_unshuffle(y, r).numpy(), x)             # the inverse, exactly
+    compare_with_torch(torch, lambda y: F.pixel_unshuffle(y, r), lambda y: torch.nn.functional.pixel_unshuffle(y, r),
+                       [y.numpy()], device=device)
+
+
+def test_pixel_shuffle_puts_the_phases_side_by_side():
+    """Channel k = 2i + j of a 2x shuffle holds output pixels (2h + i, 2w + j): the r² phases."""
+    x = np.stack([np.full((2, 2), k) for k in range(4)])[None].astype(np.float64)   # channel k holds k
+    y = F.pixel_shuffle(mg.tensor(x), 2).numpy()[0, 0]
+    np.testing.assert_array_equal(y, np.tile([[0, 1], [2, 3]], (2, 2)))
+
+
+def test_pixel_shuffle_errors():
+    with pytest.raises(ValueError, match=r"pixel_shuffle: the channels \(6\) must be divisible by upscale_factor "
+                                         r"squared \(4\)"):
+        F.pixel_shuffle(mg.zeros(1, 6, 2, 2), 2)
+    with pytest.raises(ValueError, match=r"pixel_unshuffle: height and width \(3, 4\) must be divisible"):
+        F.pixel_unshuffle(mg.zeros(1, 1, 3, 4), 2)
+    with pytest.raises(ValueError, match="pixel_shuffle: upscale_factor must be a positive int, got 0"):
+        F.pixel_shuffle(mg.zeros(1, 4, 2, 2), 0)
+    with pytest.raises(ValueError, match="at least 3 dims"):
+        F.pixel_shuffle(mg.zeros(4, 2), 2)
