@@ -1,5 +1,5 @@
 """Layers and models, with PyTorch's names, argument orders, defaults and weight layouts."""
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .module import Module, ModuleList, Parameter, Sequential  # noqa: F401
 from .layers import (BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, GroupNorm, InstanceNorm2d,  # noqa: F401
                      LayerNorm, Linear)

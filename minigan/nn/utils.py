@@ -1,0 +1,157 @@
+"""Gradient clipping and flat parameter vectors, with the names and semantics of ``torch.nn.utils``.
+
+Clipping keeps one bad batch from throwing the weights far away; in a GAN it is one remedy when one
+network's gradients grow much larger than the other's::
+
+    loss.backward()
+    total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)   # returns the norm before clipping
+    opt.step()
+
+The clipping functions change ``p.grad`` in place on the raw arrays (``xp = backend.xp_of(...)``, so
+NumPy and CuPy alike), bumping the gradient's version as any in-place change does; they record nothing
+for autograd. Parameters whose ``grad`` is None are skipped.
+"""
+from __future__ import annotations
+
+import math
+import types
+import warnings
+from collections.abc import Iterable
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+
+
+def _as_list(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def _vector_norm(a, p: float):
+    """The p-norm of all the elements of array ``a``, as a 0-d array of ``a``'s dtype:
+    ``(sum |a|^p)^(1/p)``; ``max |a|`` for p = inf, ``min |a|`` for p = -inf, the count of non-zeros for p = 0."""
+    xp = backend.xp_of(a)
+    a = xp.abs(a)
+    if p == math.inf:
+        out = a.max()
+    elif p == -math.inf:
+        out = a.min()
+    elif p == 0:
+        out = (a != 0).sum()
+    elif p == 1:
+        out = a.sum()
+    elif p == 2:
+        out = xp.sqrt((a * a).sum())
+    else:
+        out = (a ** p).sum() ** (1.0 / p)
+    return xp.asarray(out, dtype=a.dtype)
+
+
+def _can_write(a) -> bool:
+    """Whether new values can go into array ``a`` itself: not a read-only NumPy array, nor a broadcast view
+    (CuPy has no read-only flag, but a zero stride shows elements that share one memory cell)."""
+    return getattr(a.flags, "writeable", True) and all(s != 0 for s, n in zip(a.strides, a.shape) if n > 1)
+
+
+def _write_grad(p: Tensor, new) -> None:
+    """Give ``p`` the gradient values ``new``: in place where its gradient's array can be written, else
+    (a broadcast view, as a gradient made with ``create_graph=True`` may be) as a new gradient tensor."""
+    if _can_write(p.grad.data):
+        p.grad.data[...] = new
+        p.grad._bump_version()
+    else:
+        p.grad = Tensor(new)
+
+
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> Tensor:
+    """Scale all gradients together so that their total norm is at most ``max_norm``; return the total
+    norm from before, as a 0-d Tensor.
+
+    ``total = norm([norm(g_1), norm(g_2), ...])`` is the ``norm_type``-norm of all gradients seen as one
+    vector (``float("inf")`` for the largest absolute value). Every gradient is then multiplied by
+    ``min(max_norm / (total + 1e-6), 1)``, so the directions stay the same and gradients already small
+    enough are left alone. A non-finite total (a nan or inf gradient) makes every gradient nan or inf,
+    unless ``error_if_nonfinite=True``, which raises a RuntimeError instead.
+    """
+    is_generator = isinstance(parameters, types.GeneratorType)
+    parameters = _as_list(parameters)
+    if is_generator and not parameters:
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
+    with_grad = [p for p in parameters if p.grad is not None]
+    norm_type = float(norm_type)
+    if not with_grad:
+        return Tensor(np.array(0.0, dtype=np.float32))
+
+    device = with_grad[0].grad.device
+    xp = backend.xp_of(with_grad[0].grad.data)
+    with backend.device_context(device):
+        norms = [backend.to_device(_vector_norm(p.grad.data, norm_type), device) for p in with_grad]
+        total = _vector_norm(xp.stack(norms), norm_type)
+        if error_if_nonfinite and not bool(xp.isfinite(total)):
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+                               "so it cannot be clipped. To disable this error and scale the gradients by the "
+                               "non-finite norm anyway, set `error_if_nonfinite=False`")
+        coef = xp.minimum(float(max_norm) / (total + 1e-6), 1.0).astype(total.dtype)
+
+    # All the new values first, then the writes: two parameters may share one gradient array (add's
+    # backward hands both the same gradient under create_graph=True), which must be scaled only once.
+    scaled = []
+    for p in with_grad:
+        g = p.grad.data
+        with backend.device_context(backend.device_of(g)), np.errstate(invalid="ignore"):   # inf * 0 is nan
+            c = backend.to_device(coef, backend.device_of(g)).astype(g.dtype)
+            scaled.append(g * c)
+    for p, new in zip(with_grad, scaled):
+        _write_grad(p, new)
+    return Tensor(total)
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient element into ``[-clip_value, clip_value]``, in place."""
+    clip_value = float(clip_value)
+    for p in _as_list(parameters):
+        if p.grad is None:
+            continue
+        g = p.grad.data
+        xp = backend.xp_of(g)
+        with backend.device_context(backend.device_of(g)):
+            _write_grad(p, xp.minimum(xp.maximum(g, -clip_value), clip_value))
+
+
+def _check_same_device(parameters: list[Tensor]) -> None:
+    if len({p.device for p in parameters}) > 1:
+        raise TypeError("Found two parameters on different devices, this is currently not supported.")
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """All parameters flattened and joined into one vector of length ``sum(p.numel())``, in order.
+
+    Recorded like any concatenation, so gradients flow back to the parameters."""
+    from ..ops import concatenate
+    parameters = _as_list(parameters)
+    _check_same_device(parameters)
+    return concatenate([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """The inverse of :func:`parameters_to_vector`: each parameter's ``data`` becomes the next ``p.numel()``
+    elements of ``vec``, reshaped to the parameter's shape (a view sharing ``vec``'s memory, as in PyTorch)."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected minigan.Tensor, but got: {type(vec).__name__}")
+    if vec.ndim != 1:
+        raise ValueError(f"vector_to_parameters: expected a 1-D vector, got shape {vec.shape}")
+    parameters = _as_list(parameters)
+    _check_same_device(parameters)
+    start = 0
+    for p in parameters:
+        n = p.numel()
+        if start + n > vec.numel():
+            raise RuntimeError(f"vector_to_parameters: the vector has {vec.numel()} elements, but the parameters "
+                               f"need at least {start + n}")
+        p.data = vec.data[start:start + n].reshape(p.shape)
+        p._bump_version()
+        start += n
