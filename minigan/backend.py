@@ -248,6 +248,12 @@ def may_share_memory(a, b) -> bool:
     return False
 
 
+def is_writable(a) -> bool:
+    """Whether new values can go into array ``a`` itself: not a read-only NumPy array, nor a broadcast view
+    (CuPy has no read-only flag, but a zero stride shows elements that share one memory cell)."""
+    return getattr(a.flags, "writeable", True) and all(s != 0 for s, n in zip(a.strides, a.shape) if n > 1)
+
+
 def as_strided(a, shape, strides):
     """A strided view of ``a`` (strides in bytes), for NumPy and CuPy alike. Read-only use only."""
     if _cupy is not None and isinstance(a, _cupy.ndarray):

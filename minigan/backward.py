@@ -184,6 +184,26 @@ def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
         t.grad = Tensor(t.grad.data + g.data)
 
 
+def zero_grads(parameters, set_to_none: bool = True) -> None:
+    """What ``optimizer.zero_grad()`` and ``module.zero_grad()`` do to each tensor's ``.grad``.
+
+    ``set_to_none=True`` (the default, as in PyTorch) drops it, so the next backward allocates a fresh one
+    and an optimizer skips a parameter that received no gradient. ``set_to_none=False`` writes zeros into
+    the gradient's own array. A gradient made with ``create_graph=True`` is recorded and may be an array
+    another tensor holds too (add's backward hands both operands one gradient), or a read-only broadcast
+    view; it gets a fresh array of zeros instead."""
+    for p in parameters:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        elif p.grad.requires_grad or not p.grad.is_leaf or not backend.is_writable(p.grad.data):
+            p.grad = Tensor(backend.xp_of(p.grad.data).zeros_like(p.grad.data))
+        else:
+            p.grad.data[...] = 0
+            p.grad._bump_version()
+
+
 def _check_grad_shape(node: Node, edge, g: Tensor) -> None:
     shape = edge.shape if isinstance(edge, Tensor) else edge[0].out_meta[edge[1]][0]
     if tuple(g.shape) != tuple(shape):

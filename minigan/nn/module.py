@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
-from ..backward import RemovableHandle
+from ..backward import RemovableHandle, zero_grads
 
 
 class Parameter(Tensor):
@@ -347,11 +347,8 @@ class Module:
         return self.to(dtype=np.float32)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad = Tensor(backend.xp_of(p.data).zeros_like(p.data))
+        """Drop every parameter's gradient, or with ``set_to_none=False`` zero it, as ``optimizer.zero_grad``."""
+        zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, flag: bool = True) -> "Module":
         for p in self.parameters():

@@ -50,16 +50,10 @@ def _vector_norm(a, p: float):
     return xp.asarray(out, dtype=a.dtype)
 
 
-def _can_write(a) -> bool:
-    """Whether new values can go into array ``a`` itself: not a read-only NumPy array, nor a broadcast view
-    (CuPy has no read-only flag, but a zero stride shows elements that share one memory cell)."""
-    return getattr(a.flags, "writeable", True) and all(s != 0 for s, n in zip(a.strides, a.shape) if n > 1)
-
-
 def _write_grad(p: Tensor, new) -> None:
     """Give ``p`` the gradient values ``new``: in place where its gradient's array can be written, else
     (a broadcast view, as a gradient made with ``create_graph=True`` may be) as a new gradient tensor."""
-    if _can_write(p.grad.data):
+    if backend.is_writable(p.grad.data):
         p.grad.data[...] = new
         p.grad._bump_version()
     else:

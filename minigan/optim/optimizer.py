@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 from .. import backend
 from ..autograd import Tensor
+from ..backward import zero_grads
 
 __all__ = ["Optimizer"]
 
@@ -151,23 +152,9 @@ class Optimizer:
 
     # ----------------------------------------------------------------- the training-loop API
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients of every parameter before the next backward pass.
-
-        ``set_to_none=True`` (the default, as in PyTorch) drops ``p.grad``, so the next backward
-        allocates a fresh one and ``step`` skips parameters that received no gradient.
-        ``set_to_none=False`` writes zeros into the existing gradient arrays instead.
-        """
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.requires_grad or not p.grad.is_leaf:
-                        p.grad = p.grad.detach()  # a grad made with create_graph=True: cut it loose
-                    p.grad.data[...] = 0
-                    p.grad._bump_version()
+        """Forget the gradients of every parameter before the next backward pass: drop them (the default, as
+        in PyTorch), or with ``set_to_none=False`` write zeros into them (:func:`minigan.backward.zero_grads`)."""
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter once; ``closure`` re-evaluates the loss and returns it."""

@@ -58,6 +58,28 @@ def test_zero_grad_keeping_the_arrays():
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
 
 
+def test_zero_grad_keeping_the_arrays_after_create_graph():
+    """A gradient made with create_graph=True can be a read-only broadcast view (add's backward passes the
+    root's ones on), held by both operands: each gets fresh zeros, and nothing else is written."""
+    x, y = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward(create_graph=True)
+    shared = x.grad.data
+    SGD([x, y], lr=0.1).zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(y.grad.numpy(), [0.0, 0.0])
+    assert not x.grad.requires_grad and np.all(shared == 1.0)
+
+
+def test_module_zero_grad_is_the_optimizers():
+    layer = mg.nn.Linear(3, 2)
+    layer(mg.ones(4, 3)).sum().backward()
+    kept = layer.weight.grad
+    layer.zero_grad(set_to_none=False)
+    assert layer.weight.grad is kept and np.all(kept.numpy() == 0)      # zeroed in place, as PyTorch
+    layer.zero_grad()
+    assert layer.weight.grad is None and layer.bias.grad is None
+
+
 @pytest.mark.parametrize("opt_cls", [SGD, Adam])
 def test_parameters_without_grad_are_skipped(opt_cls):
     x = mg.tensor([1.0], requires_grad=True)
