@@ -288,3 +288,83 @@ def test_vectors_parity_with_torch(torch):
     torch.nn.utils.vector_to_parameters(torch.tensor(new), tparams)
     for p, t in zip(params, tparams):
         np.testing.assert_array_equal(p.numpy(), t.detach().numpy())
+
+
+# --------------------------------------------------------------------------- spectral_norm
+def _spectral_pair(torch, make_ours, make_theirs, shape_w):
+    """The same layer in minigan and torch (float64), spectral-normalized, with torch's u and v copied."""
+    ours, theirs = make_ours(), make_theirs().double()
+    w = np.random.default_rng(7).standard_normal(shape_w)
+    ours.weight = mg.nn.Parameter(mg.tensor(w))
+    ours.bias = mg.nn.Parameter(mg.tensor(theirs.bias.detach().numpy().copy()))
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(w))
+    mg.nn.utils.spectral_norm(ours)
+    torch.nn.utils.spectral_norm(theirs)
+    for b in ("weight_u", "weight_v"):
+        getattr(ours, b).data[...] = getattr(theirs, b).numpy()
+    return ours, theirs
+
+
+@pytest.mark.parametrize("kind", ["conv", "convT", "linear"])
+def test_spectral_norm_matches_torch_over_training_steps(torch, kind):
+    make = {"conv": (lambda: mg.nn.Conv2d(3, 4, 3), lambda: torch.nn.Conv2d(3, 4, 3), (4, 3, 3, 3), (2, 3, 5, 5)),
+            "convT": (lambda: mg.nn.ConvTranspose2d(3, 2, 4, 2, 1), lambda: torch.nn.ConvTranspose2d(3, 2, 4, 2, 1),
+                      (3, 2, 4, 4), (2, 3, 3, 3)),
+            "linear": (lambda: mg.nn.Linear(5, 3), lambda: torch.nn.Linear(5, 3), (3, 5), (4, 5))}[kind]
+    ours, theirs = _spectral_pair(torch, make[0], make[1], make[2])
+    assert sorted(n for n, _ in ours.named_parameters()) == sorted(n for n, _ in theirs.named_parameters())
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = np.random.default_rng(8).standard_normal(make[3])
+    for step in range(3):                    # train mode: one power iteration per forward, carried over
+        y, ty = ours(mg.tensor(x)), theirs(torch.tensor(x))
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, err_msg=f"step {step}")
+        np.testing.assert_allclose(ours.weight_u.numpy(), theirs.weight_u.numpy(), rtol=1e-10)
+        (y * y).sum().backward()
+        (ty * ty).sum().backward()
+        np.testing.assert_allclose(ours.weight_orig.grad.numpy(), theirs.weight_orig.grad.numpy(), rtol=1e-9)
+        with mg.no_grad(), torch.no_grad():   # a small step on both, so W changes between forwards
+            ours.weight_orig.data -= 0.1 * ours.weight_orig.grad.data
+            theirs.weight_orig -= 0.1 * theirs.weight_orig.grad
+        ours.weight_orig.grad, theirs.weight_orig.grad = None, None
+    ours.eval()
+    theirs.eval()
+    u_before = ours.weight_u.numpy().copy()
+    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10)
+    np.testing.assert_array_equal(ours.weight_u.numpy(), u_before)      # eval: no power iteration
+
+
+def test_spectral_norm_bounds_the_largest_singular_value():
+    mg.manual_seed(0)
+    layer = mg.nn.utils.spectral_norm(mg.nn.Linear(20, 10))
+    layer.weight_orig.data *= 5.0
+    for _ in range(30):                      # power iteration converges over forwards
+        layer(mg.zeros(1, 20))
+    assert np.linalg.svd(layer.weight.numpy(), compute_uv=False)[0] == pytest.approx(1.0, rel=1e-3)
+    assert np.linalg.svd(layer.weight_orig.numpy(), compute_uv=False)[0] > 4.0
+
+
+def test_remove_spectral_norm_and_errors():
+    layer = mg.nn.utils.spectral_norm(mg.nn.Linear(4, 3))
+    layer(mg.zeros(2, 4))
+    normalized = layer.weight.numpy().copy()
+    with pytest.raises(RuntimeError, match="already has a spectral_norm hook"):
+        mg.nn.utils.spectral_norm(layer)
+    mg.nn.utils.remove_spectral_norm(layer)
+    assert sorted(layer.state_dict()) == ["bias", "weight"] and isinstance(layer.weight, mg.nn.Parameter)
+    np.testing.assert_allclose(layer.weight.numpy(), normalized, rtol=1e-6)
+    with pytest.raises(ValueError, match="spectral_norm of 'weight' not found in Linear"):
+        mg.nn.utils.remove_spectral_norm(layer)
+    with pytest.raises(ValueError, match="n_power_iterations must be positive"):
+        mg.nn.utils.spectral_norm(mg.nn.Linear(2, 2), n_power_iterations=0)
+
+
+@pytest.mark.parametrize("layer", [lambda: mg.nn.Conv2d(2, 3, 3, padding=1), lambda: mg.nn.ConvTranspose2d(2, 3, 3, 2)])
+def test_spectral_norm_gradcheck(layer):
+    """In eval mode u and v stay put, so the layer is a fixed function of (x, weight_orig) to check."""
+    mg.manual_seed(1)
+    sn = mg.nn.utils.spectral_norm(layer().to(mg.float64))
+    sn(mg.zeros(1, 2, 3, 3, dtype=mg.float64))                          # one power iteration in train mode
+    sn.eval()
+    x = mg.tensor(np.random.default_rng(9).standard_normal((1, 2, 3, 3)), requires_grad=True)
+    assert mg.gradcheck(lambda x, w: sn(x), [x, sn.weight_orig])
