@@ -1,6 +1,7 @@
 """Layers and models, with PyTorch's names, argument orders, defaults and weight layouts."""
 from . import functional, init, utils  # noqa: F401
-from .module import Module, ModuleList, Parameter, Sequential  # noqa: F401
+from .module import Module, Parameter  # noqa: F401
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
 from .layers import (BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, GroupNorm, InstanceNorm2d,  # noqa: F401
                      LayerNorm, Linear)
 from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus,  # noqa: F401

@@ -1,5 +1,5 @@
-"""``Module``, ``Parameter`` and ``Sequential``, shaped like PyTorch's so that a learner's knowledge,
-and a state dict's names, transfer both ways."""
+"""``Module`` and ``Parameter``, shaped like PyTorch's so that a learner's knowledge, and a state dict's names,
+transfer both ways. The containers (``Sequential``, ``ModuleList``, ...) are in :mod:`minigan.nn.container`."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -93,14 +93,14 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         what = type(value).__name__
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keeping=self._parameters)
             self._parameters[name] = value
         elif name in self._parameters:
             if value is not None:
                 raise TypeError(f"cannot assign '{what}' as parameter '{name}' (nn.Parameter or None expected)")
             self._parameters[name] = None
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keeping=self._modules)
             self._modules[name] = value
         elif name in self._modules:
             if value is not None:
@@ -113,11 +113,15 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Drop ``name`` wherever it is registered (before it is registered again as another kind)."""
+    def _forget(self, name: str, keeping: dict | None = None) -> None:
+        """Drop ``name`` wherever it is registered, before it is registered again. Where it is already
+        registered in ``keeping`` it stays, so replacing a layer (``model.fc = Linear(...)``) keeps its place
+        in ``state_dict()``, as in PyTorch."""
         for d in (self._parameters, self._modules, self._buffers):
-            d.pop(name, None)
-        self._non_persistent_buffers.discard(name)
+            if d is not keeping:
+                d.pop(name, None)
+        if keeping is not self._buffers:
+            self._non_persistent_buffers.discard(name)
         self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
@@ -141,7 +145,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' as parameter '{name}' "
                             "(nn.Parameter or None expected)")
-        self._forget(name)
+        self._forget(name, keeping=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, value: Tensor | None, persistent: bool = True) -> None:
@@ -150,15 +154,17 @@ class Module:
         ``persistent=False`` keeps it out of ``state_dict()`` (it still moves with ``to()``)."""
         if value is not None and not isinstance(value, Tensor):
             raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (Tensor or None expected)")
-        self._forget(name)
+        self._forget(name, keeping=self._buffers)
         self._buffers[name] = value
-        if not persistent:
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: "Module | None") -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: '{name}' must be a Module or None, got {type(module).__name__}")
-        self._forget(name)
+        self._forget(name, keeping=self._modules)
         self._modules[name] = module
 
     # ----------------------------------------------------------------- calling
@@ -375,63 +381,3 @@ class Module:
                 lines.append(f"  ({name}): {child}")
             return "\n".join(lines) + "\n)"
         return lines[0] + ")"
-
-
-class Sequential(Module):
-    """Modules applied in order: ``Sequential(Linear(2, 4), ReLU(), Linear(4, 1))``."""
-
-    def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], (dict, OrderedDict)):
-            for name, m in modules[0].items():
-                self.add_module(name, m)
-        else:
-            for i, m in enumerate(modules):
-                self.add_module(str(i), m)
-
-    def forward(self, x):
-        for m in self._modules.values():
-            x = m(x)
-        return x
-
-    def __getitem__(self, i):
-        """``seq[i]`` is a module; ``seq[a:b]`` is a Sequential of those modules under their original names,
-        so ``seq[3:].state_dict()`` has the keys ``"3.weight"``, ... that ``seq.state_dict()`` has."""
-        if isinstance(i, slice):
-            return type(self)(OrderedDict(list(self._modules.items())[i]))
-        return list(self._modules.values())[i]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> "Sequential":
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters are registered."""
-
-    def __init__(self, modules=()) -> None:
-        super().__init__()
-        for m in modules:
-            self.append(m)
-
-    def append(self, module: Module) -> "ModuleList":
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def __getitem__(self, i):
-        """``mods[i]`` is a module; ``mods[a:b]`` is a new ModuleList of those modules (numbered from 0)."""
-        if isinstance(i, slice):
-            return type(self)(list(self._modules.values())[i])
-        return list(self._modules.values())[i]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
