@@ -110,7 +110,7 @@ def train(args) -> int:
             steps=GANConfig.steps if args.steps is None else args.steps, batch=args.batch,
             lr_d=args.lr_d, lr_g=args.lr_g, betas_d=args.betas_d, betas_g=args.betas_g,
             d_steps=args.d_steps, d_skip_below=args.d_skip_below,
-            smooth=args.smooth, seed=args.seed, device=args.device, sample_every=args.sample_every,
+            smooth=args.smooth, d_spectral_norm=args.spectral_norm, seed=args.seed, device=args.device, sample_every=args.sample_every,
             checkpoint_every=args.sample_every, judge=judged and images.shape[1] == 1)
         trainer = Trainer(config, images)
     trainer.fit(out, quiet=args.quiet)
@@ -188,6 +188,9 @@ def add_parser(subparsers) -> None:
     t.add_argument("--smooth", type=float, default=d.smooth,
                    help=f"one-sided label smoothing: 0.1 makes the real target 0.9, fakes stay 0 "
                         f"(default {d.smooth:g}: real images labelled 1)")
+    t.add_argument("--spectral-norm", action="store_true",
+                   help="spectral normalization on D's layers, which bounds how sharply D can change (a remedy "
+                        "when D overpowers G; default off)")
     t.add_argument("--seed", type=int, default=d.seed,
                    help=f"seed of the initial weights, the batches and the noise (default {d.seed})")
     t.add_argument("--device", default="cpu", help="cpu | cuda (default cpu)")

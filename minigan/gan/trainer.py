@@ -62,6 +62,7 @@ class GANConfig:
     d_steps: int = 1                  # discriminator steps per generator step
     d_skip_below: float | None = None  # skip D's update while J(D) is below this
     smooth: float = 0.0               # one-sided label smoothing: real target 1 - smooth (0: target 1)
+    d_spectral_norm: bool = False     # spectral normalization on every weighted layer of D
     gp_weight: float = 10.0           # WGAN-GP's lambda
     seed: int = 0
     device: str = "cpu"
@@ -144,6 +145,10 @@ class Trainer:
         self.device = backend.normalize_device(c.device)
         mg.manual_seed(c.seed)
         self.G, self.D = build_models(c.model, c.size, c.channels, c.nz, c.width, d_norm=c.loss != "wgan_gp")
+        if c.d_spectral_norm:
+            for layer in self.D.modules():
+                if isinstance(layer, (mg.nn.Linear, mg.nn.Conv2d)):
+                    mg.nn.utils.spectral_norm(layer)
         self.G.to(self.device)
         self.D.to(self.device)
         self.opt_g = mg.optim.Adam(self.G.parameters(), lr=c.lr_g, betas=c.betas_g)

@@ -68,7 +68,9 @@ class _NoTraining:
 
 
 @pytest.mark.parametrize("args,expected", [
-    ([], {"steps": 6000, "seed": 0, "size": 8, "sample_every": 500, "smooth": 0.0}),   # real images labelled 1
+    ([], {"steps": 6000, "seed": 0, "size": 8, "sample_every": 500, "smooth": 0.0,      # real images labelled 1
+          "d_spectral_norm": False}),
+    (["--spectral-norm"], {"d_spectral_norm": True}),
     (["--seed", "0", "--steps", "7"], {"steps": 7, "seed": 0}),
     (["--seed", "3", "--sample-every", "0"], {"seed": 3, "sample_every": 0, "checkpoint_every": 0}),
     (["--model", "dcgan"], {"size": 16}),

@@ -66,6 +66,21 @@ def test_d_gradient_of_next_step_is_its_own_loss_only(tmp_path):
     assert all(np.array_equal(p.numpy(), q.numpy()) for p, q in zip(a.D.parameters(), b.D.parameters()))
 
 
+def test_spectral_norm_on_d():
+    """Every weighted layer of D divides its weight by the power-iteration estimate u^T W v of its largest
+    singular value; G is untouched; the vectors u, v are state that the checkpoint carries."""
+    t = Trainer(_tiny(d_spectral_norm=True), _images())
+    layers = [m for m in t.D.modules() if isinstance(m, (mg.nn.Linear, mg.nn.Conv2d))]
+    assert layers and all("weight_orig" in dict(m.named_parameters()) for m in layers)
+    assert not any("weight_orig" in name for name, _ in t.G.named_parameters())
+    assert any(k.endswith("weight_u") for k in t.D.state_dict())
+    t.train_step()
+    for m in layers:
+        w = m.weight_orig.numpy().reshape(m.weight_orig.shape[0], -1)
+        sigma = m.weight_u.numpy() @ w @ m.weight_v.numpy()
+        np.testing.assert_allclose(m.weight.numpy(), m.weight_orig.numpy() / sigma, rtol=1e-5)
+
+
 def test_skip_d_below_threshold():
     t = Trainer(_tiny(d_skip_below=100.0), _images())     # J(D) is always below 100: never step D
     d_before = _params(t.D)
@@ -74,13 +89,13 @@ def test_skip_d_below_threshold():
     assert all(np.array_equal(a, p.numpy()) for a, p in zip(d_before, t.D.parameters()))
 
 
-@pytest.mark.parametrize("d_steps", [1, 2])
-def test_resume_is_exact(tmp_path, d_steps):
+@pytest.mark.parametrize("d_steps,spectral", [(1, False), (2, False), (1, True)])
+def test_resume_is_exact(tmp_path, d_steps, spectral):
     images = _images(n=64)                       # 4 batches an epoch: the runs cross epochs mid-way
-    full = Trainer(_tiny(steps=6, d_steps=d_steps), images)
+    full = Trainer(_tiny(steps=6, d_steps=d_steps, d_spectral_norm=spectral), images)
     full.fit(None, quiet=True)
 
-    first = Trainer(_tiny(steps=3, d_steps=d_steps), images)
+    first = Trainer(_tiny(steps=3, d_steps=d_steps, d_spectral_norm=spectral), images)
     first.fit(tmp_path, quiet=True)
     again = Trainer.from_checkpoint(tmp_path / "checkpoint.npz", images, steps=6)
     assert again.step == 3
