@@ -3,6 +3,7 @@
     python benchmarks/gan_quality.py                  # the default run, timed, with its metrics
     python benchmarks/gan_quality.py --knobs          # also: each knob setting x 3 seeds
     python benchmarks/gan_quality.py --knobs --knob-steps 600   # a cheaper knob table (says so)
+    python benchmarks/gan_quality.py --knobs --skip-default --only "spectral norm on D"   # one row, added
 
 The default run is exactly ``minigan gan train`` with no arguments (the fully connected GAN on the
 embedded 8x8 digits, the defaults of :class:`minigan.gan.trainer.GANConfig`), without writing files.
@@ -21,10 +22,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import time
 
-from _common import machine_info, print_table, write_json
+from _common import RESULTS, machine_info, print_table, write_json
 
 import minigan as mg
 from minigan.gan.metrics import format_quality
@@ -44,6 +46,7 @@ KNOBS = {
     "loss max_likelihood": {"loss": "max_likelihood"},
     "loss wgan_gp": {"loss": "wgan_gp"},
     "lr 10x both": {"lr_d": 10 * GANConfig.lr_d, "lr_g": 10 * GANConfig.lr_g},
+    "spectral norm on D": {"d_spectral_norm": True},
 }
 
 
@@ -65,11 +68,29 @@ def run(config: GANConfig) -> dict:
                                   and ratio <= TARGET_FRECHET_RATIO)}
 
 
+def _recorded_rows(steps: int) -> list[dict]:
+    """The rows of the recorded knob table, which ``--only`` adds to; it must have used ``steps`` and
+    today's defaults, or the rows would not compare."""
+    path = RESULTS / "gan_quality_knobs_cpu.json"
+    if not path.exists():
+        raise SystemExit(f"gan_quality.py: --only adds to the recorded table, and there is none at {path}")
+    table = json.loads(path.read_text())
+    defaults = json.loads(json.dumps(dataclasses.asdict(GANConfig())))
+    recorded = {k: v for k, v in table["defaults"].items() if k in defaults}
+    if table["steps"] != steps or any(defaults[k] != v for k, v in recorded.items()):
+        raise SystemExit(f"gan_quality.py: the recorded table at {path} used other steps or defaults; rerun it whole "
+                         "with --knobs")
+    return table["rows"]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--knobs", action="store_true", help="also run the knob table (10 settings x 3 seeds)")
+    p.add_argument("--knobs", action="store_true", help=f"also run the knob table ({len(KNOBS)} settings x 3 seeds)")
     p.add_argument("--knob-steps", type=int, default=None, help="steps per knob run (default: the default's)")
     p.add_argument("--skip-default", action="store_true", help="only the knob table")
+    p.add_argument("--only", action="append", default=None, metavar="SETTING", choices=list(KNOBS),
+                   help="run only this knob setting (repeatable) and put its row into the recorded table, whose "
+                        "steps and defaults must be the same")
     args = p.parse_args(argv)
     info = machine_info("cpu")
     info["load_average_at_start"] = os.getloadavg()
@@ -102,19 +123,26 @@ def main(argv=None) -> int:
         print(f"\nknob table: one change at a time, seeds 0, 1, 2, {steps} steps each"
               + ("" if steps == GANConfig.steps else f" (fewer than the default {GANConfig.steps}: a cheaper table)"),
               flush=True)
-        rows = []
-        for name, change in KNOBS.items():
+        rows, names = [], list(KNOBS)
+        if args.only:
+            rows = _recorded_rows(steps)
+            names = args.only
+        for name in names:
+            change = KNOBS[name]
             runs = [run(GANConfig(**{**change, "seed": seed, "steps": steps})) for seed in range(3)]
-            rows.append({"setting": name, "reached": f"{sum(r['meets_quality'] for r in runs)}/3",
-                         "confident": sum(r["confident"] for r in runs) / 3,
-                         "classes": min(r["classes"] for r in runs),
-                         "frechet_ratio": max(r["frechet_ratio"] for r in runs),
-                         "seconds": sum(r["seconds"] for r in runs) / 3, "runs": runs})
-            print(f"{name}: {rows[-1]['reached']} seeds reach the target", flush=True)
+            row = {"setting": name, "reached": f"{sum(r['meets_quality'] for r in runs)}/3",
+                   "confident": sum(r["confident"] for r in runs) / 3,
+                   "classes": min(r["classes"] for r in runs),
+                   "frechet_ratio": max(r["frechet_ratio"] for r in runs),
+                   "seconds": sum(r["seconds"] for r in runs) / 3, "runs": runs}
+            rows = [r for r in rows if r["setting"] != name] + [row]
+            rows.sort(key=lambda r: list(KNOBS).index(r["setting"]) if r["setting"] in KNOBS else len(KNOBS))
+            print(f"{name}: {row['reached']} seeds reach the target", flush=True)
             # written after every setting, so an interrupted table keeps what it measured
             write_json("gan_quality_knobs", {"benchmark": "gan_quality_knobs", "steps": steps,
                                              "defaults": dataclasses.asdict(GANConfig()), "rows": rows,
-                                             "complete": len(rows) == len(KNOBS), "machine": info})
+                                             "complete": {r["setting"] for r in rows} >= set(KNOBS),
+                                             "machine": info})
         print_table(rows, ["setting", "reached", "confident", "classes", "frechet_ratio", "seconds"])
         print("(confident: mean over seeds; classes: the fewest; frechet_ratio: the worst)")
     return 0

@@ -116,3 +116,25 @@ def test_warm_up_lasts_long_enough_for_other_threads_to_sleep(_common, monkeypat
     assert count(warmup=6, min_warmup_seconds=0.35) == 6
     assert count(warmup=0, min_warmup_seconds=0.35) == 0
     assert count(warmup=2) == 2
+
+
+def test_gan_quality_only_adds_its_row_to_the_recorded_table(tmp_path):
+    """``--only SETTING`` reruns one knob and puts its row into the recorded table, in the table's order;
+    a table recorded with other steps is refused."""
+    import dataclasses
+    from minigan.gan.trainer import GANConfig
+    defaults = json.loads(json.dumps(dataclasses.asdict(GANConfig())))
+    old_row = {"setting": "lr 10x both", "reached": "0/3"}
+    (tmp_path / "gan_quality_knobs_cpu.json").write_text(json.dumps(
+        {"steps": 2, "defaults": defaults, "rows": [{"setting": "spectral norm on D", "reached": "stale"}, old_row]}))
+    out = _run("gan_quality.py", ["--knobs", "--skip-default", "--knob-steps", "2", "--only", "spectral norm on D"],
+               tmp_path)
+    assert "spectral norm on D:" in out
+    table = json.loads((tmp_path / "gan_quality_knobs_cpu.json").read_text())
+    assert [r["setting"] for r in table["rows"]] == ["lr 10x both", "spectral norm on D"]
+    assert table["rows"][0] == old_row and table["rows"][1]["reached"] != "stale"
+    assert len(table["rows"][1]["runs"]) == 3 and table["complete"] is False
+    env = dict(os.environ, MINIGAN_BENCH_RESULTS=str(tmp_path))
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / "gan_quality.py"), "--knobs", "--skip-default",
+                           "--knob-steps", "3", "--only", "default"], env=env, capture_output=True, text=True)
+    assert proc.returncode != 0 and "used other steps or defaults" in proc.stderr
