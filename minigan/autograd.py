@@ -21,6 +21,7 @@ import numpy as np
 
 from . import backend
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .tensor_methods import OpMethods
 
 __all__ = ["Tensor", "Function", "Context", "tensor", "no_grad", "enable_grad", "inference_mode", "is_grad_enabled",
            "set_grad_enabled", "grad", "as_tensor", "is_tensor"]
@@ -87,7 +88,7 @@ class _VersionCounter:
     value = 0  # read from the class until the first bump gives this counter its own value
 
 
-class Tensor:
+class Tensor(OpMethods):
     """An array plus what autograd needs to know about it.
 
     ``data`` is the NumPy (``"cpu"``) or CuPy (``"cuda:N"``) array. A tensor made by a Function
@@ -541,39 +542,6 @@ class Tensor:
     def __or__(self, o): return self._bitwise(o, "or", "|")
     def __xor__(self, o): return self._bitwise(o, "xor", "^")
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__   # each is symmetric in its operands
-
-    # Reductions take PyTorch's argument names (dim, keepdim, unbiased, correction) or NumPy's (axis,
-    # keepdims); their signatures are in minigan/ops/reduction.py.
-    def sum(self, *args, **kwargs): return _ops().sum(self, *args, **kwargs)
-    def mean(self, *args, **kwargs): return _ops().mean(self, *args, **kwargs)
-    def max(self, *args, **kwargs): return _ops().max(self, *args, **kwargs)
-    def min(self, *args, **kwargs): return _ops().min(self, *args, **kwargs)
-    def amax(self, *args, **kwargs): return _ops().amax(self, *args, **kwargs)
-    def amin(self, *args, **kwargs): return _ops().amin(self, *args, **kwargs)
-    def var(self, *args, **kwargs): return _ops().var(self, *args, **kwargs)
-    def std(self, *args, **kwargs): return _ops().std(self, *args, **kwargs)
-    def argmax(self, *args, **kwargs): return _ops().argmax(self, *args, **kwargs)
-    def argmin(self, *args, **kwargs): return _ops().argmin(self, *args, **kwargs)
-    def reshape(self, *shape): return _ops().reshape(self, *shape)
-    def view(self, *shape): return _ops().reshape(self, *shape)
-    def permute(self, *dims): return _ops().permute(self, *dims)
-    def transpose(self, dim0=None, dim1=None): return _ops().transpose(self, dim0, dim1)
-    def flatten(self, start_dim=0, end_dim=-1): return _ops().flatten(self, start_dim, end_dim)
-    def unsqueeze(self, dim): return _ops().unsqueeze(self, dim)
-    def squeeze(self, dim=None): return _ops().squeeze(self, dim)
-    def expand(self, *sizes): return _ops().expand(self, *sizes)
-    def split(self, split_size_or_sections, dim=0): return _ops().split(self, split_size_or_sections, dim)
-    def chunk(self, chunks, dim=0): return _ops().chunk(self, chunks, dim)
-    def exp(self): return _ops().exp(self)
-    def log(self): return _ops().log(self)
-    def sqrt(self): return _ops().sqrt(self)
-    def abs(self): return _ops().abs(self)
-    def clip(self, min=None, max=None): return _ops().clip(self, min, max)  # noqa: A002
-    clamp = clip
-    def relu(self): return _ops().relu(self)
-    def sigmoid(self): return _ops().sigmoid(self)
-    def tanh(self): return _ops().tanh(self)
-    def matmul(self, o): return _ops().matmul(self, o)
 
 
 def _ops():
