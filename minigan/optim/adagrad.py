@@ -1,0 +1,102 @@
+"""Adagrad (Duchi, Hazan & Singer 2011): per-coordinate steps that shrink with the gradients seen so far,
+as in ``torch.optim.Adagrad``."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Callable
+
+from .. import backend
+from ..autograd import enable_grad
+from .optimizer import Optimizer
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad: divide each coordinate's step by the root of the sum of all its squared gradients.
+
+    For each parameter ``p`` with gradient ``g``, at step ``t = 1, 2, ...``::
+
+        g    = -g                                  if maximize
+        g    = g + weight_decay * p                (L2 penalty added to the gradient)
+        lr_t = lr / (1 + (t - 1) * lr_decay)       (optional 1/t decay of the learning rate)
+        S    = S + g * g                           sum of squared gradients, from S_0 = initial_accumulator_value
+        p    = p - lr_t * g / (sqrt(S) + eps)
+
+    A coordinate with large or frequent gradients gets small steps, a rarely-updated one keeps large
+    steps: this suits sparse features. Because ``S`` only grows, the steps shrink like ``1 / sqrt(t)``
+    even when the gradient does not, which is what RMSprop and Adadelta were made to avoid (they
+    replace the sum by a running mean).
+
+    State per parameter: ``step`` (int) and ``sum`` (S, the parameter's shape, dtype and device). As in
+    PyTorch, the constructor creates this state for every parameter at once (``step = 0``,
+    ``sum = initial_accumulator_value``), so a parameter that never gets a gradient still has it; and the
+    starting value is always the optimizer's ``initial_accumulator_value``, never a group's own.
+
+    Args:
+        params: Tensors or parameter groups (see :class:`Optimizer`).
+        lr: learning rate.
+        lr_decay: learning-rate decay (``lr_t`` above).
+        weight_decay: L2 penalty coefficient.
+        initial_accumulator_value: the starting value of ``S``.
+        eps: added to the denominator for numerical stability.
+        maximize: climb the objective instead of descending it (keyword-only, as in PyTorch).
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, self.state[p])
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        if not 0.0 <= group["lr"]:
+            raise ValueError(f"Invalid learning rate: {group['lr']}")
+        if not 0.0 <= group["lr_decay"]:
+            raise ValueError(f"Invalid lr_decay value: {group['lr_decay']}")
+        if not 0.0 <= group["weight_decay"]:
+            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        if not 0.0 <= group["initial_accumulator_value"]:
+            raise ValueError(f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}")
+        if not 0.0 <= group["eps"]:
+            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+
+    def _init_state(self, p, state: dict) -> None:
+        """``step = 0`` and ``sum = initial_accumulator_value`` everywhere, on the parameter's device."""
+        with backend.device_context(backend.device_of(p.data)):
+            state["step"] = 0
+            state["sum"] = backend.xp_of(p.data).full_like(p.data, self.defaults["initial_accumulator_value"])
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:        # a parameter added with add_param_group after the constructor
+                    self._init_state(p, state)
+                with backend.device_context(backend.device_of(p.data)):
+                    self._update(p, state, group)
+                p._bump_version()
+        return loss
+
+    @staticmethod
+    def _update(p, state: dict, group: dict[str, Any]) -> None:
+        """The Adagrad update of one parameter's array, in place."""
+        xp = backend.xp_of(p.data)
+        state["step"] = t = int(state["step"]) + 1
+        g = -p.grad.data if group["maximize"] else p.grad.data
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * p.data
+        lr_t = group["lr"] / (1 + (t - 1) * group["lr_decay"])
+        S = state["sum"]
+        S += g * g
+        p.data -= lr_t * g / (xp.sqrt(S) + group["eps"])
