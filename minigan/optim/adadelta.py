@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from .. import backend
-from ..autograd import enable_grad
 from .optimizer import Optimizer
 
 __all__ = ["Adadelta"]
@@ -58,10 +57,7 @@ class Adadelta(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any, Callable
 
 from .. import backend
-from ..autograd import Tensor
+from ..autograd import Tensor, enable_grad
 from ..backward import zero_grads
 
 __all__ = ["Optimizer"]
@@ -155,6 +155,15 @@ class Optimizer:
         """Forget the gradients of every parameter before the next backward pass: drop them (the default, as
         in PyTorch), or with ``set_to_none=False`` write zeros into them (:func:`minigan.backward.zero_grads`)."""
         zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any] | None):
+        """``closure()``, with recording on (a step itself runs under ``no_grad`` in many training loops), or
+        None without a closure: the loss a ``step(closure)`` returns."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter once; ``closure`` re-evaluates the loss and returns it."""

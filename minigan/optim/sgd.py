@@ -58,7 +58,7 @@ class SGD(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
-        loss = closure() if closure is not None else None
+        loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, mu = group["lr"], group["momentum"]
             dampening, wd = group["dampening"], group["weight_decay"]

@@ -310,3 +310,19 @@ def test_steps_run_on_each_device(device, name):
         assert arrays and all(mg.backend.device_of(a) == device for a in arrays)
     for p, q in zip(params, cpu_params):
         np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam"])
+def test_a_closure_records_even_when_step_is_called_under_no_grad(name):
+    x = mg.tensor([1.0, -2.0], requires_grad=True)
+    opt = getattr(mg.optim, name)([x], lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    with mg.no_grad():
+        loss = opt.step(closure)
+    assert float(loss) == 5.0 and not np.array_equal(x.numpy(), [1.0, -2.0])
