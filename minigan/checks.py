@@ -115,6 +115,25 @@ _case("gelu")(lambda rs: (F.gelu, [_t(rs, 3, 4)]))
 _case("gelu (tanh)")(lambda rs: (lambda x: F.gelu(x, approximate="tanh"), [_t(rs, 3, 4)]))
 _case("softmax")(lambda rs: (lambda x: F.softmax(x, axis=1), [_t(rs, 3, 5)]))
 _case("log_softmax")(lambda rs: (lambda x: F.log_softmax(x, axis=0), [_t(rs, 3, 5)]))
+_case("softmin")(lambda rs: (lambda x: F.softmin(x, dim=1), [_t(rs, 3, 5)]))
+_case("silu")(lambda rs: (F.silu, [_t(rs, 3, 4)]))
+_case("mish (both sides of softplus' threshold)")(lambda rs: (
+    F.mish, [("tensor", np.array([-9.0, -3.1, -0.4, 0.7, 19.5, 20.5]), True)]))
+_case("selu")(lambda rs: (F.selu, [_gap(rs, 3, 4)]))
+_case("celu (alpha 0.6)")(lambda rs: (lambda x: F.celu(x, 0.6), [_gap(rs, 3, 4)]))
+_case("logsigmoid")(lambda rs: (F.logsigmoid, [("tensor", np.array([-40.0, -3.2, -0.3, 0.6, 5.1, 40.0]), True)]))
+_case("softsign")(lambda rs: (F.softsign, [_gap(rs, 2, 5)]))
+_case("tanhshrink")(lambda rs: (F.tanhshrink, [_t(rs, 3, 4)]))
+_case("glu (dim 1)")(lambda rs: (lambda x: F.glu(x, dim=1), [_t(rs, 3, 4, 2)]))
+_case("hardtanh (-0.33, 0.41)")(lambda rs: (lambda x: F.hardtanh(x, -0.33, 0.41), [_gap(rs, 4, 5)]))
+_case("relu6 (all three pieces)")(lambda rs: (
+    F.relu6, [("tensor", np.array([-1.3, -0.2, 0.4, 2.9, 5.7, 6.2, 8.1]), True)]))
+_case("hardsigmoid (all three pieces)")(lambda rs: (
+    F.hardsigmoid, [("tensor", np.array([-4.2, -3.1, -2.9, 0.3, 2.8, 3.2, 5.0]), True)]))
+_case("hardswish (all three pieces)")(lambda rs: (
+    F.hardswish, [("tensor", np.array([-4.2, -3.1, -2.9, 0.3, 2.8, 3.2, 5.0]), True)]))
+_case("threshold (0.12, -2)")(lambda rs: (lambda x: F.threshold(x, 0.12, -2.0), [_gap(rs, 3, 4)]))
+_case("prelu (one slope per channel)")(lambda rs: (F.prelu, [_gap(rs, 2, 3, 2, 1), _t(rs, 3)]))
 # --------------------------------------------------------------------------- losses
 _case("mse_loss")(lambda rs: (F.mse_loss, [_t(rs, 3, 4), _t(rs, 3, 4)]))
 _case("binary_cross_entropy")(lambda rs: (

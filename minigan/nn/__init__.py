@@ -6,6 +6,8 @@ from .layers import (BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, GroupNor
                      LayerNorm, Linear)
 from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus,  # noqa: F401
                          Tanh)
+from .activation import (CELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU,  # noqa: F401
+                         ReLU6, SiLU, Softmin, Softsign, Tanhshrink, Threshold)
 from .pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample, UpsamplingBilinear2d,  # noqa: F401
                       UpsamplingNearest2d)
 from .reshape import Dropout, Dropout2d, Flatten, PixelShuffle, PixelUnshuffle, Unflatten  # noqa: F401

@@ -1,9 +1,16 @@
-"""Activation layers: thin Modules over the functions in :mod:`minigan.ops.activation`."""
+"""Activation layers: thin Modules over the functions in :mod:`minigan.ops.activation` and
+:mod:`minigan.ops.piecewise`, with PyTorch's constructor arguments and reprs. ``inplace=True`` is accepted,
+for PyTorch code, and the result is computed out of place all the same."""
 from __future__ import annotations
+
+import numpy as np
 
 from ..autograd import Tensor
 from ..ops import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .module import Module
+from ..ops import (celu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu,
+                   softmin, softsign, tanhshrink, threshold)
+from .init import constant_
+from .module import Module, Parameter
 
 
 class ReLU(Module):
@@ -111,6 +118,185 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmin(Module):
+    """``softmax(-x)`` along ``dim``; ``dim=None`` as in :class:`Softmax`."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return softmin(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class SELU(Module):
+    """``scale * elu(x, alpha)`` with SELU's fixed constants: ``torch.nn.SELU``."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return selu(x)
+
+
+class CELU(Module):
+    """x for x > 0, alpha (e^(x/alpha) - 1) otherwise: ``torch.nn.CELU``."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class SiLU(Module):
+    """x sigmoid(x), also called swish: ``torch.nn.SiLU``."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return silu(x)
+
+
+class Mish(Module):
+    """x tanh(softplus(x)): ``torch.nn.Mish``."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return mish(x)
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), finite for any x: ``torch.nn.LogSigmoid``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return logsigmoid(x)
+
+
+class Softsign(Module):
+    """x / (1 + |x|): ``torch.nn.Softsign``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return softsign(x)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x): ``torch.nn.Tanhshrink``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return tanhshrink(x)
+
+
+class GLU(Module):
+    """The first half of ``x`` along ``dim`` times the sigmoid of the second half: ``torch.nn.GLU``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val], with derivative 0 at both bounds: ``torch.nn.Hardtanh``."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        if max_val <= min_val:
+            raise ValueError(f"{type(self).__name__}: max_val must be greater than min_val, got min_val={min_val}, "
+                             f"max_val={max_val}")
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x: Tensor) -> Tensor:
+        return hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6): a Hardtanh from 0 to 6, as in PyTorch."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return relu6(x)
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Hardsigmoid(Module):
+    """0 below -3, 1 above 3, x/6 + 1/2 between: ``torch.nn.Hardsigmoid``."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return hardsigmoid(x)
+
+
+class Hardswish(Module):
+    """x hardsigmoid(x): ``torch.nn.Hardswish``."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return hardswish(x)
+
+
+class Threshold(Module):
+    """x where x > threshold, else value: ``torch.nn.Threshold``."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value = threshold, value
+
+    def forward(self, x: Tensor) -> Tensor:
+        return threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+class PReLU(Module):
+    """x where x > 0, else ``weight * x``, with a learnable slope: one shared (``num_parameters=1``) or one per
+    channel of ``(N, C, *)`` inputs (``num_parameters=C``). ``weight`` has shape ``(num_parameters,)`` and starts
+    at ``init``: ``torch.nn.PReLU``, whose state dict has the same single entry, ``weight``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(np.empty(num_parameters, dtype=np.float32))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every slope back to ``init``."""
+        constant_(self.weight, self.init)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
 
 
 class Identity(Module):

@@ -7,6 +7,8 @@ from ..ops import (adaptive_avg_pool2d, avg_pool2d, batch_norm, binary_cross_ent
                    dropout2d, elu, embedding, gelu, group_norm, instance_norm, interpolate, l1_loss, layer_norm,
                    leaky_relu, linear, log_softmax, max_pool2d, mse_loss, nll_loss, one_hot, pad, pixel_shuffle,
                    pixel_unshuffle, relu, sigmoid, softmax, softplus, tanh)
+from ..ops import (celu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu,  # noqa: F401
+                   silu, softmin, softsign, tanhshrink, threshold)
 
 
 def upsample(x, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):

@@ -10,7 +10,9 @@ file                 what it holds
                      chunk
 ``pad.py``           pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
 ``matmul.py``        matmul
-``activation.py``    relu, leaky_relu, elu, gelu (and erf), sigmoid, tanh, softplus, softmax, log_softmax
+``activation.py``    relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
+                     logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
+``piecewise.py``     hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, with PyTorch's values at the kinks
 ``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
 ``conv.py``          conv2d, conv_transpose2d, and the weight-gradient correlation they share
 ``pool.py``          max_pool2d, avg_pool2d
@@ -29,6 +31,8 @@ from .pad import pad  # noqa: F401
 from .matmul import matmul  # noqa: F401
 from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401
                          tanh)
+from .activation import celu, glu, logsigmoid, mish, selu, silu, softmin, softsign, tanhshrink  # noqa: F401
+from .piecewise import hardsigmoid, hardswish, hardtanh, prelu, relu6, threshold  # noqa: F401
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,  # noqa: F401
                    mse_loss, nll_loss)
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401

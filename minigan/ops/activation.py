@@ -1,6 +1,10 @@
-"""Activations, written to stay finite for large inputs: sigmoid(-1000) = 0 without overflow,
-tanh(1000) = 1, log_softmax([1000, 0]) = [0, -1000]. Each backward uses the forward's output where
-that is cheaper and exact (sigmoid' = s(1 - s), tanh' = 1 - t²)."""
+"""Smooth activations, written to stay finite for large inputs: sigmoid(-1000) = 0 without overflow,
+tanh(1000) = 1, logsigmoid(-1000) = -1000, log_softmax([1000, 0]) = [0, -1000]. Each backward uses the
+forward's output where that is cheaper and exact (sigmoid' = s(1 - s), tanh' = 1 - t²).
+
+Those that are short compositions of minigan ops (silu, mish, gelu, softsign, tanhshrink, softmin, glu) are
+written as such: their backward and double backward follow from the ops'. The piecewise family, with kinks
+(hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu), is in :mod:`minigan.ops.piecewise`."""
 from __future__ import annotations
 
 import math
@@ -17,8 +21,8 @@ def _mask(x, cond) -> Tensor:
 
 
 def _expect_floating(op: str, x: Tensor) -> None:
-    """PyTorch defines leaky_relu and softplus on floating-point tensors only (sigmoid and tanh of integers
-    are float32 instead: see as_floating)."""
+    """PyTorch defines leaky_relu, softplus, elu, silu and most other activations on floating-point tensors
+    only (sigmoid, tanh, softsign of integers are float32 instead: see as_floating)."""
     if x.data.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype} (PyTorch does not define "
                         f"{op} on integers either); convert it first with x.float()")
@@ -158,15 +162,22 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 class ELU(Function):
-    """``x`` where ``x > 0``, else ``alpha (e^x - 1)`` (computed with ``expm1``, exact near 0).
-    Backward: ``gy`` where ``x > 0``, else ``gy (y + alpha)`` (= ``gy alpha e^x``), read from the output."""
+    """``scale x`` where ``x > 0``, else ``alpha scale (e^(input_scale x) - 1)`` (computed with ``expm1``, exact
+    near 0): PyTorch's one kernel for elu (``scale = input_scale = 1``), selu and celu.
+    Backward: ``gy scale`` where ``x > 0``, else ``gy input_scale (y + alpha scale)`` (= the derivative
+    ``gy alpha scale input_scale e^(input_scale x)``), read from the output. At ``x = 0`` that is the left
+    side's ``alpha scale input_scale``, as in PyTorch."""
 
     @staticmethod
-    def forward(ctx, x, alpha):
+    def forward(ctx, x, alpha, scale=1.0, input_scale=1.0):
         xp = backend.xp_of(x)
+        f = x.dtype.type
         positive = x > 0
-        y = xp.where(positive, x, x.dtype.type(alpha) * xp.expm1(xp.minimum(x, 0)))  # no e^x overflow for x > 0
-        ctx.alpha, ctx.positive = alpha, positive
+        below = xp.minimum(x, 0)                                         # no e^x overflow for x > 0
+        if input_scale != 1:
+            below = below * f(input_scale)
+        y = xp.where(positive, x if scale == 1 else x * f(scale), f(alpha * scale) * xp.expm1(below))
+        ctx.alpha, ctx.scale, ctx.input_scale, ctx.positive = alpha, scale, input_scale, positive
         ctx.save_for_backward(y)
         return y
 
@@ -174,13 +185,37 @@ class ELU(Function):
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
         from .arithmetic import where
-        return gy * where(ctx.positive, 1.0, y + ctx.alpha)
+        below = y + ctx.alpha * ctx.scale
+        if ctx.input_scale != 1:
+            below = below * ctx.input_scale
+        return gy * where(ctx.positive, ctx.scale, below)
 
 
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """Exponential linear unit: ``x`` for ``x > 0``, ``alpha (e^x - 1)`` otherwise (``F.elu`` in PyTorch)."""
     _expect_floating("elu", x)
     return ELU.apply(x, float(alpha))
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Tensor) -> Tensor:
+    """Scaled ELU, ``scale * elu(x, alpha)``, with the two constants (``SELU_ALPHA`` ≈ 1.6733, ``SELU_SCALE``
+    ≈ 1.0507) chosen so that activations of zero mean and unit variance keep them through a deep stack of
+    linear layers (Klambauer et al., 2017). ``F.selu`` in PyTorch."""
+    _expect_floating("selu", x)
+    return ELU.apply(x, SELU_ALPHA, SELU_SCALE)
+
+
+def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """Continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha (e^(x/alpha) - 1)`` otherwise; its
+    derivative is 1 on both sides of 0 for every alpha (``F.celu`` in PyTorch)."""
+    _expect_floating("celu", x)
+    if alpha == 0:
+        raise ValueError("celu: alpha must be nonzero (the negative side is alpha (e^(x/alpha) - 1))")
+    return ELU.apply(x, float(alpha), 1.0, 1.0 / alpha)
 
 
 def _erf_array(x):
@@ -248,6 +283,73 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+def silu(x: Tensor) -> Tensor:
+    """Sigmoid linear unit (swish), ``x sigmoid(x)`` (``F.silu`` in PyTorch). Finite for any x, since
+    sigmoid is: 0 and gradient 0 at -1000, x and gradient 1 at 1000."""
+    _expect_floating("silu", x)
+    return x * sigmoid(x)
+
+
+def mish(x: Tensor) -> Tensor:
+    """``x tanh(softplus(x))`` (Misra, 2019; ``F.mish`` in PyTorch), finite for any x because softplus is:
+    ``softplus(-1000) = 0`` and ``softplus(1000) = 1000``."""
+    _expect_floating("mish", x)
+    return x * tanh(softplus(x))
+
+
+class LogSigmoid(Function):
+    """``log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|)``: the exponent is never positive, so this is finite
+    for any x (``logsigmoid(-1000) = -1000``) and exact where sigmoid(x) rounds to 1 (``logsigmoid(40) =
+    -4.2e-18``, not 0). Backward: ``gy (1 - sigmoid(x)) = gy sigmoid(-x)``, which is 1 at -1000."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = backend.xp_of(x)
+        ctx.save_for_backward(x)
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * sigmoid(-x)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """``log(1 / (1 + e^-x))``, computed without overflow (``F.logsigmoid`` in PyTorch)."""
+    _expect_floating("logsigmoid", x)
+    return LogSigmoid.apply(x)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """``x / (1 + |x|)``: from -1 to 1 like tanh, but nearing ±1 as ``1/|x|`` shrinks, not exponentially. Its
+    derivative ``1 / (1 + |x|)²`` is 1 at 0, which the composition gives too (there ``x`` times the
+    derivative of ``|x|`` is 0)."""
+    x = as_floating(x)
+    from .arithmetic import abs as _abs
+    return x / (_abs(x) + 1)
+
+
+def tanhshrink(x: Tensor) -> Tensor:
+    """``x - tanh(x)`` (``F.tanhshrink`` in PyTorch)."""
+    x = as_floating(x)
+    return x - tanh(x)
+
+
+def glu(x: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: ``x`` cut in two halves ``a, b`` along ``dim``, then ``a sigmoid(b)``:
+    ``(*, 2n, *) -> (*, n, *)`` (Dauphin et al., 2017; ``F.glu`` in PyTorch)."""
+    _expect_floating("glu", x)
+    if x.ndim == 0:
+        raise ValueError("glu: does not support 0-d tensors, because the halved dimension must be even")
+    d = normalize_dim(dim, x.ndim, "glu")
+    if x.shape[d] % 2:
+        raise ValueError(f"glu: the halved dimension must be even, but dimension {d} is size {x.shape[d]} "
+                         f"(input shape {x.shape})")
+    from .shape import chunk
+    a, b = chunk(x, 2, dim=d)
+    return a * sigmoid(b)
+
+
 def _softmax_dim(op: str, x: Tensor, dim, axis):
     """The dim ``op`` works along, as an argument for the Functions below: ``()`` for a 0-d tensor (its one
     element). With no dim given, PyTorch's deprecated implicit choice, with its warning: dim 0 for 0-, 1-
@@ -309,3 +411,8 @@ class Softmax(Function):
 def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """``e^x / sum(e^x)`` along ``dim`` (or ``axis``): positive, summing to 1 along it."""
     return Softmax.apply(x, _softmax_dim("softmax", x, dim, axis))
+
+
+def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """``softmax(-x, dim)``: positive, summing to 1 along ``dim`` (or ``axis``), largest where x is smallest."""
+    return Softmax.apply(-x, _softmax_dim("softmin", x, dim, axis))
