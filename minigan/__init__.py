@@ -28,6 +28,14 @@ from . import ops  # noqa: F401
 from .ops import (abs, amax, amin, argmax, argmin, cat, chunk, clamp, clip, concatenate, exp, log, matmul,  # noqa: F401
                   max, maximum, mean, min, minimum, pad, permute, reshape, sigmoid, split, sqrt, stack, std, sum,
                   tanh, transpose, var, where)
+from .ops import (addmm, argsort, bmm, diag, dot, flip, gather, index_add, index_select, kthvalue,  # noqa: F401
+                  masked_fill, masked_select, mm, moveaxis, movedim, mv, narrow, nonzero, outer, roll, scatter,
+                  scatter_add, sort, swapaxes, swapdims, t, take_along_dim, tile, topk, tril, triu, unbind)
+from .ops import (acos, acosh, add, all, allclose, any, asin, asinh, atan, atan2, atanh, ceil, cos, cosh,  # noqa: F401
+                  count_nonzero, cumprod, cumsum, div, eq, equal, exp2, expm1, floor, fmod, frac, ge, gt, hypot,
+                  isclose, isfinite, isinf, isnan, le, lerp, log10, log1p, log2, log_softmax, logaddexp, logsumexp,
+                  lt, median, mul, ne, neg, norm, pow, prod, reciprocal, remainder, round, rsqrt, sign, sin, sinc,
+                  sinh, softmax, square, sub, tan, trunc)
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 
 

@@ -38,6 +38,16 @@ def _gap(rs, *shape):
     return ("tensor", vals.reshape(shape), True)
 
 
+def _between(rs, lo, hi, *shape):
+    """Uniform values in (lo, hi): inside a function's domain, away from its singular points."""
+    return ("tensor", rs.uniform(lo, hi, shape), True)
+
+
+def _off_grid(rs, *shape):
+    """Values whose fractional parts stay in [0.15, 0.85]: no jump of floor, round, fmod... within eps."""
+    return ("tensor", rs.integers(-3, 3, shape) + rs.uniform(0.15, 0.85, shape), True)
+
+
 def _const(a):
     return ("const", a, False)
 
@@ -71,6 +81,40 @@ _case("clip (tensor bounds, broadcast)")(lambda rs: (
     lambda x, lo, hi: F.clip(x, lo, hi), [_gap(rs, 4, 5), ("tensor", np.linspace(-0.73, -0.27, 5), True),
                                           ("tensor", np.array([[0.33], [0.47], [0.21], [0.63]]), True)]))
 _case("where")(lambda rs: (lambda a, b: F.where(a.data > 0, a, b), [_t(rs, 3, 4), _t(rs, 4)]))
+# --------------------------------------------------------------------------- elementwise math
+_case("sin")(lambda rs: (F.sin, [_t(rs, 3, 1, 5)]))
+_case("cos")(lambda rs: (F.cos, [_t(rs, 3, 1, 5)]))
+_case("tan")(lambda rs: (F.tan, [_between(rs, -1.2, 1.2, 3, 5)]))
+_case("asin")(lambda rs: (F.asin, [_between(rs, -0.9, 0.9, 3, 5)]))
+_case("acos")(lambda rs: (F.acos, [_between(rs, -0.9, 0.9, 3, 5)]))
+_case("atan")(lambda rs: (F.atan, [_t(rs, 3, 5)]))
+_case("sinh")(lambda rs: (F.sinh, [_t(rs, 3, 5)]))
+_case("cosh")(lambda rs: (F.cosh, [_t(rs, 3, 5)]))
+_case("asinh")(lambda rs: (F.asinh, [_t(rs, 3, 5)]))
+_case("acosh")(lambda rs: (F.acosh, [_between(rs, 1.2, 4.0, 3, 5)]))
+_case("atanh")(lambda rs: (F.atanh, [_between(rs, -0.9, 0.9, 3, 5)]))
+_case("log1p")(lambda rs: (F.log1p, [_between(rs, -0.8, 3.0, 3, 5)]))
+_case("expm1")(lambda rs: (F.expm1, [_t(rs, 3, 5)]))
+_case("log2")(lambda rs: (F.log2, [_t(rs, 3, 5, positive=True)]))
+_case("log10")(lambda rs: (F.log10, [_t(rs, 3, 5, positive=True)]))
+_case("exp2")(lambda rs: (F.exp2, [_t(rs, 3, 5)]))
+_case("rsqrt")(lambda rs: (F.rsqrt, [_t(rs, 3, 5, positive=True)]))
+_case("reciprocal")(lambda rs: (F.reciprocal, [_t(rs, 3, 5, positive=True)]))
+_case("square")(lambda rs: (F.square, [_t(rs, 3, 5)]))
+_case("sinc (0 among the values)")(lambda rs: (F.sinc, [("tensor", np.array([-1.3, -0.4, 0.0, 0.6, 2.2]), True)]))
+_case("floor, ceil, round, trunc, sign (zero gradients)")(lambda rs: (
+    lambda x: (F.floor(x) + F.ceil(x) * 2 + F.round(x) * 3 + F.trunc(x) * 4 + F.sign(x) * 5) * x,
+    [_off_grid(rs, 3, 5)]))
+_case("frac")(lambda rs: (F.frac, [_off_grid(rs, 3, 5)]))
+_case("fmod (negative operands, broadcast)")(lambda rs: (
+    F.fmod, [_off_grid(rs, 3, 1, 4), ("tensor", np.array([[2.0], [-2.0]]), True)]))
+_case("remainder (negative operands, broadcast)")(lambda rs: (
+    F.remainder, [_off_grid(rs, 3, 1, 4), ("tensor", np.array([[2.0], [-2.0]]), True)]))
+_case("atan2 (broadcast)")(lambda rs: (F.atan2, [_t(rs, 3, 1, 4), _t(rs, 2, 4)]))
+_case("hypot (broadcast)")(lambda rs: (F.hypot, [_t(rs, 3, 1, 4), _t(rs, 2, 4)]))
+_case("logaddexp (broadcast)")(lambda rs: (F.logaddexp, [_t(rs, 3, 1, 4), _t(rs, 2, 4)]))
+_case("lerp (tensor weight, broadcast)")(lambda rs: (
+    F.lerp, [_t(rs, 3, 1, 4), _t(rs, 2, 4), _between(rs, -0.5, 1.5, 4)]))
 # --------------------------------------------------------------------------- reductions
 _case("sum (axis, keepdims)")(lambda rs: (lambda x: F.sum(x, axis=(0, 2), keepdims=True), [_t(rs, 3, 4, 5)]))
 _case("mean (axis)")(lambda rs: (lambda x: F.mean(x, axis=1), [_t(rs, 3, 4, 5)]))
@@ -79,6 +123,18 @@ _case("amax (dims)")(lambda rs: (lambda x: F.amax(x, dim=(0, 2)), [_gap(rs, 3, 4
 _case("min (all)")(lambda rs: (F.min, [_gap(rs, 3, 5)]))
 _case("var (unbiased)")(lambda rs: (lambda x: F.var(x, axis=0), [_t(rs, 5, 3)]))
 _case("std (biased, keepdim)")(lambda rs: (lambda x: F.std(x, dim=1, unbiased=False, keepdim=True), [_t(rs, 3, 4)]))
+_case("prod (dim)")(lambda rs: (lambda x: F.prod(x, 1), [_t(rs, 3, 4, positive=True)]))
+_case("prod (all, one zero)")(lambda rs: (F.prod, [("tensor", np.array([[1.3, -0.7, 0.0], [0.9, 1.1, -1.4]]), True)]))
+_case("cumsum")(lambda rs: (lambda x: F.cumsum(x, -1), [_t(rs, 3, 5)]))
+_case("cumprod")(lambda rs: (lambda x: F.cumprod(x, 0), [_t(rs, 4, 3)]))
+_case("cumprod (zeros)")(lambda rs: (lambda x: F.cumprod(x, 1), [
+    ("tensor", np.array([[1.2, 0.0, -0.8, 1.5], [0.0, 0.7, 0.0, 1.1], [0.9, -1.3, 1.4, 0.0]]), True)]))
+_case("logsumexp (dims)")(lambda rs: (lambda x: F.logsumexp(x, (0, 2)), [_t(rs, 3, 4, 2)]))
+_case("norm (fro)")(lambda rs: (F.norm, [_t(rs, 3, 4)]))
+_case("norm (p 3, dim, keepdim)")(lambda rs: (lambda x: F.norm(x, 3, 1, keepdim=True), [_gap(rs, 3, 4)]))
+_case("norm (inf)")(lambda rs: (lambda x: F.norm(x, float("inf"), 0), [_gap(rs, 3, 4)]))
+_case("median (dim)")(lambda rs: (lambda x: F.median(x, 1).values, [_gap(rs, 3, 4)]))
+_case("median (all)")(lambda rs: (F.median, [_gap(rs, 3, 5)]))
 # --------------------------------------------------------------------------- shape
 _case("reshape")(lambda rs: (lambda x: F.reshape(x, (5, -1)), [_t(rs, 3, 5, 2)]))
 _case("permute")(lambda rs: (lambda x: F.permute(x, (2, 0, 1)), [_t(rs, 2, 3, 4)]))
@@ -97,10 +153,50 @@ _case("split (sizes, one unused)")(lambda rs: (lambda x: F.split(x, [1, 3, 1], d
                                                 [_t(rs, 3, 5)]))
 _case("chunk (uneven)")(lambda rs: (lambda x: F.chunk(x, 3, dim=-1)[2], [_t(rs, 2, 7)]))
 _case("expand (-1 keeps a size)")(lambda rs: (lambda x: x.expand(2, -1, 4), [_t(rs, 3, 1)]))
+# --------------------------------------------------------------------------- indexing, rearranging, sorting
+_case("gather (repeated indices, dim -2)")(lambda rs: (
+    lambda x: F.gather(x, -2, np.array([[[3, 0], [0, 0], [2, 3]], [[1, 1], [3, 0], [0, 2]]])), [_t(rs, 2, 4, 3)]))
+_case("scatter_add (repeats, src larger than index)")(lambda rs: (
+    lambda x, s: F.scatter_add(x, 1, np.array([[0, 4, 0], [2, 2, 2], [4, 1, 4]]), s), [_t(rs, 3, 5), _t(rs, 4, 4)]))
+_case("scatter (src, distinct places)")(lambda rs: (
+    lambda x, s: F.scatter(x, 0, np.array([[3, 0, 1], [1, 2, 0]]), s), [_t(rs, 4, 3), _t(rs, 3, 4)]))
+_case("index_select (repeated indices)")(lambda rs: (
+    lambda x: F.index_select(x, 1, np.array([2, 0, 2])), [_t(rs, 2, 3, 2)]))
+_case("index_add (repeats, alpha)")(lambda rs: (
+    lambda x, s: F.index_add(x, 0, np.array([1, 1, 3]), s, alpha=0.5), [_t(rs, 4, 2), _t(rs, 3, 2)]))
+_case("take_along_dim (broadcast)")(lambda rs: (
+    lambda x: F.take_along_dim(x, np.array([[[2, 2, 0]]]), -1), [_t(rs, 3, 1, 4)]))
+_case("masked_fill (broadcast mask)")(lambda rs: (
+    lambda x: F.masked_fill(x, np.array([True, False, True, False]), -0.5), [_t(rs, 3, 4)]))
+_case("masked_select")(lambda rs: (
+    lambda x: F.masked_select(x, np.array([[True, False, True], [False, False, True]])), [_t(rs, 2, 3)]))
+_case("narrow (negative start)")(lambda rs: (lambda x: F.narrow(x, 1, -3, 2), [_t(rs, 2, 5)]))
+_case("flip (two dims)")(lambda rs: (lambda x: F.flip(x, (0, -1)), [_t(rs, 2, 3, 4)]))
+_case("roll (two dims)")(lambda rs: (lambda x: F.roll(x, (2, -1), (0, 2)), [_t(rs, 3, 2, 5)]))
+_case("repeat (a new leading dim)")(lambda rs: (lambda x: F.repeat(x, 2, 1, 3), [_t(rs, 2, 3)]))
+_case("tile (fewer dims than the tensor)")(lambda rs: (lambda x: F.tile(x, (2,)), [_t(rs, 2, 3)]))
+_case("tril (diagonal -1, batched)")(lambda rs: (lambda x: F.tril(x, -1), [_t(rs, 2, 4, 3)]))
+_case("triu (diagonal 1)")(lambda rs: (lambda x: F.triu(x, 1), [_t(rs, 3, 5)]))
+_case("diag (vector to matrix, offset -2)")(lambda rs: (lambda x: F.diag(x, -2), [_t(rs, 3)]))
+_case("diag (matrix to vector, offset 1)")(lambda rs: (lambda x: F.diag(x, 1), [_t(rs, 4, 5)]))
+_case("unbind")(lambda rs: (lambda x: F.unbind(x, 1)[2] * 2 + F.unbind(x, 1)[0], [_t(rs, 3, 4)]))
+_case("movedim")(lambda rs: (lambda x: F.movedim(x, (0, 1), (2, 0)), [_t(rs, 2, 3, 4)]))
+_case("t, matrix_transpose, swapaxes")(lambda rs: (
+    lambda x, y: F.t(x) + F.matrix_transpose(y)[0] + F.swapaxes(y, 1, -1)[1], [_t(rs, 3, 4), _t(rs, 2, 3, 4)]))
+_case("sort (values, descending)")(lambda rs: (lambda x: F.sort(x, 0, descending=True).values, [_gap(rs, 4, 3)]))
+_case("topk (values)")(lambda rs: (lambda x: F.topk(x, 2).values, [_gap(rs, 3, 5)]))
+_case("kthvalue (keepdim)")(lambda rs: (lambda x: F.kthvalue(x, 2, 0, keepdim=True).values, [_gap(rs, 3, 4)]))
 # --------------------------------------------------------------------------- matmul
 _case("matmul (2-D)")(lambda rs: (F.matmul, [_t(rs, 3, 4), _t(rs, 4, 5)]))
 _case("matmul (batched, broadcast)")(lambda rs: (F.matmul, [_t(rs, 2, 1, 3, 4), _t(rs, 3, 4, 2)]))
 _case("matmul (vector)")(lambda rs: (F.matmul, [_t(rs, 4), _t(rs, 4, 3)]))
+_case("mm")(lambda rs: (F.mm, [_t(rs, 3, 4), _t(rs, 4, 5)]))
+_case("bmm")(lambda rs: (F.bmm, [_t(rs, 2, 3, 4), _t(rs, 2, 4, 1)]))
+_case("mv")(lambda rs: (F.mv, [_t(rs, 3, 5), _t(rs, 5)]))
+_case("dot")(lambda rs: (F.dot, [_t(rs, 7), _t(rs, 7)]))
+_case("outer")(lambda rs: (F.outer, [_t(rs, 3), _t(rs, 4)]))
+_case("addmm (bias row, beta, alpha)")(lambda rs: (
+    lambda c, a, b: F.addmm(c, a, b, beta=0.5, alpha=-2.0), [_t(rs, 4), _t(rs, 3, 2), _t(rs, 2, 4)]))
 # --------------------------------------------------------------------------- activations
 _case("relu")(lambda rs: (F.relu, [_gap(rs, 3, 4)]))
 _case("leaky_relu")(lambda rs: (lambda x: F.leaky_relu(x, 0.2), [_gap(rs, 3, 4)]))

@@ -12,6 +12,64 @@ def _ops():
     return ops
 
 
+def _new(t, make: str, *args, dtype=None, device=None, requires_grad: bool = False):
+    """A new tensor from ``mg.<make>`` (``zeros``, ``full``, ``tensor``...), of ``t``'s dtype and device unless
+    others are given: ``x.new_zeros(3)`` as PyTorch's ``new_*`` methods."""
+    from . import autograd
+    make = getattr(_creation(), make, None) or getattr(autograd, make)
+    return make(*args, dtype=t.dtype if dtype is None else dtype, device=t.device if device is None else device,
+                requires_grad=requires_grad)
+
+
+def _creation():
+    from . import creation
+    return creation
+
+
+def _fill_random(t, what: str, draw: str, shift, scale):
+    """``t`` overwritten with ``shift + scale * sample`` (``draw``: ``"rand"`` for U[0, 1), or ``"randn"``, from
+    the device's seeded generator), as the Tensor's other in-place methods: refused on a leaf that requires
+    grad while recording (initialise weights under ``mg.no_grad()``), and counted in its version."""
+    if t.dtype.kind != "f":
+        raise TypeError(f"{what}: expects a floating-point tensor, got dtype {t.dtype}")
+    t._check_inplace(what)
+    sample = getattr(_creation(), draw)(t.shape, device=t.device, dtype=t.dtype).data
+    t.data[...] = shift + scale * sample
+    t._bump_version()
+    return t
+
+
+def _strides(t, dim=None):
+    """The steps in memory from one element to the next along each dim, in elements (NumPy's are in bytes),
+    as PyTorch's ``stride``: ``(3, 1)`` for a C-contiguous ``(2, 3)`` tensor, ``(1, 3)`` for its ``.T``."""
+    strides = tuple(s // t.data.itemsize for s in t.data.strides)
+    if dim is None:
+        return strides
+    if t.ndim == 0:
+        raise IndexError(f"stride: dimension specified as {dim} but the tensor has no dimensions")
+    from .ops._util import normalize_dim
+    return strides[normalize_dim(dim, t.ndim, "stride")]
+
+
+def _in_place(t, what: str, op, *args, **kwargs):
+    """``t`` overwritten with ``op(t, *args)`` (``masked_fill_`` from ``masked_fill``...), under the rules of the
+    Tensor's other in-place methods: refused while recording on a leaf that requires grad, on a tensor of the
+    graph, or with an operand that requires grad (minigan records no in-place operation); the result must
+    keep t's shape; the change is counted in t's version."""
+    from .autograd import Tensor, is_grad_enabled, no_grad
+    t._check_inplace(what)
+    if is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        raise RuntimeError(f"{what}: an operand requires grad, and minigan records no in-place operation; use "
+                           f"the out-of-place {what[:-1]} instead")
+    with no_grad():
+        out = op(t, *args, **kwargs)
+    if out.shape != t.shape:
+        raise RuntimeError(f"{what}: the result's shape {out.shape} doesn't match the tensor's shape {t.shape}")
+    t.data[...] = out.data
+    t._bump_version()
+    return t
+
+
 class OpMethods:
     """The methods of :class:`~minigan.autograd.Tensor` that are minigan ops under PyTorch's method names."""
 
@@ -47,3 +105,130 @@ class OpMethods:
     def sigmoid(self): return _ops().sigmoid(self)
     def tanh(self): return _ops().tanh(self)
     def matmul(self, o): return _ops().matmul(self, o)
+
+    # Elementwise math, more reductions and comparisons: minigan/ops/math.py, reduction.py, cumulative.py
+    def sin(self): return _ops().sin(self)
+    def cos(self): return _ops().cos(self)
+    def tan(self): return _ops().tan(self)
+    def asin(self): return _ops().asin(self)
+    def acos(self): return _ops().acos(self)
+    def atan(self): return _ops().atan(self)
+    def sinh(self): return _ops().sinh(self)
+    def cosh(self): return _ops().cosh(self)
+    def asinh(self): return _ops().asinh(self)
+    def acosh(self): return _ops().acosh(self)
+    def atanh(self): return _ops().atanh(self)
+    def log1p(self): return _ops().log1p(self)
+    def expm1(self): return _ops().expm1(self)
+    def log2(self): return _ops().log2(self)
+    def log10(self): return _ops().log10(self)
+    def exp2(self): return _ops().exp2(self)
+    def rsqrt(self): return _ops().rsqrt(self)
+    def reciprocal(self): return _ops().reciprocal(self)
+    def square(self): return _ops().square(self)
+    def sinc(self): return _ops().sinc(self)
+    def sign(self): return _ops().sign(self)
+    def floor(self): return _ops().floor(self)
+    def ceil(self): return _ops().ceil(self)
+    def round(self, decimals=0): return _ops().round(self, decimals)
+    def trunc(self): return _ops().trunc(self)
+    def frac(self): return _ops().frac(self)
+    def fmod(self, o): return _ops().fmod(self, o)
+    def remainder(self, o): return _ops().remainder(self, o)
+    def atan2(self, o): return _ops().atan2(self, o)
+    def hypot(self, o): return _ops().hypot(self, o)
+    def logaddexp(self, o): return _ops().logaddexp(self, o)
+    def lerp(self, end, weight): return _ops().lerp(self, end, weight)
+    def prod(self, *args, **kwargs): return _ops().prod(self, *args, **kwargs)
+    def cumsum(self, dim, **kwargs): return _ops().cumsum(self, dim, **kwargs)
+    def cumprod(self, dim, **kwargs): return _ops().cumprod(self, dim, **kwargs)
+    def logsumexp(self, *args, **kwargs): return _ops().logsumexp(self, *args, **kwargs)
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None): return _ops().norm(self, p, dim, keepdim, dtype)
+    def median(self, *args, **kwargs): return _ops().median(self, *args, **kwargs)
+    def all(self, *args, **kwargs): return _ops().all(self, *args, **kwargs)
+    def any(self, *args, **kwargs): return _ops().any(self, *args, **kwargs)
+    def count_nonzero(self, dim=None): return _ops().count_nonzero(self, dim)
+    def isnan(self): return _ops().isnan(self)
+    def isinf(self): return _ops().isinf(self)
+    def isfinite(self): return _ops().isfinite(self)
+    def isclose(self, o, *args, **kwargs): return _ops().isclose(self, o, *args, **kwargs)
+    def allclose(self, o, *args, **kwargs): return _ops().allclose(self, o, *args, **kwargs)
+    def equal(self, o): return _ops().equal(self, o)
+    def gt(self, o): return _ops().gt(self, o)
+    def ge(self, o): return _ops().ge(self, o)
+    def lt(self, o): return _ops().lt(self, o)
+    def le(self, o): return _ops().le(self, o)
+
+    # PyTorch's method names for the arithmetic operators, and two activations: minigan/ops/arithmetic.py, activation.py
+    def add(self, o, *, alpha=1): return _ops().add(self, o if alpha == 1 else o * alpha)
+    def sub(self, o, *, alpha=1): return _ops().sub(self, o if alpha == 1 else o * alpha)
+    def mul(self, o): return _ops().mul(self, o)
+    def div(self, o): return _ops().div(self, o)
+    def neg(self): return _ops().neg(self)
+    def pow(self, o): return _ops().pow(self, o)
+    def maximum(self, o): return _ops().maximum(self, o)
+    def minimum(self, o): return _ops().minimum(self, o)
+    def softmax(self, dim): return _ops().softmax(self, dim)
+    def log_softmax(self, dim): return _ops().log_softmax(self, dim)
+
+    # Indexing, rearranging, sorting and matrix products: minigan/ops/indexing.py, rearrange.py, sort.py, matmul.py
+    def gather(self, dim, index): return _ops().gather(self, dim, index)
+    def scatter(self, dim, index, src): return _ops().scatter(self, dim, index, src)
+    def scatter_add(self, dim, index, src): return _ops().scatter_add(self, dim, index, src)
+    def index_select(self, dim, index): return _ops().index_select(self, dim, index)
+    def index_add(self, dim, index, source, *, alpha=1): return _ops().index_add(self, dim, index, source, alpha=alpha)
+    def take_along_dim(self, indices, dim=None): return _ops().take_along_dim(self, indices, dim)
+    def masked_fill(self, mask, value): return _ops().masked_fill(self, mask, value)
+    def masked_select(self, mask): return _ops().masked_select(self, mask)
+    def nonzero(self, as_tuple=False): return _ops().nonzero(self, as_tuple)
+    def narrow(self, dim, start, length): return _ops().narrow(self, dim, start, length)
+    def flip(self, *dims): return _ops().flip(self, *dims)
+    def roll(self, shifts, dims=None): return _ops().roll(self, shifts, dims)
+    def repeat(self, *sizes): return _ops().repeat(self, *sizes)
+    def tile(self, *dims): return _ops().tile(self, *dims)
+    def tril(self, diagonal=0): return _ops().tril(self, diagonal)
+    def triu(self, diagonal=0): return _ops().triu(self, diagonal)
+    def diag(self, diagonal=0): return _ops().diag(self, diagonal)
+    def unbind(self, dim=0): return _ops().unbind(self, dim)
+    def movedim(self, source, destination): return _ops().movedim(self, source, destination)
+    moveaxis = movedim
+    def swapaxes(self, axis0, axis1): return _ops().swapaxes(self, axis0, axis1)
+    swapdims = swapaxes
+    def t(self): return _ops().t(self)
+    mT = property(lambda self: _ops().matrix_transpose(self), doc="Each matrix (the last two dims) transposed.")
+    def sort(self, dim=-1, descending=False, *, stable=False): return _ops().sort(self, dim, descending, stable=stable)
+    def argsort(self, dim=-1, descending=False, stable=False): return _ops().argsort(self, dim, descending, stable)
+    def topk(self, k, dim=-1, largest=True, sorted=True): return _ops().topk(self, k, dim, largest, sorted)  # noqa
+    def kthvalue(self, k, dim=-1, keepdim=False): return _ops().kthvalue(self, k, dim, keepdim)
+    def mm(self, o): return _ops().mm(self, o)
+    def bmm(self, o): return _ops().bmm(self, o)
+    def mv(self, vec): return _ops().mv(self, vec)
+    def dot(self, o): return _ops().dot(self, o)
+    def outer(self, o): return _ops().outer(self, o)
+    def addmm(self, m1, m2, *, beta=1, alpha=1): return _ops().addmm(self, m1, m2, beta=beta, alpha=alpha)
+
+    # In place, by the rules of the Tensor's other in-place methods (see _in_place): under no_grad, or on
+    # tensors that do not require grad
+    def masked_fill_(self, mask, value): return _in_place(self, "masked_fill_", _ops().masked_fill, mask, value)
+    def scatter_(self, dim, index, src): return _in_place(self, "scatter_", _ops().scatter, dim, index, src)
+    def scatter_add_(self, dim, index, src): return _in_place(self, "scatter_add_", _ops().scatter_add, dim, index, src)
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _in_place(self, "index_add_", _ops().index_add, dim, index, source, alpha=alpha)
+    def uniform_(self, a=0.0, b=1.0): return _fill_random(self, "uniform_", "rand", a, b - a)
+    def normal_(self, mean=0.0, std=1.0): return _fill_random(self, "normal_", "randn", mean, std)
+
+    # Shapes and dtypes like another tensor's, new tensors of this one's dtype and device, and its memory
+    def expand_as(self, other): return _ops().expand(self, other.shape)
+    def view_as(self, other): return _ops().reshape(self, other.shape)
+    def reshape_as(self, other): return _ops().reshape(self, other.shape)
+    def type_as(self, other): return self.to(other.device, other.dtype)
+    def new_zeros(self, *size, **kwargs): return _new(self, "zeros", *size, **kwargs)
+    def new_ones(self, *size, **kwargs): return _new(self, "ones", *size, **kwargs)
+    def new_empty(self, *size, **kwargs): return _new(self, "empty", *size, **kwargs)
+    def new_full(self, size, fill_value, **kwargs): return _new(self, "full", size, fill_value, **kwargs)
+    def new_tensor(self, data, **kwargs): return _new(self, "tensor", data, **kwargs)
+    def is_contiguous(self): return bool(self.data.flags.c_contiguous)
+    def stride(self, dim=None): return _strides(self, dim)
+    def element_size(self): return int(self.data.itemsize)
+    def nelement(self): return int(self.data.size)
+    def ndimension(self): return self.data.ndim

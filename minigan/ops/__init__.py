@@ -1,34 +1,54 @@
 """Differentiable operations: each a :class:`~minigan.autograd.Function` with its forward (on raw
 arrays) and backward (in minigan ops) side by side, one family a file.
 
-===================  ==========================================================
-file                 what it holds
-===================  ==========================================================
-``arithmetic.py``    add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip, where
-``reduction.py``     sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std
-``shape.py``         reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
-                     chunk
-``pad.py``           pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
-``matmul.py``        matmul
-``activation.py``    relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
-                     logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
-``piecewise.py``     hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, with PyTorch's values at the kinks
-``loss.py``          mse, binary cross-entropy (on probabilities and on logits), cross-entropy
-``conv.py``          conv2d, conv_transpose2d, and the weight-gradient correlation they share
-``pool.py``          max_pool2d, avg_pool2d
-``resample.py``      interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
-``norm.py``          batch_norm, layer_norm, group_norm, instance_norm, dropout, dropout2d, linear
-``embedding.py``     embedding (a lookup table's rows, picked by index), one_hot
-===================  ==========================================================
+====================  ==========================================================
+file                  what it holds
+====================  ==========================================================
+``arithmetic.py``     add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip, where
+``math.py``           sin/cos/tan and their inverses, sinh/cosh and theirs, log1p, expm1, log2, log10, exp2,
+                      rsqrt, reciprocal, square, sinc, floor/ceil/round/trunc/sign (zero gradient), frac, fmod,
+                      remainder, atan2, hypot, logaddexp, lerp; comparisons (gt, isnan, isclose, allclose, equal)
+``reduction.py``      sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std, logsumexp,
+                      norm, median; all, any, count_nonzero (no gradient)
+``cumulative.py``     cumsum, cumprod, and prod (its backward built from running products, right with zeros)
+``shape.py``          reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
+                      chunk
+``indexing.py``       gather and scatter_add (each the other's transpose), scatter, index_select, index_add,
+                      take_along_dim, masked_fill, masked_select, nonzero, narrow
+``rearrange.py``      flip, roll, repeat/tile, tril/triu, diag, unbind, movedim/swapaxes, t, matrix_transpose
+``sort.py``           sort, argsort, topk, kthvalue (the order found on the values, then a gather)
+``pad.py``            pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
+``matmul.py``         matmul, and mm, bmm, mv, dot, outer, addmm with PyTorch's shape checks
+``activation.py``     relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
+                      logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
+``piecewise.py``      hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, with PyTorch's values at the kinks
+``loss.py``           mse, binary cross-entropy (on probabilities and on logits), cross-entropy
+``conv.py``           conv2d, conv_transpose2d, and the weight-gradient correlation they share
+``pool.py``           max_pool2d, avg_pool2d
+``resample.py``       interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
+``normalization.py``  batch_norm, layer_norm, group_norm, instance_norm, dropout, dropout2d, linear
+``embedding.py``      embedding (a lookup table's rows, picked by index), one_hot
+====================  ==========================================================
 """
 from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum, mul, neg, pow, sqrt, sub,  # noqa: F401
                          where)
 from .reduction import (ValuesIndices, amax, amin, argmax, argmin, max, mean, min, std, sum,  # noqa: F401
                         var)
+from .reduction import all, any, count_nonzero, logsumexp, median, norm  # noqa: F401
+from .cumulative import cumprod, cumsum, prod  # noqa: F401
+from .math import (acos, acosh, asin, asinh, atan, atan2, atanh, ceil, cos, cosh, exp2, expm1, floor,  # noqa: F401
+                   fmod, frac, hypot, lerp, log10, log1p, log2, logaddexp, reciprocal, remainder, round, rsqrt,
+                   sign, sin, sinc, sinh, square, tan, trunc)
+from .math import allclose, eq, equal, ge, gt, isclose, isfinite, isinf, isnan, le, lt, ne  # noqa: F401
 from .shape import (astype, broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, permute,  # noqa: F401
                     reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
+from .indexing import (gather, index_add, index_select, masked_fill, masked_select, narrow, nonzero,  # noqa: F401
+                       scatter, scatter_add, take_along_dim)
+from .rearrange import (diag, flip, matrix_transpose, moveaxis, movedim, repeat, roll, swapaxes,  # noqa: F401
+                        swapdims, t, tile, tril, triu, unbind)
+from .sort import argsort, kthvalue, sort, topk  # noqa: F401
 from .pad import pad  # noqa: F401
-from .matmul import matmul  # noqa: F401
+from .matmul import addmm, bmm, dot, matmul, mm, mv, outer  # noqa: F401
 from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401
                          tanh)
 from .activation import celu, glu, logsigmoid, mish, selu, silu, softmin, softsign, tanhshrink  # noqa: F401
@@ -39,4 +59,5 @@ from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .pool import avg_pool2d, max_pool2d  # noqa: F401
 from .resample import adaptive_avg_pool2d, interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .embedding import embedding, one_hot  # noqa: F401
-from .norm import batch_norm, dropout, dropout2d, group_norm, instance_norm, layer_norm, linear  # noqa: F401
+from .normalization import (batch_norm, dropout, dropout2d, group_norm, instance_norm, layer_norm,  # noqa: F401
+                            linear)

@@ -1,9 +1,11 @@
-"""Reductions: sum, mean, amax/amin, max/min (values and indices along a dim), argmax/argmin, var, std.
-The backward of a reduction broadcasts the gradient back over the reduced dims: a sum spreads it
-unchanged, a mean divides it by the count, amax shares it between the maxima, and ``max(x, dim)`` sends
-it to the one maximum whose index it returned.
+"""Reductions: sum, mean, amax/amin, max/min (values and indices along a dim), argmax/argmin, var, std,
+logsumexp, norm, median; and all, any, count_nonzero, which have no gradient. The backward of a reduction
+broadcasts the gradient back over the reduced dims: a sum spreads it unchanged, a mean divides it by the
+count, amax shares it between the maxima, and ``max(x, dim)`` sends it to the one maximum whose index it
+returned. The product and the running sums and products are in :mod:`minigan.ops.cumulative`.
 
-Each takes PyTorch's argument names (``dim``, ``keepdim``) or NumPy's (``axis``, ``keepdims``)."""
+Each takes PyTorch's argument names (``dim``, ``keepdim``) or NumPy's (``axis``, ``keepdims``); norm and
+count_nonzero take PyTorch's only."""
 from __future__ import annotations
 
 import math
@@ -14,9 +16,11 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor
-from ._util import either, normalize_dim
-from .arithmetic import Sqrt, where
-from .shape import broadcast_to, reshape
+from ._util import as_floating, either, normalize_dim
+from .arithmetic import Sqrt, exp, pow, where
+from .arithmetic import abs as _abs
+from .math import sign
+from .shape import astype, broadcast_to, reshape
 
 
 def _axes(dim, ndim: int, op: str) -> tuple[int, ...]:
@@ -249,3 +253,185 @@ def std(x: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool | None 
         correction: int | None = None, axis=None, keepdims: bool | None = None) -> Tensor:
     """Standard deviation, ``sqrt(var(...))`` with :func:`var`'s arguments; its gradient is 0 where it is 0."""
     return StdFromVariance.apply(_variance("std", x, dim, unbiased, keepdim, correction, axis, keepdims))
+
+
+# ----------------------------------------------------------------------------- logsumexp and norms
+class LogSumExp(Function):
+    """``log(sum(exp(x)))`` over ``axes``, computed as ``m + log(sum(exp(x - m)))`` with ``m`` the max, so that
+    no exponential overflows (``m`` is taken as 0 where it is infinite). Backward: ``g * exp(x - y)``, the
+    softmax of x over the axes."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        xp = backend.xp_of(x)
+        kept = _kept_shape(x.shape, axes)
+        m = x.max(axis=axes, keepdims=True) if x.size else xp.zeros(kept, dtype=x.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):                     # the log of an empty sum is -inf
+            y = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        y = y if keepdim else y.reshape([n for i, n in enumerate(kept) if i not in axes])
+        ctx.axes = axes
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        kept = _kept_shape(x.shape, ctx.axes)
+        return reshape(gy, kept) * exp(x - reshape(y, kept))
+
+
+def logsumexp(x: Tensor, dim=None, keepdim: bool | None = None, *, axis=None, keepdims: bool | None = None) -> Tensor:
+    """``log(sum(exp(x), dim))``, finite where the naive formula overflows: ``logsumexp([1000, 1000]) =
+    1000.69``. ``dim`` (an int or a tuple) is required, as in PyTorch; integers give float32."""
+    if dim is None and axis is None:
+        raise TypeError("logsumexp: missing the argument dim (an int or a tuple of ints), as in PyTorch")
+    x = as_floating(x)
+    axes, keep = _dims("logsumexp", x, dim, axis, keepdim, keepdims)
+    return LogSumExp.apply(x, axes, keep)
+
+
+class VectorNorm(Function):
+    """``(sum |x|^p)^(1/p)`` over ``axes``, for a number ``p`` (0, 1 and ±inf are compositions: see
+    :func:`norm`). Backward, with PyTorch's values where the formula meets 0/0::
+
+        p = 2:      g * x / y                                   0 where y = 0
+        p < 1:      g * sign(x) |x|^(p-1) * y^(1-p)             0 where x = 0
+        otherwise:  g * sign(x) |x|^(p-1) / y^(p-1)             0 where y = 0
+    """
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        xp = backend.xp_of(x)
+        with np.errstate(divide="ignore"):                      # 0 ** -1 = inf: a zero makes a p < 0 norm 0
+            if p == 2:
+                y = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+            else:
+                y = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        ctx.p, ctx.axes = p, axes
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        p, kept = ctx.p, _kept_shape(x.shape, ctx.axes)
+        g, y = reshape(gy, kept), reshape(y, kept)
+        if p < 1:
+            at_zero = x.data == 0
+            scaled = where(at_zero, 0.0, sign(x) * pow(where(at_zero, 1.0, _abs(x)), p - 1))
+            return scaled * g * pow(y, 1 - p)
+        flat = y.data == 0                                          # a norm of 0: every element is 0
+        scale = where(flat, 0.0, g / pow(where(flat, 1.0, y), p - 1))
+        return x * scale if p == 2 else sign(x) * pow(_abs(x), p - 1) * scale
+
+
+def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """The vector ``p``-norm of ``x`` over ``dim`` (an int, a tuple, or None for every dim), as ``torch.norm``:
+    ``"fro"`` (the default) and 2 are ``sqrt(sum(x^2))``, whose gradient is 0 at 0; 1 is ``sum(|x|)``; ``inf``
+    and ``-inf`` are the largest and the smallest ``|x|`` (tied elements share the gradient); 0 counts the
+    nonzero elements (no gradient); any other number is ``(sum |x|^p)^(1/p)``. ``"fro"`` takes at most two
+    dims, as in PyTorch. ``dtype`` casts the input first."""
+    if dtype is not None:
+        x = astype(x, dtype)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"norm: expected a floating-point tensor, got {x.dtype} (convert it with .float())")
+    if isinstance(p, str):
+        if p != "fro":
+            raise ValueError(f"norm: p={p!r} is not supported; give 'fro' or a number (the nuclear norm "
+                             "needs a singular value decomposition, which minigan does not have)")
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:
+            raise ValueError(f"norm: p='fro' takes at most two dims, got dim={dim!r}; for more, give p=2")
+        p = 2
+    p = float(p)
+    axes = _axes(dim, x.ndim, "norm")
+    if p == math.inf:
+        return amax(_abs(x), axes, keepdim)
+    if p == -math.inf:
+        return amin(_abs(x), axes, keepdim)
+    if p == 0:
+        return sum(sign(_abs(x)), axes, keepdim)
+    if p == 1:
+        return sum(_abs(x), axes, keepdim)
+    return VectorNorm.apply(x, p, axes, keepdim)
+
+
+# ----------------------------------------------------------------------------- the median
+class MedianAlongDim(MaxMinAlongDim):
+    """The lower median along one dim (the smaller middle element of an even count, as in PyTorch) and its
+    index; where a slice holds nan, the median is nan, at the index of its first nan. The gradient goes to
+    that one index: :class:`MaxMinAlongDim`'s backward."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim):
+        xp = backend.xp_of(x)
+        order = xp.argsort(x, axis=axis)                    # nan sorts last
+        n = x.shape[axis]
+        nans = xp.isnan(x).sum(axis=axis, keepdims=True)
+        k = xp.where(nans > 0, n - nans, (n - 1) // 2)       # the position in sorted order of the median
+        index = xp.take_along_axis(order, k.astype(np.int64), axis=axis).astype(np.int64)
+        values = xp.take_along_axis(x, index, axis=axis)
+        ctx.in_shape, ctx.axis, ctx.index = x.shape, axis, index
+        if not keepdim:
+            values, index = values.squeeze(axis), index.squeeze(axis)
+        return values, index
+
+
+class MedianAll(Function):
+    """The lower median of all elements, a 0-d tensor. Elements equal to it (all the nan ones, where it is nan)
+    share the gradient evenly, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = backend.xp_of(x)
+        flat = xp.sort(x.reshape(-1))                        # nan sorts last
+        nans = int(xp.isnan(flat).sum())
+        y = flat[flat.size - nans if nans else (flat.size - 1) // 2]
+        ctx.save_for_backward(x)
+        ctx.value = y
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        xp = backend.xp_of(x.data)
+        hit = xp.isnan(x.data) if xp.isnan(ctx.value) else x.data == ctx.value
+        return gy * Tensor((hit / hit.sum()).astype(x.dtype))
+
+
+def median(x: Tensor, dim=None, keepdim: bool | None = None, *, axis=None, keepdims: bool | None = None):
+    """Without ``dim``: the lower median of all elements (of an even count, the smaller of the two middle
+    ones), a 0-d tensor; tied elements share the gradient. With ``dim``: ``ValuesIndices(values, indices)``
+    along it, the gradient going to the index returned. A slice holding nan has median nan, as in PyTorch."""
+    dim = either("median", "dim", dim, "axis", axis)
+    if dim is None:
+        _check_not_empty("median", x, range(x.ndim))
+        return MedianAll.apply(x)
+    keep = bool(either("median", "keepdim", keepdim, "keepdims", keepdims, default=False))
+    ax = normalize_dim(dim, x.ndim, "median")
+    if x.ndim == 0:
+        return ValuesIndices(*MedianAlongDim.apply(reshape(x, (1,)), 0, False))
+    _check_not_empty("median", x, (ax,))
+    return ValuesIndices(*MedianAlongDim.apply(x, ax, keep))
+
+
+# ----------------------------------------------------------------------------- logical reductions (no gradient)
+def all(x: Tensor, dim=None, keepdim: bool | None = None, *, axis=None,  # noqa: A001 - mirrors torch.all
+        keepdims: bool | None = None) -> Tensor:
+    """Whether every element over ``dim`` is nonzero (nan counts as nonzero), a bool tensor; True over no
+    elements."""
+    axes, keep = _dims("all", x, dim, axis, keepdim, keepdims)
+    return Tensor(x.data.astype(bool).all(axis=axes, keepdims=keep))
+
+
+def any(x: Tensor, dim=None, keepdim: bool | None = None, *, axis=None,  # noqa: A001 - mirrors torch.any
+        keepdims: bool | None = None) -> Tensor:
+    """Whether some element over ``dim`` is nonzero, a bool tensor; False over no elements."""
+    axes, keep = _dims("any", x, dim, axis, keepdim, keepdims)
+    return Tensor(x.data.astype(bool).any(axis=axes, keepdims=keep))
+
+
+def count_nonzero(x: Tensor, dim=None) -> Tensor:
+    """How many elements over ``dim`` (an int, a tuple, or None for all) are nonzero, an int64 tensor."""
+    axes = _axes(dim, x.ndim, "count_nonzero")
+    return Tensor((x.data != 0).sum(axis=axes).astype(np.int64))

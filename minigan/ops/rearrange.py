@@ -1,0 +1,225 @@
+"""Rearranging elements without computing new ones: flip, roll, repeat/tile, the triangles tril/triu, diag,
+unbind, and moving dims (movedim, swapaxes, t, matrix_transpose).
+
+Each moves every element to a new place (or drops it, or copies it), so each backward moves the gradient back:
+a flip's backward is the same flip, a roll's is the roll the other way, tril's is tril (the dropped elements
+get no gradient), and a tile's adds up the gradients of all the copies of an element. Tiling is written as
+broadcasting plus a reshape, and diag as indexing, so their backwards are those ops' (``sum_to``, scatter)."""
+from __future__ import annotations
+
+from .. import backend
+from ..autograd import Function, Tensor
+from ._util import normalize_dim
+from .shape import IndexAdd, broadcast_to, getitem, permute, reshape, transpose
+
+__all__ = ["flip", "roll", "repeat", "tile", "tril", "triu", "diag", "unbind", "movedim", "moveaxis", "swapaxes",
+           "swapdims", "t", "matrix_transpose"]
+
+
+def _dims_arg(dims) -> tuple:
+    """``dims`` given as one int, a tuple or list, or as several arguments (``x.flip(0, 1)``)."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    return tuple(dims)
+
+
+def _distinct_dims(op: str, dims, ndim: int) -> tuple[int, ...]:
+    axes = tuple(normalize_dim(d, ndim, op) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: dims {tuple(dims)} name the same dim more than once")
+    return axes
+
+
+# --------------------------------------------------------------------------- flip and roll
+class Flip(Function):
+    """Reverse the order along ``dims``. A flip undoes itself, so the backward is the same flip."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return backend.xp_of(x).flip(x, axis=dims).copy()   # a copy, as PyTorch's (NumPy's flip is a view)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Flip.apply(gy, ctx.dims)
+
+
+def flip(x: Tensor, *dims) -> Tensor:
+    """``x`` reversed along each of ``dims`` (``flip(x, (0, 1))`` or ``x.flip(0, 1)``), as ``torch.flip``;
+    the result is a copy."""
+    axes = _distinct_dims("flip", _dims_arg(dims), x.ndim)
+    return Flip.apply(x, axes if x.ndim else ())
+
+
+class Roll(Function):
+    """Shift elements along ``dims`` by ``shifts``, those pushed off one end coming back at the other
+    (with ``dims=None``, over the flattened tensor). The backward rolls the gradient back by ``-shifts``."""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return backend.xp_of(x).roll(x, shifts, axis=dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return Roll.apply(gy, back, ctx.dims)
+
+
+def roll(x: Tensor, shifts, dims=None) -> Tensor:
+    """``x`` with its elements shifted by ``shifts`` along ``dims`` (an int or tuples of the same length),
+    wrapping around, as ``torch.roll``: ``roll([1, 2, 3], 1)`` is ``[3, 1, 2]``. Without ``dims`` the tensor is
+    rolled as if flattened, then given its shape back."""
+    if dims is None or (isinstance(dims, (tuple, list)) and len(dims) == 0):
+        if isinstance(shifts, (tuple, list)):
+            if len(shifts) != 1:
+                raise ValueError(f"roll: shifts and dims must align; without dims give one shift, got {shifts}")
+            shifts = shifts[0]
+        return Roll.apply(x, int(shifts), None)
+    shifts = tuple(int(s) for s in shifts) if isinstance(shifts, (tuple, list)) else (int(shifts),)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: shifts and dims must align, got {len(shifts)} shifts {shifts} and {len(dims)} "
+                         f"dims {dims}")
+    axes = tuple(normalize_dim(d, x.ndim, "roll") for d in dims)
+    if x.ndim == 0:
+        return Roll.apply(x, 0, None)
+    return Roll.apply(x, shifts, axes)
+
+
+# --------------------------------------------------------------------------- copies
+def repeat(x: Tensor, *sizes) -> Tensor:
+    """``x`` tiled ``sizes[i]`` times along each dim, as ``Tensor.repeat`` (not ``repeat_interleave``):
+    ``[1, 2].repeat(2)`` is ``[1, 2, 1, 2]``. ``sizes`` may be longer than ``x.ndim``: x gains leading dims.
+
+    Tiling a dim of length ``n`` ``r`` times is a broadcast: shape ``(1, n)`` to ``(r, n)``, then merged into
+    ``r * n``. So the backward is broadcasting's: ``sum_to`` adds the gradients of the ``r`` copies."""
+    sizes = tuple(int(r) for r in _dims_arg(sizes))
+    if len(sizes) < x.ndim:
+        raise ValueError(f"repeat: the number of repeats ({len(sizes)}, {sizes}) can not be smaller than the "
+                         f"number of dimensions of the tensor ({x.ndim}, shape {x.shape})")
+    if any(r < 0 for r in sizes):
+        raise ValueError(f"repeat: repeats must be non-negative, got {sizes}")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    spread = reshape(x, tuple(m for n in shape for m in (1, n)))            # (1, n0, 1, n1, ...)
+    copies = broadcast_to(spread, tuple(m for r, n in zip(sizes, shape) for m in (r, n)))   # (r0, n0, r1, n1, ...)
+    return reshape(copies, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def tile(x: Tensor, *dims) -> Tensor:
+    """``x`` tiled as :func:`repeat`, as ``torch.tile``; where ``dims`` has fewer entries than x has dims, the
+    leading dims are tiled once (``tile(x, (2,))`` on a matrix repeats its columns)."""
+    dims = tuple(int(r) for r in _dims_arg(dims))
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+# --------------------------------------------------------------------------- triangles and diagonals
+class Triangle(Function):
+    """The lower (``upper=False``) or upper triangle of the last two dims, from ``diagonal`` on; zeros
+    elsewhere. The dropped elements get no gradient, so the backward is the same triangle of the gradient."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal, upper):
+        ctx.diagonal, ctx.upper = diagonal, upper
+        xp = backend.xp_of(x)
+        n, m = x.shape[-2:]
+        below = xp.tri(n, m, diagonal - 1 if upper else diagonal, dtype=bool)    # j <= i + k (or < for upper)
+        return xp.where(~below if upper else below, x, xp.zeros((), dtype=x.dtype))
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Triangle.apply(gy, ctx.diagonal, ctx.upper)
+
+
+def _triangle(op: str, x: Tensor, diagonal: int, upper: bool) -> Tensor:
+    if x.ndim < 2:
+        raise ValueError(f"{op}: input tensor must have at least 2 dimensions, got shape {x.shape}")
+    return Triangle.apply(x, int(diagonal), upper)
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of each matrix (the last two dims), as ``torch.tril``: ``x[..., i, j]`` where
+    ``j <= i + diagonal``, zeros elsewhere. ``diagonal=-1`` drops the main diagonal too."""
+    return _triangle("tril", x, diagonal, upper=False)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle, where ``j >= i + diagonal``, as ``torch.triu``. Causal attention masks are
+    ``triu(ones(T, T), 1)``."""
+    return _triangle("triu", x, diagonal, upper=True)
+
+
+def diag(x: Tensor, diagonal: int = 0) -> Tensor:
+    """As ``torch.diag``: a vector becomes the square matrix with it on diagonal ``diagonal`` (above the main
+    one for ``diagonal > 0``, below for ``< 0``) and zeros elsewhere; a matrix gives that diagonal back as a
+    vector. The two are each other's transpose: reading places by index (:func:`getitem`) and adding into
+    zeros at them (:class:`~minigan.ops.shape.IndexAdd`)."""
+    if x.ndim not in (1, 2):
+        raise ValueError(f"diag: supports 1-D or 2-D tensors, got a {x.ndim}-D tensor of shape {x.shape}")
+    xp = backend.xp_of(x.data)
+    k = int(diagonal)
+    row0, col0 = max(-k, 0), max(k, 0)
+    if x.ndim == 1:
+        n = x.shape[0] + abs(k)
+        steps = xp.arange(x.shape[0])
+        return IndexAdd.apply(x, (n, n), (steps + row0, steps + col0))
+    length = max(0, min(x.shape[0] - row0, x.shape[1] - col0))
+    steps = xp.arange(length)
+    return getitem(x, (steps + row0, steps + col0))
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``x`` along ``dim``, each without that dim, as ``torch.unbind``: the rows of a matrix for
+    ``dim=0``. ``stack`` undoes it."""
+    if x.ndim == 0:
+        raise ValueError("unbind: expected a tensor with at least one dimension, got a 0-d tensor")
+    dim = normalize_dim(dim, x.ndim, "unbind")
+    return tuple(getitem(x, (slice(None),) * dim + (i,)) for i in range(x.shape[dim]))
+
+
+# --------------------------------------------------------------------------- moving dims
+def movedim(x: Tensor, source, destination) -> Tensor:
+    """``x`` with dims ``source`` moved to positions ``destination`` (ints, or tuples of one length), the other
+    dims keeping their order, as ``torch.movedim``: ``movedim(x, 1, -1)`` turns ``(N, C, H, W)`` into
+    ``(N, H, W, C)``. A :func:`permute`."""
+    src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {src} ({len(src)} dims) and destination {dst} ({len(dst)} dims) should "
+                         "name the same number of dims")
+    src, dst = _distinct_dims("movedim", src, x.ndim), _distinct_dims("movedim", dst, x.ndim)
+    if x.ndim == 0:
+        return x
+    order = [d for d in range(x.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(x, tuple(order))
+
+
+moveaxis = movedim
+
+
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
+    """Dims ``axis0`` and ``axis1`` swapped, as ``torch.swapaxes`` (:func:`~minigan.ops.shape.transpose`)."""
+    return transpose(x, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a matrix, as ``torch.t``: a 0-d or 1-D tensor comes back as it is, and a tensor of
+    more dims is refused (swap two of its dims with ``transpose``, or use ``mT`` for a batch of matrices)."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with <= 2 dimensions, but got {x.ndim} (shape {x.shape}); use "
+                         "transpose(dim0, dim1) or .mT")
+    return transpose(x) if x.ndim == 2 else x
+
+
+def matrix_transpose(x: Tensor) -> Tensor:
+    """Each matrix of ``x`` (its last two dims) transposed: ``Tensor.mT``, ``(..., n, m) -> (..., m, n)``."""
+    if x.ndim < 2:
+        raise ValueError(f"mT: only supported on matrices or batches of matrices, got a {x.ndim}-D tensor "
+                         f"(shape {x.shape})")
+    return transpose(x, -2, -1)
+
