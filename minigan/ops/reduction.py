@@ -130,8 +130,8 @@ class MaxMinAlongDim(Function):
 
 
 class ValuesIndices(NamedTuple):
-    """What ``max`` and ``min`` along a dim return, as ``torch.return_types.max``:
-    ``values, indices = x.max(dim=1)``, or ``x.max(dim=1).values``."""
+    """What ``max``, ``min`` and ``median`` along a dim, and ``sort``, ``topk`` and ``kthvalue`` return, as
+    ``torch.return_types``: ``values, indices = x.max(dim=1)``, or ``x.max(dim=1).values``."""
 
     values: Tensor
     indices: Tensor
