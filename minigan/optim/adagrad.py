@@ -3,7 +3,7 @@ as in ``torch.optim.Adagrad``."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Callable
+from typing import Any
 
 from .. import backend
 from .optimizer import Optimizer
@@ -52,16 +52,7 @@ class Adagrad(Optimizer):
                 self._init_state(p, self.state[p])
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        if not 0.0 <= group["lr"]:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-        if not 0.0 <= group["lr_decay"]:
-            raise ValueError(f"Invalid lr_decay value: {group['lr_decay']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-        if not 0.0 <= group["initial_accumulator_value"]:
-            raise ValueError(f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}")
-        if not 0.0 <= group["eps"]:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+        self._check_options(group, ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"))
 
     def _init_state(self, p, state: dict) -> None:
         """``step = 0`` and ``sum = initial_accumulator_value`` everywhere, on the parameter's device."""
@@ -69,24 +60,10 @@ class Adagrad(Optimizer):
             state["step"] = 0
             state["sum"] = backend.xp_of(p.data).full_like(p.data, self.defaults["initial_accumulator_value"])
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:        # a parameter added with add_param_group after the constructor
-                    self._init_state(p, state)
-                with backend.device_context(backend.device_of(p.data)):
-                    self._update(p, state, group)
-                p._bump_version()
-        return loss
-
-    @staticmethod
-    def _update(p, state: dict, group: dict[str, Any]) -> None:
+    def _update(self, p, state: dict, group: dict[str, Any]) -> None:
         """The Adagrad update of one parameter's array, in place."""
+        if not state:        # a parameter added with add_param_group after the constructor
+            self._init_state(p, state)
         xp = backend.xp_of(p.data)
         state["step"] = t = int(state["step"]) + 1
         g = -p.grad.data if group["maximize"] else p.grad.data

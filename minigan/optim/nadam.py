@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Callable
+from typing import Any
 
 from .. import backend
 from .optimizer import Optimizer
@@ -59,29 +59,8 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        if not 0.0 <= group["lr"]:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-        if not 0.0 <= group["eps"]:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
-        for i in (0, 1):
-            if not 0.0 <= group["betas"][i] < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {group['betas'][i]}")
-        if not 0.0 <= group["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-        if not 0.0 <= group["momentum_decay"]:
-            raise ValueError(f"Invalid momentum_decay value: {group['momentum_decay']}")
-
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                with backend.device_context(backend.device_of(p.data)):
-                    self._update(p, self.state[p], group)
-                p._bump_version()
-        return loss
+        self._check_options(group, ("lr", "eps"), betas=True)
+        self._check_options(group, ("weight_decay", "momentum_decay"))
 
     @staticmethod
     def _update(p, state: dict, group: dict[str, Any]) -> None:

@@ -150,6 +150,18 @@ class Optimizer:
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for a bad option in ``group`` (overridden by subclasses)."""
 
+    @staticmethod
+    def _check_options(group: dict[str, Any], nonnegative: tuple[str, ...], betas: bool = False) -> None:
+        """PyTorch's checks and messages: each option in ``nonnegative`` must be >= 0 (``Invalid learning rate:
+        -1``, ``Invalid momentum value: -1``), and with ``betas`` both betas in [0, 1)."""
+        for key in nonnegative:
+            if not 0.0 <= group[key]:
+                what = {"lr": "learning rate", "eps": "epsilon value"}.get(key, f"{key} value")
+                raise ValueError(f"Invalid {what}: {group[key]}")
+        for i in (0, 1) if betas else ():
+            if not 0.0 <= group["betas"][i] < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {group['betas'][i]}")
+
     # ----------------------------------------------------------------- the training-loop API
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of every parameter before the next backward pass: drop them (the default, as
@@ -166,7 +178,21 @@ class Optimizer:
             return closure()
 
     def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter once; ``closure`` re-evaluates the loss and returns it."""
+        """Update every parameter that has a gradient once, each by :meth:`_update` on its own device;
+        ``closure`` re-evaluates the loss, which is returned. (SGD and Adam write their own loop.)"""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                with backend.device_context(backend.device_of(p.data)):
+                    self._update(p, self.state[p], group)
+                p._bump_version()
+        return loss
+
+    def _update(self, p: Tensor, state: dict, group: dict[str, Any]) -> None:
+        """Change ``p.data`` in place by one step of the algorithm, with the parameter's ``state`` and its
+        ``group``'s options (overridden by subclasses)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
     # ----------------------------------------------------------------- checkpoints
