@@ -306,7 +306,7 @@ def _correlate_channels_first(x, w, gy, w_shape, stride, padding, dilation, grou
     ``gw += gy (C_out/g, P) @ cols^T (P, K/g)``, summed over the batch, already in the weight's layout."""
     xp = backend.xp_of(x)
     n, c_out, h_out, w_out = y_shape
-    c_in_g, kernel = w_shape[1], tuple(w_shape[2:])
+    kernel = tuple(w_shape[2:])
     inside = groups == 1 and (gy is None or _channels_last(gy))
     src = _pad(x, padding) if columns is None else None
     y = rows = None

@@ -267,7 +267,7 @@ def _planes(x):
 def _first_inside_tap(out_hw, kernel_size, stride, padding, dilation, xp):
     """``(H_out, W_out)``: the first tap ``i*kw + j`` of each window that lies inside the image, not in the
     padding. A window whose real pixels are all -inf names it (its padding is -inf too, and must not win)."""
-    (h_out, w_out), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = out_hw, kernel_size, stride, padding, dilation
+    (h_out, w_out), (_, kw), (sh, sw), (ph, pw), (dh, dw) = out_hw, kernel_size, stride, padding, dilation
     # the smallest i with oh*s - p + i*d >= 0 (padding <= k/2 leaves at least one tap inside)
     i = xp.maximum(0, -((xp.arange(h_out) * sh - ph) // dh))
     j = xp.maximum(0, -((xp.arange(w_out) * sw - pw) // dw))
@@ -277,7 +277,7 @@ def _first_inside_tap(out_hw, kernel_size, stride, padding, dilation, xp):
 def _winner_index(tap, out_hw, kernel_size, stride, padding, dilation, width, xp):
     """The flat input index ``h*W + w`` (int64) of each window's winning tap ``tap = i*kw + j``: window tap
     ``(i, j)`` of output ``(oh, ow)`` is input pixel ``(oh*s - p + i*d, ow*s - p + j*d)``."""
-    (h_out, w_out), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = out_hw, kernel_size, stride, padding, dilation
+    (h_out, w_out), (_, kw), (sh, sw), (ph, pw), (dh, dw) = out_hw, kernel_size, stride, padding, dilation
     h_idx = xp.arange(h_out).reshape(-1, 1) * sh - ph + (tap // kw) * dh
     w_idx = xp.arange(w_out).reshape(1, -1) * sw - pw + (tap % kw) * dw
     return (h_idx * width + w_idx).astype(xp.int64, copy=False)
