@@ -230,6 +230,8 @@ _case("hardswish (all three pieces)")(lambda rs: (
     F.hardswish, [("tensor", np.array([-4.2, -3.1, -2.9, 0.3, 2.8, 3.2, 5.0]), True)]))
 _case("threshold (0.12, -2)")(lambda rs: (lambda x: F.threshold(x, 0.12, -2.0), [_gap(rs, 3, 4)]))
 _case("prelu (one slope per channel)")(lambda rs: (F.prelu, [_gap(rs, 2, 3, 2, 1), _t(rs, 3)]))
+_case("hardshrink (0.3)")(lambda rs: (lambda x: F.hardshrink(x, 0.3), [_gap(rs, 3, 4)]))
+_case("softshrink (0.3)")(lambda rs: (lambda x: F.softshrink(x, 0.3), [_gap(rs, 3, 4)]))
 # --------------------------------------------------------------------------- losses
 _case("mse_loss")(lambda rs: (F.mse_loss, [_t(rs, 3, 4), _t(rs, 3, 4)]))
 _case("binary_cross_entropy")(lambda rs: (
@@ -240,6 +242,38 @@ _case("cross_entropy (label_smoothing, ignore_index)")(lambda rs: (
     lambda x: F.cross_entropy(x, np.array([2, 0, 3]), ignore_index=0, label_smoothing=0.1), [_t(rs, 3, 4)]))
 _case("nll_loss (weight, ignore_index)")(lambda rs: (
     lambda x: F.nll_loss(x, np.array([2, -100, 3, 0]), weight=np.array([0.5, 1.0, 2.0, 1.5])), [_t(rs, 4, 4)]))
+_case("huber_loss (delta 0.7, both pieces)")(lambda rs: (
+    lambda x, t: F.huber_loss(x, t, delta=0.7), [_t(rs, 3, 4), _t(rs, 3, 4)]))
+_case("smooth_l1_loss (beta 0.6, both pieces)")(lambda rs: (
+    lambda x, t: F.smooth_l1_loss(x, t, beta=0.6), [_t(rs, 3, 4), _t(rs, 3, 4)]))
+_case("kl_div (batchmean)")(lambda rs: (
+    lambda x, t: F.kl_div(x, t, reduction="batchmean"), [_t(rs, 3, 4), _between(rs, 0.05, 1.0, 3, 4)]))
+_case("kl_div (log_target, sum)")(lambda rs: (
+    lambda x, t: F.kl_div(x, t, reduction="sum", log_target=True), [_t(rs, 3, 4), _t(rs, 3, 4)]))
+_case("gaussian_nll_loss (full, one variance per row)")(lambda rs: (
+    lambda x, t, v: F.gaussian_nll_loss(x, t, v, full=True), [_t(rs, 3, 4), _t(rs, 3, 4), _between(rs, 0.2, 2, 3)]))
+_case("poisson_nll_loss (rates, full)")(lambda rs: (
+    lambda x, t: F.poisson_nll_loss(x, t, log_input=False, full=True), [_between(rs, 0.2, 3, 3, 4),
+                                                                        _between(rs, 0.1, 4, 3, 4)]))
+_case("soft_margin_loss")(lambda rs: (F.soft_margin_loss, [_t(rs, 3, 4), _const(rs.choice([-1.0, 1.0], (3, 4)))]))
+_case("multilabel_soft_margin_loss (weight)")(lambda rs: (
+    lambda x: F.multilabel_soft_margin_loss(x, np.array([[1, 0, 1], [0, 0, 1]]), weight=np.array([0.5, 2.0, 1.0])),
+    [_t(rs, 2, 3)]))
+_case("margin_ranking_loss (margin 0.3)")(lambda rs: (
+    lambda a, b: F.margin_ranking_loss(a, b, np.array([1, -1, 1, -1, 1]), margin=0.3), [_t(rs, 5), _t(rs, 5)]))
+_case("hinge_embedding_loss (margin 1.2, a target 0)")(lambda rs: (
+    lambda x: F.hinge_embedding_loss(x, np.array([1, -1, 0, -1, 1, -1]), margin=1.2), [_between(rs, 0.1, 2.5, 6)]))
+_case("cosine_embedding_loss (margin 0.2)")(lambda rs: (
+    lambda a, b: F.cosine_embedding_loss(a, b, np.array([1, -1, -1, 1]), margin=0.2), [_t(rs, 4, 3), _t(rs, 4, 3)]))
+_case("triplet_margin_loss (p 3, swap)")(lambda rs: (
+    lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=1.5, p=3, swap=True), [_t(rs, 4, 3), _t(rs, 4, 3),
+                                                                                 _t(rs, 4, 3)]))
+# --------------------------------------------------------------------------- distances
+_case("normalize (p 3, dim 0)")(lambda rs: (lambda x: F.normalize(x, p=3, dim=0), [_t(rs, 3, 4)]))
+_case("cosine_similarity (broadcast, dim -1)")(lambda rs: (
+    lambda a, b: F.cosine_similarity(a, b, dim=-1), [_t(rs, 3, 4), _t(rs, 4)]))
+_case("pairwise_distance (p 1.5, keepdim)")(lambda rs: (
+    lambda a, b: F.pairwise_distance(a, b, p=1.5, keepdim=True), [_t(rs, 3, 4), _t(rs, 3, 4)]))
 # --------------------------------------------------------------------------- layers
 _case("linear")(lambda rs: (F.linear, [_t(rs, 3, 4), _t(rs, 5, 4), _t(rs, 5)]))
 _case("batch_norm (train, 4-D)")(lambda rs: (
@@ -282,6 +316,21 @@ _case("interpolate (bicubic, align_corners)")(lambda rs: (
     lambda x: F.interpolate(x, scale_factor=1.7, mode="bicubic", align_corners=True), [_t(rs, 1, 1, 3, 4)]))
 _case("adaptive_avg_pool2d (overlapping windows)")(lambda rs: (
     lambda x: F.adaptive_avg_pool2d(x, (4, 2)), [_t(rs, 2, 1, 6, 5)]))
+_case("adaptive_max_pool2d (overlapping windows)")(lambda rs: (
+    lambda x: F.adaptive_max_pool2d(x, (4, 3)), [_gap(rs, 2, 2, 6, 5)]))
+
+
+@_case("max_unpool2d (k2 indices, output_size)")
+def _max_unpool2d_case(rs):
+    # max_pool2d's winners in a 7x5 image, 2x2 windows (none named twice); output_size restores the dropped edges
+    idx = F.max_pool2d(Tensor(rs.standard_normal((2, 2, 7, 5))), 2, return_indices=True)[1].data
+    return lambda x: F.max_unpool2d(x, idx, 2, output_size=(7, 5)), [_t(rs, 2, 2, 3, 2)]
+
+
+_case("unfold (k3, stride 2 < kernel, pad 1, dilation (1, 2))")(lambda rs: (
+    lambda x: F.unfold(x, 3, (1, 2), 1, 2), [_t(rs, 2, 2, 7, 8)]))
+_case("fold (k (2, 3), stride 1: overlapping windows)")(lambda rs: (
+    lambda c: F.fold(c, (5, 6), (2, 3)), [_t(rs, 1, 12, 16)]))
 _case("embedding (a row picked twice)")(lambda rs: (
     lambda w: F.embedding(np.array([[3, 0], [3, 1]]), w), [_t(rs, 4, 3)]))
 _case("pixel_shuffle (r 2)")(lambda rs: (lambda x: F.pixel_shuffle(x, 2), [_t(rs, 1, 8, 3, 2)]))

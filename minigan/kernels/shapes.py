@@ -12,12 +12,14 @@ PyTorch's (``torch.nn.Conv2d``, ``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d`
 """
 from __future__ import annotations
 
+import numpy as np
+
 import numbers
 from typing import Any
 
 __all__ = [
     "pair", "conv2d_output_size", "conv_transpose2d_output_size", "pool2d_output_size",
-    "check_conv2d", "check_conv_transpose2d", "check_pool2d", "pool2d_args",
+    "check_conv2d", "check_conv_transpose2d", "check_pool2d", "pool2d_args", "adaptive_bounds", "adaptive_output_size",
     "conv2d_grad_input_output_padding", "conv2d_padding", "conv_transpose2d_output_padding_for_size",
 ]
 
@@ -97,6 +99,27 @@ def pool2d_output_size(h: int, w: int, kernel: Pair, stride: Pair, padding: Pair
         size = (n + 2 * p - _dilated(k, d) + s - 1) // s + 1
         out.append(size - 1 if (size - 1) * s >= n + p else size)
     return tuple(out)
+
+
+def adaptive_bounds(n_in: int, n_out: int):
+    """The windows of adaptive pooling, as PyTorch's: output ``i`` covers input indices ``start[i]`` up to, not
+    including, ``end[i]``, with ``start = floor(i n_in / n_out)`` and ``end = ceil((i + 1) n_in / n_out)``.
+    Windows may overlap by one when ``n_out`` does not divide ``n_in``. NumPy int arrays."""
+    i = np.arange(n_out)
+    return (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+
+
+def adaptive_output_size(op: str, output_size, in_hw) -> Pair:
+    """Adaptive pooling's ``output_size`` (an int, or a pair whose ``None`` keeps that input size) as a pair
+    of positive ints."""
+    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    out = pair(tuple(n if s is None else s for s, n in zip(sizes, in_hw)), f"{op}: output_size")
+    if min(out) < 1:
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    return out
 
 
 def conv2d_grad_input_output_padding(x_hw: Pair, y_hw: Pair, kernel: Pair, stride: Pair, padding: Pair,

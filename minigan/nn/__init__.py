@@ -8,10 +8,17 @@ from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmo
                          Tanh)
 from .activation import (CELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU,  # noqa: F401
                          ReLU6, SiLU, Softmin, Softsign, Tanhshrink, Threshold)
+from .activation import Hardshrink, Softmax2d, Softshrink  # noqa: F401
 from .pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample, UpsamplingBilinear2d,  # noqa: F401
                       UpsamplingNearest2d)
+from .pooling import AdaptiveMaxPool2d, MaxUnpool2d  # noqa: F401
+from .fold import Fold, Unfold  # noqa: F401
 from .reshape import Dropout, Dropout2d, Flatten, PixelShuffle, PixelUnshuffle, Unflatten  # noqa: F401
 from .embedding import Embedding  # noqa: F401
 from .padding import (CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d,  # noqa: F401
                       ZeroPad2d)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401
+from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss,  # noqa: F401
+                   MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
+                   TripletMarginLoss)
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401

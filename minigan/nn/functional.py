@@ -9,6 +9,12 @@ from ..ops import (adaptive_avg_pool2d, avg_pool2d, batch_norm, binary_cross_ent
                    pixel_unshuffle, relu, sigmoid, softmax, softplus, tanh)
 from ..ops import (celu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu,  # noqa: F401
                    silu, softmin, softsign, tanhshrink, threshold)
+from ..ops import hardshrink, softshrink  # noqa: F401
+from ..ops import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div,  # noqa: F401
+                   margin_ranking_loss, multilabel_soft_margin_loss, poisson_nll_loss, smooth_l1_loss,
+                   soft_margin_loss, triplet_margin_loss)
+from ..ops import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from ..ops import adaptive_max_pool2d, fold, max_unpool2d, unfold  # noqa: F401
 
 
 def upsample(x, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):

@@ -1,17 +1,22 @@
-"""Loss layers, as in ``torch.nn``: thin Modules over the loss functions in :mod:`minigan.ops.loss`.
+"""Loss layers, as in ``torch.nn``: thin Modules over the loss functions in :mod:`minigan.ops.loss` and
+:mod:`minigan.ops.loss_margin`.
 
-A loss module only remembers its arguments (``reduction``, and the class ``weight``, ``pos_weight`` and
-``ignore_index`` where the function takes them) and hands them to the function on every call, so
+A loss module only remembers its arguments (``reduction``, and the class ``weight``, ``pos_weight``,
+``ignore_index``, ``margin``, ``delta``... where the function takes them) and hands them to the function on
+every call, so
 ``nn.CrossEntropyLoss(weight=w)(x, t)`` is ``F.cross_entropy(x, t, weight=w)``. Like PyTorch, ``weight`` and
 ``pos_weight`` are buffers: they appear in ``state_dict()`` and move with ``to()``.
 
 PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not taken (``reduction`` replaces them), so
-the arguments after ``weight`` are keyword-only."""
+the arguments that PyTorch places after them are keyword-only."""
 from __future__ import annotations
 
 from ..autograd import Tensor, as_tensor
 from ..ops import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
                    nll_loss)
+from ..ops import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div,
+                   margin_ranking_loss, multilabel_soft_margin_loss, poisson_nll_loss, smooth_l1_loss,
+                   soft_margin_loss, triplet_margin_loss)
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -20,10 +25,14 @@ _REDUCTIONS = ("mean", "sum", "none")
 class _Loss(Module):
     """What every loss module has: a ``reduction``, checked here so that a typo fails at construction."""
 
+    _reductions = _REDUCTIONS             # the ones its function takes
+
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        if reduction not in self._reductions:
+            *first, last = (repr(r) for r in self._reductions)
+            raise ValueError(f"{type(self).__name__}: reduction must be {', '.join(first)} or {last}, "
+                             f"got {reduction!r}")
         self.reduction = reduction
 
 
@@ -127,3 +136,183 @@ class CrossEntropyLoss(_WeightedLoss):
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
                              label_smoothing=self.label_smoothing)
+
+
+class HuberLoss(_Loss):
+    """``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, for ``d = input - target``, reduced;
+    mirrors ``torch.nn.HuberLoss`` (whose arguments are both positional: it never had ``size_average``).
+
+    Shapes: input and target ``(*)``, the same; output ``()``, or ``(*)`` with ``reduction="none"``."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        if not isinstance(delta, (int, float)):
+            raise TypeError(f"HuberLoss: delta must be a float or int, got {type(delta).__name__}")
+        if delta <= 0:
+            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
+        return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, reduced (Huber's loss over ``beta``;
+    ``beta = 0`` is :class:`L1Loss`); mirrors ``torch.nn.SmoothL1Loss``.
+
+    Shapes: input and target ``(*)``, the same; output ``()``, or ``(*)`` with ``reduction="none"``."""
+
+    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
+        if beta < 0:
+            raise ValueError(f"SmoothL1Loss: beta must be at least 0, got {beta}")
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class KLDivLoss(_Loss):
+    """The Kullback-Leibler divergence of the target from ``exp(input)``, for log-probabilities ``input``:
+    ``t (log t - input)`` per element, or ``e^t (t - input)`` with ``log_target``; mirrors ``torch.nn.KLDivLoss``.
+    ``reduction="batchmean"`` (sum over the batch size) is the KL divergence averaged over the samples;
+    ``"mean"``, the default as in PyTorch, divides by the number of elements, and warns.
+
+    Shapes: input ``(*)`` log-probabilities, target ``(*)``; output ``()``, or ``(*)`` with ``reduction="none"``."""
+
+    _reductions = ("mean", "batchmean", "sum", "none")
+
+    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class GaussianNLLLoss(_Loss):
+    """The negative log-likelihood of the target under normal distributions of mean ``input`` and variance
+    ``var``: ``0.5 (log max(var, eps) + (input - target)² / max(var, eps))``, plus ``0.5 log 2π`` with ``full``;
+    mirrors ``torch.nn.GaussianNLLLoss`` (all arguments keyword-only, as there).
+
+    Shapes: input and target ``(N, *)``; var ``(N, *)``, or with one dim of size 1, or without the last dim, or a
+    number; output ``()``, or ``(N, *)`` with ``reduction="none"``."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input: Tensor, target, var) -> Tensor:  # noqa: A002
+        return gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """The negative log-likelihood of counts under Poisson rates: ``e^input - target input`` for log-rates
+    (``log_input=True``), ``input - target log(input + eps)`` for rates; ``full`` adds Stirling's term for
+    ``log(target!)`` where ``target > 1``; mirrors ``torch.nn.PoissonNLLLoss``.
+
+    Shapes: input and target ``(*)``; output ``()``, or ``(*)`` with ``reduction="none"``."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, *, eps: float = 1e-8,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input: Tensor, target) -> Tensor:
+        return poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full, eps=self.eps,
+                                reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """``log(1 + e^(-y x))`` for scores ``x`` and labels ``y = ±1``, reduced; mirrors ``torch.nn.SoftMarginLoss``.
+
+    Shapes: input and target ``(*)``; output ``()``, or ``(*)`` with ``reduction="none"``."""
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
+        return soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """One binary cross-entropy from logits per class, averaged over the classes, for targets in {0, 1}
+    (each sample may belong to several classes); ``weight`` (one per class) scales each class's term; mirrors
+    ``torch.nn.MultiLabelSoftMarginLoss``.
+
+    Shapes: input and target ``(N, C)``, weight ``(C,)``; output ``()``, or ``(N,)`` with ``reduction="none"``."""
+
+    def __init__(self, weight=None, *, reduction: str = "mean") -> None:
+        super().__init__(weight, reduction)
+
+    def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
+        return multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
+
+
+class _MarginLoss(_Loss):
+    """A loss with a ``margin`` (its first argument, positional as in PyTorch)."""
+
+    def __init__(self, margin: float, reduction: str) -> None:
+        super().__init__(reduction)
+        self.margin = margin
+
+
+class MarginRankingLoss(_MarginLoss):
+    """``max(0, -y (x1 - x2) + margin)``: ``x1`` should rank above ``x2`` where ``y = 1``, below where ``y = -1``;
+    mirrors ``torch.nn.MarginRankingLoss``.
+
+    Shapes: input1, input2 and target ``(N,)`` (or ``()``); output ``()``, or ``(N,)`` with
+    ``reduction="none"``."""
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
+        super().__init__(margin, reduction)
+
+    def forward(self, input1: Tensor, input2: Tensor, target) -> Tensor:
+        return margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_MarginLoss):
+    """For distances ``x``: ``x`` where ``y = 1``, ``max(0, margin - x)`` where ``y = -1``; mirrors
+    ``torch.nn.HingeEmbeddingLoss``.
+
+    Shapes: input and target ``(*)``; output ``()``, or ``(*)`` with ``reduction="none"``."""
+
+    def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
+        super().__init__(margin, reduction)
+
+    def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
+        return hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_MarginLoss):
+    """``1 - cos(x1, x2)`` where ``y = 1``, ``max(0, cos(x1, x2) - margin)`` where ``y = -1``; mirrors
+    ``torch.nn.CosineEmbeddingLoss``.
+
+    Shapes: input1 and input2 ``(N, D)`` (or ``(D,)``), target ``(N,)`` (or ``()``); output ``()``, or ``(N,)``
+    with ``reduction="none"``."""
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
+        super().__init__(margin, reduction)
+
+    def forward(self, input1: Tensor, input2: Tensor, target) -> Tensor:
+        return cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class TripletMarginLoss(_MarginLoss):
+    """``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the ``p``-norm pairwise distance (``eps`` added to the
+    difference); ``swap`` uses ``min(d(a, n), d(p, n))`` for the negative's distance; mirrors
+    ``torch.nn.TripletMarginLoss``.
+
+    Shapes: anchor, positive and negative ``(N, D)`` (or ``(D,)``); output ``()``, or ``(N,)`` with
+    ``reduction="none"``."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, *,
+                 reduction: str = "mean") -> None:
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+        super().__init__(margin, reduction)
+        self.p, self.eps, self.swap = p, eps, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
+                                   swap=self.swap, reduction=self.reduction)

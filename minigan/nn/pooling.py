@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd import Tensor
 from ..kernels import shapes
-from ..ops import adaptive_avg_pool2d, avg_pool2d, interpolate, max_pool2d
+from ..ops import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, interpolate, max_pool2d, max_unpool2d
 from .module import Module
 
 
@@ -64,6 +64,38 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size, whatever the input's (``None`` keeps that input size). With
+    ``return_indices=True`` it returns ``(y, indices)``, which :class:`MaxUnpool2d` takes."""
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, x: Tensor):
+        _check4(self, x)
+        return adaptive_max_pool2d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class MaxUnpool2d(Module):
+    """The inverse of ``MaxPool2d(..., return_indices=True)``: ``layer(y, indices)`` puts each value back where
+    it came from in a zero image; ``layer(y, indices, output_size)`` picks the size, as PyTorch's."""
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding, _ = shapes.pool2d_args(kernel_size, stride, padding)
+
+    def forward(self, x: Tensor, indices, output_size=None) -> Tensor:
+        _check4(self, x)
+        return max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class Upsample(Module):

@@ -21,10 +21,16 @@ file                  what it holds
 ``matmul.py``         matmul, and mm, bmm, mv, dot, outer, addmm with PyTorch's shape checks
 ``activation.py``     relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
                       logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
-``piecewise.py``      hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, with PyTorch's values at the kinks
-``loss.py``           mse, binary cross-entropy (on probabilities and on logits), cross-entropy
+``piecewise.py``      hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, hardshrink, softshrink, with
+                      PyTorch's values at the kinks
+``loss.py``           mse, l1, huber, smooth_l1, kl_div, gaussian_nll, poisson_nll, binary cross-entropy (on
+                      probabilities and on logits), nll, cross-entropy
+``loss_margin.py``    soft_margin, multilabel_soft_margin, margin_ranking, hinge_embedding, cosine_embedding,
+                      triplet_margin
+``distance.py``       normalize, cosine_similarity, pairwise_distance (PyTorch's eps, each in its own place)
 ``conv.py``           conv2d, conv_transpose2d, and the weight-gradient correlation they share
-``pool.py``           max_pool2d, avg_pool2d
+``pool.py``           max_pool2d, avg_pool2d, adaptive_max_pool2d, max_unpool2d
+``unfold.py``         unfold (im2col: every window a column) and fold (col2im, its transpose)
 ``resample.py``       interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
 ``normalization.py``  batch_norm, layer_norm, group_norm, instance_norm, dropout, dropout2d, linear
 ``embedding.py``      embedding (a lookup table's rows, picked by index), one_hot
@@ -53,10 +59,17 @@ from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid,
                          tanh)
 from .activation import celu, glu, logsigmoid, mish, selu, silu, softmin, softsign, tanhshrink  # noqa: F401
 from .piecewise import hardsigmoid, hardswish, hardtanh, prelu, relu6, threshold  # noqa: F401
+from .piecewise import hardshrink, softshrink  # noqa: F401
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,  # noqa: F401
                    mse_loss, nll_loss)
+from .loss import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss  # noqa: F401
+from .loss_margin import (cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,  # noqa: F401
+                          multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss)
+from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .pool import avg_pool2d, max_pool2d  # noqa: F401
+from .pool import adaptive_max_pool2d, max_unpool2d  # noqa: F401
+from .unfold import fold, unfold  # noqa: F401
 from .resample import adaptive_avg_pool2d, interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .embedding import embedding, one_hot  # noqa: F401
 from .normalization import (batch_norm, dropout, dropout2d, group_norm, instance_norm, layer_norm,  # noqa: F401

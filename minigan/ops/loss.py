@@ -1,9 +1,14 @@
-"""Loss functions with PyTorch's names, arguments and ``reduction`` ("mean", "sum", "none").
+"""Loss functions with PyTorch's names, arguments and ``reduction`` ("mean", "sum", "none"): the regression and
+likelihood losses (mse, l1, huber, smooth_l1, kl_div, gaussian_nll, poisson_nll) and the classification ones
+(binary cross-entropy, nll, cross-entropy). The margin and ranking losses are in :mod:`minigan.ops.loss_margin`.
 
 Binary cross-entropy from logits uses the stable form
 ``max(a, 0) - a*t + log(1 + e^-|a|)``, which never evaluates ``log(sigmoid(a))`` directly, so a logit
 of -1000 gives a finite loss and the right gradient ``sigmoid(a) - t``."""
 from __future__ import annotations
+
+import math
+import warnings
 
 import numpy as np
 
@@ -11,9 +16,10 @@ from .. import backend
 from ..autograd import Function, Tensor, is_grad_enabled
 from . import arithmetic as A
 from ._util import as_floating, lift
-from .activation import log_softmax, softplus
+from .activation import _expect_floating, log_softmax, softplus
+from .distance import ClampMinValue
 from .reduction import mean, sum as _sum
-from .shape import getitem
+from .shape import getitem, unsqueeze
 
 
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
@@ -229,5 +235,147 @@ def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: 
     return _reduce(A.abs(input - target), reduction, "l1_loss")
 
 
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0,  # noqa: A002
+               weight=None) -> Tensor:
+    """``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, for ``d = input - target``: squared
+    near 0, absolute (with slope ``delta``) far away, so an outlier pulls no harder than ``delta``. The two
+    pieces meet with equal value and slope at ``|d| = delta``; the gradient there is ``±delta`` from either
+    side, and the second derivative is 0 (the outer piece's), as in PyTorch. ``weight``, of the input's shape,
+    scales each element's loss (``"mean"`` is then the plain mean of the weighted losses)."""
+    _expect_floating("huber_loss", input)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    target = lift(target, input)
+    _same_shape("huber_loss", input, target)
+    d = input - target
+    ad = A.abs(d)
+    loss = A.where(ad.data < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+    if weight is not None:
+        weight = lift(weight, input)
+        if weight.shape != input.shape:
+            raise ValueError(f"huber_loss: weight has shape {weight.shape} but the input has shape {input.shape}; "
+                             f"give one weight per element")
+        loss = loss * weight
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
+    """``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, for ``d = input - target``: Huber's loss
+    divided by ``beta`` (Fast R-CNN's box regression loss), with slope ±1 far away. ``beta = 0`` is
+    :func:`l1_loss`. The gradient at ``|d| = beta`` is ``±1`` from either side."""
+    _expect_floating("smooth_l1_loss", input)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be at least 0, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    target = lift(target, input)
+    _same_shape("smooth_l1_loss", input, target)
+    d = input - target
+    ad = A.abs(d)
+    loss = A.where(ad.data < beta, 0.5 * d * d / beta, ad - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+_KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = False) -> Tensor:  # noqa: A002
+    """The Kullback-Leibler divergence ``KL(target || q)`` per element, for log-probabilities ``input = log q``
+    (``F.kl_div`` in PyTorch; the argument order is the reverse of KL's)::
+
+        t log t - t input                 (log_target=False, target t a probability)
+        e^t (t - input)                   (log_target=True, target t a log-probability)
+
+    A target of 0 adds 0, not ``0 log 0 = nan`` (PyTorch's ``xlogy``); there the slope of ``t log t`` is taken
+    as 0, so the target's gradient is ``-input`` (PyTorch's is NaN: the slope ``log t + 1`` is -inf at 0).
+    ``"batchmean"`` divides the sum by the batch size ``input.shape[0]``, which is the KL divergence of each
+    sample's distribution, averaged; ``"mean"`` divides by the number of elements, and warns, as in PyTorch.
+    Input and target broadcast together."""
+    _expect_floating("kl_div", input)
+    target = lift(target, input)
+    _expect_floating("kl_div", target)
+    if reduction not in _KL_REDUCTIONS:
+        raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and the support "
+                      "size; 'batchmean' divides by the batch size only, as the KL divergence's definition does",
+                      UserWarning, stacklevel=2)
+    if log_target:
+        loss = A.exp(target) * (target - input)
+    else:
+        zero = target.data == 0                    # 0 log 0 is taken as 0: log(1) stands in for log(0)
+        loss = target * A.log(A.where(zero, 1.0, target)) - target * input
+    if reduction == "batchmean":
+        total = _sum(loss)
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(loss, reduction, "kl_div")
+
+
+def _variance_for(input: Tensor, var) -> Tensor:
+    """``var`` for :func:`gaussian_nll_loss`, as a tensor that broadcasts to the input: PyTorch's shape rules."""
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError(f"gaussian_nll_loss: var must not be negative, got {var}")
+        return Tensor(backend.xp_of(input.data).full(input.shape, var, dtype=input.data.dtype))
+    var = lift(var, input)
+    if var.numel() and (var.data < 0).any():
+        raise ValueError(f"gaussian_nll_loss: var has negative entries (the smallest is {float(var.data.min())})")
+    if var.shape == input.shape:
+        return var                                             # one variance per element
+    if var.shape == input.shape[:-1]:
+        return unsqueeze(var, -1)                              # one variance per row, shared along the last dim
+    if var.ndim == input.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1:
+        return var                                             # shared along the one dim where var has size 1
+    raise ValueError(f"gaussian_nll_loss: var has shape {var.shape}, which fits neither the input's shape "
+                     f"{input.shape} nor it with one dim of size 1 or without the last dim")
+
+
+def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float = 1e-6,  # noqa: A002
+                      reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of ``target`` under normal distributions of mean ``input`` and variance
+    ``var``: ``0.5 (log v + (input - target)² / v)``, plus ``0.5 log 2π`` with ``full`` (``F.gaussian_nll_loss``
+    in PyTorch). ``var`` has the input's shape, or it without the last dim, or one dim of size 1 (variances
+    shared along it), or is a number. It is clamped at ``eps`` as PyTorch does, out of the graph: the value is
+    at least ``eps``, and the gradient passes to ``var`` unchanged (:class:`~minigan.ops.distance.ClampMinValue`)."""
+    input = as_floating(input)  # noqa: A001
+    target = lift(target, input)
+    v = ClampMinValue.apply(_variance_for(input, var), eps)
+    loss = 0.5 * (A.log(v) + (input - target) ** 2 / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction, "gaussian_nll_loss")
+
+
+def _is_floating(value) -> bool:
+    a = value.data if isinstance(value, Tensor) else value
+    return isinstance(a, float) or (backend.is_array(a) and a.dtype.kind == "f")
+
+
+def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool = False,  # noqa: A002
+                     eps: float = 1e-8, reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of counts ``target`` under Poisson distributions of rate λ, without the
+    constant ``log(target!)`` (``F.poisson_nll_loss`` in PyTorch)::
+
+        e^input - target input              (log_input=True: input is log λ; stable, and the default)
+        input - target log(input + eps)     (log_input=False: input is λ itself)
+
+    ``full`` adds Stirling's approximation of ``log(target!)``, ``t log t - t + 0.5 log(2π t)``, where
+    ``t > 1`` (0 elsewhere, as in PyTorch; its gradient with respect to the target is 0 there too). An integer
+    target (counts) takes the input's dtype."""
+    input = as_floating(input)  # noqa: A001
+    target = lift(target, input, None if _is_floating(target) else input.dtype)
+    if log_input:
+        loss = A.exp(input) - target * input
+    else:
+        loss = input - target * A.log(input + eps)
+    if full:
+        counted = target.data > 1
+        t = A.where(counted, target, 1.0)                 # 1 stands in where the term is 0: no log of 0
+        stirling = t * A.log(t) - t + 0.5 * A.log(t * (2 * math.pi))
+        loss = loss + A.where(counted, stirling, 0.0)
+    return _reduce(loss, reduction, "poisson_nll_loss")
+
+
 __all__ = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss",
-           "cross_entropy", "l1_loss"]
+           "cross_entropy", "l1_loss", "huber_loss", "smooth_l1_loss", "kl_div", "gaussian_nll_loss",
+           "poisson_nll_loss"]

@@ -1,5 +1,5 @@
 """Piecewise activations, made of straight (or, for hardswish, parabolic) pieces joined at kinks: hardtanh,
-relu6, hardsigmoid, hardswish, threshold, prelu.
+relu6, hardsigmoid, hardswish, threshold, prelu, and the shrinks, hardshrink and softshrink.
 
 A kink has no derivative, so each op takes PyTorch's value there, and the tests check it at the exact points:
 
@@ -12,6 +12,8 @@ hardsigmoid         clip(x + 3, 0, 6) / 6                  0 at -3 and at 3 (1/6
 hardswish           x clip(x + 3, 0, 6) / 6                0 at -3 (left side), 1 at 3 (right side)
 threshold(t, v)     x where x > t, else v                  0 at t
 prelu(w)            x where x > 0, else w x                w at 0 (left side); its weight's gradient is 0
+hardshrink(l)       x where |x| > l, else 0                0 at -l and at l (1 only strictly outside)
+softshrink(l)       x - l above l, x + l below -l, else 0  0 at -l and at l (1 only strictly outside)
 ==================  =====================================  ================================================
 
 hardtanh's derivative at a bound is 0, where :func:`~minigan.ops.clip`'s is 1 (a clip passes the gradient to x
@@ -141,3 +143,31 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
                              f"(input shape {x.shape}); give one slope, or one per channel")
         w = weight.reshape((n,) + (1,) * (x.ndim - 2))
     return where(x.data > 0, x, w * x)
+
+
+def _inside(x, lambd: float):
+    """Where ``-lambd <= x <= lambd``: PyTorch's test for the flat piece of a shrink, under which NaN is outside
+    (and so stays NaN)."""
+    return (x >= -lambd) & (x <= lambd)
+
+
+def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0 (``F.hardshrink`` in PyTorch): small values are set to zero, the others
+    kept as they are, so the function jumps at ``±lambd``. A select: the gradient is ``gy`` strictly outside
+    ``[-lambd, lambd]`` and 0 on it, ends included, as in PyTorch."""
+    _expect_floating("hardshrink", x)
+    return where(_inside(x.data, lambd), 0.0, x)
+
+
+def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0 (``F.softshrink`` in PyTorch): every
+    value moved towards 0 by ``lambd``, and stopped there, which is the proximal step of the L1 penalty
+    ``lambd |x|``. Continuous, with kinks at ``±lambd``, where the gradient is 0 as in PyTorch (``gy``
+    strictly outside). The shift ``±lambd`` is a constant, so the backward is again a select."""
+    _expect_floating("softshrink", x)
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be at least 0, got {lambd}")
+    xd = x.data
+    xp = backend.xp_of(xd)
+    shift = Tensor(xp.where(xd > 0, xp.asarray(lambd, dtype=xd.dtype), xp.asarray(-lambd, dtype=xd.dtype)))
+    return where(_inside(xd, lambd), 0.0, x - shift)

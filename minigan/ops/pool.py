@@ -9,13 +9,21 @@
   padding on both sides, so that case is composed of ops: pad the input explicitly (with one more
   window's worth at the bottom/right), pool it with no padding, and, for the average, divide each
   window's sum by PyTorch's count for it (:func:`_avg_divisor`). ``divisor_override`` takes that path too.
+- adaptive_max_pool2d picks its windows from the output size, as adaptive_avg_pool2d does, and routes the
+  gradient like max_pool2d: a scatter-add to the winners (windows can overlap, so one input can win
+  twice and gets both gradients), whose backward is the gather.
+- max_unpool2d is max_pool2d's partner: it puts each value back where its indices say it came from, in a
+  zero image. Its backward is the gather of the gradient at those indices.
+
+The gather and the scatter-add by flat index ``h*W + w`` (:class:`MaxPoolGather`, :class:`PlaneScatterAdd`)
+are each other's transpose, so each is the other's backward and derivatives of any order work.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend, kernels
-from ..autograd import Function, Tensor
+from ..autograd import Function, Tensor, as_tensor
 from ..kernels import shapes
 from .pad import pad
 
@@ -53,7 +61,8 @@ class MaxPoolScatter(Function):
 
 
 class MaxPoolGather(Function):
-    """gx (N, C, H, W) -> (N, C, H_out, W_out): read each window's argmax (the scatter's transpose)."""
+    """gx (N, C, H, W) -> (N, C, H_out, W_out): read each window's argmax (the scatter's transpose). Any flat
+    indices ``h*W + w`` will do: max_unpool2d's backward reads its gradient at its indices with it."""
 
     @staticmethod
     def forward(ctx, gx, argmax):
@@ -65,13 +74,36 @@ class MaxPoolGather(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        xp = backend.xp_of(gg.data)
-        n, c, h, w = ctx.x_shape
-        out = xp.zeros((n, c, h * w), dtype=gg.dtype)
-        idx = ctx.argmax.reshape(n, c, -1)
-        backend.scatter_add(out, (xp.arange(n)[:, None, None], xp.arange(c)[None, :, None], idx),
-                            gg.data.reshape(n, c, -1))
-        return Tensor(out.reshape(ctx.x_shape))
+        return PlaneScatterAdd.apply(gg, ctx.argmax, ctx.x_shape)
+
+
+class PlaneScatterAdd(Function):
+    """values (N, C, ...) -> (N, C, H, W): add each value at its flat index ``h*W + w`` (an int64 array of the
+    values' shape) in a zero image of ``x_shape``. An index named twice gets both values. The transpose
+    of :class:`MaxPoolGather`."""
+
+    @staticmethod
+    def forward(ctx, values, indices, x_shape):
+        ctx.indices = indices
+        return _into_planes(values, indices, x_shape, add=True)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return MaxPoolGather.apply(gg, ctx.indices)
+
+
+def _into_planes(values, indices, x_shape, add: bool):
+    """A zero image of ``x_shape`` (N, C, H, W) with each value put at its flat index ``h*W + w`` in its plane:
+    added (``add=True``: a scatter-add) or written (a scatter, where an index named twice gets one of them)."""
+    xp = backend.xp_of(values)
+    n, c, h, w = x_shape
+    out = xp.zeros((n, c, h * w), dtype=values.dtype)
+    where = (xp.arange(n)[:, None, None], xp.arange(c)[None, :, None], indices.reshape(n, c, -1))
+    if add:
+        backend.scatter_add(out, where, values.reshape(n, c, -1))
+    else:
+        out[where] = values.reshape(n, c, -1)
+    return out.reshape(x_shape)
 
 
 class AvgPool2d(Function):
@@ -162,3 +194,123 @@ def _avg_divisor(in_hw, out_hw, kernel, stride, padding, count_include_pad: bool
         end = np.minimum(start + k, n + p)
         counts.append(end - start if count_include_pad else np.minimum(end, n) - np.maximum(start, 0))
     return np.outer(*counts)
+
+
+class AdaptiveMaxPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, out_hw):
+        y, indices = _adaptive_max(x, out_hw)
+        ctx.indices, ctx.x_shape = indices, x.shape
+        return y, indices
+
+    @staticmethod
+    def backward(ctx, gy, g_indices):  # g_indices: the indices are integers, with no gradient
+        return PlaneScatterAdd.apply(gy, ctx.indices, ctx.x_shape)
+
+
+class MaxUnpool2d(Function):
+    """x (N, C, H, W) -> (N, C, H_out, W_out): each value written at its flat index in a zero image."""
+
+    @staticmethod
+    def forward(ctx, x, indices, out_hw):
+        ctx.indices = indices
+        return _into_planes(x, indices, x.shape[:2] + tuple(out_hw), add=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return MaxPoolGather.apply(gy, ctx.indices), None
+
+
+def adaptive_max_pool2d(x: Tensor, output_size, return_indices: bool = False):
+    """Max pooling to a given output size, ``(N, C, H, W) -> (N, C, H_out, W_out)``, as PyTorch's: output
+    row ``i`` takes the max over input rows ``floor(i H / H_out)`` up to, not including, ``ceil((i + 1) H / H_out)``,
+    and columns likewise (the windows of adaptive_avg_pool2d; they overlap where ``H_out`` does not divide
+    ``H``). ``None`` in ``output_size`` keeps that input size. Ties go to the first maximum in row-major order
+    (a window with a NaN gives NaN, named by its last NaN), as PyTorch's CPU kernel. With
+    ``return_indices=True`` it returns ``(y, indices)``, each index the flat ``h * W + w`` of the winner in its
+    input plane (int64), which :func:`max_unpool2d` takes too."""
+    if x.ndim != 4:
+        raise ValueError(f"adaptive_max_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    if min(x.shape[2:]) < 1:
+        raise ValueError(f"adaptive_max_pool2d: expected an input with non-zero height and width, got shape {x.shape}")
+    if not x.is_floating_point():
+        raise TypeError(f"adaptive_max_pool2d: needs a floating-point input, got {x.dtype}")
+    out_hw = shapes.adaptive_output_size("adaptive_max_pool2d", output_size, x.shape[2:])
+    y, indices = AdaptiveMaxPool2d.apply(x, out_hw)
+    return (y, indices) if return_indices else y
+
+
+def max_unpool2d(x: Tensor, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The inverse of ``max_pool2d(..., return_indices=True)``, as ``torch.nn.functional.max_unpool2d``: a zero
+    image ``(N, C, H_out, W_out)`` with each value of ``x (N, C, H, W)`` put back at its index (the flat
+    ``h * W_out + w`` that max_pool2d returned), so every non-maximum is 0. Where two windows named the same
+    winner it gets one of the two values, which are equal when they came from max_pool2d.
+
+    ``H_out = (H - 1) s - 2p + k`` (conv_transpose2d's formula), the size a max_pool2d with these arguments
+    came from when its floor dropped nothing; ``output_size`` (``(H_out, W_out)`` or a full
+    ``(N, C, H_out, W_out)``) picks another, less than a stride away from it."""
+    kernel, stride, padding, _ = shapes.pool2d_args(kernel_size, stride, padding)
+    if x.ndim != 4:
+        raise ValueError(f"max_unpool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    indices = as_tensor(indices, device=x.device)
+    if indices.dtype != np.int64:
+        raise TypeError(f"max_unpool2d: expected int64 indices (as max_pool2d's return_indices gives), "
+                        f"got {indices.dtype}")
+    if indices.shape != x.shape:
+        raise ValueError(f"max_unpool2d: expected indices of the input's shape {x.shape}, got shape {indices.shape}")
+    out_hw = _unpool_size(x.shape[2:], kernel, stride, padding, output_size)
+    if indices.numel():
+        lo, hi = int(indices.data.min()), int(indices.data.max())
+        if lo < 0 or hi >= out_hw[0] * out_hw[1]:
+            raise ValueError(f"max_unpool2d: found an invalid index {lo if lo < 0 else hi}: the output planes are "
+                             f"{out_hw[0]} x {out_hw[1]}, so expected indices from 0 to {out_hw[0] * out_hw[1] - 1}")
+    return MaxUnpool2d.apply(x, indices, out_hw)
+
+
+def adaptive_windows(n_in: int, n_out: int) -> np.ndarray:
+    """``(n_out, k)`` int64: the input indices of each output's window ``[floor(i n_in / n_out),
+    ceil((i + 1) n_in / n_out))``, ``k`` the longest window's length. A shorter window repeats its last
+    index to fill the row; a repeat comes after the original, so it never changes which maximum is first."""
+    start, end = shapes.adaptive_bounds(n_in, n_out)
+    k = int((end - start).max())
+    return np.minimum(start[:, None] + np.arange(k), end[:, None] - 1).astype(np.int64)
+
+
+def _adaptive_max(x, out_hw):
+    """``x (N, C, H, W) -> (y, indices)``, both ``(N, C, H_out, W_out)``, on raw arrays: gather every window's
+    ``kh x kw`` taps (:func:`adaptive_windows`), take the max, and name the winner by its flat index."""
+    xp = backend.xp_of(x)
+    n, c, h, w = x.shape
+    (oh, ow) = out_hw
+    rows, cols = xp.asarray(adaptive_windows(h, oh)), xp.asarray(adaptive_windows(w, ow))
+    kh, kw = rows.shape[1], cols.shape[1]
+    taps = x[:, :, rows.reshape(oh, kh, 1, 1), cols.reshape(1, 1, ow, kw)]          # (N, C, oh, kh, ow, kw)
+    taps = taps.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, kh * kw)          # taps in row-major order
+    tap = taps.argmax(axis=-1)                                                       # the first maximum
+    nan = taps != taps           # a window with a NaN: PyTorch names its last NaN, argmax the first
+    tap = xp.where(nan.any(axis=-1), kh * kw - 1 - nan[..., ::-1].argmax(axis=-1), tap)
+    indices = rows[xp.arange(oh)[:, None], tap // kw] * w + cols[xp.arange(ow), tap % kw]
+    return taps.max(axis=-1), indices.astype(xp.int64, copy=False)
+
+
+def _unpool_size(in_hw, kernel, stride, padding, output_size) -> tuple[int, int]:
+    """max_unpool2d's ``(H_out, W_out)``: PyTorch's default ``(H - 1) s - 2p + k``, or ``output_size`` where it
+    is less than a stride from that default."""
+    default = shapes.conv_transpose2d_output_size(in_hw[0], in_hw[1], kernel, stride, padding)
+    if output_size is None:
+        size = default
+    else:
+        size = tuple(int(n) for n in output_size)
+        size = size[2:] if len(size) == 4 else size
+        if len(size) != 2:
+            raise ValueError(f"max_unpool2d: expected output_size with 2 or 4 elements, got {len(size)} "
+                             f"({output_size!r})")
+        for dim, (n, d, s) in enumerate(zip(size, default, stride)):
+            if not d - s < n < d + s:
+                raise ValueError(f"max_unpool2d: expected output_size's dim {dim} strictly between {d - s} and "
+                                 f"{d + s} (the default size {d}, give or take less than the stride {s}), "
+                                 f"got output_size={size}")
+    if min(size) < 1:
+        raise ValueError(f"max_unpool2d: the output size {tuple(size)} of an input {tuple(in_hw)} with "
+                         f"kernel_size={kernel}, stride={stride}, padding={padding} is empty")
+    return tuple(size)

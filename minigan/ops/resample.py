@@ -82,14 +82,7 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
     if x.ndim != 4:
         raise ValueError(f"adaptive_avg_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     h, w = x.shape[2:]
-    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) \
-        else tuple(output_size)
-    if len(sizes) != 2:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
-    oh, ow = (n if s is None else s for s, n in zip(sizes, (h, w)))
-    shapes.pair((oh, ow), "output_size")
-    if min(oh, ow) < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    oh, ow = shapes.adaptive_output_size("adaptive_avg_pool2d", output_size, (h, w))
     if not x.is_floating_point():
         raise TypeError(f"adaptive_avg_pool2d: needs a floating-point input, got {x.dtype}")
     return _separable(x, resize_matrix(h, oh, "area"), resize_matrix(w, ow, "area"))
@@ -116,8 +109,7 @@ def resize_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
         for k, weight in enumerate(weights):       # taps first-1 .. first+2; outside the image: the edge pixel
             np.add.at(a, (rows, np.clip(first - 1 + k, 0, n_in - 1)), weight)
     elif mode == "area":
-        start = (rows * n_in) // n_out
-        end = -((-(rows + 1) * n_in) // n_out)     # ceil((i + 1) * n_in / n_out)
+        start, end = shapes.adaptive_bounds(n_in, n_out)
         for i in range(n_out):
             a[i, start[i]:end[i]] = 1.0 / (end[i] - start[i])
     else:
