@@ -4,6 +4,7 @@ Random numbers come from the device's seeded generator (``mg.manual_seed``)."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -103,3 +104,109 @@ def default_layer_init_(weight: Tensor, bias: Tensor | None) -> None:
         fan_in, _ = calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         uniform_(bias, -bound, bound)
+
+
+def _need_ndim(t: Tensor, allowed: tuple[int, ...] | None, message: str) -> None:
+    """PyTorch's shape check (its message, then the shape that came); ``allowed=None`` means ndim >= 2."""
+    if (t.ndim < 2) if allowed is None else (t.ndim not in allowed):
+        raise ValueError(f"{message} (got a tensor of shape {t.shape})")
+
+
+def eye_(t: Tensor) -> Tensor:
+    """The identity matrix, in place, on a 2-D ``(out, in)`` tensor: ``t[i, i] = 1``, zeros elsewhere, so a
+    Linear layer with this weight passes its first ``min(out, in)`` inputs through unchanged."""
+    _need_ndim(t, (2,), "Only tensors with 2 dimensions are supported")
+    return _fill(t, backend.xp_of(t.data).eye(*t.shape))
+
+
+def dirac_(t: Tensor, groups: int = 1) -> Tensor:
+    """The Dirac delta, in place, on a conv weight ``(C_out, C_in/groups, *kernel)`` with 1, 2 or 3 spatial dims:
+    within each of the ``groups`` blocks of ``C_out / groups`` output channels, output channel ``d`` takes
+    input channel ``d`` at the kernel's centre (index ``k // 2`` on each axis), for ``d < min(C_out / groups,
+    C_in / groups)``; every other element is 0. With an odd kernel and ``padding="same"`` the convolution is
+    then the identity map on the channels it keeps."""
+    _need_ndim(t, (3, 4, 5), "Only tensors with 3, 4, or 5 dimensions are supported")
+    if t.shape[0] % groups != 0:
+        raise ValueError(f"dim 0 must be divisible by groups (got dim 0 = {t.shape[0]}, groups = {groups})")
+    per_group = t.shape[0] // groups
+    keep = min(per_group, t.shape[1])
+    delta = np.zeros(t.shape, dtype=t.dtype)          # built on the host, then copied to the tensor's device
+    out_channels = [g * per_group + d for g in range(groups) for d in range(keep)]
+    in_channels = [d for _ in range(groups) for d in range(keep)]
+    centre = tuple(k // 2 for k in t.shape[2:])
+    delta[(out_channels, in_channels) + centre] = 1
+    return _fill(t, backend.to_device(delta, t.device))
+
+
+def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
+    """A (semi-)orthogonal matrix times ``gain``, in place (Saxe et al. 2013). The tensor is seen as a matrix
+    ``(rows, cols) = (size(0), numel / size(0))`` (a conv weight's trailing dims are flattened); its rows are
+    orthonormal when ``rows <= cols`` (``W Wᵀ = gain² I``), otherwise its columns are (``Wᵀ W = gain² I``).
+
+    How: the QR decomposition of a Gaussian matrix (of the tall way round), with each column of Q multiplied
+    by the sign of R's diagonal, which makes Q uniformly distributed over the orthogonal matrices."""
+    _need_ndim(t, None, "Only tensors with 2 or more dimensions are supported")
+    if t.data.size == 0:
+        return t
+    xp = backend.xp_of(t.data)
+    rows = t.shape[0]
+    cols = t.data.size // rows
+    a = _gen(t).standard_normal((rows, cols))
+    if rows < cols:
+        a = a.T
+    q, r = xp.linalg.qr(a)                   # q: (tall, short) with orthonormal columns
+    q *= xp.sign(xp.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(t, (gain * q).reshape(t.shape))
+
+
+def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
+    """N(mean, std²) truncated to ``[a, b]``, in place: values outside are drawn again until all lie inside
+    (after rounding to the tensor's dtype, inside ``[a, b]`` rounded the same way).
+
+    When ``[a, b]`` holds more than 30% of the normal's mass, each draw is a normal sample, kept if it falls
+    inside. Otherwise (a narrow or far-off interval, where most normal samples would miss) each draw is
+    uniform on ``[a, b]``, kept with probability ``pdf(x) / pdf(mode)`` (rejection sampling), as PyTorch does.
+    A mean more than 2 std outside ``[a, b]`` gives a warning."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    xp = backend.xp_of(t.data)
+    gen = _gen(t)
+
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        def draw(shape):
+            x = gen.standard_normal(shape) * std + mean
+            return x, (x >= a) & (x <= b)
+    else:
+        mode = max(a, min(mean, b))
+
+        def draw(shape):
+            x = gen.uniform(a, b, size=shape)
+            log_ratio = -0.5 * ((x - mean) / std) ** 2 + 0.5 * ((mode - mean) / std) ** 2
+            return x, xp.log(gen.random(shape)) <= log_ratio
+
+    values, kept = draw(t.shape)
+    while not bool(kept.all()):
+        again, again_kept = draw(t.shape)
+        values = xp.where(kept, values, again)
+        kept = kept | again_kept
+    return _fill(t, values)
+
+
+def sparse_(t: Tensor, sparsity: float, std: float = 0.01) -> Tensor:
+    """A sparse 2-D matrix, in place (Martens 2010): N(0, std²) values, then in every column
+    ``ceil(sparsity * rows)`` entries, at rows chosen at random for each column, set to 0."""
+    _need_ndim(t, (2,), "Only tensors with 2 dimensions are supported")
+    xp = backend.xp_of(t.data)
+    gen = _gen(t)
+    rows, cols = t.shape
+    num_zeros = math.ceil(sparsity * rows)
+    values = gen.standard_normal((rows, cols)) * std
+    shuffled_rows = xp.argsort(gen.random((rows, cols)), axis=0)   # a random permutation of the rows per column
+    values[shuffled_rows[:num_zeros], xp.arange(cols)] = 0
+    return _fill(t, values)

@@ -1,9 +1,10 @@
 """Optimizers: :class:`SGD` (momentum, Nesterov, weight decay), :class:`Adam` (AMSGrad), :class:`AdamW`
 (Adam with decoupled weight decay), :class:`RMSprop` (momentum, centred), :class:`Adagrad`, :class:`Adadelta`,
-:class:`Adamax`, :class:`NAdam` and :class:`LBFGS` (strong-Wolfe line search), on a common :class:`Optimizer`
-base whose parameter groups, ``zero_grad``, ``step`` and ``state_dict`` follow PyTorch's ``torch.optim``.
+:class:`Adamax`, :class:`NAdam`, :class:`RAdam` and :class:`LBFGS` (strong-Wolfe line search), on a common
+:class:`Optimizer` base whose parameter groups, ``zero_grad``, ``step`` and ``state_dict`` follow PyTorch's
+``torch.optim``.
 :mod:`minigan.optim.lr_scheduler` changes the learning rates as training goes on (``StepLR``, ``CosineAnnealingLR``,
-``ReduceLROnPlateau``, ...), as ``torch.optim.lr_scheduler`` does."""
+``OneCycleLR``, ``ReduceLROnPlateau``, ...), as ``torch.optim.lr_scheduler`` does."""
 from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -12,8 +13,9 @@ from .adamax import Adamax
 from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "LBFGS",
-           "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+           "LBFGS", "lr_scheduler"]

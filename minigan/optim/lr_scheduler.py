@@ -20,6 +20,10 @@ How every scheduler works, as in PyTorch:
 * ``state_dict()`` is plain data (numbers, lists, dicts: :func:`minigan.io.save` can store it), without
   the optimizer. To resume, build the scheduler, then load the optimizer's state dict (which holds the
   rates and ``initial_lr``), then the scheduler's: building a scheduler sets the rates, loading restores them.
+
+The schedules meant to be stepped once per batch, which cycle the rate (and the momentum) up and down
+(``CosineAnnealingWarmRestarts``, ``CyclicLR``, ``OneCycleLR``), live in :mod:`minigan.optim.lr_scheduler_cyclic`
+and are re-exported here.
 """
 from __future__ import annotations
 
@@ -34,7 +38,8 @@ from typing import Any, Callable
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
-           "ExponentialLR", "CosineAnnealingLR", "SequentialLR", "ReduceLROnPlateau"]
+           "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "SequentialLR", "ChainedScheduler",
+           "ReduceLROnPlateau", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
 
 
 def _check_optimizer(optimizer: Any) -> None:
@@ -288,6 +293,28 @@ class ExponentialLR(LRScheduler):
         return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
+class PolynomialLR(LRScheduler):
+    """``lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power``: from ``base_lr`` down to 0 at
+    epoch ``total_iters`` along a polynomial (a straight line with ``power=1``), then 0."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        # the ratio of the closed form at epoch t to its value at t - 1
+        ratio = ((1.0 - self.last_epoch / self.total_iters)
+                 / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [lr * ratio for lr in self._current_lrs()]
+
+    def _closed_form(self) -> list[float]:
+        return [base * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+                for base in self.base_lrs]
+
+
 class CosineAnnealingLR(LRScheduler):
     """``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``: half a cosine from
     ``base_lr`` down to ``eta_min`` over ``T_max`` epochs (Loshchilov & Hutter's SGDR, without restarts);
@@ -315,27 +342,51 @@ class CosineAnnealingLR(LRScheduler):
                 for base in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
+def _check_schedulers(name: str, schedulers: list[LRScheduler], optimizer: Optimizer, none_given: str) -> None:
+    """What SequentialLR and ChainedScheduler ask of the schedulers they drive (PyTorch's checks and messages):
+    at least one, each with an optimizer, that optimizer the given one, and no ReduceLROnPlateau."""
+    if len(schedulers) < 1:
+        raise ValueError(f"{name} {none_given}, but got no scheduler.")
+    for i, scheduler in enumerate(schedulers):
+        if not hasattr(scheduler, "optimizer"):
+            raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+                             "kwargs to be specified when calling `step`, but got one at index "
+                             f"{i} in the given schedulers sequence.")
+        if scheduler.optimizer is not optimizer:
+            raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
+                             f"{type(scheduler).__name__} at index {i} has {scheduler.optimizer}, which is "
+                             f"different from {type(optimizer).__name__}.")
+
+
+class _Composite(LRScheduler):
+    """A scheduler that drives others (``_schedulers``): its state dict holds theirs, one each, in order."""
+
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {key: copy.deepcopy(value) for key, value in self.__dict__.items()
+                 if key not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = copy.deepcopy(state_dict)
+        saved_schedulers = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for scheduler, saved in zip(self._schedulers, saved_schedulers):
+            scheduler.load_state_dict(saved)
+
+
+class SequentialLR(_Composite):
     """``schedulers[i]`` runs from ``milestones[i - 1]`` to ``milestones[i]``, each starting again from its own
     epoch 0: e.g. ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt, 95)], [5])``
     warms up for 5 epochs, then anneals."""
 
     def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int],
                  last_epoch: int = -1) -> None:
-        name = type(self).__name__
-        if len(schedulers) < 1:
-            raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
-        for i, scheduler in enumerate(schedulers):
-            if not hasattr(scheduler, "optimizer"):
-                raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                                 "kwargs to be specified when calling `step`, but got one at index "
-                                 f"{i} in the given schedulers sequence.")
-            if scheduler.optimizer is not optimizer:
-                raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
-                                 f"{type(scheduler).__name__} at index {i} has {scheduler.optimizer}, which is "
-                                 f"different from {type(optimizer).__name__}.")
+        _check_schedulers(type(self).__name__, schedulers, optimizer, "expects at least one scheduler")
         if len(milestones) != len(schedulers) - 1:
             raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more than the "
                              f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
@@ -362,18 +413,25 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {key: copy.deepcopy(value) for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = copy.deepcopy(state_dict)
-        saved_schedulers = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, saved in zip(self._schedulers, saved_schedulers):
-            scheduler.load_state_dict(saved)
+class ChainedScheduler(_Composite):
+    """Every scheduler in ``schedulers`` steps, in order, at each ``step()``: the recursive schedules multiply
+    their factors together (``[ConstantLR(opt, 0.1, total_iters=20), ExponentialLR(opt, 0.9)]``: ``0.1 * 0.9 **
+    epoch`` for 20 epochs, then ``0.9 ** epoch``). The schedulers took their first steps when they were built,
+    so building the chain changes no rate. ``optimizer`` defaults to the first scheduler's."""
+
+    def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None) -> None:
+        if optimizer is None and len(schedulers) > 0:
+            optimizer = getattr(schedulers[0], "optimizer", None)
+        _check_schedulers(type(self).__name__, schedulers, optimizer, "expects at least one scheduler to be chained")
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self) -> None:
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
 
 
 def _undo_initial_steps(scheduler) -> None:
@@ -469,3 +527,7 @@ class ReduceLROnPlateau(LRScheduler):
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
                 group["lr"] = new_lr
+
+
+# The per-batch cycling schedules (their module builds on LRScheduler above, so it is imported last).
+from .lr_scheduler_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: E402
