@@ -61,9 +61,7 @@ class Adadelta(Optimizer):
             state["square_avg"] = xp.zeros_like(p.data)
             state["acc_delta"] = xp.zeros_like(p.data)
         state["step"] = int(state["step"]) + 1
-        g = -p.grad.data if group["maximize"] else p.grad.data
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p.data
+        g = Optimizer._gradient(p, group)      # maximize and weight decay applied
 
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho

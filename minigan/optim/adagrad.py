@@ -66,9 +66,7 @@ class Adagrad(Optimizer):
             self._init_state(p, state)
         xp = backend.xp_of(p.data)
         state["step"] = t = int(state["step"]) + 1
-        g = -p.grad.data if group["maximize"] else p.grad.data
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p.data
+        g = Optimizer._gradient(p, group)      # maximize and weight decay applied
         lr_t = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         S = state["sum"]
         S += g * g

@@ -58,9 +58,7 @@ class Adamax(Optimizer):
             state["exp_avg"] = xp.zeros_like(p.data)
             state["exp_inf"] = xp.zeros_like(p.data)
         state["step"] = t = int(state["step"]) + 1
-        g = -p.grad.data if group["maximize"] else p.grad.data
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p.data
+        g = Optimizer._gradient(p, group)      # maximize and weight decay applied
 
         m, u = state["exp_avg"], state["exp_inf"]
         m += (1 - beta1) * (g - m)                      # m = beta1 m + (1 - beta1) g, as PyTorch's lerp

@@ -67,19 +67,14 @@ class NAdam(Optimizer):
         """The NAdam update of one parameter's array, in place."""
         xp = backend.xp_of(p.data)
         beta1, beta2 = group["betas"]
-        lr, wd, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
+        lr, psi = group["lr"], group["momentum_decay"]
         if not state:
             state["step"] = 0
             state["mu_product"] = 1.0
             state["exp_avg"] = xp.zeros_like(p.data)
             state["exp_avg_sq"] = xp.zeros_like(p.data)
         state["step"] = t = int(state["step"]) + 1
-        g = -p.grad.data if group["maximize"] else p.grad.data
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * wd
-            else:
-                g = g + wd * p.data
+        g = Optimizer._gradient(p, group)      # maximize and weight decay applied
 
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))

@@ -190,6 +190,21 @@ class Optimizer:
                 p._bump_version()
         return loss
 
+    @staticmethod
+    def _gradient(p: Tensor, group: dict[str, Any]):
+        """The gradient array one step follows: ``p.grad`` (negated with ``maximize``), plus ``weight_decay * p``
+        (an L2 penalty), or, with ``decoupled_weight_decay``, the decay applied to ``p`` itself first,
+        ``p *= 1 - lr * weight_decay`` (AdamW's way). A new array wherever it differs from ``p.grad``: the stored
+        gradient is left as it was."""
+        g = -p.grad.data if group["maximize"] else p.grad.data
+        wd = group["weight_decay"]
+        if wd != 0:
+            if group.get("decoupled_weight_decay", False):
+                p.data *= 1 - group["lr"] * wd
+            else:
+                g = g + wd * p.data
+        return g
+
     def _update(self, p: Tensor, state: dict, group: dict[str, Any]) -> None:
         """Change ``p.data`` in place by one step of the algorithm, with the parameter's ``state`` and its
         ``group``'s options (overridden by subclasses)."""

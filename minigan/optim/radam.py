@@ -67,18 +67,13 @@ class RAdam(Optimizer):
         """The RAdam update of one parameter's array, in place."""
         xp = backend.xp_of(p.data)
         beta1, beta2 = group["betas"]
-        lr, wd = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         if not state:
             state["step"] = 0
             state["exp_avg"] = xp.zeros_like(p.data)
             state["exp_avg_sq"] = xp.zeros_like(p.data)
         state["step"] = t = int(state["step"]) + 1
-        g = -p.grad.data if group["maximize"] else p.grad.data
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * wd
-            else:
-                g = g + wd * p.data
+        g = Optimizer._gradient(p, group)      # maximize and weight decay applied
 
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (g - m)          # m = beta1 m + (1 - beta1) g, as PyTorch's lerp

@@ -65,7 +65,7 @@ class RMSprop(Optimizer):
     def _update(p, state: dict, group: dict[str, Any]) -> None:
         """The RMSprop update of one parameter's array, in place."""
         xp = backend.xp_of(p.data)
-        lr, alpha, eps, wd, mu = group["lr"], group["alpha"], group["eps"], group["weight_decay"], group["momentum"]
+        lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
         if not state:
             state["step"] = 0
             state["square_avg"] = xp.zeros_like(p.data)
@@ -75,9 +75,7 @@ class RMSprop(Optimizer):
         if group["centered"] and "grad_avg" not in state:
             state["grad_avg"] = xp.zeros_like(p.data)
         state["step"] = int(state["step"]) + 1
-        g = -p.grad.data if group["maximize"] else p.grad.data
-        if wd != 0:
-            g = g + wd * p.data         # a new array: the stored .grad is left as it was
+        g = Optimizer._gradient(p, group)      # maximize and weight decay applied
 
         v = state["square_avg"]
         v *= alpha
