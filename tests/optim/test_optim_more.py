@@ -1,4 +1,4 @@
-"""RMSprop, Adagrad, Adadelta, Adamax and NAdam: hand-computed first steps, step-for-step parity with
+"""RMSprop, Adagrad, Adadelta, Adamax, NAdam and RAdam: hand-computed first steps, step-for-step parity with
 torch.optim (parameters and state), checkpoints, skipped parameters and argument errors."""
 import re
 
@@ -11,7 +11,7 @@ from minigan.optim import Adadelta, Adagrad, Adamax, NAdam, RMSprop
 
 from optimizer_runs import LR, Run, gradients, start_values, to_host  # noqa: F401
 
-NAMES = ["RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam"]
+NAMES = ["RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
 # options that use every piece of state each optimizer has
 RICH_SETTINGS = {
     "RMSprop": dict(centered=True, momentum=0.5, weight_decay=0.05),
@@ -19,6 +19,7 @@ RICH_SETTINGS = {
     "Adadelta": dict(weight_decay=0.05),
     "Adamax": dict(weight_decay=0.05),
     "NAdam": dict(weight_decay=0.05),
+    "RAdam": dict(weight_decay=0.05, betas=(0.8, 0.99)),
 }
 
 
@@ -132,6 +133,9 @@ SETTINGS = [
     ("NAdam", {}), ("NAdam", dict(momentum_decay=0.05)), ("NAdam", dict(weight_decay=0.1)),
     ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)), ("NAdam", dict(betas=(0.3, 0.9))),
     ("NAdam", dict(betas=(0.8, 0.99), eps=1e-3, weight_decay=0.05, momentum_decay=0.01, maximize=True)),
+    ("RAdam", {}), ("RAdam", dict(weight_decay=0.1)), ("RAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict(betas=(0.5, 0.9))), ("RAdam", dict(betas=(0.8, 0.99), eps=1e-3, weight_decay=0.05, maximize=True)),
+    ("RAdam", dict(betas=(0.0, 0.95), weight_decay=0.2, decoupled_weight_decay=True, maximize=True)),
 ]
 SETTING_IDS = [name + ":" + ",".join(f"{k}={v}" for k, v in kwargs.items()) for name, kwargs in SETTINGS]
 
@@ -321,6 +325,11 @@ ERRORS = [
     ("NAdam", dict(betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
     ("NAdam", dict(weight_decay=-1), "Invalid weight_decay value: -1"),
     ("NAdam", dict(momentum_decay=-1), "Invalid momentum_decay value: -1"),
+    ("RAdam", dict(lr=-1), "Invalid learning rate: -1"),
+    ("RAdam", dict(eps=-1e-8), "Invalid epsilon value: -1e-08"),
+    ("RAdam", dict(betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
+    ("RAdam", dict(betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    ("RAdam", dict(weight_decay=-0.5), "Invalid weight_decay value: -0.5"),
 ]
 ERROR_IDS = [f"{name}:{msg}" for name, _, msg in ERRORS]
 
