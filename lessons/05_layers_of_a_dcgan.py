@@ -258,6 +258,39 @@ print(f"generator loss {loss.item():.4f}; G's first weight {first.shape} got a g
       f"{np.linalg.norm(first.grad.numpy()):.2e}; D's weights have grad: "
       f"{any(p.grad is not None for p in D.parameters())}")
 
+# %% [markdown]
+# ### Watching layers from outside: forward hooks
+#
+# The trace above called each layer by hand. A model's own forward can be watched from outside, as in
+# PyTorch, with a *forward hook*: a function a layer calls after every forward with its input and output
+# (`layer.register_forward_hook(fn)`; `handle.remove()` takes it off again). Here each of G's batch norms
+# reports what it hands on (mean near 0 and standard deviation near 1 in every channel: section 2 at work),
+# then each ReLU and the final tanh what they make of it.
+
+# %%
+watched = []
+
+
+def report(layer, args, out):
+    """A forward hook: one row per call, naming the layer and the statistics of its output."""
+    a = out.numpy()
+    watched.append([type(layer).__name__, str(out.shape), f"{a.mean():+.3f}", f"{a.std():.3f}",
+                    f"{(a == 0).mean():.0%}"])
+
+
+handles = [m.register_forward_hook(report) for m in G if isinstance(m, (nn.BatchNorm2d, nn.ReLU, nn.Tanh))]
+with mg.no_grad():
+    G(mg.randn(16, 100).reshape(16, 100, 1, 1))
+for h in handles:
+    h.remove()
+table(["layer", "output shape", "mean", "std", "zeros"], watched)
+
+# %% [markdown]
+# Each ReLU then zeroes the negative half of its (roughly standard normal) input: half its outputs are
+# exactly 0, and the rest give a mean of $1/\sqrt{2\pi} \approx 0.399$ and a standard deviation of
+# $\sqrt{1/2 - 1/(2\pi)} \approx 0.584$, which is what the hooks report. Batch norm hands every layer
+# inputs of the same scale, whatever the weights do.
+
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.4))
 ax.plot(range(len(g_sizes)), g_sizes, "o-", label="G: ConvTranspose2d k3 s2")
