@@ -6,6 +6,8 @@ lazily, since ``ops/`` sits above the Tensor): read the op's file to see its for
 a tensor *is* (its data, its gradient, its place in the graph) and its operators (``+``, ``@``, ``[]``)."""
 from __future__ import annotations
 
+import numpy as np
+
 
 def _ops():
     from . import ops
@@ -65,9 +67,36 @@ def _in_place(t, what: str, op, *args, **kwargs):
         out = op(t, *args, **kwargs)
     if out.shape != t.shape:
         raise RuntimeError(f"{what}: the result's shape {out.shape} doesn't match the tensor's shape {t.shape}")
+    if out.dtype != t.dtype and not np.can_cast(out.dtype, t.dtype, casting="same_kind"):
+        raise RuntimeError(f"{what}: result type {out.dtype} can't be cast to the tensor's dtype {t.dtype}")
     t.data[...] = out.data
     t._bump_version()
     return t
+
+
+def _logical(t, o, name: str):
+    """``logical_and`` ... of the truth of each element (non-zero is true): a bool tensor with no graph."""
+    from . import backend
+    from .autograd import Tensor
+    xp = backend.xp_of(t.data)
+    if o is None:
+        return Tensor(getattr(xp, name)(t.data))
+    o = o.data if isinstance(o, Tensor) else o
+    if backend.is_array(o) and backend.device_of(o) != t.device:
+        o = backend.to_device(o, t.device)
+    return Tensor(getattr(xp, name)(t.data, o))
+
+
+def _unflatten(t, dim: int, sizes):
+    """Dim ``dim`` split into ``sizes`` (one of them may be -1), as ``torch.Tensor.unflatten``."""
+    from .ops._util import normalize_dim
+    from .ops.shape import fill_free_size
+    d = normalize_dim(dim, t.ndim, "unflatten")
+    filled = fill_free_size(tuple(sizes), t.shape[d])
+    if filled is None:
+        raise RuntimeError(f"unflatten: sizes {tuple(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({t.shape[d]}) of a tensor of shape {t.shape}")
+    return _ops().reshape(t, t.shape[:d] + filled + t.shape[d + 1:])
 
 
 class OpMethods:
@@ -207,6 +236,18 @@ class OpMethods:
     def outer(self, o): return _ops().outer(self, o)
     def addmm(self, m1, m2, *, beta=1, alpha=1): return _ops().addmm(self, m1, m2, beta=beta, alpha=alpha)
 
+    # More elementwise methods: ``x.where(cond, y)`` is ``where(cond, x, y)``; logical ones have no gradient
+    def where(self, condition, y): return _ops().where(condition, self, y)
+    def erf(self): return _ops().erf(self)
+    def clamp_min(self, min): return _ops().clip(self, min, None)  # noqa: A002
+    def clamp_max(self, max): return _ops().clip(self, None, max)  # noqa: A002
+    def logical_not(self): return _logical(self, None, "logical_not")
+    def logical_and(self, o): return _logical(self, o, "logical_and")
+    def logical_or(self, o): return _logical(self, o, "logical_or")
+    def logical_xor(self, o): return _logical(self, o, "logical_xor")
+    def ravel(self): return _ops().reshape(self, -1)
+    def unflatten(self, dim, sizes): return _unflatten(self, dim, sizes)
+
     # In place, by the rules of the Tensor's other in-place methods (see _in_place): under no_grad, or on
     # tensors that do not require grad
     def masked_fill_(self, mask, value): return _in_place(self, "masked_fill_", _ops().masked_fill, mask, value)
@@ -214,6 +255,20 @@ class OpMethods:
     def scatter_add_(self, dim, index, src): return _in_place(self, "scatter_add_", _ops().scatter_add, dim, index, src)
     def index_add_(self, dim, index, source, *, alpha=1):
         return _in_place(self, "index_add_", _ops().index_add, dim, index, source, alpha=alpha)
+    def abs_(self): return _in_place(self, "abs_", _ops().abs)
+    def neg_(self): return _in_place(self, "neg_", _ops().neg)
+    def exp_(self): return _in_place(self, "exp_", _ops().exp)
+    def log_(self): return _in_place(self, "log_", _ops().log)
+    def sqrt_(self): return _in_place(self, "sqrt_", _ops().sqrt)
+    def pow_(self, exponent): return _in_place(self, "pow_", _ops().pow, exponent)
+    def sigmoid_(self): return _in_place(self, "sigmoid_", _ops().sigmoid)
+    def tanh_(self): return _in_place(self, "tanh_", _ops().tanh)
+    def relu_(self): return _in_place(self, "relu_", _ops().relu)
+    def clamp_(self, min=None, max=None): return _in_place(self, "clamp_", _ops().clip, min, max)  # noqa: A002
+    clip_ = clamp_
+    def floor_(self): return _in_place(self, "floor_", _ops().floor)
+    def ceil_(self): return _in_place(self, "ceil_", _ops().ceil)
+    def round_(self, decimals=0): return _in_place(self, "round_", _ops().round, decimals)
     def uniform_(self, a=0.0, b=1.0): return _fill_random(self, "uniform_", "rand", a, b - a)
     def normal_(self, mean=0.0, std=1.0): return _fill_random(self, "normal_", "randn", mean, std)
 

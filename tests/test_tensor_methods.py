@@ -1,7 +1,8 @@
 """The Tensor's helper methods as PyTorch's: shapes and dtypes like another tensor's (expand_as, view_as,
 reshape_as, type_as), new tensors of the same dtype and device (new_zeros ...), in-place random fills and
 in-place indexing (uniform_, normal_, masked_fill_, scatter_, scatter_add_, index_add_, under the rules of the
-other in-place methods), and what a tensor's memory looks like (is_contiguous, stride, element_size ...)."""
+other in-place methods), in-place elementwise ops (exp_, clamp_ ...), where/erf/logical_*/unflatten, and what a
+tensor's memory looks like (is_contiguous, stride, element_size ...)."""
 import numpy as np
 import pytest
 
@@ -189,3 +190,59 @@ def test_element_size_nelement_ndimension_match_torch(torch):
     assert mg.tensor(1.0).stride() == torch.tensor(1.0).stride() == ()
     with pytest.raises(IndexError, match="stride: dimension out of range"):
         mg.zeros(2, 3).stride(2)
+
+
+# --------------------------------------------------------------------------- in-place elementwise, and more methods
+INPLACE_UNARY = [("abs_", ()), ("neg_", ()), ("exp_", ()), ("sqrt_", ()), ("pow_", (2.0,)), ("sigmoid_", ()),
+                 ("tanh_", ()), ("relu_", ()), ("clamp_", (-0.5, 0.5)), ("clip_", (None, 0.2)), ("floor_", ()),
+                 ("ceil_", ()), ("round_", ()), ("log_", ())]
+
+
+@pytest.mark.parametrize("name,args", INPLACE_UNARY, ids=[n for n, _ in INPLACE_UNARY])
+def test_inplace_elementwise_methods_match_torch(torch, name, args):
+    a = np.random.default_rng(5).standard_normal((3, 4))
+    if name in ("sqrt_", "log_"):
+        a = np.abs(a) + 0.1
+    x, t = mg.tensor(a.copy()), torch.tensor(a.copy())
+    version = x._version
+    assert getattr(x, name)(*args) is x                      # the same tensor, changed in place
+    getattr(t, name)(*args)
+    np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-12)
+    assert x._version == version + 1
+
+
+def test_inplace_elementwise_refuses_a_leaf_that_requires_grad_and_a_lossy_cast():
+    x = mg.tensor([1.0, -2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="exp_: a leaf Variable that requires grad"):
+        x.exp_()
+    with mg.no_grad():
+        x.exp_()                                              # allowed where nothing is recorded
+    np.testing.assert_allclose(x.numpy(), np.exp([1.0, -2.0]), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="exp_: result type float32 can't be cast to the tensor's dtype int64"):
+        mg.tensor([1, 2]).exp_()
+
+
+def test_more_methods_match_torch(torch):
+    a = np.random.default_rng(6).standard_normal((2, 6))
+    x, t = mg.tensor(a), torch.tensor(a)
+    cond = a > 0
+    zeros, t_zeros = mg.zeros(2, 6, dtype=mg.float64), torch.zeros(2, 6, dtype=torch.float64)
+    pairs = [
+        (x.where(mg.tensor(cond), zeros), t.where(torch.tensor(cond), t_zeros)),
+        (x.erf(), t.erf()), (x.clamp_min(0.1), t.clamp_min(0.1)), (x.clamp_max(-0.1), t.clamp_max(-0.1)),
+        (x.ravel(), t.ravel()), (x.unflatten(1, (3, -1)), t.unflatten(1, (3, -1))),
+        (x.logical_not(), t.logical_not()), (x.logical_and(x > 0.5), t.logical_and(t > 0.5)),
+        (x.logical_or(x > 0.5), t.logical_or(t > 0.5)), (x.logical_xor(x > 0.5), t.logical_xor(t > 0.5)),
+    ]
+    for ours, theirs in pairs:
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    assert x.logical_not().dtype == np.bool_
+    with pytest.raises(RuntimeError, match=r"unflatten: sizes \(4, -1\) don't multiply up to the size of dim 1"):
+        x.unflatten(1, (4, -1))
+
+
+def test_more_methods_carry_gradients():
+    a = np.random.default_rng(7).standard_normal((2, 3))
+    assert mg.gradcheck(lambda x: x.where(mg.tensor(a > 0), x * 2).unflatten(1, (3, 1)).ravel().clamp_min(-0.5),
+                        [mg.tensor(a, requires_grad=True)])
