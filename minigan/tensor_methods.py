@@ -6,8 +6,6 @@ lazily, since ``ops/`` sits above the Tensor): read the op's file to see its for
 a tensor *is* (its data, its gradient, its place in the graph) and its operators (``+``, ``@``, ``[]``)."""
 from __future__ import annotations
 
-import numpy as np
-
 
 def _ops():
     from . import ops
@@ -58,7 +56,7 @@ def _in_place(t, what: str, op, *args, **kwargs):
     Tensor's other in-place methods: refused while recording on a leaf that requires grad, on a tensor of the
     graph, or with an operand that requires grad (minigan records no in-place operation); the result must
     keep t's shape; the change is counted in t's version."""
-    from .autograd import Tensor, is_grad_enabled, no_grad
+    from .autograd import Tensor, _can_cast_inplace, is_grad_enabled, no_grad
     t._check_inplace(what)
     if is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
         raise RuntimeError(f"{what}: an operand requires grad, and minigan records no in-place operation; use "
@@ -67,7 +65,7 @@ def _in_place(t, what: str, op, *args, **kwargs):
         out = op(t, *args, **kwargs)
     if out.shape != t.shape:
         raise RuntimeError(f"{what}: the result's shape {out.shape} doesn't match the tensor's shape {t.shape}")
-    if out.dtype != t.dtype and not np.can_cast(out.dtype, t.dtype, casting="same_kind"):
+    if not _can_cast_inplace(out.dtype, t.dtype):
         raise RuntimeError(f"{what}: result type {out.dtype} can't be cast to the tensor's dtype {t.dtype}")
     t.data[...] = out.data
     t._bump_version()
@@ -75,16 +73,13 @@ def _in_place(t, what: str, op, *args, **kwargs):
 
 
 def _logical(t, o, name: str):
-    """``logical_and`` ... of the truth of each element (non-zero is true): a bool tensor with no graph."""
+    """``logical_and`` ... of the truth of each element (non-zero is true): a bool tensor with no graph, made
+    as the comparisons are (``Tensor._compare``)."""
     from . import backend
     from .autograd import Tensor
-    xp = backend.xp_of(t.data)
     if o is None:
-        return Tensor(getattr(xp, name)(t.data))
-    o = o.data if isinstance(o, Tensor) else o
-    if backend.is_array(o) and backend.device_of(o) != t.device:
-        o = backend.to_device(o, t.device)
-    return Tensor(getattr(xp, name)(t.data, o))
+        return Tensor(getattr(backend.xp_of(t.data), name)(t.data))
+    return t._compare(o, lambda a, b: getattr(backend.xp_of(a), name)(a, b))
 
 
 def _unflatten(t, dim: int, sizes):
