@@ -338,8 +338,13 @@ class CosineAnnealingLR(LRScheduler):
         return [ratio * (lr - low) + low for lr in self._current_lrs()]
 
     def _closed_form(self) -> list[float]:
-        return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-                for base in self.base_lrs]
+        return [cosine_anneal(base, self.eta_min, self.last_epoch / self.T_max) for base in self.base_lrs]
+
+
+def cosine_anneal(start: float, end: float, fraction: float) -> float:
+    """Half a cosine from ``start`` (fraction 0) down to ``end`` (fraction 1): ``end + (start - end) (1 +
+    cos(pi fraction)) / 2``, the curve of CosineAnnealingLR, its warm restarts and OneCycleLR's "cos"."""
+    return end + (start - end) * (1 + math.cos(math.pi * fraction)) / 2
 
 
 def _check_schedulers(name: str, schedulers: list[LRScheduler], optimizer: Optimizer, none_given: str) -> None:

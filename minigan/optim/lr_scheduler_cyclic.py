@@ -17,7 +17,7 @@ import math
 import types
 from typing import Any, Callable
 
-from .lr_scheduler import LRScheduler, _check_optimizer
+from .lr_scheduler import LRScheduler, _check_optimizer, cosine_anneal
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
@@ -85,8 +85,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
-                for base in self.base_lrs]
+        return [cosine_anneal(base, self.eta_min, self.T_cur / self.T_i) for base in self.base_lrs]
 
     def step(self, epoch: float | None = None) -> None:   # type: ignore[override]
         """Advance one epoch, or with ``epoch`` jump to that (possibly fractional) epoch."""
@@ -287,7 +286,7 @@ class OneCycleLR(LRScheduler):
     def _anneal(self, start: float, end: float, pct: float) -> float:
         """From ``start`` (pct 0) to ``end`` (pct 1), along half a cosine or a straight line."""
         if self._anneal_func_type == "cos":
-            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+            return cosine_anneal(start, end, pct)
         return (end - start) * pct + start
 
     def get_lr(self) -> list[float]:
