@@ -51,7 +51,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+            raise ValueError(f"{type(self).__name__}: p must be in [0, 1], got {p}")
         self.p, self.inplace = p, inplace     # inplace is taken for PyTorch code; minigan computes out of place
 
     def forward(self, x: Tensor) -> Tensor:
@@ -61,20 +61,11 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class Dropout2d(Module):
+class Dropout2d(Dropout):
     """Channel dropout (whole feature maps), active in ``train()`` mode only: :func:`minigan.ops.dropout2d`."""
-
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout2d: p must be in [0, 1], got {p}")
-        self.p, self.inplace = p, inplace     # inplace is taken for PyTorch code; minigan computes out of place
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout2d(x, self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
 
 
 class PixelShuffle(Module):
