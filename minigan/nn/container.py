@@ -73,52 +73,65 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
 
-class ModuleDict(Module):
+class _KeyedContainer(Module):
+    """What ModuleDict and ParameterDict share: a dict's methods over one of the Module's registries
+    (``_store`` names it), so what is put in is registered under its key."""
+
+    _store = "_modules"
+
+    def __init__(self, items=None) -> None:
+        super().__init__()
+        if items is not None:
+            self.update(items)
+
+    def _registry(self) -> dict:
+        return getattr(self, self._store)
+
+    def __getitem__(self, key: str):
+        return self._registry()[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._registry()[key]
+
+    def __len__(self) -> int:
+        return len(self._registry())
+
+    def __iter__(self):
+        return iter(self._registry())
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._registry()
+
+    def keys(self):
+        return self._registry().keys()
+
+    def values(self):
+        return self._registry().values()
+
+    def items(self):
+        return self._registry().items()
+
+    def pop(self, key: str):
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        self._registry().clear()
+
+    def update(self, items) -> None:
+        for key, value in (items.items() if isinstance(items, Mapping) else items):
+            self[key] = value
+
+
+class ModuleDict(_KeyedContainer):
     """A dict of modules whose parameters are registered under their keys: ``ModuleDict({"d": D, "g": G})``."""
 
     def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
-        super().__init__()
-        if modules is not None:
-            self.update(modules)
-
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+        super().__init__(modules)
 
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
-
-    def pop(self, key: str) -> Module:
-        module = self[key]
-        del self[key]
-        return module
-
-    def clear(self) -> None:
-        self._modules.clear()
-
-    def update(self, modules) -> None:
-        for key, module in (modules.items() if isinstance(modules, Mapping) else modules):
-            self[key] = module
 
 
 class ParameterList(Module):
@@ -157,44 +170,16 @@ class ParameterList(Module):
         return _parameters_repr(self, enumerate(self))
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedContainer):
     """A dict of parameters, registered under their keys."""
 
-    def __init__(self, parameters: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None = None) -> None:
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
+    _store = "_parameters"
 
-    def __getitem__(self, key: str) -> Parameter:
-        return self._parameters[key]
+    def __init__(self, parameters: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None = None) -> None:
+        super().__init__(parameters)
 
     def __setitem__(self, key: str, value: Tensor) -> None:
         self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
-
-    def update(self, parameters) -> None:
-        for key, value in (parameters.items() if isinstance(parameters, Mapping) else parameters):
-            self[key] = value
 
     def __repr__(self) -> str:
         return _parameters_repr(self, self.items())
