@@ -11,6 +11,12 @@ from ._util import as_floating, lift, lift_pair, result_type
 from .shape import sum_to
 
 
+def _quietly():
+    """NumPy's floating-point warnings off for one op: ``1/0`` is inf, ``log(0)`` -inf, ``sqrt(-1)`` nan and
+    ``exp(1000)`` inf, as in PyTorch, which gives those values without a word (CuPy gives no warnings)."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 def _check_broadcast(op: str, a, b) -> None:
     try:
         np.broadcast_shapes(a.shape, b.shape)
@@ -23,7 +29,8 @@ class Add(Function):
     def forward(ctx, a, b):
         _check_broadcast("add", a, b)
         ctx.shapes = a.shape, b.shape
-        return a + b
+        with _quietly():
+            return a + b
 
     @staticmethod
     def backward(ctx, gy):
@@ -35,7 +42,8 @@ class Sub(Function):
     def forward(ctx, a, b):
         _check_broadcast("sub", a, b)
         ctx.shapes = a.shape, b.shape
-        return a - b
+        with _quietly():
+            return a - b
 
     @staticmethod
     def backward(ctx, gy):
@@ -47,7 +55,8 @@ class Mul(Function):
     def forward(ctx, a, b):
         _check_broadcast("mul", a, b)
         ctx.save_for_backward(a, b)
-        return a * b
+        with _quietly():
+            return a * b
 
     @staticmethod
     def backward(ctx, gy):
@@ -62,7 +71,8 @@ class Div(Function):
     def forward(ctx, a, b):
         _check_broadcast("div", a, b)
         ctx.save_for_backward(a, b)
-        return a / b
+        with _quietly():
+            return a / b
 
     @staticmethod
     def backward(ctx, gy):
@@ -90,7 +100,8 @@ class PowScalar(Function):
     def forward(ctx, x, p):
         ctx.save_for_backward(x)
         ctx.p = p
-        return x ** p
+        with _quietly():
+            return x ** p
 
     @staticmethod
     def backward(ctx, gy):
@@ -110,7 +121,8 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         _check_broadcast("pow", a, b)
-        y = a ** b
+        with _quietly():
+            y = a ** b
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -119,7 +131,7 @@ class Pow(Function):
         a, b, y = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            with np.errstate(divide="ignore", invalid="ignore"):   # 0 * 0^-1 = nan at a = b = 0, masked here
+            with _quietly():                      # 0 * 0^-1 = nan at a = b = 0, masked here
                 ga = where(b.data == 0, 0.0, gy * b * a ** (b - 1))
             ga = sum_to(ga, a.shape)
         if ctx.needs_input_grad[1]:
@@ -132,7 +144,8 @@ class Pow(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        y = backend.xp_of(x).exp(x)
+        with _quietly():
+            y = backend.xp_of(x).exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -146,7 +159,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return backend.xp_of(x).log(x)
+        with _quietly():
+            return backend.xp_of(x).log(x)
 
     @staticmethod
     def backward(ctx, gy):
@@ -157,7 +171,8 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        y = backend.xp_of(x).sqrt(x)
+        with _quietly():
+            y = backend.xp_of(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
 

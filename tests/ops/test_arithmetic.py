@@ -182,3 +182,33 @@ def test_clamp_tensor_bounds_match_torch(torch):
     compare_with_torch(torch, lambda x, lo: mg.clamp(x, min=lo), lambda x, lo: torch.clamp(x, min=lo), [x, lo])
     compare_with_torch(torch, lambda x, hi: mg.clamp(x, max=hi), lambda x, hi: torch.clamp(x, max=hi), [x, hi])
     compare_with_torch(torch, lambda x: mg.clamp(x, 3.0, 1.0), lambda x: torch.clamp(x, 3.0, 1.0), [x])
+
+
+# --------------------------------------------------------------------------- values outside a domain, quietly
+EDGE_OPS = {
+    "div by 0": (lambda x: x / 0.0, lambda t, x: x / 0.0),
+    "0 / 0": (lambda x: (x * 0) / (x * 0), lambda t, x: (x * 0) / (x * 0)),
+    "log": (mg.log, lambda t, x: t.log(x)),
+    "sqrt": (mg.sqrt, lambda t, x: t.sqrt(x)),
+    "exp": (mg.exp, lambda t, x: t.exp(x)),
+    "x ** -1": (lambda x: x ** -1, lambda t, x: x ** -1),
+    "x ** 0.5": (lambda x: x ** 0.5, lambda t, x: x ** 0.5),
+    "x ** tensor": (lambda x: x ** mg.tensor([-1.0, 0.5, 2.0, -2.0, 0.5]), lambda t, x: x ** t.tensor(
+        [-1.0, 0.5, 2.0, -2.0, 0.5], dtype=t.float64)),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGE_OPS))
+def test_edge_values_and_gradients_match_torch_without_warnings(torch, name, recwarn):
+    """1/0, log 0, sqrt(-1), exp(1000), 0 ** -1 and their gradients give PyTorch's inf and nan, and, as in
+    PyTorch, no warning: NumPy's floating-point warnings are off inside these ops (forward and backward)."""
+    ours, theirs = EDGE_OPS[name]
+    x = np.array([0.0, -1.0, 1000.0, -3.0, 4.0])
+    a = mg.tensor(x, requires_grad=True)
+    ta = torch.tensor(x, requires_grad=True)
+    y, ty = ours(a), theirs(torch, ta)
+    y.backward(mg.ones_like(y))
+    ty.backward(torch.ones_like(ty))
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    assert [str(w.message) for w in recwarn if issubclass(w.category, RuntimeWarning)] == []
