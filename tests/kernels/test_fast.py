@@ -316,6 +316,57 @@ def test_batch_slices_are_of_equal_size(monkeypatch):
     assert sum(sizes) == 1000 and max(sizes) - min(sizes) <= 1
 
 
+@pytest.fixture
+def as_on_a_gpu(monkeypatch):
+    """fast's kernels as they run on CuPy arrays, on NumPy ones: the batch in one slice, fresh arrays instead of
+    scratch memory. Returns the list of slice counts run_slices was given, one entry a call."""
+    from minigan.kernels import scratch
+    monkeypatch.setattr(fast, "on_cpu", lambda xp: False)
+    monkeypatch.setattr(scratch, "on_cpu", lambda xp: False)
+    counts, run = [], fast.run_slices
+    monkeypatch.setattr(fast, "run_slices", lambda slices, body: counts.append(len(slices)) or run(slices, body))
+    monkeypatch.setattr(scratch, "_scratch", scratch._Scratch())            # empty: nothing may be kept in it
+    return counts
+
+
+@pytest.mark.parametrize("case", FAST_CONV_CASES, ids=_conv_ids(FAST_CONV_CASES))
+def test_conv2d_fast_off_the_cpu_equals_naive(rng, case, layout, monkeypatch, as_on_a_gpu):
+    """The path CuPy arrays take through fast's convolution (one batch slice, no scratch memory, no threads) gives
+    the naive loops' forward and gradients, and keeps nothing between calls, on every path and awkward shape;
+    so does the transposed convolution's both-gradients call."""
+    from minigan.kernels import scratch
+    monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1)            # on the CPU this would cut a slice per sample
+    x, w, gy, (s, p, d, g) = _conv_arrays(rng, case)
+    np.testing.assert_allclose(fast.conv2d(x, w, s, p, d, g), naive.conv2d(x, w, s, p, d, g), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.conv2d_grad_input(gy, w, x.shape, s, p, d, g),
+                               naive.conv2d_grad_input(gy, w, x.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+    y, columns = fast.conv2d_keeping_columns(x, w, s, p, d, g)
+    np.testing.assert_allclose(y, naive.conv2d(x, w, s, p, d, g), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.conv2d_grad_weight(x, gy, w.shape, s, p, d, g, columns=columns),
+                               naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+    # read as a transposed convolution's backward (gy its input, x its output's gradient), both gradients at once
+    gx, gw = fast.conv_transpose2d_backward(x, gy, w, s, p, d, g)
+    np.testing.assert_allclose(gx, naive.conv2d(x, w, s, p, d, g), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gw, naive.conv2d_grad_weight(x, gy, w.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+    assert set(as_on_a_gpu) <= {1}                             # one slice whenever the batch is cut at all
+    assert scratch._scratch.buffers == {}
+
+
+@pytest.mark.parametrize("case", FAST_CONVT_CASES, ids=_conv_ids(FAST_CONVT_CASES))
+def test_conv_transpose2d_fast_off_the_cpu_equals_naive(rng, case, layout, monkeypatch, as_on_a_gpu):
+    from minigan.kernels import scratch
+    monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1)
+    x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
+    np.testing.assert_allclose(fast.conv_transpose2d(x, w, s, p, op, d, g), naive.conv_transpose2d(x, w, s, p, op, d, g),
+                               rtol=1e-12, atol=1e-12)
+    if shapes.check_conv2d(gy.shape, w.shape, s, p, d, g) == x.shape:
+        gx, gw = fast.conv_transpose2d_backward(gy, x, w, s, p, d, g)
+        np.testing.assert_allclose(gx, naive.conv2d(gy, w, s, p, d, g), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(gw, naive.conv2d_grad_weight(gy, x, w.shape, s, p, d, g), rtol=1e-12, atol=1e-12)
+    assert set(as_on_a_gpu) <= {1}
+    assert scratch._scratch.buffers == {}
+
+
 def test_scratch_buffers_never_leak_into_results(rng, layout):
     """Two calls in a row reuse the same scratch memory: the first result must not change."""
     x, w, gy, (s, p, d, g) = _conv_arrays(rng, (2, 3, 4, (7, 6), (3, 3), (2, 1), (1, 1), (1, 1), 1))
