@@ -235,6 +235,28 @@ def scatter_add(target, index, values) -> None:
         np.add.at(target, index, values)
 
 
+def reduce_at(name: str, target, index, values) -> None:
+    """``target[index] = name(target[index], values)`` with repeated indices reduced one after another, for
+    ``name`` in ``"maximum"``, ``"minimum"``, ``"multiply"`` (``np.maximum.at`` ...; on CuPy its ``ufunc.at``
+    where it has one, else ``cupyx.scatter_max`` / ``scatter_min``). :func:`scatter_add` is the sum's."""
+    if _cupy is not None and isinstance(target, _cupy.ndarray):
+        ufunc = getattr(_cupy, name)
+        if hasattr(ufunc, "at"):
+            try:
+                ufunc.at(target, index, values)
+                return
+            except (NotImplementedError, TypeError):
+                pass
+        import cupyx
+        fallback = {"maximum": "scatter_max", "minimum": "scatter_min"}.get(name)
+        if fallback is None:
+            raise NotImplementedError(f"this CuPy has no {name}.at, which a scatter of {name} needs on the GPU; "
+                                      f"run it on the CPU (.cpu())")
+        getattr(cupyx, fallback)(target, index, values)
+    else:
+        getattr(np, name).at(target, index, values)
+
+
 def may_share_memory(a, b) -> bool:
     """Whether arrays ``a`` and ``b`` might overlap in memory (a view and its base do).
 

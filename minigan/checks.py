@@ -160,6 +160,15 @@ _case("scatter_add (repeats, src larger than index)")(lambda rs: (
     lambda x, s: F.scatter_add(x, 1, np.array([[0, 4, 0], [2, 2, 2], [4, 1, 4]]), s), [_t(rs, 3, 5), _t(rs, 4, 4)]))
 _case("scatter (src, distinct places)")(lambda rs: (
     lambda x, s: F.scatter(x, 0, np.array([[3, 0, 1], [1, 2, 0]]), s), [_t(rs, 4, 3), _t(rs, 3, 4)]))
+_case("scatter_reduce (mean, repeats, one place unnamed)")(lambda rs: (
+    lambda x, s: F.scatter_reduce(x, 1, np.array([[0, 4, 0], [2, 2, 2], [4, 1, 4]]), s, "mean"),
+    [_t(rs, 3, 5), _t(rs, 4, 4)]))
+_case("scatter_reduce (amax, without self)")(lambda rs: (
+    lambda x, s: F.scatter_reduce(x, 0, np.array([[3, 0, 1], [3, 2, 0]]), s, "amax", include_self=False),
+    [_gap(rs, 4, 3), _gap(rs, 2, 3)]))
+_case("scatter_reduce (prod, a zero among the factors)")(lambda rs: (
+    lambda x, s: F.scatter_reduce(x, 0, np.array([0, 0, 2, 3, 3]), s, "prod"),
+    [_t(rs, 4), ("tensor", np.array([0.0, 1.5, -0.7, 0.0, 2.0]), True)]))
 _case("index_select (repeated indices)")(lambda rs: (
     lambda x: F.index_select(x, 1, np.array([2, 0, 2])), [_t(rs, 2, 3, 2)]))
 _case("index_add (repeats, alpha)")(lambda rs: (

@@ -197,7 +197,9 @@ class OpMethods:
 
     # Indexing, rearranging, sorting and matrix products: minigan/ops/indexing.py, rearrange.py, sort.py, matmul.py
     def gather(self, dim, index): return _ops().gather(self, dim, index)
-    def scatter(self, dim, index, src): return _ops().scatter(self, dim, index, src)
+    def scatter(self, dim, index, src, *, reduce=None): return _ops().scatter(self, dim, index, src, reduce=reduce)
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _ops().scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
     def scatter_add(self, dim, index, src): return _ops().scatter_add(self, dim, index, src)
     def index_select(self, dim, index): return _ops().index_select(self, dim, index)
     def index_add(self, dim, index, source, *, alpha=1): return _ops().index_add(self, dim, index, source, alpha=alpha)
@@ -246,7 +248,11 @@ class OpMethods:
     # In place, by the rules of the Tensor's other in-place methods (see _in_place): under no_grad, or on
     # tensors that do not require grad
     def masked_fill_(self, mask, value): return _in_place(self, "masked_fill_", _ops().masked_fill, mask, value)
-    def scatter_(self, dim, index, src): return _in_place(self, "scatter_", _ops().scatter, dim, index, src)
+    def scatter_(self, dim, index, src, *, reduce=None):
+        return _in_place(self, "scatter_", _ops().scatter, dim, index, src, reduce=reduce)
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return _in_place(self, "scatter_reduce_", _ops().scatter_reduce, dim, index, src, reduce,
+                         include_self=include_self)
     def scatter_add_(self, dim, index, src): return _in_place(self, "scatter_add_", _ops().scatter_add, dim, index, src)
     def index_add_(self, dim, index, source, *, alpha=1):
         return _in_place(self, "index_add_", _ops().index_add, dim, index, source, alpha=alpha)

@@ -15,6 +15,7 @@ file                  what it holds
                       chunk
 ``indexing.py``       gather and scatter_add (each the other's transpose), scatter, index_select, index_add,
                       take_along_dim, masked_fill, masked_select, nonzero, narrow
+``scatter_reduce.py`` scatter_reduce (sum, prod, mean, amax, amin into the places an index names)
 ``rearrange.py``      flip, roll, repeat/tile, tril/triu, diag, unbind, movedim/swapaxes, t, matrix_transpose
 ``sort.py``           sort, argsort, topk, kthvalue (the order found on the values, then a gather)
 ``pad.py``            pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
@@ -50,6 +51,7 @@ from .shape import (astype, broadcast_to, cat, chunk, concatenate, expand, flatt
                     reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
 from .indexing import (gather, index_add, index_select, masked_fill, masked_select, narrow, nonzero,  # noqa: F401
                        scatter, scatter_add, take_along_dim)
+from .scatter_reduce import scatter_reduce  # noqa: F401
 from .rearrange import (diag, flip, matrix_transpose, moveaxis, movedim, repeat, roll, swapaxes,  # noqa: F401
                         swapdims, t, tile, tril, triu, unbind)
 from .sort import argsort, kthvalue, sort, topk  # noqa: F401

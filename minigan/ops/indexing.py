@@ -185,14 +185,26 @@ def scatter_add(x: Tensor, dim: int, index, src: Tensor) -> Tensor:
     return ScatterAdd.apply(x, dim, idx, src)
 
 
-def scatter(x: Tensor, dim: int, index, src) -> Tensor:
+def scatter(x: Tensor, dim: int, index, src, *, reduce: str | None = None) -> Tensor:
     """A copy of ``x`` with ``src`` (a tensor, or one number) written at the places ``index`` names along
     ``dim``, as ``torch.scatter``: for ``dim=1``, ``out[i][index[i][j][k]][k] = src[i][j][k]``. Where a place
-    is named twice, which value stays is not defined; use :func:`scatter_add` to sum them."""
+    is named twice, which value stays is not defined; use :func:`scatter_add` to sum them.
+
+    ``reduce="add"`` or ``"multiply"`` (PyTorch's older form of :func:`~minigan.ops.scatter_reduce.scatter_reduce`
+    with ``"sum"`` / ``"prod"``) combines the values with ``x``'s instead of writing them."""
     if not isinstance(src, Tensor):
         if not isinstance(src, (int, float, bool, np.number)):
             raise TypeError(f"scatter: src must be a Tensor or a number, got {type(src).__name__}")
         src = src.item() if isinstance(src, np.generic) else src
+    if reduce is not None:
+        from .scatter_reduce import scatter_reduce
+        if reduce not in ("add", "multiply"):
+            raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r} (scatter_reduce takes "
+                             f"'sum', 'prod', 'mean', 'amax' and 'amin')")
+        if not isinstance(src, Tensor):           # one number sent to every named place
+            idx = _scatter_args("scatter", x, dim, index, src)[1]
+            src = Tensor(backend.xp_of(x.data).full(idx.shape, src, dtype=x.data.dtype))
+        return scatter_reduce(x, dim, index, src, "sum" if reduce == "add" else "prod")
     dim, idx = _scatter_args("scatter", x, dim, index, src)
     return Scatter.apply(x, dim, idx, src)
 
