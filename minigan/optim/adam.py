@@ -54,16 +54,10 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "eps", "weight_decay"):
-            if key in group and not group[key] >= 0.0:
-                raise ValueError(f"{type(self).__name__}: {key} must be >= 0, got {group[key]}")
-        betas = group.get("betas")
-        if betas is not None:
-            if len(betas) != 2:
-                raise ValueError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), got {betas!r}")
-            for i, beta in enumerate(betas):
-                if not 0.0 <= beta < 1.0:
-                    raise ValueError(f"{type(self).__name__}: betas[{i}] must be in [0, 1), got {beta}")
+        if len(group["betas"]) != 2:
+            raise ValueError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), got {group['betas']!r}")
+        self._check_options(group, ("lr", "eps"), betas=True)
+        self._check_options(group, ("weight_decay",))
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""

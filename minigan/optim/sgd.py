@@ -49,12 +49,9 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "momentum", "weight_decay"):
-            if key in group and not group[key] >= 0.0:
-                raise ValueError(f"SGD: {key} must be >= 0, got {group[key]}")
+        self._check_options(group, ("lr", "momentum", "weight_decay"))
         if group.get("nesterov") and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening == 0, got "
-                             f"momentum={group['momentum']}, dampening={group['dampening']}")
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""

@@ -119,18 +119,18 @@ def test_step_bumps_the_version():
 
 # ----------------------------------------------------------------- bad arguments
 @pytest.mark.parametrize("make, match", [
-    (lambda p: SGD(p, lr=-0.1), "lr must be >= 0"),
-    (lambda p: SGD(p, lr=0.1, momentum=-0.5), "momentum must be >= 0"),
-    (lambda p: SGD(p, lr=0.1, weight_decay=-1), "weight_decay must be >= 0"),
-    (lambda p: SGD(p, lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
-    (lambda p: SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "dampening == 0"),
-    (lambda p: SGD([{"params": p, "lr": -1.0}], lr=0.1), "lr must be >= 0"),
-    (lambda p: Adam(p, lr=-1e-3), "lr must be >= 0"),
-    (lambda p: Adam(p, betas=(1.0, 0.999)), r"betas\[0\] must be in \[0, 1\)"),
-    (lambda p: Adam(p, betas=(0.9, -0.1)), r"betas\[1\] must be in \[0, 1\)"),
-    (lambda p: Adam(p, betas=(0.9,)), "pair"),
-    (lambda p: Adam(p, eps=-1e-8), "eps must be >= 0"),
-    (lambda p: Adam(p, weight_decay=-0.1), "weight_decay must be >= 0"),
+    (lambda p: SGD(p, lr=-0.1), "^Invalid learning rate: -0.1$"),
+    (lambda p: SGD(p, lr=0.1, momentum=-0.5), "^Invalid momentum value: -0.5$"),
+    (lambda p: SGD(p, lr=0.1, weight_decay=-1), "^Invalid weight_decay value: -1$"),
+    (lambda p: SGD(p, lr=0.1, nesterov=True), "^Nesterov momentum requires a momentum and zero dampening$"),
+    (lambda p: SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "requires a momentum and zero dampening"),
+    (lambda p: SGD([{"params": p, "lr": -1.0}], lr=0.1), "^Invalid learning rate: -1.0$"),   # a group's own too
+    (lambda p: Adam(p, lr=-1e-3), "^Invalid learning rate: -0.001$"),
+    (lambda p: Adam(p, betas=(1.0, 0.999)), r"^Invalid beta parameter at index 0: 1.0$"),
+    (lambda p: Adam(p, betas=(0.9, -0.1)), r"^Invalid beta parameter at index 1: -0.1$"),
+    (lambda p: Adam(p, betas=(0.9,)), r"^Adam: betas must be a pair \(beta1, beta2\), got \(0.9,\)$"),
+    (lambda p: Adam(p, eps=-1e-8), "^Invalid epsilon value: -1e-08$"),
+    (lambda p: Adam(p, weight_decay=-0.1), "^Invalid weight_decay value: -0.1$"),
 ])
 def test_bad_options_raise(make, match):
     with pytest.raises(ValueError, match=match):

@@ -299,6 +299,14 @@ def test_adagrad_param_group_added_later_starts_from_the_defaults(torch64):
 
 # ----------------------------------------------------------------- argument errors
 ERRORS = [
+    ("SGD", dict(lr=-0.1), "Invalid learning rate: -0.1"),
+    ("SGD", dict(lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
+    ("SGD", dict(lr=0.1, weight_decay=-1), "Invalid weight_decay value: -1"),
+    ("SGD", dict(lr=0.1, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+    ("Adam", dict(lr=-1e-3), "Invalid learning rate: -0.001"),
+    ("Adam", dict(eps=-1e-8), "Invalid epsilon value: -1e-08"),
+    ("Adam", dict(betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
+    ("Adam", dict(weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
     ("RMSprop", dict(lr=-1), "Invalid learning rate: -1"),
     ("RMSprop", dict(eps=-1e-8), "Invalid epsilon value: -1e-08"),
     ("RMSprop", dict(momentum=-0.5), "Invalid momentum value: -0.5"),

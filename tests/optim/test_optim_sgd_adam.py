@@ -248,11 +248,13 @@ def test_adamw_state_dict_round_trip(lstsq):
     np.testing.assert_array_equal(c2.numpy(), expected[1])
 
 
-def test_adamw_errors_name_adamw():
+def test_adamw_errors_are_torchs():
     x = mg.zeros(1, requires_grad=True)
-    with pytest.raises(ValueError, match="AdamW: weight_decay must be >= 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"^Invalid weight_decay value: -0.1$"):
         AdamW([x], weight_decay=-0.1)
-    with pytest.raises(ValueError, match=r"AdamW: betas\[1\] must be in \[0, 1\), got 1.0"):
+    with pytest.raises(ValueError, match=r"^Invalid beta parameter at index 1: 1.0$"):
         AdamW([x], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match=r"^AdamW: betas must be a pair"):
+        AdamW([x], betas=(0.9, 0.9, 0.9))
     with pytest.raises(TypeError):      # maximize is keyword-only, as in torch.optim.AdamW
         AdamW([x], 1e-3, (0.9, 0.999), 1e-8, 0.01, False, True)
