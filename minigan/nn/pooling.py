@@ -19,8 +19,10 @@ class MaxPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding, self.dilation = shapes.pool2d_args(kernel_size, stride, padding,
-                                                                                      dilation)
+        shapes.pool2d_args(kernel_size, stride, padding, dilation)          # malformed sizes fail here
+        # kept as given (an int stays an int, as PyTorch keeps it, and prints it); stride None is the kernel's
+        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
+        self.stride = kernel_size if stride is None else stride
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Tensor):
@@ -39,7 +41,9 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding, _ = shapes.pool2d_args(kernel_size, stride, padding)
+        shapes.pool2d_args(kernel_size, stride, padding)
+        self.kernel_size, self.padding = kernel_size, padding                 # as given, as in PyTorch
+        self.stride = kernel_size if stride is None else stride
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
@@ -88,7 +92,9 @@ class MaxUnpool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding, _ = shapes.pool2d_args(kernel_size, stride, padding)
+        shapes.pool2d_args(kernel_size, stride, padding)
+        self.kernel_size, self.padding = kernel_size, padding                 # as given, as in PyTorch
+        self.stride = kernel_size if stride is None else stride
 
     def forward(self, x: Tensor, indices, output_size=None) -> Tensor:
         _check4(self, x)

@@ -34,6 +34,30 @@ def test_layer_gradients(device, name, args, shape):
     check_grad(getattr(nn, name)(*args), distinct(*shape, seed=4), device=device)
 
 
+POOL_SETTINGS = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                 dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 0)), dict(kernel_size=[2, 2], ceil_mode=True)]
+
+
+@pytest.mark.parametrize("kind", ["MaxPool2d", "AvgPool2d"])
+@pytest.mark.parametrize("settings", POOL_SETTINGS, ids=str)
+def test_pool_layers_keep_their_arguments_and_print_as_torch(torch, kind, settings):
+    """Sizes are kept as given (an int stays an int), stride None becomes the kernel size, and the repr is
+    PyTorch's, so ``print(model)`` reads the same in both."""
+    ours, theirs = getattr(nn, kind)(**settings), getattr(torch.nn, kind)(**settings)
+    assert repr(ours) == repr(theirs)
+    for name in ("kernel_size", "stride", "padding", "ceil_mode"):
+        assert getattr(ours, name) == getattr(theirs, name)
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 8))
+    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), atol=1e-12)
+
+
+def test_pool_layers_refuse_malformed_sizes_when_built():
+    with pytest.raises(TypeError, match=r"kernel_size must be an int or a pair of ints, got \(2, 2, 2\)"):
+        nn.MaxPool2d((2, 2, 2))
+    with pytest.raises(TypeError, match="stride"):
+        nn.AvgPool2d(2, stride="a")
+
+
 def test_reprs_name_the_settings():
     assert repr(nn.Upsample(scale_factor=2, mode="bilinear")) == "Upsample(scale_factor=2.0, mode='bilinear')"
     assert repr(nn.Upsample(size=(3, 4))) == "Upsample(size=(3, 4), mode='nearest')"
