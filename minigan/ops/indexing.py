@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..autograd import Function, Tensor
+from ..autograd import Function, Tensor, is_grad_enabled
 from ._util import lift, normalize_dim
 from .arithmetic import mul, where
 from .shape import IndexAdd, broadcast_to, getitem, reshape
@@ -30,19 +30,26 @@ __all__ = ["gather", "scatter", "scatter_add", "index_select", "index_add", "tak
 # --------------------------------------------------------------------------- index arrays
 def _as_index(op: str, index, like: Tensor, what: str = "index"):
     """``index`` (an integer Tensor, array or list) as an integer array on ``like``'s device."""
-    if isinstance(index, Tensor):
-        if index.device != like.device:
+    if isinstance(index, Tensor) or backend.is_array(index):
+        if isinstance(index, Tensor) and index.device != like.device:
             raise RuntimeError(f"{op}: expected the {what} on the input's device {like.device}, got it on "
                                f"{index.device}")
-        arr = index.data
-    elif backend.is_array(index):
-        arr = backend.to_device(index, like.device)
+        arr = _kept(index.data if isinstance(index, Tensor) else backend.to_device(index, like.device), index)
     else:
         arr = backend.xp_of(like.data).asarray(index)
         if arr.size == 0:       # [] reads as float64
             arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected an integer {what} (int64 or int32), got dtype {arr.dtype}")
+    return arr
+
+
+def _kept(arr, given):
+    """The caller's index array ``arr`` as the backward will need it: a copy while recording, where the caller could
+    still change it in place (a writable array of their own), so that the gradient goes to the places the forward
+    read; PyTorch raises an error there instead."""
+    if is_grad_enabled() and backend.is_writable(arr) and (arr is given or isinstance(given, Tensor)):
+        return arr.copy()
     return arr
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..autograd import Function, Tensor
+from ..autograd import Function, Tensor, is_grad_enabled
 from ._util import either, normalize_dim, sum_to_array
 
 
@@ -148,11 +148,16 @@ def sum_to(x: Tensor, shape) -> Tensor:
     return x if x.shape == shape else SumTo.apply(x, shape)
 
 
-def _raw_index(index):
-    """Indices may hold Tensors (e.g. a label tensor): use their arrays."""
+def _raw_index(index, keep: bool = False):
+    """Indices may hold Tensors (e.g. a label tensor): use their arrays. With ``keep`` (the indexing is recorded)
+    an index array that its owner could still change in place is copied, so that the backward sends the gradient
+    to the places the forward read (PyTorch raises an error there instead)."""
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index.data if isinstance(index, Tensor) else index
+        return tuple(_raw_index(i, keep) for i in index)
+    arr = index.data if isinstance(index, Tensor) else index
+    if keep and backend.is_array(arr) and backend.is_writable(arr):
+        return arr.copy()
+    return arr
 
 
 def _is_basic(index) -> bool:
@@ -195,7 +200,7 @@ class IndexAdd(Function):
 
 
 def getitem(x: Tensor, index) -> Tensor:
-    return GetItem.apply(x, _raw_index(index))
+    return GetItem.apply(x, _raw_index(index, keep=x.requires_grad and is_grad_enabled()))
 
 
 class Concatenate(Function):

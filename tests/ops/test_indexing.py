@@ -295,3 +295,27 @@ def test_zero_dimensional_inputs_match_torch(torch):
     assert mg.index_select(x, 0, [0]).shape == tuple(torch.index_select(tx, 0, torch.tensor([0])).shape) == ()
     np.testing.assert_array_equal(mg.index_add(x, 0, [0], mg.tensor(2.0)).numpy(),
                                   torch.index_add(tx, 0, torch.tensor([0]), torch.tensor(2.0)).numpy())
+
+
+# --------------------------------------------------------------------------- an index changed after the forward
+INDEX_READERS = {
+    "getitem": lambda x, i: x[i],
+    "gather": lambda x, i: mg.gather(x, 0, i),
+    "index_select": lambda x, i: mg.index_select(x, 0, i),
+    "take_along_dim": lambda x, i: mg.take_along_dim(x, i, 0),
+    "scatter_add (src)": lambda x, i: mg.scatter_add(mg.zeros(4, dtype=x.dtype), 0, i, x[:3] * 1),
+}
+
+
+@pytest.mark.parametrize("given", ["tensor", "array"])
+@pytest.mark.parametrize("name", list(INDEX_READERS))
+def test_the_gradient_goes_where_the_forward_read_though_the_index_changed_after(device, name, given):
+    """An index the caller changes in place between the forward and the backward does not move the gradient: it
+    goes to the places the forward read (the recorded op keeps its own copy; PyTorch raises an error here)."""
+    x = mg.tensor(np.arange(1.0, 5.0), device=device, requires_grad=True)
+    idx = mg.tensor([0, 0, 2], device=device) if given == "tensor" else mg.tensor([0, 0, 2], device=device).data
+    y = INDEX_READERS[name](x, idx)
+    (idx.data if given == "tensor" else idx)[...] = 3          # the caller reuses its index array
+    (y * mg.tensor([1.0, 10.0, 100.0, 1000.0][:y.shape[0]], device=device)).sum().backward()
+    expected = [11.0, 0, 100, 0] if name != "scatter_add (src)" else [1.0, 1, 100, 0]
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
