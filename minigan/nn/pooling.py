@@ -92,9 +92,8 @@ class MaxUnpool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
-        shapes.pool2d_args(kernel_size, stride, padding)
-        self.kernel_size, self.padding = kernel_size, padding                 # as given, as in PyTorch
-        self.stride = kernel_size if stride is None else stride
+        # as pairs, as PyTorch's MaxUnpool2d keeps them (its pooling layers keep them as given)
+        self.kernel_size, self.stride, self.padding, _ = shapes.pool2d_args(kernel_size, stride, padding)
 
     def forward(self, x: Tensor, indices, output_size=None) -> Tensor:
         _check4(self, x)
