@@ -92,13 +92,15 @@ class _ConvNd(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """PyTorch's: the settings that differ from their defaults, in its order (for 2-D and 1-D layers alike)."""
+        zeros, ones = (0,) * len(self.kernel_size), (1,) * len(self.kernel_size)
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
+        if self.padding != zeros:               # a string ("same", "valid") is shown too, as PyTorch shows it
             s += f", padding={self.padding}"
-        if getattr(self, "output_padding", (0, 0)) != (0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != ones:
             s += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", zeros) != zeros:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:

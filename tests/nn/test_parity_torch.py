@@ -247,3 +247,13 @@ def test_instance_norm2d_running_statistics_follow_torch(torch, momentum):
         np.testing.assert_allclose(layer.state_dict()[name], buf.numpy(), rtol=1e-5, err_msg=name)
     layer.eval(), t_layer.eval()
     _same_forward_backward(torch, layer, t_layer, rs.standard_normal((2, 2, 3, 3)))
+
+
+@pytest.mark.parametrize("kind, args", [
+    ("ConvTranspose2d", (4, 6, 3, 2, 1, 1, 2, False, 2)),      # dilation printed before output_padding
+    ("ConvTranspose2d", (3, 3, (2, 4), 1, 0, 0, 1, True, (1, 2))),
+    ("Conv2d", (4, 6, 3, 2, 1, 2, 2, False, "reflect")),
+    ("Conv2d", (2, 2, (1, 3))),
+])
+def test_conv_layer_reprs_are_torchs(torch, kind, args):
+    assert repr(getattr(nn, kind)(*args)) == repr(getattr(torch.nn, kind)(*args))
