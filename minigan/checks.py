@@ -310,6 +310,17 @@ _case("conv_transpose2d (dilation 2, op 1 >= stride 1)")(lambda rs: (
     lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1, output_padding=1, dilation=2),
     [_t(rs, 2, 2, 3, 4), _t(rs, 2, 3, 2, 3)]))
 _case("max_pool2d (k3 s2 p1)")(lambda rs: (lambda x: F.max_pool2d(x, 3, 2, 1), [_gap(rs, 2, 2, 7, 6)]))
+_case("conv1d (stride 2 < kernel 3, pad 1)")(lambda rs: (
+    lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), [_t(rs, 2, 3, 8), _t(rs, 4, 3, 3), _t(rs, 4)]))
+_case("conv1d (dilation 2, groups 2, batch 1)")(lambda rs: (
+    lambda x, w: F.conv1d(x, w, padding=1, dilation=2, groups=2), [_t(rs, 1, 4, 7), _t(rs, 2, 2, 3)]))
+_case("conv_transpose1d (k3 s2 p1 op1)")(lambda rs: (
+    lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+    [_t(rs, 2, 3, 5), _t(rs, 3, 2, 3), _t(rs, 2)]))
+_case("max_pool1d (k3 s2 p1)")(lambda rs: (lambda x: F.max_pool1d(x, 3, 2, 1), [_gap(rs, 2, 2, 9)]))
+_case("avg_pool1d (k3 s2 p1, ceil_mode, no pad count)")(lambda rs: (
+    lambda x: F.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [_t(rs, 2, 2, 8)]))
+_case("adaptive_avg_pool1d (7 -> 3)")(lambda rs: (lambda x: F.adaptive_avg_pool1d(x, 3), [_t(rs, 2, 3, 7)]))
 _case("avg_pool2d (k3 s2 p1, no pad count)")(lambda rs: (
     lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [_t(rs, 2, 2, 7, 5)]))
 _case("max_pool2d (k2, ceil_mode)")(lambda rs: (lambda x: F.max_pool2d(x, 2, ceil_mode=True), [_gap(rs, 1, 2, 5, 7)]))

@@ -13,10 +13,12 @@ from .pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample, Upsampl
                       UpsamplingNearest2d)
 from .pooling import AdaptiveMaxPool2d, MaxUnpool2d  # noqa: F401
 from .fold import Fold, Unfold  # noqa: F401
+from .layers1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d, ConvTranspose1d,  # noqa: F401
+                       MaxPool1d)
 from .reshape import Dropout, Dropout2d, Flatten, PixelShuffle, PixelUnshuffle, Unflatten  # noqa: F401
 from .embedding import Embedding  # noqa: F401
-from .padding import (CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d,  # noqa: F401
-                      ZeroPad2d)
+from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,  # noqa: F401
+                      ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401
 from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss,  # noqa: F401
                    MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,

@@ -1,9 +1,12 @@
-"""Padding layers (no parameters): ZeroPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d, CircularPad2d.
+"""Padding layers (no parameters), 1-D and 2-D: ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d,
+ReplicationPad1d/2d, CircularPad1d/2d.
 
-Each pads the last two dims of a ``(N, C, H, W)`` or ``(C, H, W)`` input with :func:`minigan.ops.pad`, so
-``(N, C, H, W) -> (N, C, H + top + bottom, W + left + right)``. ``padding`` takes PyTorch's forms: an int pads
-every side by the same amount; a 4-tuple is ``(left, right, top, bottom)``. The index maps behind the
-reflect, replicate and circular modes are drawn in :mod:`minigan.ops.pad`."""
+Each pads the last ``dims`` dims of its input with :func:`minigan.ops.pad`, which takes its amounts from the
+last dim backwards, so one class serves both sizes: a 1-D layer pads the ``L`` of ``(N, C, L)`` or ``(C, L)``,
+``-> (N, C, L + left + right)``; a 2-D layer the ``H, W`` of ``(N, C, H, W)`` or ``(C, H, W)``,
+``-> (N, C, H + top + bottom, W + left + right)``. ``padding`` takes PyTorch's forms: an int pads every side by
+the same amount; a tuple is ``(left, right)`` in 1-D and ``(left, right, top, bottom)`` in 2-D. The index maps
+behind the reflect, replicate and circular modes are drawn in :mod:`minigan.ops.pad`."""
 from __future__ import annotations
 
 import numbers
@@ -12,37 +15,45 @@ from ..autograd import Tensor
 from ..ops import pad
 from .module import Module
 
+SIDES = ("left", "right", "top", "bottom")                   # pad's order: the last dim first
+LAYOUTS = {1: ("(C, L)", "(N, C, L)"), 2: ("(C, H, W)", "(N, C, H, W)")}
 
-def _quadruple(padding, layer: str) -> tuple[int, int, int, int]:
-    """``2 -> (2, 2, 2, 2)``; a 4-tuple ``(left, right, top, bottom)`` as it is; anything else is an error."""
+
+def _amounts(padding, dims: int, layer: str) -> tuple[int, ...]:
+    """In 2-D: ``2 -> (2, 2, 2, 2)``, a 4-tuple ``(left, right, top, bottom)`` as it is; in 1-D: ``2 -> (2, 2)``,
+    a pair ``(left, right)`` as it is. Anything else is an error."""
+    n = 2 * dims
     if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
-        return (int(padding),) * 4
-    if isinstance(padding, (tuple, list)) and len(padding) == 4 and all(
+        return (int(padding),) * n
+    if isinstance(padding, (tuple, list)) and len(padding) == n and all(
             isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in padding):
         return tuple(int(p) for p in padding)
-    raise TypeError(f"{layer}: padding must be an int or a 4-tuple of ints (left, right, top, bottom), "
+    raise TypeError(f"{layer}: padding must be an int or a {n}-tuple of ints ({', '.join(SIDES[:n])}), "
                     f"got {padding!r}")
 
 
-class _Pad2d(Module):
-    """A layer that copies values of the image into its border, in ``mode``."""
+class _PadNd(Module):
+    """A layer that copies values of the input into its border, in ``mode``, along its last ``dims`` dims."""
     mode: str       # set by each layer: "reflect", "replicate" or "circular"
+    dims: int       # set by each layer: 1 or 2
 
     def __init__(self, padding) -> None:
         super().__init__()
-        self.padding = _quadruple(padding, type(self).__name__)
+        self.padding = _amounts(padding, self.dims, type(self).__name__)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim not in (3, 4):
-            raise ValueError(f"{self!r}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {x.shape}")
+        if x.ndim not in (self.dims + 1, self.dims + 2):
+            unbatched, batched = LAYOUTS[self.dims]
+            raise ValueError(f"{self!r}: expected a {self.dims + 1}-D {unbatched} or {self.dims + 2}-D {batched} "
+                             f"input, got shape {x.shape}")
         return pad(x, self.padding, self.mode)
 
     def extra_repr(self) -> str:
         return f"{self.padding}"
 
 
-class ConstantPad2d(_Pad2d):
-    """Pad with ``value``: ``ConstantPad2d(1, -1.0)`` puts a border of -1 around every image."""
+class _ConstantPadNd(_PadNd):
+    """Pad with ``value``. Any input with at least ``dims`` dims will do, as in PyTorch."""
 
     def __init__(self, padding, value: float) -> None:
         super().__init__(padding)
@@ -55,8 +66,19 @@ class ConstantPad2d(_Pad2d):
         return f"padding={self.padding}, value={self.value}"
 
 
-class ZeroPad2d(ConstantPad2d):
-    """Pad with zeros."""
+class ConstantPad1d(_ConstantPadNd):
+    """Pad the last dim with ``value``: ``ConstantPad1d((1, 2), -1.0)`` puts one -1 before each signal and
+    two after it."""
+    dims = 1
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """Pad the last two dims with ``value``: ``ConstantPad2d(1, -1.0)`` puts a border of -1 around every image."""
+    dims = 2
+
+
+class ZeroPad1d(ConstantPad1d):
+    """Pad the last dim with zeros."""
 
     def __init__(self, padding) -> None:
         super().__init__(padding, 0.0)
@@ -65,18 +87,45 @@ class ZeroPad2d(ConstantPad2d):
         return f"{self.padding}"
 
 
-class ReflectionPad2d(_Pad2d):
+class ZeroPad2d(ConstantPad2d):
+    """Pad the last two dims with zeros."""
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ReflectionPad1d(_PadNd):
+    """Mirror the signal at its ends, the end value itself not repeated; each amount must be smaller than
+    the length."""
+    mode, dims = "reflect", 1
+
+
+class ReflectionPad2d(_PadNd):
     """Mirror the image at its edges, the edge row/column itself not repeated; each amount must be smaller
     than the image's size along it."""
-    mode = "reflect"
+    mode, dims = "reflect", 2
 
 
-class ReplicationPad2d(_Pad2d):
+class ReplicationPad1d(_PadNd):
+    """Repeat the first and last values."""
+    mode, dims = "replicate", 1
+
+
+class ReplicationPad2d(_PadNd):
     """Repeat the edge rows and columns (the corners repeat the corner pixel)."""
-    mode = "replicate"
+    mode, dims = "replicate", 2
 
 
-class CircularPad2d(_Pad2d):
+class CircularPad1d(_PadNd):
+    """Wrap around, as on a ring: the left border is the signal's last values, and so on; each amount must be
+    at most the length."""
+    mode, dims = "circular", 1
+
+
+class CircularPad2d(_PadNd):
     """Wrap around, as on a torus: the left border is the image's rightmost columns, and so on; each amount
     must be at most the image's size along it."""
-    mode = "circular"
+    mode, dims = "circular", 2

@@ -30,6 +30,8 @@ file                  what it holds
                       triplet_margin
 ``distance.py``       normalize, cosine_similarity, pairwise_distance (PyTorch's eps, each in its own place)
 ``conv.py``           conv2d, conv_transpose2d, and the weight-gradient correlation they share
+``conv1d.py``         conv1d, conv_transpose1d: the 2-D ops on a signal seen as an image one pixel high
+``pool1d.py``         max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, likewise from 2-D
 ``pool.py``           max_pool2d, avg_pool2d, adaptive_max_pool2d, max_unpool2d
 ``unfold.py``         unfold (im2col: every window a column) and fold (col2im, its transpose)
 ``resample.py``       interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
@@ -69,6 +71,8 @@ from .loss_margin import (cosine_embedding_loss, hinge_embedding_loss, margin_ra
                           multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss)
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
+from .conv1d import conv1d, conv_transpose1d  # noqa: F401
+from .pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: F401
 from .pool import avg_pool2d, max_pool2d  # noqa: F401
 from .pool import adaptive_max_pool2d, max_unpool2d  # noqa: F401
 from .unfold import fold, unfold  # noqa: F401

@@ -1,0 +1,318 @@
+"""The 1-D layers (Conv1d, ConvTranspose1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d) and the
+1-D padding layers against PyTorch: a torch state dict loads with its names unchanged and gives the same outputs
+and gradients; parameter shapes, initialisation, attributes and reprs are torch's; Conv1d's padding_mode;
+gradchecks in float64; errors that name the layer."""
+import math
+
+import numpy as np
+import pytest
+
+import minigan as mg
+import minigan.nn as nn
+import minigan.nn.functional as F
+
+from helpers import check_grad, compare_with_torch, distinct, randn
+
+
+def _load_from_torch(layer, t_layer):
+    missing, unexpected = layer.load_state_dict({k: v.detach().numpy() for k, v in t_layer.state_dict().items()})
+    assert missing == [] and unexpected == []
+    return layer
+
+
+def _same_as_torch(torch, layer, t_layer, x_np, device="cpu", **kwargs):
+    """Forward and backward of a float64 layer and its torch twin: output, input and parameter gradients."""
+    layer.to(device)
+    x = mg.tensor(x_np, device=device, requires_grad=True)
+    tx = torch.tensor(x_np, requires_grad=True)
+    y, ty = layer(x, **kwargs), t_layer(tx, **kwargs)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-12, rtol=1e-10, err_msg="forward")
+    v = randn(*ty.shape, seed=9)
+    y.backward(mg.tensor(v, device=device))
+    ty.backward(torch.tensor(v))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12, rtol=1e-10, err_msg="input gradient")
+    t_params = dict(t_layer.named_parameters())
+    assert [name for name, _ in layer.named_parameters()] == list(t_params)
+    for name, p in layer.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), t_params[name].grad.numpy(), atol=1e-12, rtol=1e-10, err_msg=name)
+
+
+# --------------------------------------------------------------------------- Conv1d, ConvTranspose1d
+# (class name, constructor arguments as torch takes them, input shape); the same arguments build torch's layer
+CONVS = [
+    ("Conv1d", (3, 4, 3), (2, 3, 7)),
+    ("Conv1d", (4, 6, 3, 2, 1, 2, 2), (1, 4, 9)),                            # stride, padding, dilation, groups
+    ("Conv1d", (2, 3, (4,), (1,), "same", (1,), 1, False), (2, 5)),          # unbatched, even "same", 1-tuples
+    ("Conv1d", (2, 2, 2, 3, "valid"), (1, 2, 8)),
+    ("ConvTranspose1d", (3, 2, 3, 2, 1, 1), (2, 3, 5)),                      # output_padding
+    ("ConvTranspose1d", (4, 6, 4, 2, 1, 0, 2, False), (1, 4, 3)),            # groups, no bias
+    ("ConvTranspose1d", (2, 3, 3, 1, 1, 1, 1, True, 2), (2, 6)),             # unbatched, op 1 >= stride, dilation 2
+]
+CONV_IDS = ["Conv1d-k3", "Conv1d-s2p1d2g2", "Conv1d-unbatched-same", "Conv1d-valid-s3", "ConvT1d-op1",
+            "ConvT1d-groups-nobias", "ConvT1d-unbatched-dilation"]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("name,args,shape", CONVS, ids=CONV_IDS)
+def test_conv_layer_loads_torch_state_dict_and_matches(device, torch, name, args, shape):
+    torch.manual_seed(0)
+    t_layer = getattr(torch.nn, name)(*args).double()
+    layer = getattr(nn, name)(*args)
+    assert list(layer.state_dict()) == list(t_layer.state_dict())
+    assert {k: tuple(v.shape) for k, v in layer.state_dict().items()} == \
+        {k: tuple(v.shape) for k, v in t_layer.state_dict().items()}
+    _same_as_torch(torch, _load_from_torch(layer.double(), t_layer), t_layer, randn(*shape, seed=1), device)
+
+
+@pytest.mark.parametrize("name,args,shape", CONVS, ids=CONV_IDS)
+def test_conv_layer_gradcheck(device, name, args, shape):
+    layer = getattr(nn, name)(*args).to(device)
+    params = list(layer.parameters())
+    rep = mg.gradcheck(layer, [mg.tensor(randn(*shape, seed=2), device=device, requires_grad=True)], params=params)
+    assert len(rep.rows) == 1 + len(params)
+
+
+@pytest.mark.parametrize("name,args", [(n, a) for n, a, _ in CONVS], ids=CONV_IDS)
+def test_conv_layer_attributes_are_torchs(torch, name, args):
+    layer, t_layer = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(layer) == repr(t_layer)
+    for attr in ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "output_padding",
+                 "groups", "padding_mode"):
+        assert getattr(layer, attr) == getattr(t_layer, attr), attr
+    assert (layer.bias is None) == (t_layer.bias is None)
+
+
+@pytest.mark.parametrize("make,fan_in", [
+    (lambda lib: lib.Conv1d(4, 8, 5, groups=2), 2 * 5),
+    (lambda lib: lib.Conv1d(3, 16, 1), 3),
+    (lambda lib: lib.ConvTranspose1d(6, 4, 3, groups=2), 2 * 3),     # torch's fan-in of a transposed weight
+])
+def test_conv_layer_initialisation_is_torchs(torch, make, fan_in):
+    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, as torch's kaiming_uniform_(a=sqrt(5))."""
+    bound = 1 / math.sqrt(fan_in)
+    t_layer = make(torch.nn)
+    assert torch.nn.init._calculate_fan_in_and_fan_out(t_layer.weight)[0] == fan_in
+    weights, biases = [], []
+    for seed in range(20):
+        mg.manual_seed(seed)
+        layer = make(nn)
+        assert layer.weight.shape == tuple(t_layer.weight.shape) and layer.weight.dtype == np.float32
+        weights.append(layer.weight.numpy().ravel())
+        biases.append(layer.bias.numpy().ravel())
+    for what, values in (("weight", np.concatenate(weights)), ("bias", np.concatenate(biases))):
+        assert np.abs(values).max() <= bound, what
+        assert np.abs(values).max() > 0.95 * bound, what                     # fills the interval ...
+        assert abs(values.std() - bound / math.sqrt(3)) < 0.1 * bound, what   # ... evenly
+    mg.manual_seed(0)
+    layer = make(nn)
+    before = layer.weight.numpy().copy()
+    layer.reset_parameters()                                                 # draws again, from the same law
+    assert not np.array_equal(before, layer.weight.numpy()) and np.abs(layer.weight.numpy()).max() <= bound
+
+
+def test_conv1d_is_conv2d_of_height_1():
+    layer = nn.Conv1d(2, 3, 3, stride=2, padding=1, bias=False)
+    x = mg.tensor(randn(2, 2, 7, seed=3))
+    expected = F.conv2d(x.reshape(2, 2, 1, 7), layer.weight.reshape(3, 2, 1, 3), stride=(1, 2), padding=(0, 1))
+    np.testing.assert_allclose(layer(x).numpy(), expected.numpy().reshape(2, 3, 4), rtol=1e-6)
+
+
+def test_conv_transpose1d_output_size(device, torch):
+    torch.manual_seed(1)
+    t_layer = torch.nn.ConvTranspose1d(2, 3, 3, stride=3, padding=1).double()
+    layer = _load_from_torch(nn.ConvTranspose1d(2, 3, 3, stride=3, padding=1).double(), t_layer)
+    x = randn(1, 2, 4, seed=4)
+    for size in ([10], [12], (1, 3, 11)):                                    # the three lengths reachable
+        _same_as_torch(torch, layer, t_layer, x, device, output_size=size)
+    with pytest.raises(ValueError, match=r"ConvTranspose1d: requested an output size of 13, but valid sizes range "
+                                         r"from 10 to 12 \(for an input of length 4\)"):
+        layer(mg.tensor(x, device=device), output_size=[13])
+    with pytest.raises(ValueError, match=r"ConvTranspose1d: for a 3-D input, output_size must have 1 or 3 elements"):
+        layer(mg.tensor(x, device=device), output_size=(3, 11))
+
+
+# --------------------------------------------------------------------------- Conv1d(padding_mode=...)
+# (constructor keywords, input shape): odd lengths, stride 2, dilation, groups, an even "same", unbatched
+MODE_CASES = [
+    (dict(kernel_size=3, padding=1), (1, 2, 5)),
+    (dict(kernel_size=3, stride=2, padding=2, bias=False), (2, 2, 7)),
+    (dict(kernel_size=3, padding=2, dilation=2, groups=2), (1, 2, 6)),
+    (dict(kernel_size=4, padding="same", dilation=1), (2, 2, 5)),            # 3 zeros: 1 left, 2 right
+    (dict(kernel_size=2, padding="valid"), (2, 4)),
+]
+MODE_IDS = ["k3p1", "stride2-nobias", "dilation-groups", "same-even-kernel", "valid-unbatched"]
+MODES = ["zeros", "reflect", "replicate", "circular"]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kwargs,shape", MODE_CASES, ids=MODE_IDS)
+def test_conv1d_padding_mode_matches_torch(device, torch, mode, kwargs, shape):
+    torch.manual_seed(2)
+    t_layer = torch.nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double()
+    layer = _load_from_torch(nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double(), t_layer)
+    assert repr(layer) == repr(t_layer)
+    _same_as_torch(torch, layer, t_layer, randn(*shape, seed=5), device)
+
+
+@pytest.mark.parametrize("mode", MODES[1:])
+def test_conv1d_padding_mode_gradcheck(device, mode):
+    layer = nn.Conv1d(2, 3, 3, stride=2, padding=2, padding_mode=mode).to(device)
+    params = list(layer.parameters())
+    rep = mg.gradcheck(layer, [mg.tensor(randn(1, 2, 6, seed=6), device=device, requires_grad=True)], params=params)
+    assert len(rep.rows) == 3
+
+
+def test_conv1d_padding_mode_pads_then_convolves_without_padding():
+    x = mg.tensor(randn(1, 2, 5, seed=7))
+    for mode in ["reflect", "replicate", "circular"]:
+        layer = nn.Conv1d(2, 3, 4, padding="same", padding_mode=mode)
+        expected = F.conv1d(F.pad(x, (1, 2), mode=mode), layer.weight, layer.bias)
+        np.testing.assert_allclose(layer(x).numpy(), expected.numpy(), rtol=1e-6, err_msg=mode)
+
+
+# --------------------------------------------------------------------------- pooling layers
+POOLS = [   # (name, constructor arguments, input shape); the same arguments build torch's layer
+    ("MaxPool1d", (3,), (2, 2, 9)),
+    ("MaxPool1d", (3, 2, 1, 2, False, True), (1, 3, 10)),                    # dilation, ceil_mode, positionally
+    ("MaxPool1d", ((2,), (1,)), (3, 5)),                                      # unbatched, 1-tuples
+    ("AvgPool1d", (3, 2, 1, True, False), (2, 1, 8)),                        # ceil_mode, count_include_pad
+    ("AvgPool1d", (2,), (3, 7)),
+    ("AdaptiveAvgPool1d", (3,), (2, 2, 7)),
+    ("AdaptiveAvgPool1d", ((6,),), (4, 4)),
+    ("AdaptiveMaxPool1d", (3,), (1, 2, 7)),
+    ("AdaptiveMaxPool1d", (4,), (3, 9)),
+]
+
+
+@pytest.mark.parametrize("name,args,shape", POOLS, ids=lambda v: str(v))
+def test_pool_layer_matches_torch(device, torch, name, args, shape):
+    layer, t_layer = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(layer) == repr(t_layer)
+    for attr in ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "count_include_pad", "output_size",
+                 "return_indices"):
+        assert getattr(layer, attr, None) == getattr(t_layer, attr, None), attr
+    compare_with_torch(torch, layer, t_layer, [distinct(*shape, seed=3)], device=device)
+
+
+@pytest.mark.parametrize("name,args,shape", POOLS, ids=lambda v: str(v))
+def test_pool_layer_gradcheck(device, name, args, shape):
+    check_grad(getattr(nn, name)(*args), distinct(*shape, seed=4), device=device)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.MaxPool1d(3, 2, 1, return_indices=True, ceil_mode=True),
+                                  lambda lib: lib.AdaptiveMaxPool1d(4, return_indices=True)])
+def test_max_pool_layers_return_torchs_indices(torch, make):
+    x = distinct(2, 2, 9, seed=5)
+    (y, indices), (ty, t_indices) = make(nn)(mg.tensor(x)), make(torch.nn)(torch.tensor(x))
+    assert indices.dtype == np.int64
+    np.testing.assert_array_equal(indices.numpy(), t_indices.numpy())
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+
+
+def test_pool_reprs():
+    assert repr(nn.MaxPool1d(3)) == "MaxPool1d(kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=False)"
+    assert repr(nn.AvgPool1d(3, 2, 1)) == "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))"
+    assert repr(nn.AdaptiveMaxPool1d(5, True)) == "AdaptiveMaxPool1d(output_size=5)"
+
+
+# --------------------------------------------------------------------------- 1-D padding layers
+PAD_LAYERS = {
+    "ZeroPad1d": (lambda p: nn.ZeroPad1d(p), lambda tnn, p: tnn.ZeroPad1d(p)),
+    "ConstantPad1d": (lambda p: nn.ConstantPad1d(p, -1.5), lambda tnn, p: tnn.ConstantPad1d(p, -1.5)),
+    "ReflectionPad1d": (lambda p: nn.ReflectionPad1d(p), lambda tnn, p: tnn.ReflectionPad1d(p)),
+    "ReplicationPad1d": (lambda p: nn.ReplicationPad1d(p), lambda tnn, p: tnn.ReplicationPad1d(p)),
+    "CircularPad1d": (lambda p: nn.CircularPad1d(p), lambda tnn, p: tnn.CircularPad1d(p)),
+}
+# (padding, input shape): an int, an asymmetric pair with a 0, an unbatched (C, L) input
+PADDINGS = [(2, (2, 3, 5)), ((0, 3), (1, 2, 4)), ((2, 1), (3, 4))]
+
+
+@pytest.mark.parametrize("name", PAD_LAYERS)
+def test_pad1d_forms(name):
+    make, _ = PAD_LAYERS[name]
+    assert make(2).padding == (2, 2) and make((1, 0)).padding == (1, 0) and make([1, 0]).padding == (1, 0)
+    for bad in [(1, 2, 3, 4), (1,), 1.5, "1", True]:
+        with pytest.raises(TypeError, match=rf"{name}: padding must be an int or a 2-tuple of ints \(left, right\), "
+                                            rf"got"):
+            make(bad)
+
+
+@pytest.mark.parametrize("name", PAD_LAYERS)
+@pytest.mark.parametrize("padding,shape", PADDINGS)
+def test_pad1d_matches_torch(device, torch, name, padding, shape):
+    make, make_torch = PAD_LAYERS[name]
+    layer, t_layer = make(padding), make_torch(torch.nn, padding)
+    assert repr(layer) == repr(t_layer)
+    x = randn(*shape, seed=6)
+    check_grad(layer, x, device=device)
+    compare_with_torch(torch, layer, t_layer, [x], device=device)
+
+
+def test_pad1d_borders_and_reprs():
+    x = mg.tensor(np.arange(4.0).reshape(1, 4))
+    np.testing.assert_array_equal(nn.ConstantPad1d((1, 2), 9)(x).numpy(), [[9, 0, 1, 2, 3, 9, 9]])
+    np.testing.assert_array_equal(nn.ReflectionPad1d((2, 1))(x).numpy(), [[2, 1, 0, 1, 2, 3, 2]])
+    np.testing.assert_array_equal(nn.ReplicationPad1d((2, 1))(x).numpy(), [[0, 0, 0, 1, 2, 3, 3]])
+    np.testing.assert_array_equal(nn.CircularPad1d((2, 1))(x).numpy(), [[2, 3, 0, 1, 2, 3, 0]])
+    assert repr(nn.ZeroPad1d((1, 0))) == "ZeroPad1d((1, 0))"
+    assert repr(nn.ConstantPad1d(1, 3.5)) == "ConstantPad1d(padding=(1, 1), value=3.5)"
+    assert isinstance(nn.ZeroPad1d(1), nn.ConstantPad1d) and isinstance(nn.ZeroPad2d(1), nn.ConstantPad2d)
+
+
+# --------------------------------------------------------------------------- errors naming the layer
+@pytest.mark.parametrize("layer,shape,pattern", [
+    (lambda: nn.Conv1d(3, 4, 3), (3, 4, 5, 6), r"Conv1d\(3, 4, kernel_size=\(3,\), stride=\(1,\)\): expected a 2-D "
+                                               r"\(C_in, L\) or 3-D \(N, C_in, L\) input, got shape \(3, 4, 5, 6\)"),
+    (lambda: nn.Conv1d(3, 4, 3), (2, 5, 6), r"Conv1d\(.*\): expected input with 3 channels, \(N, C_in, L\) or "
+                                            r"\(C_in, L\), got 5 \(input shape \(2, 5, 6\)\)"),
+    (lambda: nn.Conv1d(3, 4, 3), (5, 6), r"Conv1d\(.*\): expected input with 3 channels.* got 5"),
+    (lambda: nn.ConvTranspose1d(2, 4, 3), (7,), r"ConvTranspose1d\(.*\): expected a 2-D .* got shape \(7,\)"),
+    (lambda: nn.MaxPool1d(2), (1, 1, 4, 4), r"MaxPool1d\(kernel_size=2, .*\): expected a 2-D \(C, L\) or 3-D "
+                                            r"\(N, C, L\) input, got shape \(1, 1, 4, 4\)"),
+    (lambda: nn.AvgPool1d(2), (4,), r"AvgPool1d\(.*\): expected a 2-D \(C, L\) or 3-D \(N, C, L\) input"),
+    (lambda: nn.AdaptiveAvgPool1d(2), (1, 1, 4, 4), r"AdaptiveAvgPool1d\(output_size=2\): expected a 2-D"),
+    (lambda: nn.AdaptiveMaxPool1d(2), (4,), r"AdaptiveMaxPool1d\(output_size=2\): expected a 2-D"),
+    (lambda: nn.ReflectionPad1d(1), (1, 1, 4, 4), r"ReflectionPad1d\(\(1, 1\)\): expected a 2-D \(C, L\) or 3-D "
+                                                  r"\(N, C, L\) input, got shape \(1, 1, 4, 4\)"),
+    (lambda: nn.CircularPad1d(1), (4,), r"CircularPad1d\(\(1, 1\)\): expected a 2-D .* got shape \(4,\)"),
+    (lambda: nn.ReflectionPad1d(3), (1, 3), r"mode 'reflect' needs each amount smaller than the size"),
+    (lambda: nn.Conv1d(1, 1, 5, padding=3, padding_mode="reflect"), (1, 1, 3),
+     r"mode 'reflect' needs each amount smaller than the size"),
+])
+def test_wrong_inputs_name_the_layer(layer, shape, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        layer()(mg.zeros(*shape))
+
+
+@pytest.mark.parametrize("make,error,pattern", [
+    (lambda: nn.Conv1d(3, 4, (3, 3)), TypeError, r"Conv1d: kernel_size must be an int or a 1-tuple of ints"),
+    (lambda: nn.Conv1d(3, 4, 3, groups=2), ValueError, r"Conv1d: groups=2 must divide in_channels=3"),
+    (lambda: nn.Conv1d(2, 4, 3, stride=2, padding="same"), ValueError,
+     r"Conv1d: padding='same' is not supported for strided convolutions \(stride 2\)"),
+    (lambda: nn.Conv1d(2, 4, 3, padding="full"), ValueError, r"Conv1d: invalid padding string 'full'"),
+    (lambda: nn.Conv1d(2, 4, 3, padding_mode="wrap"), ValueError, r"Conv1d: padding_mode must be one of"),
+    (lambda: nn.ConvTranspose1d(2, 4, 3, padding="same"), ValueError, r"ConvTranspose1d: padding='same' is for "
+                                                                      r"Conv1d only"),
+    (lambda: nn.ConvTranspose1d(2, 4, 3, padding_mode="reflect"), ValueError,
+     r"ConvTranspose1d: only padding_mode 'zeros' is supported"),
+    (lambda: nn.ConvTranspose1d(2, 4, 3, stride=2, output_padding=2), ValueError,
+     r"ConvTranspose1d: output_padding \(2,\) must be smaller than either stride \(2,\) or dilation \(1,\)"),
+    (lambda: nn.MaxPool1d((2, 2)), TypeError, r"MaxPool1d: kernel_size must be an int or a 1-tuple"),
+    (lambda: nn.AvgPool1d(2, stride=1.5), TypeError, r"AvgPool1d: stride must be an int or a 1-tuple"),
+    (lambda: nn.AdaptiveAvgPool1d(None), TypeError, r"AdaptiveAvgPool1d: output_size must be an int or a 1-tuple"),
+])
+def test_constructor_errors(make, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+def test_layers_work_in_a_sequential_on_signals(torch):
+    """A small 1-D encoder-decoder, loaded from torch's: the same output and gradients."""
+    def net(lib):
+        return lib.Sequential(lib.Conv1d(2, 4, 3, 1, 1, padding_mode="reflect"), lib.ReLU(), lib.MaxPool1d(2),
+                              lib.ConvTranspose1d(4, 2, 4, 2, 1), lib.Tanh(), lib.AdaptiveAvgPool1d(5))
+    torch.manual_seed(3)
+    t_net = net(torch.nn).double()
+    model = _load_from_torch(net(nn).double(), t_net)
+    _same_as_torch(torch, model, t_net, randn(3, 2, 10, seed=8))
