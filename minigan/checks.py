@@ -199,6 +199,18 @@ _case("kthvalue (keepdim)")(lambda rs: (lambda x: F.kthvalue(x, 2, 0, keepdim=Tr
 _case("matmul (2-D)")(lambda rs: (F.matmul, [_t(rs, 3, 4), _t(rs, 4, 5)]))
 _case("matmul (batched, broadcast)")(lambda rs: (F.matmul, [_t(rs, 2, 1, 3, 4), _t(rs, 3, 4, 2)]))
 _case("matmul (vector)")(lambda rs: (F.matmul, [_t(rs, 4), _t(rs, 4, 3)]))
+_case("scaled_dot_product_attention (L != S, E != Ev)")(lambda rs: (
+    F.scaled_dot_product_attention, [_t(rs, 2, 1, 3, 4), _t(rs, 3, 5, 4), _t(rs, 1, 3, 5, 2)]))
+_case("scaled_dot_product_attention (bool mask)")(lambda rs: (
+    lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=np.array(
+        [[True, False, True, False, False], [False, False, False, False, True], [True, True, True, True, True]])),
+    [_t(rs, 2, 3, 4), _t(rs, 2, 5, 4), _t(rs, 2, 5, 3)]))
+_case("scaled_dot_product_attention (float mask)")(lambda rs: (
+    lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+    [_t(rs, 1, 3, 4), _t(rs, 1, 5, 4), _t(rs, 1, 5, 2), _t(rs, 3, 5)]))
+_case("scaled_dot_product_attention (causal, scale)")(lambda rs: (
+    lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7),
+    [_t(rs, 2, 4, 3), _t(rs, 2, 3, 3), _t(rs, 2, 3, 5)]))
 _case("mm")(lambda rs: (F.mm, [_t(rs, 3, 4), _t(rs, 4, 5)]))
 _case("bmm")(lambda rs: (F.bmm, [_t(rs, 2, 3, 4), _t(rs, 2, 4, 1)]))
 _case("mv")(lambda rs: (F.mv, [_t(rs, 3, 5), _t(rs, 5)]))

@@ -24,3 +24,4 @@ from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, Hub
                    MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
                    TripletMarginLoss)
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401

@@ -14,6 +14,7 @@ from ..ops import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_los
                    margin_ranking_loss, multilabel_soft_margin_loss, poisson_nll_loss, smooth_l1_loss,
                    soft_margin_loss, triplet_margin_loss)
 from ..ops import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from ..ops import scaled_dot_product_attention  # noqa: F401
 from ..ops import adaptive_max_pool2d, fold, max_unpool2d, unfold  # noqa: F401
 from ..ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, conv_transpose1d,  # noqa: F401
                    max_pool1d)

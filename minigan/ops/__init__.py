@@ -20,6 +20,7 @@ file                  what it holds
 ``sort.py``           sort, argsort, topk, kthvalue (the order found on the values, then a gather)
 ``pad.py``            pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
 ``matmul.py``         matmul, and mm, bmm, mv, dot, outer, addmm with PyTorch's shape checks
+``attention.py``      scaled_dot_product_attention: softmax(Q Kᵀ / sqrt(E) + mask) V, with masks, causal, gqa
 ``activation.py``     relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
                       logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
 ``piecewise.py``      hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, hardshrink, softshrink, with
@@ -59,6 +60,7 @@ from .rearrange import (diag, flip, matrix_transpose, moveaxis, movedim, repeat,
 from .sort import argsort, kthvalue, sort, topk  # noqa: F401
 from .pad import pad  # noqa: F401
 from .matmul import addmm, bmm, dot, matmul, mm, mv, outer  # noqa: F401
+from .attention import scaled_dot_product_attention  # noqa: F401
 from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401
                          tanh)
 from .activation import celu, glu, logsigmoid, mish, selu, silu, softmin, softsign, tanhshrink  # noqa: F401
