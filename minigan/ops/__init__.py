@@ -1,44 +1,44 @@
 """Differentiable operations: each a :class:`~minigan.autograd.Function` with its forward (on raw
 arrays) and backward (in minigan ops) side by side, one family a file.
 
-====================  ==========================================================
-file                  what it holds
-====================  ==========================================================
-``arithmetic.py``     add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip, where
-``math.py``           sin/cos/tan and their inverses, sinh/cosh and theirs, log1p, expm1, log2, log10, exp2,
-                      rsqrt, reciprocal, square, sinc, floor/ceil/round/trunc/sign (zero gradient), frac, fmod,
-                      remainder, atan2, hypot, logaddexp, lerp; comparisons (gt, isnan, isclose, allclose, equal)
-``reduction.py``      sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std, logsumexp,
-                      norm, median; all, any, count_nonzero (no gradient)
-``cumulative.py``     cumsum, cumprod, and prod (its backward built from running products, right with zeros)
-``shape.py``          reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
-                      chunk
-``indexing.py``       gather and scatter_add (each the other's transpose), scatter, index_select, index_add,
-                      take_along_dim, masked_fill, masked_select, nonzero, narrow
-``scatter_reduce.py`` scatter_reduce (sum, prod, mean, amax, amin into the places an index names)
-``rearrange.py``      flip, roll, repeat/tile, tril/triu, diag, unbind, movedim/swapaxes, t, matrix_transpose
-``sort.py``           sort, argsort, topk, kthvalue (the order found on the values, then a gather)
-``pad.py``            pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
-``matmul.py``         matmul, and mm, bmm, mv, dot, outer, addmm with PyTorch's shape checks
-``attention.py``      scaled_dot_product_attention: softmax(Q Kᵀ / sqrt(E) + mask) V, with masks, causal, gqa
-``activation.py``     relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
-                      logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
-``piecewise.py``      hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, hardshrink, softshrink, with
-                      PyTorch's values at the kinks
-``loss.py``           mse, l1, huber, smooth_l1, kl_div, gaussian_nll, poisson_nll, binary cross-entropy (on
-                      probabilities and on logits), nll, cross-entropy
-``loss_margin.py``    soft_margin, multilabel_soft_margin, margin_ranking, hinge_embedding, cosine_embedding,
-                      triplet_margin
-``distance.py``       normalize, cosine_similarity, pairwise_distance (PyTorch's eps, each in its own place)
-``conv.py``           conv2d, conv_transpose2d, and the weight-gradient correlation they share
-``conv1d.py``         conv1d, conv_transpose1d: the 2-D ops on a signal seen as an image one pixel high
-``pool1d.py``         max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, likewise from 2-D
-``pool.py``           max_pool2d, avg_pool2d, adaptive_max_pool2d, max_unpool2d
-``unfold.py``         unfold (im2col: every window a column) and fold (col2im, its transpose)
-``resample.py``       interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
-``normalization.py``  batch_norm, layer_norm, group_norm, instance_norm, dropout, dropout2d, linear
-``embedding.py``      embedding (a lookup table's rows, picked by index), one_hot
-====================  ==========================================================
+======================  ==========================================================
+file                    what it holds
+======================  ==========================================================
+``arithmetic.py``       add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum, minimum, clip, where
+``math.py``             sin/cos/tan and their inverses, sinh/cosh and theirs, log1p, expm1, log2, log10, exp2,
+                        rsqrt, reciprocal, square, sinc, floor/ceil/round/trunc/sign (zero gradient), frac, fmod,
+                        remainder, atan2, hypot, logaddexp, lerp; comparisons (gt, isnan, isclose, allclose, equal)
+``reduction.py``        sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std, logsumexp,
+                        norm, median; all, any, count_nonzero (no gradient)
+``cumulative.py``       cumsum, cumprod, and prod (its backward built from running products, right with zeros)
+``shape.py``            reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
+                        chunk
+``indexing.py``         gather and scatter_add (each the other's transpose), scatter, index_select, index_add,
+                        take_along_dim, masked_fill, masked_select, nonzero, narrow
+``scatter_reduce.py``   scatter_reduce (sum, prod, mean, amax, amin into the places an index names)
+``rearrange.py``        flip, roll, repeat/tile, tril/triu, diag, unbind, movedim/swapaxes, t, matrix_transpose
+``sort.py``             sort, argsort, topk, kthvalue (the order found on the values, then a gather)
+``pad.py``              pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
+``matmul.py``           matmul, and mm, bmm, mv, dot, outer, addmm with PyTorch's shape checks
+``attention.py``        scaled_dot_product_attention: softmax(Q Kᵀ / sqrt(E) + mask) V, with masks, causal, gqa
+``activation.py``       relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
+                        logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
+``piecewise.py``        hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu, hardshrink, softshrink, with
+                        PyTorch's values at the kinks
+``loss.py``             mse, l1, huber, smooth_l1, kl_div, gaussian_nll, poisson_nll, binary cross-entropy (on
+                        probabilities and on logits), nll, cross-entropy
+``loss_margin.py``      soft_margin, multilabel_soft_margin, margin_ranking, hinge_embedding, cosine_embedding,
+                        triplet_margin
+``distance.py``         normalize, cosine_similarity, pairwise_distance (PyTorch's eps, each in its own place)
+``conv.py``             conv2d, conv_transpose2d, and the weight-gradient correlation they share
+``conv1d.py``           conv1d, conv_transpose1d: the 2-D ops on a signal seen as an image one pixel high
+``pool.py``             max_pool2d, avg_pool2d, adaptive_max_pool2d, max_unpool2d
+``pool1d.py``           max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, likewise from 2-D
+``unfold.py``           unfold (im2col: every window a column) and fold (col2im, its transpose)
+``resample.py``         interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
+``normalization.py``    batch_norm, layer_norm, group_norm, instance_norm, dropout, dropout2d, linear
+``embedding.py``        embedding (a lookup table's rows, picked by index), one_hot
+======================  ==========================================================
 """
 from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum, mul, neg, pow, sqrt, sub,  # noqa: F401
                          where)
