@@ -54,6 +54,25 @@ def compare_with_torch(torch, mg_fn: Callable, torch_fn: Callable, arrays: Seque
         np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=f"gradient of input {i}")
 
 
+def layer_matches_torch(torch, layer, t_layer, x_np, device: str = "cpu", seed: int = 9, **kwargs) -> None:
+    """A float64 layer and its torch twin (same parameters) on the same input: equal outputs, and equal input and
+    parameter gradients for one random upstream gradient; the parameters have torch's names, in its order.
+    ``kwargs`` go to both calls (``output_size=...``)."""
+    layer.to(device)
+    x = mg.tensor(x_np, device=device, requires_grad=True)
+    tx = torch.tensor(x_np, requires_grad=True)
+    y, ty = layer(x, **kwargs), t_layer(tx, **kwargs)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-12, rtol=1e-10, err_msg="forward")
+    v = randn(*ty.shape, seed=seed)
+    y.backward(mg.tensor(v, device=device))
+    ty.backward(torch.tensor(v))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12, rtol=1e-10, err_msg="input gradient")
+    t_params = dict(t_layer.named_parameters())
+    assert [name for name, _ in layer.named_parameters()] == list(t_params)
+    for name, p in layer.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), t_params[name].grad.numpy(), atol=1e-12, rtol=1e-10, err_msg=name)
+
+
 def host(t) -> np.ndarray:
     """A host numpy array of a Tensor or an array on any device."""
     return backend.to_numpy(t.data if isinstance(t, mg.Tensor) else t)

@@ -137,17 +137,22 @@ class Conv2d(_ConvNd):
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.impl)
 
 
+def _check_transposed_padding(layer: str, padding, padding_mode: str, forms: str) -> None:
+    """A transposed convolution takes neither a padding string (``"same"`` is a Conv's) nor a padding mode
+    other than zeros, as in PyTorch."""
+    if isinstance(padding, str):
+        raise ValueError(f"{layer}: padding={padding!r} is for {layer.replace('Transpose', '')} only; give {forms}")
+    if padding_mode != "zeros":
+        raise ValueError(f"{layer}: only padding_mode 'zeros' is supported (as in PyTorch), got {padding_mode!r}")
+
+
 class ConvTranspose2d(_ConvNd):
     """``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, ``H_out = (H-1)s - 2p + d(k-1) + output_padding + 1``.
     Weight ``(in_channels, out_channels/groups, kh, kw)`` — the layout of the conv2d it transposes."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros") -> None:
-        if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose2d: padding={padding!r} is for Conv2d only; give an int or a pair")
-        if padding_mode != "zeros":
-            raise ValueError(f"ConvTranspose2d: only padding_mode 'zeros' is supported (as in PyTorch), "
-                             f"got {padding_mode!r}")
+        _check_transposed_padding("ConvTranspose2d", padding, padding_mode, "an int or a pair")
         self_output_padding = shapes.pair(output_padding, "output_padding")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          (in_channels, out_channels // groups))

@@ -19,7 +19,7 @@ from ..kernels import shapes
 from ..ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, conv_transpose1d, max_pool1d,
                    pad)
 from ..ops.conv1d import single
-from .layers import _ConvNd
+from .layers import _check_transposed_padding, _ConvNd
 from .module import Module, Parameter
 
 __all__ = ["Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d"]
@@ -96,11 +96,7 @@ class ConvTranspose1d(_Conv1dBase):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros") -> None:
-        if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose1d: padding={padding!r} is for Conv1d only; give an int or a 1-tuple")
-        if padding_mode != "zeros":
-            raise ValueError(f"ConvTranspose1d: only padding_mode 'zeros' is supported (as in PyTorch), "
-                             f"got {padding_mode!r}")
+        _check_transposed_padding("ConvTranspose1d", padding, padding_mode, "an int or a 1-tuple")
         o = single(output_padding, "output_padding", "ConvTranspose1d")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          (in_channels, out_channels // groups))

@@ -11,30 +11,13 @@ import minigan as mg
 import minigan.nn as nn
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, distinct, randn
+from helpers import check_grad, compare_with_torch, distinct, layer_matches_torch, randn
 
 
 def _load_from_torch(layer, t_layer):
     missing, unexpected = layer.load_state_dict({k: v.detach().numpy() for k, v in t_layer.state_dict().items()})
     assert missing == [] and unexpected == []
     return layer
-
-
-def _same_as_torch(torch, layer, t_layer, x_np, device="cpu", **kwargs):
-    """Forward and backward of a float64 layer and its torch twin: output, input and parameter gradients."""
-    layer.to(device)
-    x = mg.tensor(x_np, device=device, requires_grad=True)
-    tx = torch.tensor(x_np, requires_grad=True)
-    y, ty = layer(x, **kwargs), t_layer(tx, **kwargs)
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-12, rtol=1e-10, err_msg="forward")
-    v = randn(*ty.shape, seed=9)
-    y.backward(mg.tensor(v, device=device))
-    ty.backward(torch.tensor(v))
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12, rtol=1e-10, err_msg="input gradient")
-    t_params = dict(t_layer.named_parameters())
-    assert [name for name, _ in layer.named_parameters()] == list(t_params)
-    for name, p in layer.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), t_params[name].grad.numpy(), atol=1e-12, rtol=1e-10, err_msg=name)
 
 
 # --------------------------------------------------------------------------- Conv1d, ConvTranspose1d
@@ -61,7 +44,7 @@ def test_conv_layer_loads_torch_state_dict_and_matches(device, torch, name, args
     assert list(layer.state_dict()) == list(t_layer.state_dict())
     assert {k: tuple(v.shape) for k, v in layer.state_dict().items()} == \
         {k: tuple(v.shape) for k, v in t_layer.state_dict().items()}
-    _same_as_torch(torch, _load_from_torch(layer.double(), t_layer), t_layer, randn(*shape, seed=1), device)
+    layer_matches_torch(torch, _load_from_torch(layer.double(), t_layer), t_layer, randn(*shape, seed=1), device)
 
 
 @pytest.mark.parametrize("name,args,shape", CONVS, ids=CONV_IDS)
@@ -123,7 +106,7 @@ def test_conv_transpose1d_output_size(device, torch):
     layer = _load_from_torch(nn.ConvTranspose1d(2, 3, 3, stride=3, padding=1).double(), t_layer)
     x = randn(1, 2, 4, seed=4)
     for size in ([10], [12], (1, 3, 11)):                                    # the three lengths reachable
-        _same_as_torch(torch, layer, t_layer, x, device, output_size=size)
+        layer_matches_torch(torch, layer, t_layer, x, device, output_size=size)
     with pytest.raises(ValueError, match=r"ConvTranspose1d: requested an output size of 13, but valid sizes range "
                                          r"from 10 to 12 \(for an input of length 4\)"):
         layer(mg.tensor(x, device=device), output_size=[13])
@@ -152,7 +135,7 @@ def test_conv1d_padding_mode_matches_torch(device, torch, mode, kwargs, shape):
     t_layer = torch.nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double()
     layer = _load_from_torch(nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double(), t_layer)
     assert repr(layer) == repr(t_layer)
-    _same_as_torch(torch, layer, t_layer, randn(*shape, seed=5), device)
+    layer_matches_torch(torch, layer, t_layer, randn(*shape, seed=5), device)
 
 
 @pytest.mark.parametrize("mode", MODES[1:])
@@ -315,4 +298,4 @@ def test_layers_work_in_a_sequential_on_signals(torch):
     torch.manual_seed(3)
     t_net = net(torch.nn).double()
     model = _load_from_torch(net(nn).double(), t_net)
-    _same_as_torch(torch, model, t_net, randn(3, 2, 10, seed=8))
+    layer_matches_torch(torch, model, t_net, randn(3, 2, 10, seed=8))

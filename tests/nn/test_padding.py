@@ -8,7 +8,7 @@ import minigan as mg
 import minigan.nn as nn
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, randn
+from helpers import check_grad, compare_with_torch, layer_matches_torch, randn
 
 PAD_LAYERS = {
     "ZeroPad2d": (lambda p: nn.ZeroPad2d(p), lambda tnn, p: tnn.ZeroPad2d(p)),
@@ -133,20 +133,7 @@ def test_conv2d_padding_mode_matches_torch(device, torch, mode, args, shape):
     layer = nn.Conv2d(2, 4, padding_mode=mode, **args).double()
     assert repr(layer) == repr(t_layer)
     layer.load_state_dict({k: v.numpy() for k, v in t_layer.state_dict().items()})
-    layer.to(device)
-    x_np = randn(*shape, seed=5)
-    x = mg.tensor(x_np, device=device, requires_grad=True)
-    tx = torch.tensor(x_np, requires_grad=True)
-    y, ty = layer(x), t_layer(tx)
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-12, rtol=1e-10, err_msg="forward")
-    v = randn(*ty.shape, seed=6)
-    y.backward(mg.tensor(v, device=device))
-    ty.backward(torch.tensor(v))
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12, rtol=1e-10, err_msg="input gradient")
-    t_params = dict(t_layer.named_parameters())
-    assert [name for name, _ in layer.named_parameters()] == list(t_params)
-    for name, p in layer.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), t_params[name].grad.numpy(), atol=1e-12, rtol=1e-10, err_msg=name)
+    layer_matches_torch(torch, layer, t_layer, randn(*shape, seed=5), device, seed=6)
 
 
 def test_conv2d_padding_mode_pads_then_convolves_without_padding():
