@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import backend
 from ..autograd import Function, Tensor
 from ._util import normalize_dim
-from .shape import IndexAdd, broadcast_to, getitem, permute, reshape, transpose
+from .shape import IndexAdd, broadcast_to, getitem, permute, reshape, split, transpose
 
 __all__ = ["flip", "roll", "repeat", "tile", "tril", "triu", "diag", "unbind", "movedim", "moveaxis", "swapaxes",
            "swapdims", "t", "matrix_transpose"]
@@ -174,7 +174,8 @@ def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     if x.ndim == 0:
         raise ValueError("unbind: expected a tensor with at least one dimension, got a 0-d tensor")
     dim = normalize_dim(dim, x.ndim, "unbind")
-    return tuple(getitem(x, (slice(None),) * dim + (i,)) for i in range(x.shape[dim]))
+    shape = x.shape[:dim] + x.shape[dim + 1:]
+    return tuple(reshape(piece, shape) for piece in split(x, 1, dim)) if x.shape[dim] else ()
 
 
 # --------------------------------------------------------------------------- moving dims

@@ -212,13 +212,27 @@ class Concatenate(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        out, start = [], 0
-        for n in ctx.sizes:
-            idx = [slice(None)] * gy.ndim
-            idx[ctx.axis] = slice(start, start + n)
-            out.append(getitem(gy, tuple(idx)))
+        return Split.apply(gy, ctx.axis, tuple(ctx.sizes))
+
+
+class Split(Function):
+    """``x`` cut along ``dim`` into pieces of ``sizes`` (views of x), the transpose of :class:`Concatenate`, and
+    each the other's backward: the pieces' gradients are put side by side again in one pass. (Cutting by a slice
+    per piece would give each piece a backward that writes into zeros of x's whole size: L pieces, L times
+    x's size, which makes a loop over the L time steps of a sequence quadratic.)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, sizes):
+        ctx.dim = dim
+        lead, start, pieces = (slice(None),) * dim, 0, []
+        for n in sizes:
+            pieces.append(x[lead + (slice(start, start + n),)])
             start += n
-        return tuple(out)
+        return tuple(pieces)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return concatenate(grads, axis=ctx.dim)
 
 
 def concatenate(tensors, dim: int | None = None, *, axis: int | None = None) -> Tensor:
@@ -258,8 +272,8 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]
     smaller when ``n`` does not divide the dim's length); a list of sizes gives pieces of those sizes, which must
     add up to the length. ``split(x, 2)`` on ``(5, 3)`` gives ``(2, 3), (2, 3), (1, 3)``.
 
-    Each piece is a slice ``x[..., a:b, ...]`` (:func:`getitem`), so gradients flow back into ``x``: the
-    gradient of a piece lands in its own rows, and pieces that are not used get zeros. ``cat`` undoes it."""
+    Each piece is a slice ``x[..., a:b, ...]`` (a view), and gradients flow back into ``x``: the gradient of a
+    piece lands in its own rows, and pieces that are not used get zeros (:class:`Split`). ``cat`` undoes it."""
     if x.ndim == 0:
         raise ValueError("split: expects at least a 1-dimensional tensor, got a 0-d tensor")
     dim = normalize_dim(dim, x.ndim, "split")
@@ -281,12 +295,7 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]
     else:
         raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
                         f"{split_size_or_sections!r}")
-    pieces, start = [], 0
-    for n in sizes:
-        index = (slice(None),) * dim + (slice(start, start + int(n)),)
-        pieces.append(getitem(x, index))
-        start += int(n)
-    return tuple(pieces)
+    return Split.apply(x, dim, tuple(int(n) for n in sizes))
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:

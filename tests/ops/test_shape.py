@@ -212,3 +212,25 @@ def test_split_and_chunk_errors():
     for cut in (lambda t: t.split(1), lambda t: t.chunk(1)):
         with pytest.raises(ValueError, match="expects at least a 1-dimensional tensor"):
             cut(mg.tensor(1.0))
+
+
+def test_split_chunk_and_unbind_are_one_node_whose_backward_concatenates():
+    """The pieces of a split come from one Split node, so the backward puts their gradients side by side in one
+    pass (not one zero array of x's size per piece: a loop over L time steps would be quadratic)."""
+    from minigan.ops.shape import Split
+    x = mg.tensor(randn(5, 3, seed=1), requires_grad=True)
+    for pieces in (mg.split(x, 2), mg.chunk(x, 3), mg.split(x, [1, 0, 4])):
+        assert {p._node for p in pieces} == {pieces[0]._node} and pieces[0]._node.fn is Split
+    rows = mg.unbind(x, 0)
+    assert len({row._node.edges[0][0] for row in rows}) == 1 and rows[0]._node.edges[0][0].fn is Split
+    (rows[0] * 2 + rows[4]).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2] * 3, [0] * 3, [0] * 3, [0] * 3, [1] * 3])
+
+
+@pytest.mark.parametrize("cut", [lambda x: mg.split(x, [2, 1, 0, 2], dim=1), lambda x: mg.unbind(x, -1),
+                                 lambda x: mg.chunk(x, 2, dim=0)])
+def test_split_pieces_differentiate_twice(device, cut):
+    def f(x):
+        pieces = cut(x)
+        return sum((p * p * (i + 1)).sum() for i, p in enumerate(pieces)) * x.sum()
+    mg.gradgradcheck(f, tensors(device, randn(3, 5, 2, seed=2)))
