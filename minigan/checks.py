@@ -346,6 +346,10 @@ _case("interpolate (bilinear to size)")(lambda rs: (
     lambda x: F.interpolate(x, size=(5, 3), mode="bilinear"), [_t(rs, 1, 2, 3, 4)]))
 _case("interpolate (bicubic, align_corners)")(lambda rs: (
     lambda x: F.interpolate(x, scale_factor=1.7, mode="bicubic", align_corners=True), [_t(rs, 1, 1, 3, 4)]))
+_case("interpolate (bilinear, antialias, down)")(lambda rs: (
+    lambda x: F.interpolate(x, size=(3, 2), mode="bilinear", antialias=True), [_t(rs, 1, 2, 7, 5)]))
+_case("interpolate (bicubic, antialias, H down W up)")(lambda rs: (
+    lambda x: F.interpolate(x, scale_factor=(0.4, 1.6), mode="bicubic", antialias=True), [_t(rs, 1, 1, 8, 3)]))
 _case("adaptive_avg_pool2d (overlapping windows)")(lambda rs: (
     lambda x: F.adaptive_avg_pool2d(x, (4, 2)), [_t(rs, 2, 1, 6, 5)]))
 _case("adaptive_max_pool2d (overlapping windows)")(lambda rs: (

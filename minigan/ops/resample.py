@@ -22,6 +22,25 @@ Where an output pixel maps to (PyTorch's rule): with ``align_corners=True`` the 
 line up, ``src = i (H - 1) / (H_out - 1)``; otherwise the pixel areas line up,
 ``src = (i + 0.5) / s - 0.5`` with ``s`` the scale factor (``H_out / H`` when a size is given).
 
+**Antialiasing** (``antialias=True``, bilinear and bicubic). Shrinking by 4 with bilinear's two taps, output
+pixel ``i`` reads input pixels ``4i + 1`` and ``4i + 2`` and nothing else: half of the input is never
+looked at, and detail finer than the output grid (a checkerboard, a striped shirt) does not average out
+to grey but comes back as a false pattern that depends on where the samples happen to fall (aliasing).
+The cure is to blur before sampling, and the antialiased filter does both at once: it stretches the
+interpolation kernel by the shrink factor ``r = H / H_out``, so the triangle (or cubic) that spans 1 (2)
+input pixels either side now spans ``r`` (``2 r``) of them, and each output pixel is a weighted average
+of every input pixel under it. Per output pixel ``i`` (PIL's ``ImagingResample``, which PyTorch copies)::
+
+    center = (i + 0.5) * r                                   # in input pixel edges, not centres
+    w[j]   = filter((j + 0.5 - center) / max(r, 1))          # for input pixels j within the support
+    w     /= sum(w)                                          # each row sums to 1, at the edges too
+
+where ``filter`` is the triangle ``max(0, 1 - |d|)`` for bilinear and Keys' cubic with ``a = -0.5``
+(PIL's; not the ``-0.75`` of ``antialias=False``) for bicubic. When enlarging (``r < 1``) the kernel is
+not stretched; bilinear then gives the same weights as without antialias, bicubic does not (other ``a``,
+edge taps renormalised rather than clamped to the edge pixel). It is still a weight matrix, just with
+more taps per row, so the forward and backward stay two matmuls.
+
 ``pixel_shuffle`` trades channels for resolution instead: ``r²`` channels become an ``r x r`` block of
 pixels. It only moves values, so it is a reshape, a permute and a reshape, and so is its gradient.
 """
@@ -40,6 +59,8 @@ __all__ = ["interpolate", "adaptive_avg_pool2d", "pixel_shuffle", "pixel_unshuff
 
 MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area")
 CUBIC_A = -0.75     # the cubic convolution's free parameter, PyTorch's choice
+CUBIC_A_ANTIALIAS = -0.5    # ... and PIL's, which PyTorch uses for bicubic with antialias=True
+ANTIALIAS_MODES = ("bilinear", "bicubic")
 
 
 def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
@@ -52,16 +73,22 @@ def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest", 
     ``floor(i / s)`` for a scale factor ``s``; an integer scale factor makes each pixel an ``s x s`` block.
     ``"nearest-exact"`` reads ``floor((i + 0.5) / s)`` instead, the pixel whose centre is nearest.
     ``align_corners`` is for bilinear and bicubic only. With ``recompute_scale_factor=True`` the
-    coordinates use ``H / H_out`` rather than the scale factor given."""
+    coordinates use ``H / H_out`` rather than the scale factor given.
+
+    ``antialias=True`` (bilinear and bicubic only) widens the filter by the shrink factor when
+    downsampling, so every input pixel counts and fine detail averages out instead of aliasing (see the
+    module's docstring); when upsampling, bilinear is unchanged. As PyTorch, ``align_corners=True`` then
+    only changes the shrink factor, to ``(H - 1) / (H_out - 1)``, not where the output pixels sit."""
     if mode not in MODES:
         raise ValueError(f"interpolate: mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if antialias and (mode not in ANTIALIAS_MODES or x.ndim != 4):
+        raise ValueError("interpolate: Anti-alias option is restricted to bilinear and bicubic modes and requires "
+                         f"a 4-D tensor as input, got mode {mode!r} and shape {x.shape}")
     if x.ndim != 4:
         raise ValueError(f"interpolate: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     if align_corners is not None and mode not in ("bilinear", "bicubic"):
         raise ValueError(f"interpolate: align_corners can only be set with mode 'bilinear' or 'bicubic', "
                          f"got mode {mode!r}")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not implemented; minigan resizes without it")
     (oh, ow), scales = _output_size(x.shape[2:], size, scale_factor, recompute_scale_factor)
     if mode in ("nearest", "nearest-exact"):
         return _nearest(x, (oh, ow), scales, exact=mode == "nearest-exact")
@@ -70,8 +97,8 @@ def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest", 
     if mode == "area":
         return adaptive_avg_pool2d(x, (oh, ow))
     h, w = x.shape[2:]
-    return _separable(x, resize_matrix(h, oh, mode, scales[0], bool(align_corners)),
-                      resize_matrix(w, ow, mode, scales[1], bool(align_corners)))
+    return _separable(x, resize_matrix(h, oh, mode, scales[0], bool(align_corners), bool(antialias)),
+                      resize_matrix(w, ow, mode, scales[1], bool(align_corners), bool(antialias)))
 
 
 def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
@@ -89,10 +116,18 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
 
 
 def resize_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
-                  align_corners: bool = False) -> np.ndarray:
+                  align_corners: bool = False, antialias: bool = False) -> np.ndarray:
     """The ``(n_out, n_in)`` float64 matrix of a 1-D resize: row ``i`` holds the weights with which output
     pixel ``i`` sums the input pixels. ``mode`` is ``"bilinear"``, ``"bicubic"`` or ``"area"``; ``scale`` is
-    a scale factor the user gave (``None``: ``n_out / n_in``). Each row sums to 1."""
+    a scale factor the user gave (``None``: ``n_out / n_in``). Each row sums to 1.
+
+    ``antialias=True`` (bilinear and bicubic) gives the antialiased weights: shrinking by ``r``, each row
+    spreads over about ``2 r`` (bilinear) or ``4 r`` (bicubic) input pixels instead of 2 or 4. Compare
+    ``resize_matrix(16, 4, "bilinear")`` with ``resize_matrix(16, 4, "bilinear", antialias=True)``."""
+    if antialias:
+        if mode not in ANTIALIAS_MODES:
+            raise ValueError(f"resize_matrix: antialias is for mode 'bilinear' or 'bicubic', got {mode!r}")
+        return _antialias_matrix(n_in, n_out, mode, scale, align_corners)
     a = np.zeros((n_out, n_in))
     rows = np.arange(n_out)
     if mode == "bilinear" and n_in == n_out:
@@ -117,6 +152,38 @@ def resize_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
     return a
 
 
+def _antialias_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
+                     align_corners: bool = False) -> np.ndarray:
+    """The antialiased resize matrix (``resize_matrix(..., antialias=True)``), PyTorch's CPU weights.
+
+    With ``r`` the input step per output pixel (``n_in / n_out``, ``1 / scale`` for a given scale factor,
+    ``(n_in - 1) / (n_out - 1)`` with ``align_corners``), the filter's half-width ``support`` (1 input pixel
+    for the triangle, 2 for the cubic) is multiplied by ``r`` when shrinking. Output pixel ``i`` is centred
+    at ``center = (i + 0.5) r`` (measured in pixel edges: input pixel ``j`` spans ``[j, j + 1)``), covers
+    input pixels ``floor(center - support + 0.5) <= j < floor(center + support + 0.5)`` inside the image,
+    and weighs them ``filter((j + 0.5 - center) / max(r, 1))``, normalised to sum to 1. A dimension whose
+    size does not change is copied, whatever the scale factor (PyTorch skips it)."""
+    if n_in == n_out:
+        return np.eye(n_in)
+    step = _step(n_in, n_out, scale, align_corners)
+    stretch = max(step, 1.0)                          # widen the filter when shrinking, never when enlarging
+    support = (1.0 if mode == "bilinear" else 2.0) * stretch
+    taps = int(np.ceil(support)) * 2 + 1              # the most input pixels a row can cover
+    center = (np.arange(n_out) + 0.5) * step
+    first = np.maximum(np.floor(center - support + 0.5), 0).astype(np.int64)
+    count = np.clip(np.minimum(np.floor(center + support + 0.5).astype(np.int64), n_in) - first, 0, taps)
+    j = first[:, None] + np.arange(taps)              # (n_out, taps): the input pixels each row may read
+    inside = np.arange(taps) < count[:, None]
+    d = (j + 0.5 - center[:, None]) / stretch
+    w = np.where(inside, _triangle(d) if mode == "bilinear" else _cubic(d, CUBIC_A_ANTIALIAS), 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.divide(w, total, out=np.zeros_like(w), where=total != 0)
+    a = np.zeros((n_out, n_in))
+    rows = np.broadcast_to(np.arange(n_out)[:, None], j.shape)
+    np.add.at(a, (rows[inside], j[inside]), w[inside])
+    return a
+
+
 def linear_taps(n_in: int, n_out: int, scale: float | None = None, align_corners: bool = False):
     """1-D linear interpolation: output pixel ``i`` is ``(1 - t[i]) * x[i0[i]] + t[i] * x[i1[i]]``.
 
@@ -130,21 +197,39 @@ def linear_taps(n_in: int, n_out: int, scale: float | None = None, align_corners
 def _source_coordinates(n_in: int, n_out: int, scale, align_corners: bool, clamp: bool) -> np.ndarray:
     """Where each output pixel's centre falls in input coordinates (PyTorch's ``area_pixel_compute_source_index``)."""
     i = np.arange(n_out, dtype=np.float64)
+    step = _step(n_in, n_out, scale, align_corners)
     if align_corners:
-        return i * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
-    step = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+        return i * step
     src = (i + 0.5) * step - 0.5
     return np.maximum(src, 0.0) if clamp else src
 
 
-def _cubic_near(d):
+def _step(n_in: int, n_out: int, scale, align_corners: bool) -> float:
+    """Input pixels per output pixel (PyTorch's ``area_pixel_compute_scale``)."""
+    if align_corners:
+        return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    return 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+
+
+def _cubic_near(d, a=CUBIC_A):
     """Keys' cubic convolution weight for a tap at distance ``d <= 1``."""
-    return ((CUBIC_A + 2.0) * d - (CUBIC_A + 3.0)) * d * d + 1.0
+    return ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0
 
 
-def _cubic_far(d):
+def _cubic_far(d, a=CUBIC_A):
     """... and for a tap at distance ``1 < d < 2``."""
-    return ((CUBIC_A * d - 5.0 * CUBIC_A) * d + 8.0 * CUBIC_A) * d - 4.0 * CUBIC_A
+    return ((a * d - 5.0 * a) * d + 8.0 * a) * d - 4.0 * a
+
+
+def _cubic(d, a):
+    """Keys' cubic at any distance: zero from 2 on."""
+    d = np.abs(d)
+    return np.where(d < 1.0, _cubic_near(d, a), np.where(d < 2.0, _cubic_far(d, a), 0.0))
+
+
+def _triangle(d):
+    """The triangle (tent) filter, bilinear interpolation's kernel: ``max(0, 1 - |d|)``."""
+    return np.maximum(1.0 - np.abs(d), 0.0)
 
 
 def _separable(x: Tensor, a_h: np.ndarray, a_w: np.ndarray) -> Tensor:
