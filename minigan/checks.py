@@ -333,6 +333,24 @@ _case("max_pool1d (k3 s2 p1)")(lambda rs: (lambda x: F.max_pool1d(x, 3, 2, 1), [
 _case("avg_pool1d (k3 s2 p1, ceil_mode, no pad count)")(lambda rs: (
     lambda x: F.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [_t(rs, 2, 2, 8)]))
 _case("adaptive_avg_pool1d (7 -> 3)")(lambda rs: (lambda x: F.adaptive_avg_pool1d(x, 3), [_t(rs, 2, 3, 7)]))
+# grid_sample's points: pixel coordinates p off the pixel lines (_off_grid), shifted by whole pixels so that some
+# fall outside the image, normalised for (W, H) as the op unnormalises them: 2 p / (size - 1) - 1 with
+# align_corners, (2 p + 1) / size - 1 without
+_case("affine_grid (theta gets the gradient)")(lambda rs: (
+    lambda theta: F.affine_grid(theta, (2, 1, 3, 4), align_corners=True), [_t(rs, 2, 2, 3)]))
+_case("grid_sample (bilinear, zeros, points outside)")(lambda rs: (
+    lambda x, g: F.grid_sample(x, g, align_corners=False),
+    [_t(rs, 2, 2, 3, 4), ("tensor", (2 * (_off_grid(rs, 2, 5, 2, 2)[1] + 1) + 1) / [4, 3] - 1, True)]))
+_case("grid_sample (bilinear, border, batch 1)")(lambda rs: (
+    lambda x, g: F.grid_sample(x, g, padding_mode="border", align_corners=False),
+    [_t(rs, 1, 3, 4, 5), ("tensor", (2 * (_off_grid(rs, 1, 3, 6, 2)[1] + 2) + 1) / [5, 4] - 1, True)]))
+_case("grid_sample (reflection, align_corners)")(lambda rs: (
+    lambda x, g: F.grid_sample(x, g, padding_mode="reflection", align_corners=True),
+    [_t(rs, 2, 1, 4, 5), ("tensor", 2 * (_off_grid(rs, 2, 3, 4, 2)[1] + 4 * rs.integers(-2, 3, (2, 3, 4, 2)))
+                          / [4, 3] - 1, True)]))
+_case("grid_sample (bicubic, reflection)")(lambda rs: (
+    lambda x, g: F.grid_sample(x, g, mode="bicubic", padding_mode="reflection", align_corners=False),
+    [_t(rs, 1, 2, 4, 3), ("tensor", (2 * (_off_grid(rs, 1, 2, 5, 2)[1] + 1) + 1) / [3, 4] - 1, True)]))
 _case("avg_pool2d (k3 s2 p1, no pad count)")(lambda rs: (
     lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [_t(rs, 2, 2, 7, 5)]))
 _case("max_pool2d (k2, ceil_mode)")(lambda rs: (lambda x: F.max_pool2d(x, 2, ceil_mode=True), [_gap(rs, 1, 2, 5, 7)]))

@@ -35,6 +35,7 @@ file                    what it holds
 ``pool.py``             max_pool2d, avg_pool2d, adaptive_max_pool2d, max_unpool2d
 ``pool1d.py``           max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, likewise from 2-D
 ``unfold.py``           unfold (im2col: every window a column) and fold (col2im, its transpose)
+``grid_sample.py``      grid_sample (an image read at any points: bilinear, nearest, bicubic), affine_grid
 ``resample.py``         interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
 ``normalization.py``    batch_norm, layer_norm, group_norm, instance_norm, dropout, dropout2d, linear
 ``embedding.py``        embedding (a lookup table's rows, picked by index), one_hot
@@ -78,6 +79,7 @@ from .pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_po
 from .pool import avg_pool2d, max_pool2d  # noqa: F401
 from .pool import adaptive_max_pool2d, max_unpool2d  # noqa: F401
 from .unfold import fold, unfold  # noqa: F401
+from .grid_sample import affine_grid, grid_sample  # noqa: F401
 from .resample import adaptive_avg_pool2d, interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .embedding import embedding, one_hot  # noqa: F401
 from .normalization import (batch_norm, dropout, dropout2d, group_norm, instance_norm, layer_norm,  # noqa: F401
