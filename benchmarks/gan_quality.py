@@ -4,6 +4,7 @@
     python benchmarks/gan_quality.py --knobs          # also: each knob setting x 3 seeds
     python benchmarks/gan_quality.py --knobs --knob-steps 600   # a cheaper knob table (says so)
     python benchmarks/gan_quality.py --knobs --skip-default --only "spectral norm on D"   # one row, added
+    python benchmarks/gan_quality.py --knobs --skip-default --only "DiffAugment translation,cutout"
 
 The default run is exactly ``minigan gan train`` with no arguments (the fully connected GAN on the
 embedded 8x8 digits, the defaults of :class:`minigan.gan.trainer.GANConfig`), without writing files.
@@ -47,6 +48,8 @@ KNOBS = {
     "loss wgan_gp": {"loss": "wgan_gp"},
     "lr 10x both": {"lr_d": 10 * GANConfig.lr_d, "lr_g": 10 * GANConfig.lr_g},
     "spectral norm on D": {"d_spectral_norm": True},
+    "DiffAugment translation,cutout": {"augment": "translation,cutout"},
+    "DiffAugment translation": {"augment": "translation"},
 }
 
 

@@ -110,8 +110,9 @@ def train(args) -> int:
             steps=GANConfig.steps if args.steps is None else args.steps, batch=args.batch,
             lr_d=args.lr_d, lr_g=args.lr_g, betas_d=args.betas_d, betas_g=args.betas_g,
             d_steps=args.d_steps, d_skip_below=args.d_skip_below,
-            smooth=args.smooth, d_spectral_norm=args.spectral_norm, seed=args.seed, device=args.device, sample_every=args.sample_every,
-            checkpoint_every=args.sample_every, judge=judged and images.shape[1] == 1)
+            smooth=args.smooth, d_spectral_norm=args.spectral_norm, augment=args.augment, seed=args.seed,
+            device=args.device, sample_every=args.sample_every, checkpoint_every=args.sample_every,
+            judge=judged and images.shape[1] == 1)
         trainer = Trainer(config, images)
     trainer.fit(out, quiet=args.quiet)
     if not args.quiet:
@@ -191,6 +192,10 @@ def add_parser(subparsers) -> None:
     t.add_argument("--spectral-norm", action="store_true",
                    help="spectral normalization on D's layers, which bounds how sharply D can change (a remedy "
                         "when D overpowers G; default off)")
+    t.add_argument("--augment", default=d.augment, metavar="LIST",
+                   help="differentiable augmentation of every image D sees, real and fake (DiffAugment, a remedy "
+                        "when D memorises a small training set): color, translation, cutout, comma-separated "
+                        "(default: none)")
     t.add_argument("--seed", type=int, default=d.seed,
                    help=f"seed of the initial weights, the batches and the noise (default {d.seed})")
     t.add_argument("--device", default="cpu", help="cpu | cuda (default cpu)")

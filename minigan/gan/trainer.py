@@ -36,6 +36,7 @@ import minigan as mg
 from minigan import backend
 
 from . import losses as L
+from .augment import diff_augment, parse_policy
 from .models import build_models
 
 __all__ = ["GANConfig", "Trainer", "GANDiverged", "generate"]
@@ -63,6 +64,7 @@ class GANConfig:
     d_skip_below: float | None = None  # skip D's update while J(D) is below this
     smooth: float = 0.0               # one-sided label smoothing: real target 1 - smooth (0: target 1)
     d_spectral_norm: bool = False     # spectral normalization on every weighted layer of D
+    augment: str = ""                 # DiffAugment before every D: "color", "translation", "cutout", comma-joined
     gp_weight: float = 10.0           # WGAN-GP's lambda
     seed: int = 0
     device: str = "cpu"
@@ -77,6 +79,7 @@ class GANConfig:
         for name in ("steps", "batch", "d_steps", "nz", "width"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        parse_policy(self.augment)                    # an unknown name fails here, naming it
         if not 0.0 <= self.smooth < 1.0:
             raise ValueError(f"--smooth must be in [0, 1) (0.1 makes the real target 0.9), got {self.smooth}")
         self.betas_d, self.betas_g = tuple(self.betas_d), tuple(self.betas_g)
@@ -175,6 +178,10 @@ class Trainer:
     def _noise(self, n: int):
         return mg.randn(n, self.config.nz, device=self.device)
 
+    def _augment(self, images):
+        """The images as D is to see them: through the config's differentiable augmentation, if any."""
+        return diff_augment(images, self.config.augment) if self.config.augment else images
+
     def _check(self, value: float, what: str) -> None:
         """Stop on a non-finite loss or gradient norm (``what`` names it), before any step uses it."""
         if not math.isfinite(value):
@@ -196,6 +203,7 @@ class Trainer:
         with mg.no_grad():                      # the fakes are constants here: no gradient reaches G
             fake = self.G(self._noise(real.shape[0]))
         self.opt_d.zero_grad()
+        real, fake = self._augment(real), self._augment(fake)     # the same kind of T on both (DiffAugment)
         real_logits, fake_logits = self.D(real), self.D(fake)
         if c.loss == "wgan_gp":
             loss = L.wgan_gp_d_loss(self.D, real, fake, real_logits, fake_logits, c.gp_weight)
@@ -222,7 +230,7 @@ class Trainer:
         self.D.requires_grad_(False)            # G's backward passes through D without touching it
         try:
             self.opt_g.zero_grad()
-            logits = self.D(self.G(self._noise(c.batch)))
+            logits = self.D(self._augment(self.G(self._noise(c.batch))))     # G's gradient passes through T
             loss = L.wgan_gp_g_loss(logits) if c.loss == "wgan_gp" else L.generator_loss(logits, c.loss)
             value = loss.item()
             self._check(value, "generator loss")

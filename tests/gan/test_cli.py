@@ -44,6 +44,7 @@ def test_train_then_sample_then_resume(tmp_path, capsys):
     (["gan", "train", "--lr-d", "-0.1"], "--lr-d must be at least 0, got -0.1"),
     (["gan", "train", "--lr-g", "nan"], "--lr-g must be at least 0, got nan"),
     (["gan", "train", "--sample-every", "-5"], "--sample-every must be at least 0, got -5"),
+    (["gan", "train", "--augment", "translation,flip"], "--augment: unknown augmentation 'flip'; choose among"),
     (["gan", "sample", "--ckpt", "{tmp}/none.npz", "--n", "0"], "--n must be at least 1, got 0"),
     (["gan", "sample", "--ckpt", "{tmp}/none.npz", "--seed", "-1"], "--seed must be at least 0, got -1"),
 ])
@@ -69,8 +70,9 @@ class _NoTraining:
 
 @pytest.mark.parametrize("args,expected", [
     ([], {"steps": 6000, "seed": 0, "size": 8, "sample_every": 500, "smooth": 0.0,      # real images labelled 1
-          "d_spectral_norm": False}),
+          "d_spectral_norm": False, "augment": ""}),
     (["--spectral-norm"], {"d_spectral_norm": True}),
+    (["--augment", "translation,cutout"], {"augment": "translation,cutout"}),
     (["--seed", "0", "--steps", "7"], {"steps": 7, "seed": 0}),
     (["--seed", "3", "--sample-every", "0"], {"seed": 3, "sample_every": 0, "checkpoint_every": 0}),
     (["--model", "dcgan"], {"size": 16}),

@@ -89,13 +89,14 @@ def test_skip_d_below_threshold():
     assert all(np.array_equal(a, p.numpy()) for a, p in zip(d_before, t.D.parameters()))
 
 
-@pytest.mark.parametrize("d_steps,spectral", [(1, False), (2, False), (1, True)])
-def test_resume_is_exact(tmp_path, d_steps, spectral):
+@pytest.mark.parametrize("d_steps,spectral,augment", [(1, False, ""), (2, False, ""), (1, True, ""),
+                                                     (1, False, "color,translation,cutout")])
+def test_resume_is_exact(tmp_path, d_steps, spectral, augment):
     images = _images(n=64)                       # 4 batches an epoch: the runs cross epochs mid-way
-    full = Trainer(_tiny(steps=6, d_steps=d_steps, d_spectral_norm=spectral), images)
+    full = Trainer(_tiny(steps=6, d_steps=d_steps, d_spectral_norm=spectral, augment=augment), images)
     full.fit(None, quiet=True)
 
-    first = Trainer(_tiny(steps=3, d_steps=d_steps, d_spectral_norm=spectral), images)
+    first = Trainer(_tiny(steps=3, d_steps=d_steps, d_spectral_norm=spectral, augment=augment), images)
     first.fit(tmp_path, quiet=True)
     again = Trainer.from_checkpoint(tmp_path / "checkpoint.npz", images, steps=6)
     assert again.step == 3
