@@ -165,6 +165,13 @@ class _CellBase(Module):
                              f"got shape {h.shape}")
         _check_dtype(name, what, h, x.dtype)
 
+    def _initial(self, x: Tensor, hx, what: str = "hx") -> Tensor:
+        """The state ``hx`` given for input ``x``, checked, or zeros (torch's default) where it is None."""
+        if hx is None:
+            return _zeros_like_batch(x, *x.shape[:-1], self.hidden_size)
+        self._check_state(x, hx, what)
+        return hx
+
     def _gi(self, x: Tensor) -> Tensor:
         return linear(x, self.weight_ih, self.bias_ih)
 
@@ -182,12 +189,8 @@ class RNNCell(_CellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         self._check_input(input)
-        if hx is None:
-            hx = _zeros_like_batch(input, *input.shape[:-1], self.hidden_size)
-        else:
-            self._check_state(input, hx, "hx")
         act = tanh if self.nonlinearity == "tanh" else relu
-        return _rnn_step(self._gi(input), hx, self.weight_hh, self.bias_hh, act)
+        return _rnn_step(self._gi(input), self._initial(input, hx), self.weight_hh, self.bias_hh, act)
 
 
 class LSTMCell(_CellBase):
@@ -201,13 +204,11 @@ class LSTMCell(_CellBase):
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         self._check_input(input)
         if hx is None:
-            zeros = _zeros_like_batch(input, *input.shape[:-1], self.hidden_size)
-            hx = (zeros, zeros)
+            hx = (self._initial(input, None),) * 2
         else:
             _check_pair("LSTMCell", hx, "(h, c)")
-            self._check_state(input, hx[0], "hx[0]")
-            self._check_state(input, hx[1], "hx[1]")
-        return _lstm_step(self._gi(input), tuple(hx), self.weight_hh, self.bias_hh)
+            hx = (self._initial(input, hx[0], "hx[0]"), self._initial(input, hx[1], "hx[1]"))
+        return _lstm_step(self._gi(input), hx, self.weight_hh, self.bias_hh)
 
 
 class GRUCell(_CellBase):
@@ -220,11 +221,7 @@ class GRUCell(_CellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         self._check_input(input)
-        if hx is None:
-            hx = _zeros_like_batch(input, *input.shape[:-1], self.hidden_size)
-        else:
-            self._check_state(input, hx, "hx")
-        return _gru_step(self._gi(input), hx, self.weight_hh, self.bias_hh)
+        return _gru_step(self._gi(input), self._initial(input, hx), self.weight_hh, self.bias_hh)
 
 
 # --------------------------------------------------------------------------- layers
