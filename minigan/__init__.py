@@ -37,6 +37,11 @@ from .ops import (acos, acosh, add, all, allclose, any, asin, asinh, atan, atan2
                   lt, median, mul, ne, neg, norm, pow, prod, reciprocal, remainder, round, rsqrt, sign, sin, sinc,
                   sinh, softmax, square, sub, tan, trunc)
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
+# torch.autograd.functional's home in minigan is minigan/jacobians.py; autograd.py is a module, not a package,
+# so it is registered under PyTorch's name: `import minigan.autograd.functional as AF` works too.
+from . import autograd as _autograd, jacobians as _jacobians  # noqa: E402
+_autograd.functional = _jacobians
+_sys.modules["minigan.autograd.functional"] = _jacobians
 
 
 def manual_seed(seed: int) -> None:
