@@ -72,6 +72,23 @@ class ModuleList(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __repr__(self) -> str:
+        """As PyTorch prints a ModuleList: a run of equal modules on one line, ``(0-5): 6 x EncoderLayer(...)``."""
+        if not self._modules:
+            return f"{type(self).__name__}()"
+        runs: list[list] = []                 # [first index, last index, repr]
+        for i, m in enumerate(self):
+            text = repr(m)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [f"{type(self).__name__}("]
+        for first, last, text in runs:
+            where = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            lines.append(f"  {where}{':' if first == last else ''} " + text.replace("\n", "\n  "))
+        return "\n".join(lines) + "\n)"
+
 
 class _KeyedContainer(Module):
     """What ModuleDict and ParameterDict share: a dict's methods over one of the Module's registries

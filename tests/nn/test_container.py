@@ -75,3 +75,15 @@ def test_replacing_a_layer_keeps_its_place_like_torch(torch):
     plist = nn.ParameterList([mg.zeros(2), mg.zeros(3)])
     plist[0] = mg.ones(4)
     assert [tuple(p.shape) for p in plist] == [(4,), (3,)]
+
+
+@pytest.mark.parametrize("build", [
+    lambda m: m.ModuleList([m.Linear(2, 2), m.Linear(2, 2), m.ReLU(), m.Linear(2, 2)]),
+    lambda m: m.ModuleList([m.ReLU()] * 3 + [m.Tanh(), m.Tanh()]),
+    lambda m: m.Sequential(m.ModuleList([m.Conv2d(1, 2, 3), m.Conv2d(1, 2, 3)]), m.Tanh()),
+    lambda m: m.ModuleList(),
+    lambda m: m.ModuleList([m.Linear(2, 3)]),
+])
+def test_module_list_prints_runs_of_equal_modules_as_torch(torch, build):
+    """PyTorch folds a run of modules that print alike into one line, ``(0-1): 2 x Linear(...)``."""
+    assert repr(build(nn)) == repr(build(torch.nn))
