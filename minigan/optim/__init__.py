@@ -1,6 +1,7 @@
 """Optimizers: :class:`SGD` (momentum, Nesterov, weight decay), :class:`Adam` (AMSGrad), :class:`AdamW`
 (Adam with decoupled weight decay), :class:`RMSprop` (momentum, centred), :class:`Adagrad`, :class:`Adadelta`,
-:class:`Adamax`, :class:`NAdam`, :class:`RAdam` and :class:`LBFGS` (strong-Wolfe line search), on a common
+:class:`Adamax`, :class:`NAdam`, :class:`RAdam`, :class:`Rprop` (the gradient's sign only), :class:`ASGD`
+(averaged SGD) and :class:`LBFGS` (strong-Wolfe line search), on a common
 :class:`Optimizer` base whose parameter groups, ``zero_grad``, ``step`` and ``state_dict`` follow PyTorch's
 ``torch.optim``.
 :mod:`minigan.optim.lr_scheduler` changes the learning rates as training goes on (``StepLR``, ``CosineAnnealingLR``,
@@ -10,12 +11,14 @@ from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .asgd import ASGD
 from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
-           "LBFGS", "lr_scheduler"]
+           "Rprop", "ASGD", "LBFGS", "lr_scheduler"]

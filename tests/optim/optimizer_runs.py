@@ -6,7 +6,8 @@ import minigan as mg
 from minigan import backend
 
 # a learning rate for each optimizer, large enough that 20 steps move the parameters well away from the start
-LR = {"RMSprop": 1e-2, "Adagrad": 0.1, "Adadelta": 1.0, "Adamax": 2e-2, "NAdam": 2e-2, "RAdam": 2e-2}
+LR = {"RMSprop": 1e-2, "Adagrad": 0.1, "Adadelta": 1.0, "Adamax": 2e-2, "NAdam": 2e-2, "RAdam": 2e-2,
+      "Rprop": 1e-2, "ASGD": 5e-2}
 SHAPES = [(3, 4), (5,)]
 
 

@@ -20,17 +20,9 @@ RICH_SETTINGS = {
     "Adamax": dict(weight_decay=0.05),
     "NAdam": dict(weight_decay=0.05),
     "RAdam": dict(weight_decay=0.05, betas=(0.8, 0.99)),
+    "Rprop": dict(etas=(0.4, 1.5), step_sizes=(1e-4, 0.05)),          # tested in test_rprop_asgd.py
+    "ASGD": dict(lambd=1e-2, alpha=0.5, t0=4, weight_decay=0.05),
 }
-
-
-@pytest.fixture
-def torch64(torch):
-    """PyTorch with float64 as its default dtype, so that it keeps NAdam's ``mu_product`` in double precision
-    as minigan does (with float32 they agree to about 1e-7 in it, see test_nadam_with_torch_float32_scalars)."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
 
 
 # ----------------------------------------------------------------- hand-computed first steps (no torch needed)
