@@ -333,6 +333,17 @@ _case("max_pool1d (k3 s2 p1)")(lambda rs: (lambda x: F.max_pool1d(x, 3, 2, 1), [
 _case("avg_pool1d (k3 s2 p1, ceil_mode, no pad count)")(lambda rs: (
     lambda x: F.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [_t(rs, 2, 2, 8)]))
 _case("adaptive_avg_pool1d (7 -> 3)")(lambda rs: (lambda x: F.adaptive_avg_pool1d(x, 3), [_t(rs, 2, 3, 7)]))
+_case("conv3d (stride 2 < kernel 3, pad 1)")(lambda rs: (
+    lambda x, w, b: F.conv3d(x, w, b, stride=2, padding=1), [_t(rs, 2, 2, 5, 4, 3), _t(rs, 3, 2, 3, 3, 3), _t(rs, 3)]))
+_case("conv3d (dilation 2, groups 2, batch 1)")(lambda rs: (
+    lambda x, w: F.conv3d(x, w, padding=(1, 0, 1), dilation=2, groups=2),
+    [_t(rs, 1, 4, 4, 3, 4), _t(rs, 2, 2, 2, 2, 2)]))
+_case("conv_transpose3d (k3 s2 p1 op1)")(lambda rs: (
+    lambda x, w, b: F.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=1),
+    [_t(rs, 1, 2, 3, 2, 3), _t(rs, 2, 2, 3, 3, 3), _t(rs, 2)]))
+_case("max_pool3d (k3 s2 p1)")(lambda rs: (lambda x: F.max_pool3d(x, 3, 2, 1), [_gap(rs, 2, 2, 5, 4, 5)]))
+_case("avg_pool3d (k3 s2 p1, ceil_mode)")(lambda rs: (
+    lambda x: F.avg_pool3d(x, 3, 2, 1, ceil_mode=True), [_t(rs, 1, 2, 6, 5, 4)]))
 # grid_sample's points: pixel coordinates p off the pixel lines (_off_grid), shifted by whole pixels so that some
 # fall outside the image, normalised for (W, H) as the op unnormalises them: 2 p / (size - 1) - 1 with
 # align_corners, (2 p + 1) / size - 1 without

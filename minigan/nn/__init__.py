@@ -15,6 +15,8 @@ from .pooling import AdaptiveMaxPool2d, MaxUnpool2d  # noqa: F401
 from .fold import Fold, Unfold  # noqa: F401
 from .layers1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d, ConvTranspose1d,  # noqa: F401
                        MaxPool1d)
+from .layers3d import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d,  # noqa: F401
+                       MaxPool3d)
 from .reshape import Dropout, Dropout2d, Flatten, PixelShuffle, PixelUnshuffle, Unflatten  # noqa: F401
 from .embedding import Embedding  # noqa: F401
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401

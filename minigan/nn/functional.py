@@ -19,6 +19,8 @@ from ..ops import adaptive_max_pool2d, fold, max_unpool2d, unfold  # noqa: F401
 from ..ops import affine_grid, grid_sample  # noqa: F401
 from ..ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, conv_transpose1d,  # noqa: F401
                    max_pool1d)
+from ..ops import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d, conv_transpose3d,  # noqa: F401
+                   max_pool3d)
 
 
 def upsample(x, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):

@@ -34,6 +34,8 @@ file                    what it holds
 ``conv1d.py``           conv1d, conv_transpose1d: the 2-D ops on a signal seen as an image one pixel high
 ``pool.py``             max_pool2d, avg_pool2d, adaptive_max_pool2d, max_unpool2d
 ``pool1d.py``           max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, likewise from 2-D
+``conv3d.py``           conv3d, conv_transpose3d: sums over the depth taps of the 2-D ops, one call per tap
+``pool3d.py``           max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d: 2-D, then along depth
 ``unfold.py``           unfold (im2col: every window a column) and fold (col2im, its transpose)
 ``grid_sample.py``      grid_sample (an image read at any points: bilinear, nearest, bicubic), affine_grid
 ``resample.py``         interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
@@ -76,6 +78,8 @@ from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .conv1d import conv1d, conv_transpose1d  # noqa: F401
 from .pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: F401
+from .conv3d import conv3d, conv_transpose3d  # noqa: F401
+from .pool3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d  # noqa: F401
 from .pool import avg_pool2d, max_pool2d  # noqa: F401
 from .pool import adaptive_max_pool2d, max_unpool2d  # noqa: F401
 from .unfold import fold, unfold  # noqa: F401
