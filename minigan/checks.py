@@ -289,6 +289,23 @@ _case("cosine_embedding_loss (margin 0.2)")(lambda rs: (
 _case("triplet_margin_loss (p 3, swap)")(lambda rs: (
     lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=1.5, p=3, swap=True), [_t(rs, 4, 3), _t(rs, 4, 3),
                                                                                  _t(rs, 4, 3)]))
+# the multi-class hinges: scores a multiple of 0.1 (of 0.3) apart, so no hinge 0.35 - x_y + x_i (1 - x_y + x_i) is 0
+_case("multi_margin_loss (p 2, weight, margin 0.35)")(lambda rs: (
+    lambda x: F.multi_margin_loss(x, np.array([2, 0, 3]), p=2, margin=0.35, weight=np.array([0.5, 1.0, 2.0, 1.5])),
+    [_gap(rs, 3, 4)]))
+_case("multilabel_margin_loss (-1 ends, a class twice)")(lambda rs: (
+    lambda x: F.multilabel_margin_loss(x, np.array([[3, 0, -1, 1, 2], [1, 1, 4, -1, -1]])),
+    [("tensor", 3 * _gap(rs, 2, 5)[1], True)]))
+_case("triplet_margin_with_distance_loss (cosine, swap)")(lambda rs: (
+    lambda a, p, n: F.triplet_margin_with_distance_loss(
+        a, p, n, distance_function=lambda u, v: 1 - F.cosine_similarity(u, v), margin=0.7, swap=True),
+    [_t(rs, 4, 3), _t(rs, 4, 3), _t(rs, 4, 3)]))
+_case("local_response_norm (size 2, 4-D)")(lambda rs: (
+    lambda x: F.local_response_norm(x, 2, alpha=0.5, beta=0.75, k=1.5), [_t(rs, 2, 5, 3, 2)]))
+_case("local_response_norm (size 3, 3-D)")(lambda rs: (
+    lambda x: F.local_response_norm(x, 3, alpha=0.8, beta=0.6, k=0.5), [_t(rs, 2, 4, 3)]))
+_case("bilinear (3-D inputs, bias)")(lambda rs: (
+    F.bilinear, [_t(rs, 2, 3, 4), _t(rs, 2, 3, 2), _t(rs, 5, 4, 2), _t(rs, 5)]))
 # --------------------------------------------------------------------------- distances
 _case("normalize (p 3, dim 0)")(lambda rs: (lambda x: F.normalize(x, p=3, dim=0), [_t(rs, 3, 4)]))
 _case("cosine_similarity (broadcast, dim -1)")(lambda rs: (

@@ -1,10 +1,11 @@
-"""Layers with learnable parameters: Linear, Conv2d, ConvTranspose2d, and the normalisation layers
-BatchNorm1d/2d, LayerNorm, GroupNorm, InstanceNorm2d.
+"""Layers with learnable parameters: Linear, Bilinear, Conv2d, ConvTranspose2d, and the normalisation layers
+BatchNorm1d/2d, LayerNorm, GroupNorm, InstanceNorm2d; and LocalResponseNorm, which has none.
 
 Names, argument orders, defaults, weight layouts and default initialisation are PyTorch's, so a
 PyTorch state dict (saved as arrays) loads with its names unchanged."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -13,6 +14,7 @@ from ..autograd import Tensor
 from ..kernels import shapes
 from ..ops import (batch_norm, conv2d, conv_transpose2d, group_norm, instance_norm, layer_norm, linear, pad,
                    squeeze, unsqueeze)
+from ..ops import bilinear, local_response_norm
 from . import init
 from .module import Module, Parameter
 
@@ -53,6 +55,42 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Bilinear(Module):
+    """``y = x1ᵀ A x2 + b``, one matrix ``A`` per output feature: ``(*, in1_features), (*, in2_features) ->
+    (*, out_features)`` (the same leading dims); weight ``(out_features, in1_features, in2_features)``, drawn with
+    the bias from PyTorch's ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))``: ``torch.nn.Bilinear``."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        self.weight = _empty(out_features, in1_features, in2_features)
+        if bias:
+            self.bias = _empty(out_features)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw the weight and bias again from U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as PyTorch does."""
+        if self.in1_features <= 0:
+            raise ValueError(f"Bilinear: in1_features must be > 0, got {self.in1_features}")
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        for x, n in ((input1, self.in1_features), (input2, self.in2_features)):
+            if x.ndim < 1 or x.shape[-1] != n:
+                raise ValueError(f"{self!r}: expected inputs (*, {self.in1_features}) and (*, {self.in2_features}), "
+                                 f"got shapes {input1.shape} and {input2.shape}")
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -336,5 +374,23 @@ class InstanceNorm2d(_BatchNorm):
                 f"track_running_stats={self.track_running_stats}")
 
 
-__all__ = ["Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
-           "InstanceNorm2d"]
+class LocalResponseNorm(Module):
+    """AlexNet's normalisation across channels: each value divided by ``(k + alpha / size * sum of the squares
+    of the size channels around it)^beta`` (see :func:`minigan.ops.local_response_norm`); no parameters:
+    ``torch.nn.LocalResponseNorm``. Shapes: ``(N, C, *)`` of at least 3 dims -> the same."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 3:
+            raise ValueError(f"{self!r}: expected an input (N, C, *) of 3 or more dims, got shape {x.shape}")
+        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+__all__ = ["Linear", "Bilinear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
+           "InstanceNorm2d", "LocalResponseNorm"]

@@ -17,6 +17,8 @@ from ..ops import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
 from ..ops import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div,
                    margin_ranking_loss, multilabel_soft_margin_loss, poisson_nll_loss, smooth_l1_loss,
                    soft_margin_loss, triplet_margin_loss)
+from ..ops import multi_margin_loss, multilabel_margin_loss, triplet_margin_with_distance_loss
+from .distance import PairwiseDistance
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -316,3 +318,60 @@ class TripletMarginLoss(_MarginLoss):
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
                                    swap=self.swap, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """``max(0, margin + d(a, p) - d(a, n))`` for any ``distance_function`` of two tensors (a :class:`PairwiseDistance`
+    when none is given, kept as a child module as in PyTorch); ``swap`` uses ``min(d(a, n), d(p, n))`` for the
+    negative's distance; mirrors ``torch.nn.TripletMarginWithDistanceLoss``, whose arguments are all keyword-only.
+
+    Shapes: anchor, positive and negative ``(N, *)``, as the distance function takes them; output ``()``, or
+    ``(N,)`` with ``reduction="none"``."""
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
+                             f"instead")
+        super().__init__(reduction)
+        self.distance_function = PairwiseDistance() if distance_function is None else distance_function
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                 margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """The multi-class hinge ``sum_{i != y} w_y max(0, margin - x_y + x_i)^p / C`` for class indices ``y``, ``p``
+    1 or 2, ``weight`` one value per class; mirrors ``torch.nn.MultiMarginLoss`` (``p``, ``margin`` and
+    ``weight`` positional, as there).
+
+    Shapes: input ``(N, C)`` (or ``(C,)``), target ``(N,)`` (or ``()``), weight ``(C,)``; output ``()``, or the
+    target's shape with ``reduction="none"``."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, *, reduction: str = "mean") -> None:
+        if p != 1 and p != 2:
+            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got p={p!r}")
+        super().__init__(weight, reduction)
+        if self.weight is not None and self.weight.ndim != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {self.weight.ndim}D "
+                             f"instead")
+        self.p, self.margin = p, margin
+
+    def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
+        return multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
+                                 reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """The multi-label hinge ``sum_j sum_{i not a target} max(0, 1 - (x_{y_j} - x_i)) / C`` for the class indices
+    ``y_j`` each target row lists before its first -1; mirrors ``torch.nn.MultiLabelMarginLoss``.
+
+    Shapes: input and target ``(N, C)`` (or ``(C,)``); output ``()``, or ``(N,)`` with ``reduction="none"``."""
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
+        return multilabel_margin_loss(input, target, reduction=self.reduction)

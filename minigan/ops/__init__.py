@@ -28,7 +28,7 @@ file                    what it holds
 ``loss.py``             mse, l1, huber, smooth_l1, kl_div, gaussian_nll, poisson_nll, binary cross-entropy (on
                         probabilities and on logits), nll, cross-entropy
 ``loss_margin.py``      soft_margin, multilabel_soft_margin, margin_ranking, hinge_embedding, cosine_embedding,
-                        triplet_margin
+                        triplet_margin, triplet_margin_with_distance, multi_margin, multilabel_margin
 ``distance.py``         normalize, cosine_similarity, pairwise_distance (PyTorch's eps, each in its own place)
 ``conv.py``             conv2d, conv_transpose2d, and the weight-gradient correlation they share
 ``conv1d.py``           conv1d, conv_transpose1d: the 2-D ops on a signal seen as an image one pixel high
@@ -39,7 +39,8 @@ file                    what it holds
 ``unfold.py``           unfold (im2col: every window a column) and fold (col2im, its transpose)
 ``grid_sample.py``      grid_sample (an image read at any points: bilinear, nearest, bicubic), affine_grid
 ``resample.py``         interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
-``normalization.py``    batch_norm, layer_norm, group_norm, instance_norm, dropout, dropout2d, linear
+``normalization.py``    batch_norm, layer_norm, group_norm, instance_norm, local_response_norm, dropout, dropout2d,
+                        linear, bilinear
 ``embedding.py``        embedding (a lookup table's rows, picked by index), one_hot
 ======================  ==========================================================
 """
@@ -74,6 +75,9 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
 from .loss import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss  # noqa: F401
 from .loss_margin import (cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,  # noqa: F401
                           multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss)
+from .loss_margin import (multi_margin_loss, multilabel_margin_loss,  # noqa: F401
+                          triplet_margin_with_distance_loss)
+from .normalization import bilinear, local_response_norm  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .conv1d import conv1d, conv_transpose1d  # noqa: F401

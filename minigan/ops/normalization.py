@@ -1,6 +1,7 @@
-"""Linear layers, normalisation (batch, layer, group, instance) and dropout.
+"""Linear and bilinear layers, normalisation (batch, layer, group, instance, local response) and dropout.
 
-``linear``, ``dropout`` and evaluation-mode batch norm are built from the elementwise ops, so their
+``linear``, ``bilinear``, ``local_response_norm``, ``dropout`` and evaluation-mode batch norm are built from
+other minigan ops (matmul, pad, avg_pool2d, the elementwise ones), so their
 backward (and double backward) follow from the ops they are made of. Training-mode batch norm, the one
 a GAN runs every step, is one Function (:class:`BatchNorm`): composed of ten elementwise ops it would
 pass over the activations about thirty times per step, fused it passes about ten times. Its backward is
@@ -8,12 +9,17 @@ the closed form below; written in minigan ops when the backward is being recorde
 penalties and ``gradgradcheck`` still differentiate it."""
 from __future__ import annotations
 
+import math
+import numbers
+
 from .. import backend
 from ..autograd import Function, Tensor, is_grad_enabled
 from . import arithmetic as A
-from ._util import channel_sum as _channel_sum
+from ._util import as_floating, channel_sum as _channel_sum
+from .pad import pad
+from .pool import avg_pool2d
 from .reduction import mean, sum as _sum
-from .shape import reshape, transpose
+from .shape import permute, reshape, transpose
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -25,6 +31,77 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"input shape {x.shape}; the weight is (out, in) or (in,))")
     y = x @ (transpose(weight) if weight.ndim == 2 else weight)
     return y if bias is None else y + bias
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y = x1ᵀ A x2 + b`` for each output feature (``F.bilinear``): ``y[..., o] = sum_ij x1[..., i] W[o, i, j]
+    x2[..., j] + b[o]``. Shapes: input1 ``(*, in1)`` and input2 ``(*, in2)`` with the same leading dims (not
+    broadcast, as in PyTorch), weight ``(out, in1, in2)``, bias ``(out,)``; output ``(*, out)``. Computed as one
+    matmul, ``x1`` times the weight laid out as ``(in1, out * in2)``, then a product with ``x2`` summed over
+    ``in2``."""
+    if weight.ndim != 3:
+        raise ValueError(f"bilinear: expected a 3-D weight (out_features, in1_features, in2_features), got shape "
+                         f"{weight.shape}")
+    if input1.ndim == 0 or input1.ndim != input2.ndim or input1.shape[:-1] != input2.shape[:-1]:
+        raise ValueError(f"bilinear: expected inputs (*, in1_features) and (*, in2_features) with the same leading "
+                         f"dims (they are not broadcast), got shapes {input1.shape} and {input2.shape}")
+    out, in1, in2 = weight.shape
+    for name, x, n in (("input1", input1, in1), ("input2", input2, in2)):
+        if x.shape[-1] != n:
+            raise ValueError(f"bilinear: {name} has {x.shape[-1]} features but weight expects {n} (weight shape "
+                             f"{weight.shape}: (out, in1, in2); {name} shape {x.shape})")
+    if bias is not None and tuple(bias.shape) != (out,):
+        raise ValueError(f"bilinear: expected bias of shape ({out},), one value per output feature, got shape "
+                         f"{bias.shape}")
+    tensors = {"input1": input1, "input2": input2, "weight": weight, "bias": bias}
+    if len({t.dtype for t in tensors.values() if t is not None}) > 1:
+        raise TypeError("bilinear: expected tensors of one dtype (no promotion, as in PyTorch), got "
+                        + ", ".join(f"{name} {t.dtype}" for name, t in tensors.items() if t is not None))
+    lead = input1.shape[:-1]
+    b = math.prod(lead)
+    w = reshape(permute(weight, (1, 0, 2)), (in1, out * in2))
+    xw = reshape(reshape(input1, (b, in1)) @ w, (b, out, in2))              # (B, out, in2): (x1ᵀ W_o)_j
+    y = reshape(_sum(xw * reshape(input2, (b, 1, in2)), -1), lead + (out,))
+    return y if bias is None else y + bias
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,  # noqa: A002
+                        k: float = 1.0) -> Tensor:
+    """AlexNet's normalisation across channels (``F.local_response_norm``): each value divided by
+    ``(k + alpha / size * sum of the squares of the size channels around it)^beta``, the window
+    ``c - size//2 .. c + (size-1)//2``. As in PyTorch the squares are averaged over that window with zero
+    padding past the first and last channel (``avg_pool2d`` over the channels of ``x²``), so the sum is divided
+    by ``size`` at the edges too. Shapes: ``(N, C, *)`` of at least 3 dims -> the same; integer inputs give
+    float32 (with PyTorch's integer average of the squares, truncated); an empty input comes back as it is."""
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        raise TypeError(f"local_response_norm: size must be an int, got {type(size).__name__}")
+    if size < 1:
+        raise ValueError(f"local_response_norm: size must be at least 1, got {size}")
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected an input (N, C, *) of 3 or more dims, got shape "
+                         f"{input.shape}")
+    if input.numel() == 0:
+        return input
+    x = as_floating(input)
+    n, c = x.shape[:2]
+    if input.data.dtype.kind != "f":
+        div = as_floating(Tensor(_integer_window_mean(input.data, size)))
+    else:
+        squares = reshape(x * x, (n, 1, c, -1))              # one plane a sample: channels down, positions across
+        squares = pad(squares, (0, 0, size // 2, (size - 1) // 2))
+        div = reshape(avg_pool2d(squares, (size, 1), stride=1), x.shape)
+    return x / A.pow(div * alpha + k, beta)
+
+
+def _integer_window_mean(a, size: int):
+    """What PyTorch's local_response_norm averages for an integer input: the squares stay integers, and its
+    integer average pooling truncates, ``floor(sum / size)`` (no gradient: integers have none)."""
+    xp = backend.xp_of(a)
+    n, c = a.shape[:2]
+    sq = a.astype(xp.int64).reshape(n, c, -1) ** 2
+    sq = xp.pad(sq, ((0, 0), (size // 2, (size - 1) // 2), (0, 0)))
+    running = xp.concatenate([xp.zeros_like(sq[:, :1]), xp.cumsum(sq, axis=1)], axis=1)
+    return ((running[:, size:] - running[:, :-size]) // size).reshape(a.shape)
 
 
 def _channel_dot(a, b):
