@@ -2,8 +2,8 @@
 from . import functional, init, utils  # noqa: F401
 from .module import Module, Parameter  # noqa: F401
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
-from .layers import (BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, GroupNorm, InstanceNorm2d,  # noqa: F401
-                     LayerNorm, Linear)
+from .layers import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Conv2d, ConvTranspose2d, GroupNorm,  # noqa: F401
+                     InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm, Linear)
 from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus,  # noqa: F401
                          Tanh)
 from .activation import (CELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU,  # noqa: F401

@@ -210,20 +210,30 @@ class ConvTranspose2d(_ConvNd):
                                 self.dilation, self.impl)
 
 
+def _affine_parameters(layer: Module, shape, weight: bool, bias: bool) -> None:
+    """A normalisation layer's weight (ones) and bias (zeros) of ``shape``, each registered as None when not
+    wanted (PyTorch's ``affine=False`` or ``bias=False``), so ``state_dict`` has PyTorch's keys."""
+    layer.register_parameter("weight", Parameter(np.ones(shape, dtype=np.float32)) if weight else None)
+    layer.register_parameter("bias", Parameter(np.zeros(shape, dtype=np.float32)) if bias else None)
+
+
+def _reset_affine(layer: Module) -> None:
+    """Weight 1 and bias 0 (those the layer has), as in a new layer."""
+    if layer.weight is not None:
+        init.ones_(layer.weight)
+    if layer.bias is not None:
+        init.zeros_(layer.bias)
+
+
 class _BatchNorm(Module):
     _ndims: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
-                 track_running_stats: bool = True) -> None:
+                 track_running_stats: bool = True, *, bias: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=np.float32))
-            self.bias = Parameter(np.zeros(num_features, dtype=np.float32))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_features, affine, affine and bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
@@ -242,9 +252,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Back to the state of a new layer: running statistics forgotten, weight 1 and bias 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
         _expect(self, x, self._ndims, self.num_features, self._layout)
@@ -258,7 +266,8 @@ class _BatchNorm(Module):
                           eps=self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -271,6 +280,11 @@ class BatchNorm2d(_BatchNorm):
     _ndims, _layout = (4,), "(N, C, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over ``(N, C, D, H, W)``: per-channel statistics over batch and positions."""
+    _ndims, _layout = (5,), "(N, C, D, H, W)"
+
+
 class LayerNorm(Module):
     """Normalise each sample over its last dims: ``(*, *normalized_shape) -> same shape``, with an elementwise
     weight (ones) and bias (zeros) of shape ``normalized_shape``: ``torch.nn.LayerNorm``."""
@@ -280,21 +294,11 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype=np.float32))
-        else:
-            self.register_parameter("weight", None)
-        if elementwise_affine and bias:
-            self.bias = Parameter(np.zeros(shape, dtype=np.float32))
-        else:
-            self.register_parameter("bias", None)
+        _affine_parameters(self, shape, elementwise_affine, elementwise_affine and bias)
 
     def reset_parameters(self) -> None:
         """Weight 1 and bias 0, as in a new layer."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
         k = len(self.normalized_shape)
@@ -304,30 +308,25 @@ class LayerNorm(Module):
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
     """Normalise each of ``num_groups`` groups of channels of each sample: ``(N, C, *) -> (N, C, *)``, with a
     per-channel weight (ones) and bias (zeros) when ``affine``: ``torch.nn.GroupNorm``."""
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True) -> None:
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, *,
+                 bias: bool = True) -> None:
         super().__init__()
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by num_groups={num_groups}")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, dtype=np.float32))
-            self.bias = Parameter(np.zeros(num_channels, dtype=np.float32))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_channels, affine, affine and bias)
 
     def reset_parameters(self) -> None:
         """Weight 1 and bias 0, as in a new layer."""
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim < 2:
@@ -338,26 +337,31 @@ class GroupNorm(Module):
         return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
 
 
-class InstanceNorm2d(_BatchNorm):
-    """Normalise each channel of each sample over its positions: ``(N, C, H, W)`` or ``(C, H, W)`` -> same
-    shape: ``torch.nn.InstanceNorm2d``, with its defaults (no affine, no running statistics). It shares
+class _InstanceNorm(_BatchNorm):
+    """Normalise each channel of each sample over its positions (``torch.nn.InstanceNorm1d/2d/3d``), with
+    PyTorch's defaults (no affine, no running statistics), on a batch or one unbatched sample. It shares
     batch norm's parameters, buffers and resets (in PyTorch both derive from one base class); with
     ``track_running_stats`` it keeps running statistics in training and normalises with them in evaluation."""
+    _layouts: tuple[str, str] = ("", "")     # (batched, unbatched), set by each layer
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
-                 track_running_stats: bool = False) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+                 track_running_stats: bool = False, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim == 3:                     # one unbatched sample (C, H, W), as PyTorch accepts
+        batched, unbatched = self._layouts
+        dims = batched.count(",") + 1
+        if x.ndim == dims - 1:                  # one unbatched sample, as PyTorch accepts
             return squeeze(self.forward(unsqueeze(x, 0)), 0)
-        if x.ndim != 4:
-            raise ValueError(f"{self!r}: expected a 4-D input (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}")
+        if x.ndim != dims:
+            raise ValueError(f"{self!r}: expected a {dims}-D input {batched} or a {dims - 1}-D one {unbatched}, "
+                             f"got shape {x.shape}")
         if x.shape[1] != self.num_features:
-            msg = (f"{self!r}: expected input with {self.num_features} channels (N, C, H, W), got {x.shape[1]} "
+            msg = (f"{self!r}: expected input with {self.num_features} channels {batched}, got {x.shape[1]} "
                    f"(input shape {x.shape})")
             if self.affine or self.track_running_stats:
                 raise ValueError(msg)
@@ -369,9 +373,23 @@ class InstanceNorm2d(_BatchNorm):
         return instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                              use_input_stats=use_input_stats, momentum=momentum, eps=self.eps)
 
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of ``(N, C, L)`` signals (or one ``(C, L)``)."""
+    _layouts = ("(N, C, L)", "(C, L)")
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of ``(N, C, H, W)`` images (or one ``(C, H, W)``): the normalisation of style-transfer
+    networks."""
+    _layouts = ("(N, C, H, W)", "(C, H, W)")
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm of ``(N, C, D, H, W)`` volumes (or one ``(C, D, H, W)``)."""
+    _layouts = ("(N, C, D, H, W)", "(C, D, H, W)")
 
 
 class LocalResponseNorm(Module):

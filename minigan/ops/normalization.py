@@ -185,14 +185,15 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | 
                eps: float = 1e-5) -> Tensor:
     """Normalise each channel: ``(x - mean) / sqrt(var + eps) * weight + bias``.
 
-    Input ``(N, C)`` or ``(N, C, H, W)``; statistics are over every axis but the channel axis 1.
+    Input ``(N, C)``, ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)``; statistics are over every axis but
+    the channel axis 1.
     Training uses the batch's mean and biased variance, and updates the running statistics in place
     as PyTorch does: ``running = (1 - momentum) running + momentum * batch``, with the *unbiased*
     variance (n / (n - 1)). Evaluation uses the running statistics.
     ``running_mean``/``running_var`` are Tensors or arrays; they may be None when training (then nothing is
     updated), but evaluation needs them, as in PyTorch."""
-    if x.ndim not in (2, 3, 4):
-        raise ValueError(f"batch_norm: expected a 2-D, 3-D or 4-D input (N, C, ...), got shape {x.shape}")
+    if x.ndim not in (2, 3, 4, 5):
+        raise ValueError(f"batch_norm: expected a 2-D to 5-D input (N, C, ...), got shape {x.shape}")
     if not training:
         for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
             if stat is None:
@@ -292,15 +293,16 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: T
 def instance_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
                   eps: float = 1e-5) -> Tensor:
-    """Normalise each channel of each sample over its positions: ``(N, C, L)`` or ``(N, C, H, W)`` -> same
+    """Normalise each channel of each sample over its positions: ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)`` -> same
     shape (``F.instance_norm``); the normalisation of style-transfer networks. ``weight``/``bias``: ``(C,)``.
 
     With ``use_input_stats`` (the default) each sample's own mean and biased variance are used; given
     ``running_mean``/``running_var`` they are also updated in place as PyTorch does, with the mean over the
     batch of the per-sample mean and *unbiased* variance. ``use_input_stats=False`` normalises with the
     running statistics instead (as batch norm in evaluation)."""
-    if x.ndim not in (3, 4):
-        raise ValueError(f"instance_norm: expected a 3-D or 4-D input (N, C, L) or (N, C, H, W), got shape {x.shape}")
+    if x.ndim not in (3, 4, 5):
+        raise ValueError(f"instance_norm: expected a 3-D, 4-D or 5-D input (N, C, L), (N, C, H, W) or (N, C, D, H, W), "
+                         f"got shape {x.shape}")
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise RuntimeError("instance_norm: running_mean and running_var must be given when use_input_stats=False")

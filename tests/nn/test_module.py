@@ -164,7 +164,7 @@ def test_to_keeps_parameter_objects(device):
 def test_repr_is_readable():
     r = repr(_net())
     assert r.startswith("Sequential(\n  (0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), bias=False)")
-    assert "(1): BatchNorm2d(2, eps=1e-05, momentum=0.1, affine=True)" in r
+    assert "(1): BatchNorm2d(2, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)" in r
     assert "(2): LeakyReLU(negative_slope=0.2)" in r
     assert "(5): Linear(in_features=8, out_features=1, bias=True)" in r
     assert repr(nn.ConvTranspose2d(4, 2, 3, 2, 1, output_padding=1, groups=2)) == \

@@ -151,7 +151,7 @@ def test_instance_norm_running_stats_update_and_eval(device):
     (lambda: F.group_norm(mg.zeros(2, 5, 3), 2), r"group_norm: expected a channel count divisible by "
                                                  r"num_groups=2, got 5 channels"),
     (lambda: F.group_norm(mg.zeros(2, 4), 2, bias=mg.ones(2)), r"group_norm: expected bias of shape \(4,\)"),
-    (lambda: F.instance_norm(mg.zeros(2, 3)), r"instance_norm: expected a 3-D or 4-D input.*got shape \(2, 3\)"),
+    (lambda: F.instance_norm(mg.zeros(2, 3)), r"instance_norm: expected a 3-D, 4-D or 5-D input.*got shape \(2, 3\)"),
     (lambda: F.instance_norm(mg.zeros(2, 3, 1, 1)), r"instance_norm: expected more than 1 spatial element"),
 ])
 def test_per_sample_norm_messages(call, pattern):
