@@ -13,6 +13,9 @@ import minigan as mg
 import minigan.autograd.functional as AF
 from helpers import host, randn
 
+# torch's forward-mode jacobian and hessian go through torch.jit.script, which warns that it is deprecated
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
 # Functions written once and run by both libraries (operators and methods that minigan and torch share).
 CASES = {
     "elementwise": (lambda a: a.sin() * a.exp(), [(2, 3)]),
