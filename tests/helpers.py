@@ -54,6 +54,13 @@ def compare_with_torch(torch, mg_fn: Callable, torch_fn: Callable, arrays: Seque
         np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=f"gradient of input {i}")
 
 
+def load_from_torch(layer, t_layer):
+    """``layer`` with the parameters and buffers of its torch twin ``t_layer`` (every key used, none missing)."""
+    missing, unexpected = layer.load_state_dict({k: v.detach().numpy() for k, v in t_layer.state_dict().items()})
+    assert missing == [] and unexpected == []
+    return layer
+
+
 def layer_matches_torch(torch, layer, t_layer, x_np, device: str = "cpu", seed: int = 9, **kwargs) -> None:
     """A float64 layer and its torch twin (same parameters) on the same input: equal outputs, and equal input and
     parameter gradients for one random upstream gradient; the parameters have torch's names, in its order.

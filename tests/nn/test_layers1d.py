@@ -1,9 +1,8 @@
 """The 1-D layers (Conv1d, ConvTranspose1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d) and the
 1-D padding layers against PyTorch: a torch state dict loads with its names unchanged and gives the same outputs
 and gradients; parameter shapes, initialisation, attributes and reprs are torch's; Conv1d's padding_mode;
-gradchecks in float64; errors that name the layer."""
-import math
-
+gradchecks in float64; errors that name the layer.
+The tests the 1-D and 3-D layers share (the conv and pooling tables) are in test_layers_1d_3d.py."""
 import numpy as np
 import pytest
 
@@ -11,88 +10,11 @@ import minigan as mg
 import minigan.nn as nn
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, distinct, layer_matches_torch, randn
-
-
-def _load_from_torch(layer, t_layer):
-    missing, unexpected = layer.load_state_dict({k: v.detach().numpy() for k, v in t_layer.state_dict().items()})
-    assert missing == [] and unexpected == []
-    return layer
+from helpers import check_grad, compare_with_torch, layer_matches_torch, load_from_torch, randn
 
 
 # --------------------------------------------------------------------------- Conv1d, ConvTranspose1d
 # (class name, constructor arguments as torch takes them, input shape); the same arguments build torch's layer
-CONVS = [
-    ("Conv1d", (3, 4, 3), (2, 3, 7)),
-    ("Conv1d", (4, 6, 3, 2, 1, 2, 2), (1, 4, 9)),                            # stride, padding, dilation, groups
-    ("Conv1d", (2, 3, (4,), (1,), "same", (1,), 1, False), (2, 5)),          # unbatched, even "same", 1-tuples
-    ("Conv1d", (2, 2, 2, 3, "valid"), (1, 2, 8)),
-    ("ConvTranspose1d", (3, 2, 3, 2, 1, 1), (2, 3, 5)),                      # output_padding
-    ("ConvTranspose1d", (4, 6, 4, 2, 1, 0, 2, False), (1, 4, 3)),            # groups, no bias
-    ("ConvTranspose1d", (2, 3, 3, 1, 1, 1, 1, True, 2), (2, 6)),             # unbatched, op 1 >= stride, dilation 2
-]
-CONV_IDS = ["Conv1d-k3", "Conv1d-s2p1d2g2", "Conv1d-unbatched-same", "Conv1d-valid-s3", "ConvT1d-op1",
-            "ConvT1d-groups-nobias", "ConvT1d-unbatched-dilation"]
-
-
-@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
-@pytest.mark.parametrize("name,args,shape", CONVS, ids=CONV_IDS)
-def test_conv_layer_loads_torch_state_dict_and_matches(device, torch, name, args, shape):
-    torch.manual_seed(0)
-    t_layer = getattr(torch.nn, name)(*args).double()
-    layer = getattr(nn, name)(*args)
-    assert list(layer.state_dict()) == list(t_layer.state_dict())
-    assert {k: tuple(v.shape) for k, v in layer.state_dict().items()} == \
-        {k: tuple(v.shape) for k, v in t_layer.state_dict().items()}
-    layer_matches_torch(torch, _load_from_torch(layer.double(), t_layer), t_layer, randn(*shape, seed=1), device)
-
-
-@pytest.mark.parametrize("name,args,shape", CONVS, ids=CONV_IDS)
-def test_conv_layer_gradcheck(device, name, args, shape):
-    layer = getattr(nn, name)(*args).to(device)
-    params = list(layer.parameters())
-    rep = mg.gradcheck(layer, [mg.tensor(randn(*shape, seed=2), device=device, requires_grad=True)], params=params)
-    assert len(rep.rows) == 1 + len(params)
-
-
-@pytest.mark.parametrize("name,args", [(n, a) for n, a, _ in CONVS], ids=CONV_IDS)
-def test_conv_layer_attributes_are_torchs(torch, name, args):
-    layer, t_layer = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
-    assert repr(layer) == repr(t_layer)
-    for attr in ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "output_padding",
-                 "groups", "padding_mode"):
-        assert getattr(layer, attr) == getattr(t_layer, attr), attr
-    assert (layer.bias is None) == (t_layer.bias is None)
-
-
-@pytest.mark.parametrize("make,fan_in", [
-    (lambda lib: lib.Conv1d(4, 8, 5, groups=2), 2 * 5),
-    (lambda lib: lib.Conv1d(3, 16, 1), 3),
-    (lambda lib: lib.ConvTranspose1d(6, 4, 3, groups=2), 2 * 3),     # torch's fan-in of a transposed weight
-])
-def test_conv_layer_initialisation_is_torchs(torch, make, fan_in):
-    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, as torch's kaiming_uniform_(a=sqrt(5))."""
-    bound = 1 / math.sqrt(fan_in)
-    t_layer = make(torch.nn)
-    assert torch.nn.init._calculate_fan_in_and_fan_out(t_layer.weight)[0] == fan_in
-    weights, biases = [], []
-    for seed in range(20):
-        mg.manual_seed(seed)
-        layer = make(nn)
-        assert layer.weight.shape == tuple(t_layer.weight.shape) and layer.weight.dtype == np.float32
-        weights.append(layer.weight.numpy().ravel())
-        biases.append(layer.bias.numpy().ravel())
-    for what, values in (("weight", np.concatenate(weights)), ("bias", np.concatenate(biases))):
-        assert np.abs(values).max() <= bound, what
-        assert np.abs(values).max() > 0.95 * bound, what                     # fills the interval ...
-        assert abs(values.std() - bound / math.sqrt(3)) < 0.1 * bound, what   # ... evenly
-    mg.manual_seed(0)
-    layer = make(nn)
-    before = layer.weight.numpy().copy()
-    layer.reset_parameters()                                                 # draws again, from the same law
-    assert not np.array_equal(before, layer.weight.numpy()) and np.abs(layer.weight.numpy()).max() <= bound
-
-
 def test_conv1d_is_conv2d_of_height_1():
     layer = nn.Conv1d(2, 3, 3, stride=2, padding=1, bias=False)
     x = mg.tensor(randn(2, 2, 7, seed=3))
@@ -103,7 +25,7 @@ def test_conv1d_is_conv2d_of_height_1():
 def test_conv_transpose1d_output_size(device, torch):
     torch.manual_seed(1)
     t_layer = torch.nn.ConvTranspose1d(2, 3, 3, stride=3, padding=1).double()
-    layer = _load_from_torch(nn.ConvTranspose1d(2, 3, 3, stride=3, padding=1).double(), t_layer)
+    layer = load_from_torch(nn.ConvTranspose1d(2, 3, 3, stride=3, padding=1).double(), t_layer)
     x = randn(1, 2, 4, seed=4)
     for size in ([10], [12], (1, 3, 11)):                                    # the three lengths reachable
         layer_matches_torch(torch, layer, t_layer, x, device, output_size=size)
@@ -133,7 +55,7 @@ MODES = ["zeros", "reflect", "replicate", "circular"]
 def test_conv1d_padding_mode_matches_torch(device, torch, mode, kwargs, shape):
     torch.manual_seed(2)
     t_layer = torch.nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double()
-    layer = _load_from_torch(nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double(), t_layer)
+    layer = load_from_torch(nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double(), t_layer)
     assert repr(layer) == repr(t_layer)
     layer_matches_torch(torch, layer, t_layer, randn(*shape, seed=5), device)
 
@@ -155,44 +77,6 @@ def test_conv1d_padding_mode_pads_then_convolves_without_padding():
 
 
 # --------------------------------------------------------------------------- pooling layers
-POOLS = [   # (name, constructor arguments, input shape); the same arguments build torch's layer
-    ("MaxPool1d", (3,), (2, 2, 9)),
-    ("MaxPool1d", (3, 2, 1, 2, False, True), (1, 3, 10)),                    # dilation, ceil_mode, positionally
-    ("MaxPool1d", ((2,), (1,)), (3, 5)),                                      # unbatched, 1-tuples
-    ("AvgPool1d", (3, 2, 1, True, False), (2, 1, 8)),                        # ceil_mode, count_include_pad
-    ("AvgPool1d", (2,), (3, 7)),
-    ("AdaptiveAvgPool1d", (3,), (2, 2, 7)),
-    ("AdaptiveAvgPool1d", ((6,),), (4, 4)),
-    ("AdaptiveMaxPool1d", (3,), (1, 2, 7)),
-    ("AdaptiveMaxPool1d", (4,), (3, 9)),
-]
-
-
-@pytest.mark.parametrize("name,args,shape", POOLS, ids=lambda v: str(v))
-def test_pool_layer_matches_torch(device, torch, name, args, shape):
-    layer, t_layer = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
-    assert repr(layer) == repr(t_layer)
-    for attr in ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "count_include_pad", "output_size",
-                 "return_indices"):
-        assert getattr(layer, attr, None) == getattr(t_layer, attr, None), attr
-    compare_with_torch(torch, layer, t_layer, [distinct(*shape, seed=3)], device=device)
-
-
-@pytest.mark.parametrize("name,args,shape", POOLS, ids=lambda v: str(v))
-def test_pool_layer_gradcheck(device, name, args, shape):
-    check_grad(getattr(nn, name)(*args), distinct(*shape, seed=4), device=device)
-
-
-@pytest.mark.parametrize("make", [lambda lib: lib.MaxPool1d(3, 2, 1, return_indices=True, ceil_mode=True),
-                                  lambda lib: lib.AdaptiveMaxPool1d(4, return_indices=True)])
-def test_max_pool_layers_return_torchs_indices(torch, make):
-    x = distinct(2, 2, 9, seed=5)
-    (y, indices), (ty, t_indices) = make(nn)(mg.tensor(x)), make(torch.nn)(torch.tensor(x))
-    assert indices.dtype == np.int64
-    np.testing.assert_array_equal(indices.numpy(), t_indices.numpy())
-    np.testing.assert_array_equal(y.numpy(), ty.numpy())
-
-
 def test_pool_reprs():
     assert repr(nn.MaxPool1d(3)) == "MaxPool1d(kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.AvgPool1d(3, 2, 1)) == "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))"
@@ -297,5 +181,5 @@ def test_layers_work_in_a_sequential_on_signals(torch):
                               lib.ConvTranspose1d(4, 2, 4, 2, 1), lib.Tanh(), lib.AdaptiveAvgPool1d(5))
     torch.manual_seed(3)
     t_net = net(torch.nn).double()
-    model = _load_from_torch(net(nn).double(), t_net)
+    model = load_from_torch(net(nn).double(), t_net)
     layer_matches_torch(torch, model, t_net, randn(3, 2, 10, seed=8))

@@ -8,12 +8,7 @@ import pytest
 import minigan as mg
 import minigan.nn as nn
 
-
-def _load_from_torch(mg_layer, t_layer):
-    state = {k: v.detach().numpy() for k, v in t_layer.state_dict().items()}
-    missing, unexpected = mg_layer.load_state_dict(state)
-    assert missing == [] and unexpected == []
-    return mg_layer
+from helpers import load_from_torch
 
 
 def _same_forward_backward(torch, mg_layer, t_layer, x_np, atol=1e-5):
@@ -42,7 +37,7 @@ def test_torch_state_dict_loads_and_matches(torch, pair):
     torch.manual_seed(0)
     mg_layer, t_layer, shape = pair(torch.nn)
     assert list(mg_layer.state_dict()) == list(t_layer.state_dict())
-    _load_from_torch(mg_layer, t_layer)
+    load_from_torch(mg_layer, t_layer)
     _same_forward_backward(torch, mg_layer, t_layer, np.random.default_rng(1).standard_normal(shape))
 
 
@@ -52,7 +47,7 @@ def test_batch_norm2d_state_dict_with_num_batches_tracked(torch):
         t_bn.weight.uniform_(0.5, 1.5)
         t_bn.bias.uniform_(-1, 1)
     t_bn(torch.randn(4, 3, 2, 2) * 2 + 1)  # moves the running statistics and the counter
-    bn = _load_from_torch(nn.BatchNorm2d(3), t_bn)
+    bn = load_from_torch(nn.BatchNorm2d(3), t_bn)
     assert int(bn.num_batches_tracked.item()) == 1
     np.testing.assert_allclose(bn.running_var.numpy(), t_bn.running_var.numpy())
     bn.eval(), t_bn.eval()
@@ -72,7 +67,7 @@ def test_dcgan_like_sequential_matches(torch, train):
     torch.manual_seed(3)
     t_net = _dcgan_like(torch.nn)
     t_net(torch.randn(5, 4, 1, 1))  # non-trivial running statistics
-    net = _load_from_torch(_dcgan_like(nn), t_net)
+    net = load_from_torch(_dcgan_like(nn), t_net)
     net.train(train), t_net.train(train)
     _same_forward_backward(torch, net, t_net, np.random.default_rng(4).standard_normal((3, 4, 1, 1)))
     if train:
@@ -208,7 +203,7 @@ def test_conv_transpose2d_output_size_range_matches_torch(torch):
 def test_conv2d_padding_strings_layer_matches_torch(torch, args):
     torch.manual_seed(1)
     t_layer = torch.nn.Conv2d(2, 3, **args)
-    layer = _load_from_torch(nn.Conv2d(2, 3, **args), t_layer)
+    layer = load_from_torch(nn.Conv2d(2, 3, **args), t_layer)
     assert repr(layer) == repr(t_layer)
     _same_forward_backward(torch, layer, t_layer, np.random.default_rng(7).standard_normal((2, 2, 6, 5)))
 
@@ -230,7 +225,7 @@ def test_new_layers_match_torch(torch, pair):
     with torch.no_grad():
         for p in t_layer.parameters():  # not the default ones and zeros, so the affine part is tested
             p.copy_(torch.randn(p.shape))
-    _load_from_torch(mg_layer, t_layer)
+    load_from_torch(mg_layer, t_layer)
     _same_forward_backward(torch, mg_layer, t_layer, np.random.default_rng(1).standard_normal(shape) * 2)
 
 
