@@ -21,6 +21,7 @@ from ..ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d,
 from ..ops.conv1d import single
 from .layers import _check_transposed_padding, _ConvNd
 from .module import Module, Parameter
+from .pooling import _MaxPoolNd
 
 __all__ = ["Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d"]
 
@@ -128,29 +129,19 @@ class ConvTranspose1d(_Conv1dBase):
                                 self.dilation, self.impl)
 
 
-class MaxPool1d(Module):
+class MaxPool1d(_MaxPoolNd):
     """Max over windows of ``kernel_size``; ``stride=None`` means ``kernel_size`` (PyTorch's default). With
     ``return_indices=True`` it returns ``(y, indices)``, each index a position along ``L``. The arguments are
     kept as given, as PyTorch keeps them."""
+    _pool = staticmethod(max_pool1d)
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
-                 ceil_mode: bool = False) -> None:
-        super().__init__()
-        stride = kernel_size if stride is None else stride
+    def _check_sizes(self, kernel_size, stride, padding, dilation) -> None:
         for value, name in ((kernel_size, "kernel_size"), (stride, "stride"), (padding, "padding"),
                             (dilation, "dilation")):
             single(value, name, "MaxPool1d")
-        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def forward(self, x: Tensor):
+    def _check_input(self, x: Tensor) -> None:
         _expect(self, x)
-        return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
-                          self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool1d(Module):

@@ -21,6 +21,7 @@ from ..ops import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
 from ..ops.conv3d import conv3d_padding, triple
 from .layers import _check_transposed_padding, _ConvNd
 from .module import Module, Parameter
+from .pooling import _MaxPoolNd
 
 __all__ = ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d"]
 
@@ -128,29 +129,19 @@ class ConvTranspose3d(_Conv3dBase):
                                 self.dilation, self.impl)
 
 
-class MaxPool3d(Module):
+class MaxPool3d(_MaxPoolNd):
     """Max over ``kd x kh x kw`` boxes; ``stride=None`` means ``kernel_size`` (PyTorch's default). With
     ``return_indices=True`` it returns ``(y, indices)``, each index the flat ``d * H * W + h * W + w``. The
     arguments are kept as given, as PyTorch keeps them."""
+    _pool = staticmethod(max_pool3d)
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
-                 ceil_mode: bool = False) -> None:
-        super().__init__()
-        stride = kernel_size if stride is None else stride
+    def _check_sizes(self, kernel_size, stride, padding, dilation) -> None:
         for value, name in ((kernel_size, "kernel_size"), (stride, "stride"), (padding, "padding"),
                             (dilation, "dilation")):
             triple(value, name, "MaxPool3d")
-        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def forward(self, x: Tensor):
+    def _check_input(self, x: Tensor) -> None:
         _expect(self, x)
-        return max_pool3d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
-                          self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool3d(Module):

@@ -12,27 +12,47 @@ def _check4(layer: Module, x: Tensor) -> None:
         raise ValueError(f"{layer!r}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
 
 
-class MaxPool2d(Module):
-    """Max over windows; ``stride=None`` means ``kernel_size`` (PyTorch's default). With
-    ``return_indices=True`` it returns ``(y, indices)``."""
+class _MaxPoolNd(Module):
+    """What MaxPool1d, MaxPool2d and MaxPool3d share: PyTorch's arguments, kept as given (an int stays an int, as
+    PyTorch keeps and prints it; ``stride=None`` means ``kernel_size``), the repr, and a forward that checks the
+    input's dims and calls the op. Each layer sets the op (``_pool``), the check of the sizes' forms
+    (``_check_sizes``, so that a malformed size fails when the layer is built) and of the input
+    (``_check_input``)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
         super().__init__()
-        shapes.pool2d_args(kernel_size, stride, padding, dilation)          # malformed sizes fail here
-        # kept as given (an int stays an int, as PyTorch keeps it, and prints it); stride None is the kernel's
-        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
-        self.stride = kernel_size if stride is None else stride
+        stride = kernel_size if stride is None else stride
+        self._check_sizes(kernel_size, stride, padding, dilation)
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
+    def _check_sizes(self, kernel_size, stride, padding, dilation) -> None:  # pragma: no cover - set by each layer
+        raise NotImplementedError
+
+    def _check_input(self, x: Tensor) -> None:  # pragma: no cover - set by each layer
+        raise NotImplementedError
+
     def forward(self, x: Tensor):
-        _check4(self, x)
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+        self._check_input(x)
+        return self._pool(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                           self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over windows; ``stride=None`` means ``kernel_size`` (PyTorch's default). With
+    ``return_indices=True`` it returns ``(y, indices)``."""
+    _pool = staticmethod(max_pool2d)
+
+    def _check_sizes(self, kernel_size, stride, padding, dilation) -> None:
+        shapes.pool2d_args(kernel_size, stride, padding, dilation)
+
+    def _check_input(self, x: Tensor) -> None:
+        _check4(self, x)
 
 
 class AvgPool2d(Module):
