@@ -54,6 +54,24 @@ def compare_with_torch(torch, mg_fn: Callable, torch_fn: Callable, arrays: Seque
         np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol, err_msg=f"gradient of input {i}")
 
 
+def conv_call(lib_f, op: str, case):
+    """A table case of a convolution, as a function of its tensors: ``case`` is ``(x_shape, w_shape, bias, *args)``
+    with ``args`` the op's own positional arguments after the bias (``stride, padding, dilation, groups`` for
+    ``conv1d``/``conv3d``; ``stride, padding, output_padding, groups, dilation`` for the transposed ones), and
+    ``lib_f`` is ``minigan.nn.functional`` or ``torch.nn.functional``. With a bias it takes ``(x, w, b)``."""
+    _, _, bias, *args = case
+    if bias:
+        return lambda x, w, b: getattr(lib_f, op)(x, w, b, *args)
+    return lambda x, w: getattr(lib_f, op)(x, w, None, *args)
+
+
+def conv_inputs(case, out_channels: int):
+    """Float64 arrays for :func:`conv_call`: ``x``, ``w`` and, with a bias, ``b`` of ``out_channels`` values."""
+    x_shape, w_shape, bias = case[:3]
+    arrays = [randn(*x_shape, seed=1), randn(*w_shape, seed=2)]
+    return arrays + [randn(out_channels, seed=3)] if bias else arrays
+
+
 def load_from_torch(layer, t_layer):
     """``layer`` with the parameters and buffers of its torch twin ``t_layer`` (every key used, none missing)."""
     missing, unexpected = layer.load_state_dict({k: v.detach().numpy() for k, v in t_layer.state_dict().items()})

@@ -9,7 +9,7 @@ import pytest
 import minigan as mg
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, distinct, randn, tensors
+from helpers import check_grad, compare_with_torch, conv_call, conv_inputs, distinct, randn, tensors
 
 # --------------------------------------------------------------------------- conv3d
 # (input shape, weight shape, bias, stride, padding, dilation, groups): odd sizes, batch 1, unbatched (C, D, H, W),
@@ -27,30 +27,18 @@ CONV_IDS = ["s2p1-bias", "dilation-groups-batch1", "unbatched", "same-even-group
             "depth-stride-3", "lists-1tap"]
 
 
-def _conv_fn(lib_f, case):
-    _, _, bias, s, p, d, g = case
-    if bias:
-        return lambda x, w, b: lib_f.conv3d(x, w, b, s, p, d, g)
-    return lambda x, w: lib_f.conv3d(x, w, None, s, p, d, g)
-
-
-def _conv_arrays(case):
-    x_shape, w_shape, bias = case[:3]
-    arrays = [randn(*x_shape, seed=1), randn(*w_shape, seed=2)]
-    return arrays + [randn(w_shape[0], seed=3)] if bias else arrays
-
-
 @pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
 def test_conv3d_gradcheck(device, case):
-    rep = check_grad(_conv_fn(F, case), *_conv_arrays(case), device=device)
-    assert len(rep.rows) == len(_conv_arrays(case))
+    arrays = conv_inputs(case, case[1][0])
+    rep = check_grad(conv_call(F, "conv3d", case), *arrays, device=device)
+    assert len(rep.rows) == len(arrays)
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")   # torch's note on its own speed
 @pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
 def test_conv3d_matches_torch(device, torch, case):
-    compare_with_torch(torch, _conv_fn(F, case), _conv_fn(torch.nn.functional, case), _conv_arrays(case),
-                       device=device)
+    compare_with_torch(torch, conv_call(F, "conv3d", case), conv_call(torch.nn.functional, "conv3d", case),
+                       conv_inputs(case, case[1][0]), device=device)
 
 
 def test_conv3d_is_a_sum_of_conv2d_over_depth_taps():
@@ -77,29 +65,18 @@ TRANSPOSE_CASES = [
 TRANSPOSE_IDS = ["s2p1op1-bias", "k4s2p1-groups", "op-dilation", "unbatched-s3", "p2-crop"]
 
 
-def _transpose_fn(lib_f, case):
-    _, _, bias, s, p, o, g, d = case
-    if bias:
-        return lambda x, w, b: lib_f.conv_transpose3d(x, w, b, s, p, o, g, d)
-    return lambda x, w: lib_f.conv_transpose3d(x, w, None, s, p, o, g, d)
-
-
-def _transpose_arrays(case):
-    x_shape, w_shape, bias, *_, groups, _ = case
-    arrays = [randn(*x_shape, seed=4), randn(*w_shape, seed=5)]
-    return arrays + [randn(w_shape[1] * groups, seed=6)] if bias else arrays
-
-
 @pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=TRANSPOSE_IDS)
 def test_conv_transpose3d_gradcheck(device, case):
-    rep = check_grad(_transpose_fn(F, case), *_transpose_arrays(case), device=device)
-    assert len(rep.rows) == len(_transpose_arrays(case))
+    arrays = conv_inputs(case, case[1][1] * case[6])
+    rep = check_grad(conv_call(F, "conv_transpose3d", case), *arrays, device=device)
+    assert len(rep.rows) == len(arrays)
 
 
 @pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=TRANSPOSE_IDS)
 def test_conv_transpose3d_matches_torch(device, torch, case):
-    compare_with_torch(torch, _transpose_fn(F, case), _transpose_fn(torch.nn.functional, case),
-                       _transpose_arrays(case), device=device)
+    compare_with_torch(torch, conv_call(F, "conv_transpose3d", case),
+                       conv_call(torch.nn.functional, "conv_transpose3d", case),
+                       conv_inputs(case, case[1][1] * case[6]), device=device)
 
 
 def test_conv_transpose3d_is_conv3d_adjoint(device):
