@@ -36,12 +36,24 @@ from .ops import (acos, acosh, add, all, allclose, any, asin, asinh, atan, atan2
                   isclose, isfinite, isinf, isnan, le, lerp, log10, log1p, log2, log_softmax, logaddexp, logsumexp,
                   lt, median, mul, ne, neg, norm, pow, prod, reciprocal, remainder, round, rsqrt, sign, sin, sinc,
                   sinh, softmax, square, sub, tan, trunc)
+from .ops import (broadcast_to, clone, erf, flatten, logical_and, logical_not, logical_or, logical_xor,  # noqa: F401
+                  squeeze, unsqueeze)
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 # torch.autograd.functional's home in minigan is minigan/jacobians.py; autograd.py is a module, not a package,
 # so it is registered under PyTorch's name: `import minigan.autograd.functional as AF` works too.
 from . import autograd as _autograd, jacobians as _jacobians  # noqa: E402
 _autograd.functional = _jacobians
 _sys.modules["minigan.autograd.functional"] = _jacobians
+
+
+def numel(x: Tensor) -> int:
+    """The number of elements of ``x`` (``torch.numel``)."""
+    return x.numel()
+
+
+def ravel(x: Tensor) -> Tensor:
+    """``x`` flattened to one dim (``torch.ravel``), a recorded reshape."""
+    return ops.reshape(x, -1)
 
 
 def manual_seed(seed: int) -> None:

@@ -246,3 +246,31 @@ def test_more_methods_carry_gradients():
     a = np.random.default_rng(7).standard_normal((2, 3))
     assert mg.gradcheck(lambda x: x.where(mg.tensor(a > 0), x * 2).unflatten(1, (3, 1)).ravel().clamp_min(-0.5),
                         [mg.tensor(a, requires_grad=True)])
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+def test_top_level_logical_functions_match_torch(torch, name):
+    a, b = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]]), np.array([[1.0, 0.0, -1.0], [0.0, 2.0, 0.0]])
+    ours = getattr(mg, name)(mg.tensor(a), mg.tensor(b))
+    assert ours.dtype == np.bool_ and not ours.requires_grad
+    np.testing.assert_array_equal(ours.numpy(), getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy())
+    np.testing.assert_array_equal(getattr(mg, name)(0, mg.tensor(b)).numpy(),
+                                  getattr(torch, name)(torch.tensor(0.0), torch.tensor(b)).numpy())
+    np.testing.assert_array_equal(mg.logical_not(mg.tensor(a)).numpy(), torch.logical_not(torch.tensor(a)).numpy())
+
+
+def test_top_level_shape_functions_are_torchs(torch):
+    a = randn(2, 1, 3, seed=4)
+    x = mg.tensor(a, requires_grad=True)
+    t = torch.tensor(a)
+    for ours, theirs in ((mg.flatten(x), torch.flatten(t)), (mg.ravel(x), torch.ravel(t)),
+                         (mg.squeeze(x), torch.squeeze(t)), (mg.unsqueeze(x, 1), torch.unsqueeze(t, 1)),
+                         (mg.broadcast_to(x, (4, 2, 5, 3)), torch.broadcast_to(t, (4, 2, 5, 3))),
+                         (mg.clone(x), torch.clone(t)), (mg.erf(x), torch.erf(t))):
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    assert mg.numel(x) == torch.numel(t) == 6
+    mg.ravel(x).sum().backward()                # ravel is a recorded reshape: the gradient flows back
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones_like(a))
+    c = mg.clone(x)
+    assert c.data is not x.data and c.requires_grad

@@ -8,6 +8,7 @@ file                    what it holds
 ``math.py``             sin/cos/tan and their inverses, sinh/cosh and theirs, log1p, expm1, log2, log10, exp2,
                         rsqrt, reciprocal, square, sinc, floor/ceil/round/trunc/sign (zero gradient), frac, fmod,
                         remainder, atan2, hypot, logaddexp, lerp; comparisons (gt, isnan, isclose, allclose, equal)
+                        and logical_and/or/xor/not (no gradient)
 ``reduction.py``        sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std, logsumexp,
                         norm, median; all, any, count_nonzero (no gradient)
 ``cumulative.py``       cumsum, cumprod, and prod (its backward built from running products, right with zeros)
@@ -54,8 +55,9 @@ from .math import (acos, acosh, asin, asinh, atan, atan2, atanh, ceil, cos, cosh
                    fmod, frac, hypot, lerp, log10, log1p, log2, logaddexp, reciprocal, remainder, round, rsqrt,
                    sign, sin, sinc, sinh, square, tan, trunc)
 from .math import allclose, eq, equal, ge, gt, isclose, isfinite, isinf, isnan, le, lt, ne  # noqa: F401
-from .shape import (astype, broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, permute,  # noqa: F401
-                    reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
+from .math import logical_and, logical_not, logical_or, logical_xor  # noqa: F401
+from .shape import (astype, broadcast_to, cat, chunk, clone, concatenate, expand, flatten, getitem,  # noqa: F401
+                    permute, reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
 from .indexing import (gather, index_add, index_select, masked_fill, masked_select, narrow, nonzero,  # noqa: F401
                        scatter, scatter_add, take_along_dim)
 from .scatter_reduce import scatter_reduce  # noqa: F401

@@ -400,6 +400,29 @@ def ne(a, b) -> Tensor:
     return a.ne(b)
 
 
+def logical_and(a, b) -> Tensor:
+    """Where both ``a`` and ``b`` are true (non-zero), a bool tensor with no gradient (``torch.logical_and``)."""
+    a, b = _compared(a, b)
+    return a.logical_and(b)
+
+
+def logical_or(a, b) -> Tensor:
+    """Where ``a`` or ``b`` (or both) is true (non-zero), a bool tensor (``torch.logical_or``)."""
+    a, b = _compared(a, b)
+    return a.logical_or(b)
+
+
+def logical_xor(a, b) -> Tensor:
+    """Where exactly one of ``a`` and ``b`` is true (non-zero), a bool tensor (``torch.logical_xor``)."""
+    a, b = _compared(a, b)
+    return a.logical_xor(b)
+
+
+def logical_not(x) -> Tensor:
+    """Where ``x`` is false (zero), a bool tensor (``torch.logical_not``)."""
+    return x.logical_not()
+
+
 def isnan(x: Tensor) -> Tensor:
     """Where x is nan (never for an integer tensor), a bool tensor."""
     return Tensor(backend.xp_of(x.data).isnan(x.data))
