@@ -20,42 +20,57 @@ from typing import Any
 __all__ = [
     "pair", "conv2d_output_size", "conv_transpose2d_output_size", "pool2d_output_size",
     "check_conv2d", "check_conv_transpose2d", "check_pool2d", "pool2d_args", "adaptive_bounds", "adaptive_output_size",
-    "conv2d_grad_input_output_padding", "conv2d_padding", "conv_transpose2d_output_padding_for_size",
+    "conv2d_grad_input_output_padding", "conv_padding", "mode_padding", "conv_transpose_output_padding_for_size",
+    "ntuple", "check_conv", "check_conv_transpose",
 ]
 
 Pair = tuple[int, int]
 
 
+def ntuple(v: Any, n: int, name: str = "value", op: str | None = None) -> tuple[int, ...]:
+    """PyTorch's forms of a size for ``n`` dims: ``3 -> (3,) * n``, a tuple or list of ``n`` ints as a tuple;
+    anything else raises a ``TypeError`` naming ``name`` (and ``op``, where given)."""
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return (int(v),) * n
+    if isinstance(v, (tuple, list)) and len(v) == n and all(
+            isinstance(e, numbers.Integral) and not isinstance(e, bool) for e in v):
+        return tuple(int(e) for e in v)
+    form = "a pair" if n == 2 else f"a {n}-tuple"
+    raise TypeError(f"{op + ': ' if op else ''}{name} must be an int or {form} of ints, got {v!r}")
+
+
 def pair(v: Any, name: str = "value") -> Pair:
     """``3 -> (3, 3)``, ``(3, 5) -> (3, 5)``; anything else raises a ``TypeError`` naming ``name``."""
-    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
-        return int(v), int(v)
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(
-            isinstance(e, numbers.Integral) and not isinstance(e, bool) for e in v):
-        return int(v[0]), int(v[1])
-    raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return ntuple(v, 2, name)
 
 
-def conv2d_padding(padding: Any, kernel: Pair, stride: Pair, dilation: Pair = (1, 1),
-                   op: str = "conv2d") -> tuple[Pair, Pair]:
-    """conv2d's ``padding`` argument as ``(both_sides, extra)``: pad ``both_sides`` rows/columns on every
-    side, plus ``extra`` more at the bottom/right only.
+def conv_padding(padding: Any, kernel, stride, dilation=None, op: str = "conv2d") -> tuple[tuple, tuple]:
+    """A convolution's ``padding`` argument as ``(both_sides, extra)``, one entry a dim (as many as the kernel
+    has): pad ``both_sides`` on every side, plus ``extra`` more at the end (bottom/right/back) only.
 
-    An int or a pair pads symmetrically (``extra = (0, 0)``). ``"valid"`` means no padding. ``"same"`` (stride 1
+    An int or a tuple pads symmetrically (``extra`` all 0). ``"valid"`` means no padding. ``"same"`` (stride 1
     only) keeps the input's size: the dilated kernel spans ``d(k - 1) + 1`` rows, so ``d(k - 1)`` rows of
-    padding are needed in all, ``d(k - 1) // 2`` on top and the rest below. When that total is odd (an even
-    kernel with an odd dilation) the one extra row goes at the bottom (and column at the right), as in PyTorch:
+    padding are needed in all, ``d(k - 1) // 2`` before and the rest after. When that total is odd (an even
+    kernel with an odd dilation) the one extra row goes at the end, as in PyTorch:
     ``kernel 4 -> both_sides 1, extra 1``."""
+    n = len(kernel)
+    dilation = (1,) * n if dilation is None else tuple(dilation)
     if not isinstance(padding, str):
-        return pair(padding, "padding"), (0, 0)
+        return ntuple(padding, n, "padding", op), (0,) * n
     if padding == "valid":
-        return (0, 0), (0, 0)
+        return (0,) * n, (0,) * n
     if padding != "same":
         raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of 'same', 'valid'")
-    if stride != (1, 1):
-        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride {stride})")
+    if tuple(stride) != (1,) * n:
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride {tuple(stride)})")
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
+    return tuple(t // 2 for t in total), tuple(t % 2 for t in total)
+
+
+def mode_padding(both_sides, extra) -> tuple[int, ...]:
+    """:func:`conv_padding`'s ``(both_sides, extra)`` as :func:`minigan.ops.pad`'s tuple, last dim first:
+    ``(left, right, top, bottom, front, back)`` for three dims, the extra one at the right/bottom/back."""
+    return tuple(v for p, e in zip(reversed(both_sides), reversed(extra)) for v in (p, p + e))
 
 
 # --------------------------------------------------------------------------- output-size formulas
@@ -135,29 +150,34 @@ def conv2d_grad_input_output_padding(x_hw: Pair, y_hw: Pair, kernel: Pair, strid
     return x_hw[0] - full[0], x_hw[1] - full[1]
 
 
-def conv_transpose2d_output_padding_for_size(x_hw, output_size, kernel: Pair, stride: Pair, padding: Pair,
-                                             dilation: Pair = (1, 1), op: str = "ConvTranspose2d") -> Pair:
-    """The ``output_padding`` that makes a transposed convolution of an ``x_hw`` input ``output_size`` large
-    (``(H_out, W_out)``, or a full ``(N, C, H_out, W_out)``), as PyTorch's ``ConvTranspose2d(x, output_size)``.
+def conv_transpose_output_padding_for_size(x_sizes, x_ndim: int, output_size, kernel, stride, padding,
+                                           dilation, op: str) -> tuple[int, ...]:
+    """The ``output_padding`` that makes a transposed convolution of an input of spatial sizes ``x_sizes``
+    (``x_ndim`` dims in all) ``output_size`` large: the output's spatial sizes, or its whole shape, as
+    PyTorch's ``ConvTranspose2d(x, output_size)`` (and 1-D, 3-D).
 
     The sizes reachable run from the ``output_padding = 0`` size up to ``s - 1`` more; anything else is a
     ``ValueError`` giving that range."""
-    output_size = tuple(int(n) for n in output_size)
-    if len(output_size) == 4:
-        output_size = output_size[2:]
-    if len(output_size) != 2:
-        raise ValueError(f"{op}: for a 4-D input, output_size must have 2 or 4 elements (got {len(output_size)})")
-    smallest = conv_transpose2d_output_size(x_hw[0], x_hw[1], kernel, stride, padding, (0, 0), dilation)
-    largest = tuple(n + s - 1 for n, s in zip(smallest, stride))
-    if any(not lo <= n <= hi for n, lo, hi in zip(output_size, smallest, largest)):
+    n = len(kernel)
+    if len(output_size) == x_ndim:
+        output_size = output_size[-n:]
+    if len(output_size) != n:
+        raise ValueError(f"{op}: for a {x_ndim}-D input, output_size must have {n} or {x_ndim} elements, "
+                         f"got {tuple(output_size)}")
+    sizes = tuple(int(v) for v in output_size)
+    smallest = tuple((m - 1) * s - 2 * p + _dilated(k, d)
+                     for m, k, s, p, d in zip(x_sizes, kernel, stride, padding, dilation))
+    largest = tuple(m + s - 1 for m, s in zip(smallest, stride))
+    if any(not lo <= m <= hi for m, lo, hi in zip(sizes, smallest, largest)):
         raise ValueError(f"{op}: requested an output size of {output_size}, but valid sizes range from "
-                         f"{list(smallest)} to {list(largest)} (for an input of {list(x_hw)})")
-    return output_size[0] - smallest[0], output_size[1] - smallest[1]
+                         f"{list(smallest)} to {list(largest)} (for an input of {list(x_sizes)})")
+    return tuple(m - lo for m, lo in zip(sizes, smallest))
 
 
 # --------------------------------------------------------------------------- checks
-def _fmt(hw) -> str:
-    return f"({hw[0]} x {hw[1]})"
+def _fmt(sizes) -> str:
+    """``(5, 7) -> "(5 x 7)"``, a size as the errors write it."""
+    return "(" + " x ".join(str(v) for v in sizes) + ")"
 
 
 def _check_ndim(shape, what: str, layout: str, op: str) -> None:
@@ -182,61 +202,76 @@ def _check_groups(op: str, groups: int, c_in: int, c_out: int) -> None:
                          f"and the output channels ({c_out})")
 
 
-def check_conv2d(x_shape, w_shape, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
-                 groups: int = 1, op: str = "conv2d") -> tuple[int, int, int, int]:
-    """Validate a convolution and return its output shape.
-
-    ``x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``."""
-    _check_ndim(x_shape, "input", "(N, C_in, H, W)", op)
-    _check_ndim(w_shape, "weight", "(C_out, C_in/groups, kh, kw)", op)
+def check_conv(x_shape, w_shape, stride, padding, dilation, groups: int, op: str) -> tuple[int, ...]:
+    """Validate a convolution of any number of spatial dims (1-D, 2-D, 3-D) and return its output shape:
+    ``x (N, C_in, *sizes), w (C_out, C_in/groups, *kernel) -> (N, C_out, *sizes_out)``, each size
+    ``floor((n + 2p - d(k - 1) - 1) / s) + 1``. The dims of ``x`` and ``w`` are the caller's to check."""
     _check_hyper(op, stride, padding, dilation)
-    n, c_in, h, w = x_shape
-    c_out, c_in_g, kh, kw = w_shape
+    n, c_in, *sizes = x_shape
+    c_out, c_in_g, *kernel = w_shape
     _check_groups(op, groups, c_in, c_out)
     if c_in != c_in_g * groups:
         expect = f"{c_in_g * groups}" + (f" ({c_in_g} per group x {groups} groups)" if groups > 1 else "")
         raise ValueError(f"{op}: input has {c_in} channels but weight expects {expect} "
                          f"(weight shape {tuple(w_shape)})")
-    padded = (h + 2 * padding[0], w + 2 * padding[1])
-    span = (_dilated(kh, dilation[0]), _dilated(kw, dilation[1]))
-    if span[0] > padded[0] or span[1] > padded[1]:
-        dil = f" (kernel {_fmt((kh, kw))}, dilation {dilation})" if max(dilation) > 1 else ""
+    padded = [m + 2 * p for m, p in zip(sizes, padding)]
+    span = [_dilated(k, d) for k, d in zip(kernel, dilation)]
+    if any(a > b for a, b in zip(span, padded)):
+        dil = f" (kernel {_fmt(kernel)}, dilation {tuple(dilation)})" if max(dilation) > 1 else ""
         raise ValueError(f"{op}: the kernel {_fmt(span)}{dil} is larger than the padded input "
-                         f"{_fmt(padded)} (input {_fmt((h, w))}, padding {padding})")
-    h_out, w_out = conv2d_output_size(h, w, (kh, kw), stride, padding, dilation)
-    return n, c_out, h_out, w_out
+                         f"{_fmt(padded)} (input {_fmt(sizes)}, padding {tuple(padding)})")
+    return (n, c_out) + tuple((m - a) // s + 1 for m, a, s in zip(padded, span, stride))
+
+
+def check_conv_transpose(x_shape, w_shape, stride, padding, output_padding, dilation, groups: int,
+                         op: str) -> tuple[int, ...]:
+    """Validate a transposed convolution of any number of spatial dims and return its output shape:
+    ``x (N, C_in, *sizes), w (C_in, C_out/groups, *kernel) -> (N, C_out, *sizes_out)``, each size
+    ``(n - 1)s - 2p + d(k - 1) + output_padding + 1``. ``output_padding`` must be smaller than the stride or
+    the dilation (PyTorch's rule): it only picks among the input sizes that the matching convolution maps
+    onto the same output size. The dims of ``x`` and ``w`` are the caller's to check."""
+    _check_hyper(op, stride, padding, dilation)
+    if min(output_padding) < 0:
+        raise ValueError(f"{op}: output_padding must be non-negative, got {tuple(output_padding)}")
+    n, c_in, *sizes = x_shape
+    w_c_in, c_out_g, *kernel = w_shape
+    c_out = c_out_g * groups
+    _check_groups(op, groups, w_c_in, c_out)
+    if c_in != w_c_in:
+        layout = ", ".join(["C_in", "C_out/groups"] + ["kd", "kh", "kw"][-len(kernel):])
+        raise ValueError(f"{op}: input has {c_in} channels but weight expects {w_c_in} "
+                         f"(weight shape {tuple(w_shape)}, laid out ({layout}))")
+    for axis, o, s, d in zip("DHW"[-len(kernel):], output_padding, stride, dilation):
+        if not (o < s or o < d):
+            raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
+                             f"got output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
+                             f"dilation={tuple(dilation)} (axis {axis})")
+    out = tuple((m - 1) * s - 2 * p + _dilated(k, d) + o
+                for m, k, s, p, o, d in zip(sizes, kernel, stride, padding, output_padding, dilation))
+    if min(out) < 1:
+        raise ValueError(f"{op}: output size {_fmt(out)} is too small for input {_fmt(sizes)} with kernel "
+                         f"{_fmt(kernel)}, stride {tuple(stride)}, padding {tuple(padding)}")
+    return (n, c_out) + out
+
+
+def check_conv2d(x_shape, w_shape, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+                 groups: int = 1, op: str = "conv2d") -> tuple[int, int, int, int]:
+    """Validate a convolution and return its output shape (:func:`check_conv` for 4-D arrays).
+
+    ``x (N, C_in, H, W), w (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``."""
+    _check_ndim(x_shape, "input", "(N, C_in, H, W)", op)
+    _check_ndim(w_shape, "weight", "(C_out, C_in/groups, kh, kw)", op)
+    return check_conv(x_shape, w_shape, stride, padding, dilation, groups, op)
 
 
 def check_conv_transpose2d(x_shape, w_shape, stride: Pair, padding: Pair, output_padding: Pair = (0, 0),
                            dilation: Pair = (1, 1), groups: int = 1,
                            op: str = "conv_transpose2d") -> tuple[int, int, int, int]:
-    """Validate a transposed convolution and return its output shape.
-
-    ``x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out)``.
-    ``output_padding`` must be smaller than the stride or the dilation (PyTorch's rule): it only picks
-    among the input sizes that the matching conv2d maps onto the same output size."""
+    """Validate a transposed convolution and return its output shape (:func:`check_conv_transpose` for 4-D
+    arrays): ``x (N, C_in, H, W), w (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out)``."""
     _check_ndim(x_shape, "input", "(N, C_in, H, W)", op)
     _check_ndim(w_shape, "weight", "(C_in, C_out/groups, kh, kw)", op)
-    _check_hyper(op, stride, padding, dilation)
-    if min(output_padding) < 0:
-        raise ValueError(f"{op}: output_padding must be non-negative, got {output_padding}")
-    n, c_in, h, w = x_shape
-    w_c_in, c_out_g, kh, kw = w_shape
-    c_out = c_out_g * groups
-    _check_groups(op, groups, w_c_in, c_out)
-    if c_in != w_c_in:
-        raise ValueError(f"{op}: input has {c_in} channels but weight expects {w_c_in} "
-                         f"(weight shape {tuple(w_shape)}, laid out (C_in, C_out/groups, kh, kw))")
-    for axis, op_, s, d in zip("HW", output_padding, stride, dilation):
-        if not (op_ < s or op_ < d):
-            raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
-                             f"got output_padding={output_padding}, stride={stride}, dilation={dilation} "
-                             f"(axis {axis})")
-    h_out, w_out = conv_transpose2d_output_size(h, w, (kh, kw), stride, padding, output_padding, dilation)
-    if h_out < 1 or w_out < 1:
-        raise ValueError(f"{op}: output size {_fmt((h_out, w_out))} is too small for input {_fmt((h, w))} "
-                         f"with kernel {_fmt((kh, kw))}, stride {stride}, padding {padding}")
-    return n, c_out, h_out, w_out
+    return check_conv_transpose(x_shape, w_shape, stride, padding, output_padding, dilation, groups, op)
 
 
 def pool2d_args(kernel_size, stride=None, padding=0, dilation=1) -> tuple[Pair, Pair, Pair, Pair]:

@@ -2,21 +2,18 @@
 from . import functional, init, utils  # noqa: F401
 from .module import Module, Parameter  # noqa: F401
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
-from .layers import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Conv2d, ConvTranspose2d, GroupNorm,  # noqa: F401
-                     InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm, Linear)
+from .layers import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
+                     InstanceNorm3d, LayerNorm, Linear)
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d  # noqa: F401
 from .activation import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus,  # noqa: F401
                          Tanh)
 from .activation import (CELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU,  # noqa: F401
                          ReLU6, SiLU, Softmin, Softsign, Tanhshrink, Threshold)
 from .activation import Hardshrink, Softmax2d, Softshrink  # noqa: F401
-from .pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, Upsample, UpsamplingBilinear2d,  # noqa: F401
-                      UpsamplingNearest2d)
-from .pooling import AdaptiveMaxPool2d, MaxUnpool2d  # noqa: F401
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,  # noqa: F401
+                      AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d,
+                      MaxPool3d, MaxUnpool2d, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d)
 from .fold import Fold, Unfold  # noqa: F401
-from .layers1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d, ConvTranspose1d,  # noqa: F401
-                       MaxPool1d)
-from .layers3d import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d, ConvTranspose3d,  # noqa: F401
-                       MaxPool3d)
 from .reshape import Dropout, Dropout2d, Flatten, PixelShuffle, PixelUnshuffle, Unflatten  # noqa: F401
 from .embedding import Embedding  # noqa: F401
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401

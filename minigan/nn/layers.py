@@ -1,5 +1,6 @@
-"""Layers with learnable parameters: Linear, Bilinear, Conv2d, ConvTranspose2d, and the normalisation layers
-BatchNorm1d/2d, LayerNorm, GroupNorm, InstanceNorm2d; and LocalResponseNorm, which has none.
+"""Layers with learnable parameters: Linear, Bilinear, and the normalisation layers BatchNorm1d/2d/3d, LayerNorm,
+GroupNorm, InstanceNorm1d/2d/3d; and LocalResponseNorm, which has none. The convolution layers are in
+:mod:`minigan.nn.conv`.
 
 Names, argument orders, defaults, weight layouts and default initialisation are PyTorch's, so a
 PyTorch state dict (saved as arrays) loads with its names unchanged."""
@@ -11,9 +12,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Tensor
-from ..kernels import shapes
-from ..ops import (batch_norm, conv2d, conv_transpose2d, group_norm, instance_norm, layer_norm, linear, pad,
-                   squeeze, unsqueeze)
+from ..ops import batch_norm, group_norm, instance_norm, layer_norm, linear, squeeze, unsqueeze
 from ..ops import bilinear, local_response_norm
 from . import init
 from .module import Module, Parameter
@@ -91,123 +90,6 @@ class Bilinear(Module):
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
-
-
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-class _ConvNd(Module):
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                 weight_shape, padding_mode: str = "zeros") -> None:
-        super().__init__()
-        name = type(self).__name__
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: groups={groups} must divide in_channels={in_channels} and "
-                             f"out_channels={out_channels}")
-        if padding_mode not in PADDING_MODES:
-            raise ValueError(f"{name}: padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, "
-                             f"got {padding_mode!r}")
-        self.padding_mode = padding_mode
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = shapes.pair(kernel_size, "kernel_size")
-        self.stride = shapes.pair(stride, "stride")
-        if isinstance(padding, str):  # "same" or "valid" (Conv2d only), kept as given, as PyTorch keeps it
-            shapes.conv2d_padding(padding, self.kernel_size, self.stride, shapes.pair(dilation, "dilation"), name)
-            self.padding = padding
-        else:
-            self.padding = shapes.pair(padding, "padding")
-        self.dilation = shapes.pair(dilation, "dilation")
-        self.weight = _empty(*weight_shape, *self.kernel_size)
-        if bias:
-            self.bias = _empty(out_channels)
-        else:
-            self.register_parameter("bias", None)
-        self.impl: str | None = None  # kernel implementation; None: minigan.kernels' default
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Draw the weight and bias again from PyTorch's default, U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        init.default_layer_init_(self.weight, self.bias)
-
-    def extra_repr(self) -> str:
-        """PyTorch's: the settings that differ from their defaults, in its order (for 2-D and 1-D layers alike)."""
-        zeros, ones = (0,) * len(self.kernel_size), (1,) * len(self.kernel_size)
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != zeros:               # a string ("same", "valid") is shown too, as PyTorch shows it
-            s += f", padding={self.padding}"
-        if self.dilation != ones:
-            s += f", dilation={self.dilation}"
-        if getattr(self, "output_padding", zeros) != zeros:
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
-
-
-class Conv2d(_ConvNd):
-    """``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, ``H_out = floor((H + 2p - d(k-1) - 1)/s) + 1``.
-    Weight ``(out_channels, in_channels/groups, kh, kw)``.
-
-    ``padding_mode`` says what the padding holds: ``"zeros"`` (the default), or ``"reflect"``,
-    ``"replicate"``, ``"circular"``, for which the input is first padded by :func:`minigan.ops.pad` in that
-    mode and then convolved with no padding, as PyTorch does."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros") -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         (out_channels, in_channels // groups), padding_mode)
-
-    def _mode_padding(self) -> tuple[int, int, int, int]:
-        """``self.padding`` as pad's ``(left, right, top, bottom)``; an odd "same" total puts the extra row and
-        column at the bottom/right."""
-        (ph, pw), (eh, ew) = shapes.conv2d_padding(self.padding, self.kernel_size, self.stride, self.dilation)
-        return pw, pw + ew, ph, ph + eh
-
-    def forward(self, x: Tensor) -> Tensor:
-        _expect(self, x, (4,), self.in_channels, "(N, C_in, H, W)")
-        if self.padding_mode != "zeros":
-            x = pad(x, self._mode_padding(), self.padding_mode)
-            return conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups, self.impl)
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.impl)
-
-
-def _check_transposed_padding(layer: str, padding, padding_mode: str, forms: str) -> None:
-    """A transposed convolution takes neither a padding string (``"same"`` is a Conv's) nor a padding mode
-    other than zeros, as in PyTorch."""
-    if isinstance(padding, str):
-        raise ValueError(f"{layer}: padding={padding!r} is for {layer.replace('Transpose', '')} only; give {forms}")
-    if padding_mode != "zeros":
-        raise ValueError(f"{layer}: only padding_mode 'zeros' is supported (as in PyTorch), got {padding_mode!r}")
-
-
-class ConvTranspose2d(_ConvNd):
-    """``(N, C_in, H, W) -> (N, C_out, H_out, W_out)``, ``H_out = (H-1)s - 2p + d(k-1) + output_padding + 1``.
-    Weight ``(in_channels, out_channels/groups, kh, kw)`` — the layout of the conv2d it transposes."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros") -> None:
-        _check_transposed_padding("ConvTranspose2d", padding, padding_mode, "an int or a pair")
-        self_output_padding = shapes.pair(output_padding, "output_padding")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         (in_channels, out_channels // groups))
-        self.output_padding = self_output_padding
-        for o, s, d in zip(self.output_padding, self.stride, self.dilation):
-            if not (o < s or o < d):
-                raise ValueError(f"ConvTranspose2d: output_padding {self.output_padding} must be smaller than "
-                                 f"either stride {self.stride} or dilation {self.dilation}")
-
-    def forward(self, x: Tensor, output_size=None) -> Tensor:
-        _expect(self, x, (4,), self.in_channels, "(N, C_in, H, W)")
-        op = self.output_padding
-        if output_size is not None:  # PyTorch's way to resolve the size ambiguity by target size
-            op = shapes.conv_transpose2d_output_padding_for_size(x.shape[2:], output_size, self.kernel_size,
-                                                                 self.stride, self.padding, self.dilation)
-        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, op, self.groups,
-                                self.dilation, self.impl)
 
 
 def _affine_parameters(layer: Module, shape, weight: bool, bias: bool) -> None:
@@ -410,5 +292,5 @@ class LocalResponseNorm(Module):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
-__all__ = ["Linear", "Bilinear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
-           "InstanceNorm2d", "LocalResponseNorm"]
+__all__ = ["Linear", "Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+           "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm"]

@@ -1,9 +1,20 @@
-"""Pooling and resampling layers (no parameters)."""
+"""Pooling and resampling layers (no parameters): max, average and adaptive pooling over 1, 2 or 3 spatial dims,
+MaxUnpool2d, Upsample.
+
+Each pooling family is one class for every number of spatial dims (``_dims``): :class:`_MaxPoolNd`,
+:class:`_AvgPoolNd`, :class:`_AdaptivePoolNd`. The layers differ only in the op they call
+(:mod:`minigan.ops.pool1d`, :mod:`~minigan.ops.pool`, :mod:`~minigan.ops.pool3d`) and in the form their sizes
+take. The arguments are kept as given (an int stays an int, as PyTorch keeps and prints it; ``stride=None``
+means ``kernel_size``), except AvgPool1d's, which PyTorch keeps as 1-tuples; a malformed size fails when the
+layer is built."""
 from __future__ import annotations
 
 from ..autograd import Tensor
 from ..kernels import shapes
-from ..ops import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, interpolate, max_pool2d, max_unpool2d
+from ..ops import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                   adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, interpolate,
+                   max_pool1d, max_pool2d, max_pool3d, max_unpool2d)
+from .conv import expect_input
 from .module import Module
 
 
@@ -12,26 +23,33 @@ def _check4(layer: Module, x: Tensor) -> None:
         raise ValueError(f"{layer!r}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
 
 
-class _MaxPoolNd(Module):
-    """What MaxPool1d, MaxPool2d and MaxPool3d share: PyTorch's arguments, kept as given (an int stays an int, as
-    PyTorch keeps and prints it; ``stride=None`` means ``kernel_size``), the repr, and a forward that checks the
-    input's dims and calls the op. Each layer sets the op (``_pool``), the check of the sizes' forms
-    (``_check_sizes``, so that a malformed size fails when the layer is built) and of the input
-    (``_check_input``)."""
+class _PoolNd(Module):
+    """The input check of a pooling layer over ``_dims`` spatial dims: a batch, or one unbatched sample where
+    the op takes it (the 1-D and 3-D ones)."""
+    _dims: int = 2
+
+    def _check_input(self, x: Tensor) -> None:
+        if self._dims == 2:
+            _check4(self, x)
+        else:
+            expect_input(self, x, self._dims)
+
+    def _check_sizes(self, **sizes) -> None:
+        for what, value in sizes.items():
+            shapes.ntuple(value, self._dims, what, type(self).__name__)
+
+
+class _MaxPoolNd(_PoolNd):
+    """Max over windows; ``stride=None`` means ``kernel_size`` (PyTorch's default). With ``return_indices=True``
+    it returns ``(y, indices)``."""
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
         super().__init__()
         stride = kernel_size if stride is None else stride
-        self._check_sizes(kernel_size, stride, padding, dilation)
+        self._check_sizes(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    def _check_sizes(self, kernel_size, stride, padding, dilation) -> None:  # pragma: no cover - set by each layer
-        raise NotImplementedError
-
-    def _check_input(self, x: Tensor) -> None:  # pragma: no cover - set by each layer
-        raise NotImplementedError
 
     def forward(self, x: Tensor):
         self._check_input(x)
@@ -43,67 +61,127 @@ class _MaxPoolNd(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows of ``kernel_size`` along ``L``; each index of ``return_indices`` is a position along
+    ``L``."""
+    _dims, _pool = 1, staticmethod(max_pool1d)
+
+
 class MaxPool2d(_MaxPoolNd):
-    """Max over windows; ``stride=None`` means ``kernel_size`` (PyTorch's default). With
-    ``return_indices=True`` it returns ``(y, indices)``."""
-    _pool = staticmethod(max_pool2d)
-
-    def _check_sizes(self, kernel_size, stride, padding, dilation) -> None:
-        shapes.pool2d_args(kernel_size, stride, padding, dilation)
-
-    def _check_input(self, x: Tensor) -> None:
-        _check4(self, x)
+    """Max over ``kh x kw`` windows; each index of ``return_indices`` is the flat ``h * W + w``."""
+    _dims, _pool = 2, staticmethod(max_pool2d)
 
 
-class AvgPool2d(Module):
-    """Mean over windows; padded zeros count unless ``count_include_pad=False``."""
+class MaxPool3d(_MaxPoolNd):
+    """Max over ``kd x kh x kw`` boxes; each index of ``return_indices`` is the flat ``d * H * W + h * W + w``."""
+    _dims, _pool = 3, staticmethod(max_pool3d)
+
+
+class _AvgPoolNd(_PoolNd):
+    """Mean over windows; padded zeros count unless ``count_include_pad=False``, and ``divisor_override`` divides
+    every window's sum by that number instead (2-D and 3-D)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None) -> None:
         super().__init__()
-        shapes.pool2d_args(kernel_size, stride, padding)
-        self.kernel_size, self.padding = kernel_size, padding                 # as given, as in PyTorch
-        self.stride = kernel_size if stride is None else stride
+        stride = kernel_size if stride is None else stride
+        self._check_sizes(kernel_size=kernel_size, stride=stride, padding=padding)
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
-        _check4(self, x)
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
-                          self.divisor_override)
+        self._check_input(x)
+        args = (x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        return self._pool(*args) if self.divisor_override is None else self._pool(*args, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed output size, whatever the input's (``None`` keeps that input size)."""
+class AvgPool1d(_AvgPoolNd):
+    """Mean over windows of ``kernel_size`` along ``L``. Its sizes are kept as 1-tuples, as PyTorch keeps them,
+    and it has no ``divisor_override`` (nor has PyTorch's)."""
+    _dims, _pool = 1, staticmethod(avg_pool1d)
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        del self.divisor_override           # the attribute stays the class's None, as PyTorch's has none
+        self.kernel_size, self.stride, self.padding = (
+            shapes.ntuple(v, 1, what) for v, what in ((self.kernel_size, "kernel_size"), (self.stride, "stride"),
+                                                      (self.padding, "padding")))
+
+    divisor_override = None
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over ``kh x kw`` windows."""
+    _dims, _pool = 2, staticmethod(avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean over ``kd x kh x kw`` boxes."""
+    _dims, _pool = 3, staticmethod(avg_pool3d)
+
+
+class _AdaptivePoolNd(_PoolNd):
+    """Pooling to a fixed output size, whatever the input's (``None`` in a tuple keeps that input size)."""
 
     def __init__(self, output_size) -> None:
         super().__init__()
+        if self._dims == 1:                 # a length: an int or a 1-tuple (2-D and 3-D sizes may hold None)
+            self._check_sizes(output_size=output_size)
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
-        _check4(self, x)
-        return adaptive_avg_pool2d(x, self.output_size)
+        self._check_input(x)
+        return self._pool(x, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool2d(Module):
-    """Max pooling to a fixed output size, whatever the input's (``None`` keeps that input size). With
-    ``return_indices=True`` it returns ``(y, indices)``, which :class:`MaxUnpool2d` takes."""
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+    """Max pooling to a fixed output size. With ``return_indices=True`` it returns ``(y, indices)``, the indices
+    flat over the input's spatial dims, as MaxPool's."""
 
     def __init__(self, output_size, return_indices: bool = False) -> None:
-        super().__init__()
-        self.output_size, self.return_indices = output_size, return_indices
+        super().__init__(output_size)
+        self.return_indices = return_indices
 
     def forward(self, x: Tensor):
-        _check4(self, x)
-        return adaptive_max_pool2d(x, self.output_size, self.return_indices)
+        self._check_input(x)
+        return self._pool(x, self.output_size, self.return_indices)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+
+class AdaptiveAvgPool1d(_AdaptivePoolNd):
+    """Average pooling to a fixed output length."""
+    _dims, _pool = 1, staticmethod(adaptive_avg_pool1d)
+
+
+class AdaptiveAvgPool2d(_AdaptivePoolNd):
+    """Average pooling to a fixed output size ``(H_out, W_out)``."""
+    _dims, _pool = 2, staticmethod(adaptive_avg_pool2d)
+
+
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    """Average pooling to a fixed output size ``(D_out, H_out, W_out)``."""
+    _dims, _pool = 3, staticmethod(adaptive_avg_pool3d)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output length."""
+    _dims, _pool = 1, staticmethod(adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output size ``(H_out, W_out)``; its indices are what :class:`MaxUnpool2d` takes."""
+    _dims, _pool = 2, staticmethod(adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output size ``(D_out, H_out, W_out)``."""
+    _dims, _pool = 3, staticmethod(adaptive_max_pool3d)
 
 
 class MaxUnpool2d(Module):

@@ -25,7 +25,7 @@ from .. import backend
 from ..autograd import Tensor
 from ..grad_mode import no_grad
 from ..ops._util import normalize_dim
-from .layers import ConvTranspose2d
+from .conv import ConvTranspose2d
 from .module import Parameter
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters", "spectral_norm",

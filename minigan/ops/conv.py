@@ -175,12 +175,12 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     or ``weight`` is taken as a constant tensor. ``padding`` is an int, a pair, ``"valid"`` (none) or
     ``"same"`` (stride 1: the output keeps the input's size); where "same" needs an odd number of rows or
     columns of padding, the extra one is added to the input at the bottom/right first
-    (:func:`minigan.kernels.shapes.conv2d_padding`), so the kernels only ever see symmetric padding."""
+    (:func:`minigan.kernels.shapes.conv_padding`), so the kernels only ever see symmetric padding."""
     x, weight = as_tensor(x), as_tensor(weight)
     stride, dilation = shapes.pair(stride, "stride"), shapes.pair(dilation, "dilation")
     if isinstance(padding, str) and (x.ndim != 4 or weight.ndim != 4):
         shapes.check_conv2d(x.shape, weight.shape, stride, (0, 0), dilation, int(groups))  # says which is not 4-D
-    padding, extra = shapes.conv2d_padding(padding, tuple(weight.shape[2:4]), stride, dilation)
+    padding, extra = shapes.conv_padding(padding, tuple(weight.shape[2:4]), stride, dilation)
     if extra != (0, 0):
         x = pad(x, (0, extra[1], 0, extra[0]))  # (left, right, top, bottom)
     y = Conv2d.apply(x, weight, stride, padding, dilation, int(groups), impl)

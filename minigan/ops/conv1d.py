@@ -23,8 +23,6 @@ print the ``1 x L`` image the op works on. :mod:`minigan.ops.pool1d` does the sa
 """
 from __future__ import annotations
 
-import numbers
-
 from ..autograd import Tensor, as_tensor
 from ..kernels import shapes
 from .conv import conv2d, conv_transpose2d
@@ -34,12 +32,9 @@ __all__ = ["conv1d", "conv_transpose1d", "single", "as_image", "from_image"]
 
 
 def single(value, name: str, op: str) -> int:
-    """PyTorch's 1-D argument forms: ``3 -> 3``, ``(3,) -> 3``; anything else is a ``TypeError`` naming ``op``."""
-    if isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    raise TypeError(f"{op}: {name} must be an int or a 1-tuple of ints, got {value!r}")
+    """PyTorch's 1-D argument forms: ``3 -> 3``, ``(3,) -> 3``; anything else is a ``TypeError`` naming ``op``
+    (:func:`minigan.kernels.shapes.ntuple`)."""
+    return shapes.ntuple(value, 1, name, op)[0]
 
 
 def as_image(x: Tensor, op: str, channels: str = "C") -> tuple[Tensor, bool]:
@@ -83,7 +78,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     if isinstance(padding, str):
         if padding == "same" and s != 1:
             raise ValueError(f"conv1d: padding='same' is not supported for strided convolutions (stride {s})")
-        (_, p), (_, extra) = shapes.conv2d_padding(padding, (1, w.shape[2]), (1, s), (1, d), "conv1d")
+        (_, p), (_, extra) = shapes.conv_padding(padding, (1, w.shape[2]), (1, s), (1, d), "conv1d")
         padding2d = padding                      # conv2d pads "same" the same way along the width
     else:
         p, extra = single(padding, "padding", "conv1d"), 0

@@ -47,29 +47,21 @@ An unbatched ``(C, D, H, W)`` input is a batch of one. :mod:`minigan.ops.pool3d`
 """
 from __future__ import annotations
 
-import numbers
-
 from ..autograd import Tensor, as_tensor
 from ..kernels import shapes
 from .conv import conv2d, conv_transpose2d
 from .pad import pad
 from .shape import IndexAdd, getitem, permute, reshape, squeeze, unsqueeze
 
-__all__ = ["conv3d", "conv_transpose3d", "triple", "as_volume", "from_volume", "conv3d_padding", "check_conv3d",
-           "check_conv_transpose3d"]
+__all__ = ["conv3d", "conv_transpose3d", "triple", "as_volume", "from_volume"]
 
 Triple = tuple[int, int, int]
 
 
 def triple(value, name: str, op: str) -> Triple:
     """PyTorch's 3-D argument forms: ``3 -> (3, 3, 3)``, ``(1, 2, 3) -> (1, 2, 3)``; anything else is a
-    ``TypeError`` naming ``op``."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return (int(value),) * 3
-    if isinstance(value, (tuple, list)) and len(value) == 3 and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-        return int(value[0]), int(value[1]), int(value[2])
-    raise TypeError(f"{op}: {name} must be an int or a 3-tuple of ints, got {value!r}")
+    ``TypeError`` naming ``op`` (:func:`minigan.kernels.shapes.ntuple`)."""
+    return shapes.ntuple(value, 3, name, op)
 
 
 def as_volume(x: Tensor, op: str, channels: str = "C") -> tuple[Tensor, bool]:
@@ -86,32 +78,6 @@ def from_volume(y: Tensor, batched: bool) -> Tensor:
     return y if batched else squeeze(y, 0)
 
 
-def _fmt(dhw) -> str:
-    return f"({dhw[0]} x {dhw[1]} x {dhw[2]})"
-
-
-def _dilated(k: int, r: int) -> int:
-    """The span of a k-tap kernel whose taps sit r apart: r(k - 1) + 1."""
-    return r * (k - 1) + 1
-
-
-def conv3d_padding(padding, kernel: Triple, stride: Triple, dilation: Triple,
-                   op: str = "conv3d") -> tuple[Triple, Triple]:
-    """conv3d's ``padding`` as ``(both_sides, extra)``: ``both_sides`` zeros before and after along each dim, plus
-    ``extra`` more at the back/bottom/right only. The 3-D reading of :func:`minigan.kernels.shapes.conv2d_padding`:
-    ``"same"`` (stride 1 only) pads ``r(k - 1)`` in all along each dim, half before and the rest after."""
-    if not isinstance(padding, str):
-        return triple(padding, "padding", op), (0, 0, 0)
-    if padding == "valid":
-        return (0, 0, 0), (0, 0, 0)
-    if padding != "same":
-        raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of 'same', 'valid'")
-    if stride != (1, 1, 1):
-        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride {stride})")
-    total = [r * (k - 1) for k, r in zip(kernel, dilation)]
-    return tuple(t // 2 for t in total), tuple(t % 2 for t in total)
-
-
 def _check_weight(w: Tensor, op: str, layout: str) -> None:
     if w.ndim != 5:
         raise ValueError(f"{op}: expected a 5-D weight {layout}, got shape {w.shape}")
@@ -122,56 +88,6 @@ def _check_weight(w: Tensor, op: str, layout: str) -> None:
 def _check_bias(bias, c_out: int, op: str) -> None:
     if bias is not None and tuple(bias.shape) != (c_out,):
         raise ValueError(f"{op}: bias must have shape ({c_out},), got {tuple(bias.shape)}")
-
-
-def check_conv3d(x_shape, w_shape, stride: Triple, padding: Triple, dilation: Triple, groups: int,
-                 op: str = "conv3d") -> tuple[int, int, int, int, int]:
-    """Validate a 3-D convolution and return its output shape, as :func:`shapes.check_conv2d` does in 2-D:
-    ``x (N, C_in, D, H, W), w (C_out, C_in/groups, kd, kh, kw) -> (N, C_out, D_out, H_out, W_out)``."""
-    shapes._check_hyper(op, stride, padding, dilation)
-    n, c_in, *dhw = x_shape
-    c_out, c_in_g, *kernel = w_shape
-    shapes._check_groups(op, groups, c_in, c_out)
-    if c_in != c_in_g * groups:
-        expect = f"{c_in_g * groups}" + (f" ({c_in_g} per group x {groups} groups)" if groups > 1 else "")
-        raise ValueError(f"{op}: input has {c_in} channels but weight expects {expect} "
-                         f"(weight shape {tuple(w_shape)})")
-    padded = [m + 2 * p for m, p in zip(dhw, padding)]
-    span = [_dilated(k, r) for k, r in zip(kernel, dilation)]
-    if any(a > b for a, b in zip(span, padded)):
-        dil = f" (kernel {_fmt(kernel)}, dilation {dilation})" if max(dilation) > 1 else ""
-        raise ValueError(f"{op}: the kernel {_fmt(span)}{dil} is larger than the padded input "
-                         f"{_fmt(padded)} (input {_fmt(dhw)}, padding {padding})")
-    return (n, c_out) + tuple((m - a) // s + 1 for m, a, s in zip(padded, span, stride))
-
-
-def check_conv_transpose3d(x_shape, w_shape, stride: Triple, padding: Triple, output_padding: Triple,
-                           dilation: Triple, groups: int,
-                           op: str = "conv_transpose3d") -> tuple[int, int, int, int, int]:
-    """Validate a 3-D transposed convolution and return its output shape:
-    ``x (N, C_in, D, H, W), w (C_in, C_out/groups, kd, kh, kw) -> (N, C_out, D_out, H_out, W_out)``, with
-    ``output_padding`` smaller than the stride or the dilation along each dim (PyTorch's rule)."""
-    shapes._check_hyper(op, stride, padding, dilation)
-    if min(output_padding) < 0:
-        raise ValueError(f"{op}: output_padding must be non-negative, got {output_padding}")
-    n, c_in, *dhw = x_shape
-    w_c_in, c_out_g, *kernel = w_shape
-    c_out = c_out_g * groups
-    shapes._check_groups(op, groups, w_c_in, c_out)
-    if c_in != w_c_in:
-        raise ValueError(f"{op}: input has {c_in} channels but weight expects {w_c_in} "
-                         f"(weight shape {tuple(w_shape)}, laid out (C_in, C_out/groups, kd, kh, kw))")
-    for axis, o, s, r in zip("DHW", output_padding, stride, dilation):
-        if not (o < s or o < r):
-            raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
-                             f"got output_padding={output_padding}, stride={stride}, dilation={dilation} "
-                             f"(axis {axis})")
-    out = tuple((m - 1) * s - 2 * p + _dilated(k, r) + o
-                for m, k, s, p, o, r in zip(dhw, kernel, stride, padding, output_padding, dilation))
-    if min(out) < 1:
-        raise ValueError(f"{op}: output size {_fmt(out)} is too small for input {_fmt(dhw)} with kernel "
-                         f"{_fmt(kernel)}, stride {stride}, padding {padding}")
-    return (n, c_out) + out
 
 
 def _depth_slices(start: int, count: int, step: int) -> tuple:
@@ -193,10 +109,10 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     volume, batched = as_volume(x, "conv3d", "C_in")
     _check_weight(w, "conv3d", "(C_out, C_in/groups, kd, kh, kw)")
     s, r = triple(stride, "stride", "conv3d"), triple(dilation, "dilation", "conv3d")
-    p, extra = conv3d_padding(padding, tuple(w.shape[2:]), s, r, "conv3d")
+    p, extra = shapes.conv_padding(padding, tuple(w.shape[2:]), s, r, "conv3d")
     n, c = volume.shape[:2]
     grown = (n, c) + tuple(m + e for m, e in zip(volume.shape[2:], extra))
-    _, c_out, d_out, h_out, w_out = check_conv3d(grown, w.shape, s, p, r, groups, "conv3d")
+    _, c_out, d_out, h_out, w_out = shapes.check_conv(grown, w.shape, s, p, r, groups, "conv3d")
     _check_bias(bias, c_out, "conv3d")
     if p[0] or extra != (0, 0, 0):
         # The depth padding in full (conv2d never sees the depth), and "same"'s odd extra at the bottom/right;
@@ -231,11 +147,12 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     s, p, o, r = (triple(v, name, "conv_transpose3d") for v, name in
                   ((stride, "stride"), (padding, "padding"), (output_padding, "output_padding"),
                    (dilation, "dilation")))
-    n, c_out, d_out, h_out, w_out = check_conv_transpose3d(volume.shape, w.shape, s, p, o, r, groups)
+    n, c_out, d_out, h_out, w_out = shapes.check_conv_transpose(volume.shape, w.shape, s, p, o, r, groups,
+                                                                "conv_transpose3d")
     _check_bias(bias, c_out, "conv_transpose3d")
     c, depth, h, wd = volume.shape[1:]
     images = reshape(permute(volume, (0, 2, 1, 3, 4)), (n * depth, c, h, wd))   # every input slice, as a batch
-    full = (depth - 1) * s[0] + _dilated(w.shape[2], r[0]) + o[0]            # the output's depth before cropping p
+    full = (depth - 1) * s[0] + r[0] * (w.shape[2] - 1) + 1 + o[0]            # the output's depth before cropping p
     y = None
     for j in range(w.shape[2]):
         kernel = getitem(w, (slice(None), slice(None), j))                      # tap j's 2-D kernel

@@ -6,7 +6,7 @@ import pytest
 import minigan as mg
 import minigan.nn as nn
 
-from helpers import distinct, randn
+from helpers import distinct, layer_matches_torch, load_from_torch, randn
 
 # (name, factory, input shape, input maker)
 LAYERS = [
@@ -107,10 +107,22 @@ def test_conv_transpose2d_output_size_argument():
     assert layer(mg.zeros(1, 1, 4, 4), output_size=(1, 1, 8, 7)).shape == (1, 1, 8, 7)
 
 
+@pytest.mark.parametrize("name,args,output_size", [("Conv2d", (3, 4, 3, 2, 1), None),
+                                                   ("ConvTranspose2d", (3, 2, 3, 2, 1, 1), None),
+                                                   ("ConvTranspose2d", (3, 2, 3, 2), (3, 12, 9))])
+def test_conv2d_layers_take_one_unbatched_image_as_torch(device, torch, name, args, output_size):
+    """(C, H, W) -> (C_out, H_out, W_out), as PyTorch's layers take it; output_size may then have 3 elements."""
+    torch.manual_seed(3)
+    t_layer = getattr(torch.nn, name)(*args).double()
+    layer = load_from_torch(getattr(nn, name)(*args).double(), t_layer)
+    kwargs = {} if output_size is None else {"output_size": output_size}
+    layer_matches_torch(torch, layer, t_layer, randn(3, 5, 4, seed=2), device, **kwargs)
+
+
 def test_conv_transpose2d_output_size_out_of_range_says_which_sizes_are_valid():
     layer = nn.ConvTranspose2d(3, 2, 3, stride=2)
-    with pytest.raises(ValueError, match=r"requested an output size of \(12, 12\), but valid sizes range from "
-                                         r"\[9, 9\] to \[10, 10\] \(for an input of \[4, 4\]\)"):
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: requested an output size of \(12, 12\), but valid sizes "
+                                         r"range from \[9, 9\] to \[10, 10\] \(for an input of \[4, 4\]\)"):
         layer(mg.randn(1, 3, 4, 4), output_size=(12, 12))
     with pytest.raises(ValueError, match="output_size must have 2 or 4 elements"):
         layer(mg.randn(1, 3, 4, 4), output_size=(1, 9, 9))
@@ -201,7 +213,9 @@ def test_softmax_layers_default_to_the_implicit_dim():
 # --------------------------------------------------------------------------- wrong inputs
 @pytest.mark.parametrize("layer,x_shape,pattern", [
     (lambda: nn.Conv2d(3, 4, 3), (1, 2, 5, 5), r"Conv2d\(3, 4.*expected input with 3 channels.*got 2"),
-    (lambda: nn.Conv2d(3, 4, 3), (3, 5, 5), r"Conv2d\(3, 4.*expected a 4-D input.*got shape \(3, 5, 5\)"),
+    (lambda: nn.Conv2d(3, 4, 3), (5, 5), r"Conv2d\(3, 4.*expected a 3-D \(C_in, H, W\) or 4-D \(N, C_in, H, W\) input, "
+                                         r"got shape \(5, 5\)"),
+    (lambda: nn.Conv2d(3, 4, 3), (2, 5, 5), r"Conv2d\(3, 4.*expected input with 3 channels.*got 2 \(input shape "),
     (lambda: nn.ConvTranspose2d(4, 2, 3), (1, 3, 5, 5),
      r"ConvTranspose2d\(4, 2.*expected input with 4 channels.*got 3"),
     (lambda: nn.Linear(3, 4), (2, 5), r"Linear\(in_features=3.*expected input \(\*, 3\), got shape \(2, 5\)"),

@@ -1,8 +1,8 @@
 """The 1-D layers (Conv1d, ConvTranspose1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d) and the
 1-D padding layers against PyTorch: a torch state dict loads with its names unchanged and gives the same outputs
-and gradients; parameter shapes, initialisation, attributes and reprs are torch's; Conv1d's padding_mode;
+and gradients; parameter shapes, initialisation, attributes and reprs are torch's;
 gradchecks in float64; errors that name the layer.
-The tests the 1-D and 3-D layers share (the conv and pooling tables) are in test_layers_1d_3d.py."""
+The tests the 1-D and 3-D layers share (the conv, padding_mode and pooling tables) are in test_layers_1d_3d.py."""
 import numpy as np
 import pytest
 
@@ -29,51 +29,11 @@ def test_conv_transpose1d_output_size(device, torch):
     x = randn(1, 2, 4, seed=4)
     for size in ([10], [12], (1, 3, 11)):                                    # the three lengths reachable
         layer_matches_torch(torch, layer, t_layer, x, device, output_size=size)
-    with pytest.raises(ValueError, match=r"ConvTranspose1d: requested an output size of 13, but valid sizes range "
-                                         r"from 10 to 12 \(for an input of length 4\)"):
+    with pytest.raises(ValueError, match=r"ConvTranspose1d: requested an output size of \[13\], but valid sizes "
+                                         r"range from \[10\] to \[12\] \(for an input of \[4\]\)"):
         layer(mg.tensor(x, device=device), output_size=[13])
     with pytest.raises(ValueError, match=r"ConvTranspose1d: for a 3-D input, output_size must have 1 or 3 elements"):
         layer(mg.tensor(x, device=device), output_size=(3, 11))
-
-
-# --------------------------------------------------------------------------- Conv1d(padding_mode=...)
-# (constructor keywords, input shape): odd lengths, stride 2, dilation, groups, an even "same", unbatched
-MODE_CASES = [
-    (dict(kernel_size=3, padding=1), (1, 2, 5)),
-    (dict(kernel_size=3, stride=2, padding=2, bias=False), (2, 2, 7)),
-    (dict(kernel_size=3, padding=2, dilation=2, groups=2), (1, 2, 6)),
-    (dict(kernel_size=4, padding="same", dilation=1), (2, 2, 5)),            # 3 zeros: 1 left, 2 right
-    (dict(kernel_size=2, padding="valid"), (2, 4)),
-]
-MODE_IDS = ["k3p1", "stride2-nobias", "dilation-groups", "same-even-kernel", "valid-unbatched"]
-MODES = ["zeros", "reflect", "replicate", "circular"]
-
-
-@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("kwargs,shape", MODE_CASES, ids=MODE_IDS)
-def test_conv1d_padding_mode_matches_torch(device, torch, mode, kwargs, shape):
-    torch.manual_seed(2)
-    t_layer = torch.nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double()
-    layer = load_from_torch(nn.Conv1d(2, 4, padding_mode=mode, **kwargs).double(), t_layer)
-    assert repr(layer) == repr(t_layer)
-    layer_matches_torch(torch, layer, t_layer, randn(*shape, seed=5), device)
-
-
-@pytest.mark.parametrize("mode", MODES[1:])
-def test_conv1d_padding_mode_gradcheck(device, mode):
-    layer = nn.Conv1d(2, 3, 3, stride=2, padding=2, padding_mode=mode).to(device)
-    params = list(layer.parameters())
-    rep = mg.gradcheck(layer, [mg.tensor(randn(1, 2, 6, seed=6), device=device, requires_grad=True)], params=params)
-    assert len(rep.rows) == 3
-
-
-def test_conv1d_padding_mode_pads_then_convolves_without_padding():
-    x = mg.tensor(randn(1, 2, 5, seed=7))
-    for mode in ["reflect", "replicate", "circular"]:
-        layer = nn.Conv1d(2, 3, 4, padding="same", padding_mode=mode)
-        expected = F.conv1d(F.pad(x, (1, 2), mode=mode), layer.weight, layer.bias)
-        np.testing.assert_allclose(layer(x).numpy(), expected.numpy(), rtol=1e-6, err_msg=mode)
 
 
 # --------------------------------------------------------------------------- pooling layers
@@ -156,7 +116,7 @@ def test_wrong_inputs_name_the_layer(layer, shape, pattern):
     (lambda: nn.Conv1d(3, 4, (3, 3)), TypeError, r"Conv1d: kernel_size must be an int or a 1-tuple of ints"),
     (lambda: nn.Conv1d(3, 4, 3, groups=2), ValueError, r"Conv1d: groups=2 must divide in_channels=3"),
     (lambda: nn.Conv1d(2, 4, 3, stride=2, padding="same"), ValueError,
-     r"Conv1d: padding='same' is not supported for strided convolutions \(stride 2\)"),
+     r"Conv1d: padding='same' is not supported for strided convolutions \(stride \(2,\)\)"),
     (lambda: nn.Conv1d(2, 4, 3, padding="full"), ValueError, r"Conv1d: invalid padding string 'full'"),
     (lambda: nn.Conv1d(2, 4, 3, padding_mode="wrap"), ValueError, r"Conv1d: padding_mode must be one of"),
     (lambda: nn.ConvTranspose1d(2, 4, 3, padding="same"), ValueError, r"ConvTranspose1d: padding='same' is for "

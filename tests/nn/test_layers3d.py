@@ -1,14 +1,12 @@
 """The 3-D layers (Conv3d, ConvTranspose3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d) against
 PyTorch: a torch state dict loads with its names unchanged and gives the same outputs and gradients; parameter
-shapes, initialisation, attributes and reprs are torch's; Conv3d's padding_mode; gradchecks in float64; errors
+shapes, initialisation, attributes and reprs are torch's; gradchecks in float64; errors
 that name the layer.
-The tests the 1-D and 3-D layers share (the conv and pooling tables) are in test_layers_1d_3d.py."""
-import numpy as np
+The tests the 1-D and 3-D layers share (the conv, padding_mode and pooling tables) are in test_layers_1d_3d.py."""
 import pytest
 
 import minigan as mg
 import minigan.nn as nn
-import minigan.nn.functional as F
 
 from helpers import layer_matches_torch, load_from_torch, randn
 
@@ -31,47 +29,7 @@ def test_conv_transpose3d_output_size(device, torch):
         layer(mg.tensor(x, device=device), output_size=(3, 7, 3, 4))
 
 
-# --------------------------------------------------------------------------- Conv3d(padding_mode=...)
 # (constructor keywords, input shape): odd sizes, strides, dilation, groups, an even "same", unbatched
-MODE_CASES = [
-    (dict(kernel_size=3, padding=1), (1, 2, 3, 4, 5)),
-    (dict(kernel_size=3, stride=(2, 1, 2), padding=(2, 1, 0), bias=False), (2, 2, 5, 3, 4)),
-    (dict(kernel_size=(3, 2, 2), padding=(2, 1, 1), dilation=(2, 1, 1), groups=2), (1, 2, 4, 3, 3)),
-    (dict(kernel_size=(2, 4, 3), padding="same"), (1, 2, 3, 5, 4)),          # 3 zeros along H: 1 before, 2 after
-    (dict(kernel_size=2, padding="valid"), (2, 3, 4, 3)),
-]
-MODE_IDS = ["k3p1", "stride-nobias", "dilation-groups", "same-even-kernel", "valid-unbatched"]
-MODES = ["zeros", "reflect", "replicate", "circular"]
-
-
-@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("kwargs,shape", MODE_CASES, ids=MODE_IDS)
-def test_conv3d_padding_mode_matches_torch(device, torch, mode, kwargs, shape):
-    torch.manual_seed(2)
-    t_layer = torch.nn.Conv3d(2, 4, padding_mode=mode, **kwargs).double()
-    layer = load_from_torch(nn.Conv3d(2, 4, padding_mode=mode, **kwargs).double(), t_layer)
-    assert repr(layer) == repr(t_layer)
-    layer_matches_torch(torch, layer, t_layer, randn(*shape, seed=5), device)
-
-
-@pytest.mark.parametrize("mode", MODES[1:])
-def test_conv3d_padding_mode_gradcheck(device, mode):
-    layer = nn.Conv3d(2, 2, (2, 3, 2), stride=(1, 2, 1), padding=(1, 2, 1), padding_mode=mode).to(device)
-    params = list(layer.parameters())
-    rep = mg.gradcheck(layer, [mg.tensor(randn(1, 2, 3, 4, 3, seed=6), device=device, requires_grad=True)],
-                       params=params)
-    assert len(rep.rows) == 3
-
-
-def test_conv3d_padding_mode_pads_then_convolves_without_padding():
-    x = mg.tensor(randn(1, 2, 3, 5, 4, seed=7))
-    for mode in ["reflect", "replicate", "circular"]:
-        layer = nn.Conv3d(2, 3, (2, 4, 3), padding="same", padding_mode=mode)
-        expected = F.conv3d(F.pad(x, (1, 1, 1, 2, 0, 1), mode=mode), layer.weight, layer.bias)
-        np.testing.assert_allclose(layer(x).numpy(), expected.numpy(), rtol=1e-6, err_msg=mode)
-
-
 # --------------------------------------------------------------------------- pooling layers
 def test_pool_reprs():
     assert repr(nn.MaxPool3d(3)) == "MaxPool3d(kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=False)"

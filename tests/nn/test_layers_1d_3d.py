@@ -1,7 +1,8 @@
 """What the 1-D and 3-D layers share, held against PyTorch on one table: Conv1d/3d and ConvTranspose1d/3d
 (torch's state dict loads and gives the same outputs and gradients; gradcheck; attributes, parameter names and
 reprs; torch's initialisation) and the pooling layers (outputs, attributes, reprs, gradcheck, return_indices).
-What is particular to each size is in test_layers1d.py and test_layers3d.py."""
+Conv1d's and Conv3d's padding_mode are held against PyTorch on one table too. What is particular to each size
+is in test_layers1d.py and test_layers3d.py."""
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 import minigan as mg
 import minigan.nn as nn
+import minigan.nn.functional as F
 
 from helpers import check_grad, compare_with_torch, distinct, layer_matches_torch, load_from_torch, randn
 
@@ -96,6 +98,60 @@ def test_conv_layer_initialisation_is_torchs(torch, make, fan_in):
     before = layer.weight.numpy().copy()
     layer.reset_parameters()                                                 # draws again, from the same law
     assert not np.array_equal(before, layer.weight.numpy()) and np.abs(layer.weight.numpy()).max() <= bound
+
+
+# --------------------------------------------------------------------------- Conv1d/Conv3d(padding_mode=...)
+# (class name, constructor keywords, input shape): odd sizes, stride, dilation, groups, an even "same", unbatched
+MODE_CASES = [
+    ("Conv1d", dict(kernel_size=3, padding=1), (1, 2, 5)),
+    ("Conv1d", dict(kernel_size=3, stride=2, padding=2, bias=False), (2, 2, 7)),
+    ("Conv1d", dict(kernel_size=3, padding=2, dilation=2, groups=2), (1, 2, 6)),
+    ("Conv1d", dict(kernel_size=4, padding="same", dilation=1), (2, 2, 5)),            # 3 zeros: 1 left, 2 right
+    ("Conv1d", dict(kernel_size=2, padding="valid"), (2, 4)),
+    ("Conv3d", dict(kernel_size=3, padding=1), (1, 2, 3, 4, 5)),
+    ("Conv3d", dict(kernel_size=3, stride=(2, 1, 2), padding=(2, 1, 0), bias=False), (2, 2, 5, 3, 4)),
+    ("Conv3d", dict(kernel_size=(3, 2, 2), padding=(2, 1, 1), dilation=(2, 1, 1), groups=2), (1, 2, 4, 3, 3)),
+    ("Conv3d", dict(kernel_size=(2, 4, 3), padding="same"), (1, 2, 3, 5, 4)),   # 3 zeros along H: 1 before, 2 after
+    ("Conv3d", dict(kernel_size=2, padding="valid"), (2, 3, 4, 3)),
+]
+MODE_IDS = [f"{d}-{case}" for d in ("1d", "3d")
+            for case in ("k3p1", "stride-nobias", "dilation-groups", "same-even-kernel", "valid-unbatched")]
+MODES = ["zeros", "reflect", "replicate", "circular"]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name,kwargs,shape", MODE_CASES, ids=MODE_IDS)
+def test_conv_padding_mode_matches_torch(device, torch, mode, name, kwargs, shape):
+    torch.manual_seed(2)
+    t_layer = getattr(torch.nn, name)(2, 4, padding_mode=mode, **kwargs).double()
+    layer = load_from_torch(getattr(nn, name)(2, 4, padding_mode=mode, **kwargs).double(), t_layer)
+    assert repr(layer) == repr(t_layer)
+    layer_matches_torch(torch, layer, t_layer, randn(*shape, seed=5), device)
+
+
+@pytest.mark.parametrize("mode", MODES[1:])
+@pytest.mark.parametrize("make,shape", [
+    (lambda mode: nn.Conv1d(2, 3, 3, stride=2, padding=2, padding_mode=mode), (1, 2, 6)),
+    (lambda mode: nn.Conv3d(2, 2, (2, 3, 2), stride=(1, 2, 1), padding=(1, 2, 1), padding_mode=mode), (1, 2, 3, 4, 3)),
+], ids=["1d", "3d"])
+def test_conv_padding_mode_gradcheck(device, mode, make, shape):
+    layer = make(mode).to(device)
+    params = list(layer.parameters())
+    rep = mg.gradcheck(layer, [mg.tensor(randn(*shape, seed=6), device=device, requires_grad=True)], params=params)
+    assert len(rep.rows) == 3
+
+
+@pytest.mark.parametrize("name,kernel,shape,pads", [("Conv1d", 4, (1, 2, 5), (1, 2)),
+                                                    ("Conv3d", (2, 4, 3), (1, 2, 3, 5, 4), (1, 1, 1, 2, 0, 1))])
+def test_conv_padding_mode_pads_then_convolves_without_padding(name, kernel, shape, pads):
+    """An odd "same" total puts the extra zero at the end of each dim (right, bottom, back), as PyTorch."""
+    x = mg.tensor(randn(*shape, seed=7))
+    conv = getattr(F, name.lower())
+    for mode in ["reflect", "replicate", "circular"]:
+        layer = getattr(nn, name)(2, 3, kernel, padding="same", padding_mode=mode)
+        expected = conv(F.pad(x, pads, mode=mode), layer.weight, layer.bias)
+        np.testing.assert_allclose(layer(x).numpy(), expected.numpy(), rtol=1e-6, err_msg=mode)
 
 
 # --------------------------------------------------------------------------- pooling layers

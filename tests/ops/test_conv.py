@@ -210,8 +210,8 @@ def test_conv2d_same_puts_the_extra_padding_at_the_bottom_right():
     w[0, 0, 0, 0] = 1.0
     y = F.conv2d(mg.tensor(x), mg.tensor(w), padding="same").numpy()
     np.testing.assert_array_equal(y, x)      # no padding on top or left: the tap at (0, 0) reads x itself
-    assert shapes.conv2d_padding("same", (4, 2), (1, 1), (1, 3)) == ((1, 1), (1, 1))
-    assert shapes.conv2d_padding("same", (3, 5), (1, 1), (2, 1)) == ((2, 2), (0, 0))
+    assert shapes.conv_padding("same", (4, 2), (1, 1), (1, 3)) == ((1, 1), (1, 1))
+    assert shapes.conv_padding("same", (3, 5), (1, 1), (2, 1)) == ((2, 2), (0, 0))
 
 
 def test_conv2d_valid_padding_is_no_padding(device):
