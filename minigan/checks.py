@@ -318,6 +318,8 @@ _case("batch_norm (train, 4-D)")(lambda rs: (
     lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [_t(rs, 3, 2, 3, 2), _t(rs, 2), _t(rs, 2)]))
 _case("layer_norm (2 dims, batch 1)")(lambda rs: (
     lambda x, w, b: F.layer_norm(x, (3, 5), w, b), [_t(rs, 1, 2, 3, 5), _t(rs, 3, 5), _t(rs, 3, 5)]))
+_case("rms_norm (2 dims, batch 1)")(lambda rs: (
+    lambda x, w: F.rms_norm(x, (3, 5), w, 1e-6), [_t(rs, 1, 2, 3, 5), _t(rs, 3, 5)]))
 _case("group_norm (3 groups of 2)")(lambda rs: (
     lambda x, w, b: F.group_norm(x, 3, w, b), [_t(rs, 2, 6, 3, 1), _t(rs, 6), _t(rs, 6)]))
 _case("instance_norm (batch 1, odd sizes)")(lambda rs: (

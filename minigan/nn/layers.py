@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Tensor
-from ..ops import batch_norm, group_norm, instance_norm, layer_norm, linear, squeeze, unsqueeze
+from ..ops import batch_norm, group_norm, instance_norm, layer_norm, linear, rms_norm, squeeze, unsqueeze
 from ..ops import bilinear, local_response_norm
 from . import init
 from .module import Module, Parameter
@@ -194,6 +194,35 @@ class LayerNorm(Module):
                 f"bias={self.bias is not None}")
 
 
+class RMSNorm(Module):
+    """Root-mean-square norm of each sample over its last dims, ``x / sqrt(mean(x²) + eps) * weight``: layer norm
+    without centring and bias (:func:`minigan.ops.rms_norm`), with an elementwise weight (ones) of shape
+    ``normalized_shape`` when ``elementwise_affine``; ``eps=None`` is the machine epsilon of the input's dtype:
+    ``torch.nn.RMSNorm``."""
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.register_parameter("weight", Parameter(np.ones(shape, dtype=np.float32)) if elementwise_affine
+                                else None)
+
+    def reset_parameters(self) -> None:
+        """Weight 1, as in a new layer."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x: Tensor) -> Tensor:
+        k = len(self.normalized_shape)
+        if x.ndim < k or tuple(x.shape[x.ndim - k:]) != self.normalized_shape:
+            raise ValueError(f"{self!r}: expected input (*, {', '.join(map(str, self.normalized_shape))}), "
+                             f"got shape {x.shape}")
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
 class GroupNorm(Module):
     """Normalise each of ``num_groups`` groups of channels of each sample: ``(N, C, *) -> (N, C, *)``, with a
     per-channel weight (ones) and bias (zeros) when ``affine``: ``torch.nn.GroupNorm``."""
@@ -292,5 +321,5 @@ class LocalResponseNorm(Module):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
-__all__ = ["Linear", "Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
-           "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm"]
+__all__ = ["Linear", "Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm",
+           "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm"]

@@ -274,6 +274,29 @@ def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: 
     return y
 
 
+def rms_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """Root-mean-square norm over each sample's last dims: ``(*, *normalized_shape) -> same shape``
+    (``F.rms_norm``).
+
+    ``y = x / sqrt(mean(x²) + eps) * weight``, the mean over the trailing ``len(normalized_shape)`` dims: layer
+    norm without its centring and its bias, so only the size of ``x`` is normalised, not its offset.
+    ``eps=None`` is the machine epsilon of ``x``'s dtype (about 1.2e-7 for float32), as in PyTorch. Composed of
+    differentiable ops (mean, rsqrt, mul), so its backward, and its backward's, are theirs."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+        raise ValueError(f"rms_norm: normalized_shape={shape} expects an input of shape (*, "
+                         f"{', '.join(map(str, shape))}), got shape {x.shape}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise ValueError(f"rms_norm: expected weight of shape {shape} (normalized_shape), got shape {weight.shape}")
+    x = as_floating(x)
+    if eps is None:
+        eps = float(backend.xp_of(x.data).finfo(x.dtype).eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    y = x / A.sqrt(mean(x * x, axis=axes, keepdims=True) + eps)
+    return y if weight is None else y * weight
+
+
 def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Split the ``C`` channels into ``num_groups`` groups of ``C / num_groups`` and normalise each group of
