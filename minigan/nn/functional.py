@@ -17,7 +17,7 @@ from ..ops import (bilinear, local_response_norm, multi_margin_loss, multilabel_
                    triplet_margin_with_distance_loss)
 from ..ops import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from ..ops import scaled_dot_product_attention  # noqa: F401
-from ..ops import rms_norm  # noqa: F401
+from ..ops import dropout1d, dropout3d, rms_norm  # noqa: F401
 from ..ops import adaptive_max_pool2d, fold, max_unpool2d, unfold  # noqa: F401
 from ..ops import affine_grid, grid_sample  # noqa: F401
 from ..ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, conv_transpose1d,  # noqa: F401

@@ -1,11 +1,12 @@
-"""Padding layers (no parameters), 1-D and 2-D: ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d,
-ReplicationPad1d/2d, CircularPad1d/2d.
+"""Padding layers (no parameters), 1-D, 2-D and 3-D: ZeroPad1d/2d/3d, ConstantPad1d/2d/3d, ReflectionPad1d/2d/3d,
+ReplicationPad1d/2d/3d, CircularPad1d/2d/3d.
 
 Each pads the last ``dims`` dims of its input with :func:`minigan.ops.pad`, which takes its amounts from the
-last dim backwards, so one class serves both sizes: a 1-D layer pads the ``L`` of ``(N, C, L)`` or ``(C, L)``,
+last dim backwards, so one class serves every size: a 1-D layer pads the ``L`` of ``(N, C, L)`` or ``(C, L)``,
 ``-> (N, C, L + left + right)``; a 2-D layer the ``H, W`` of ``(N, C, H, W)`` or ``(C, H, W)``,
-``-> (N, C, H + top + bottom, W + left + right)``. ``padding`` takes PyTorch's forms: an int pads every side by
-the same amount; a tuple is ``(left, right)`` in 1-D and ``(left, right, top, bottom)`` in 2-D. The index maps
+``-> (N, C, H + top + bottom, W + left + right)``; a 3-D layer the ``D, H, W`` of a volume. ``padding`` takes
+PyTorch's forms: an int pads every side by the same amount; a tuple is ``(left, right)`` in 1-D,
+``(left, right, top, bottom)`` in 2-D and ``(left, right, top, bottom, front, back)`` in 3-D. The index maps
 behind the reflect, replicate and circular modes are drawn in :mod:`minigan.ops.pad`."""
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from ..autograd import Tensor
 from ..ops import pad
 from .module import Module
 
-SIDES = ("left", "right", "top", "bottom")                   # pad's order: the last dim first
-LAYOUTS = {1: ("(C, L)", "(N, C, L)"), 2: ("(C, H, W)", "(N, C, H, W)")}
+SIDES = ("left", "right", "top", "bottom", "front", "back")   # pad's order: the last dim first
+LAYOUTS = {1: ("(C, L)", "(N, C, L)"), 2: ("(C, H, W)", "(N, C, H, W)"), 3: ("(C, D, H, W)", "(N, C, D, H, W)")}
 
 
 def _amounts(padding, dims: int, layer: str) -> tuple[int, ...]:
@@ -35,7 +36,7 @@ def _amounts(padding, dims: int, layer: str) -> tuple[int, ...]:
 class _PadNd(Module):
     """A layer that copies values of the input into its border, in ``mode``, along its last ``dims`` dims."""
     mode: str       # set by each layer: "reflect", "replicate" or "circular"
-    dims: int       # set by each layer: 1 or 2
+    dims: int       # set by each layer: 1, 2 or 3
 
     def __init__(self, padding) -> None:
         super().__init__()
@@ -77,24 +78,31 @@ class ConstantPad2d(_ConstantPadNd):
     dims = 2
 
 
-class ZeroPad1d(ConstantPad1d):
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with ``value``."""
+    dims = 3
+
+
+class _ZeroPadNd(_ConstantPadNd):
+    """Pad with zeros; the repr shows the amounts only, as PyTorch's."""
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad1d(_ZeroPadNd, ConstantPad1d):
     """Pad the last dim with zeros."""
 
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
-
-
-class ZeroPad2d(ConstantPad2d):
+class ZeroPad2d(_ZeroPadNd, ConstantPad2d):
     """Pad the last two dims with zeros."""
 
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
+class ZeroPad3d(_ZeroPadNd, ConstantPad3d):
+    """Pad the last three dims with zeros."""
 
 
 class ReflectionPad1d(_PadNd):
@@ -129,3 +137,19 @@ class CircularPad2d(_PadNd):
     """Wrap around, as on a torus: the left border is the image's rightmost columns, and so on; each amount
     must be at most the image's size along it."""
     mode, dims = "circular", 2
+
+
+class ReflectionPad3d(_PadNd):
+    """Mirror the volume at its faces, the face itself not repeated; each amount must be smaller than the
+    volume's size along it."""
+    mode, dims = "reflect", 3
+
+
+class ReplicationPad3d(_PadNd):
+    """Repeat the face slices, rows and columns."""
+    mode, dims = "replicate", 3
+
+
+class CircularPad3d(_PadNd):
+    """Wrap around along depth, height and width; each amount must be at most the volume's size along it."""
+    mode, dims = "circular", 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..autograd import Tensor
-from ..ops import dropout, dropout2d, flatten, pixel_shuffle, pixel_unshuffle, reshape
+from ..ops import dropout, dropout1d, dropout2d, dropout3d, flatten, pixel_shuffle, pixel_unshuffle, reshape
 from ..ops.shape import fill_free_size
 from .module import Module
 
@@ -61,11 +61,25 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
+class Dropout1d(Dropout):
+    """Channel dropout of signals (whole channels), active in ``train()`` mode only: :func:`minigan.ops.dropout1d`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout1d(x, self.p, self.training)
+
+
 class Dropout2d(Dropout):
     """Channel dropout (whole feature maps), active in ``train()`` mode only: :func:`minigan.ops.dropout2d`."""
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout2d(x, self.p, self.training)
+
+
+class Dropout3d(Dropout):
+    """Channel dropout of volumes (whole channels), active in ``train()`` mode only: :func:`minigan.ops.dropout3d`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout3d(x, self.p, self.training)
 
 
 class PixelShuffle(Module):

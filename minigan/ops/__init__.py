@@ -41,7 +41,7 @@ file                    what it holds
 ``grid_sample.py``      grid_sample (an image read at any points: bilinear, nearest, bicubic), affine_grid
 ``resample.py``         interpolate (nearest, bilinear, bicubic, area), adaptive_avg_pool2d, pixel_shuffle/unshuffle
 ``normalization.py``    batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm, dropout,
-                        dropout2d, linear, bilinear
+                        dropout1d/2d/3d (whole channels), linear, bilinear
 ``embedding.py``        embedding (a lookup table's rows, picked by index), one_hot
 ======================  ==========================================================
 """
@@ -80,6 +80,7 @@ from .loss_margin import (cosine_embedding_loss, hinge_embedding_loss, margin_ra
 from .loss_margin import (multi_margin_loss, multilabel_margin_loss,  # noqa: F401
                           triplet_margin_with_distance_loss)
 from .normalization import bilinear, local_response_norm, rms_norm  # noqa: F401
+from .normalization import dropout1d, dropout3d  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .conv1d import conv1d, conv_transpose1d  # noqa: F401

@@ -359,18 +359,38 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor((keep / (1 - p)).astype(x.dtype))
 
 
+def _channel_dropout(x: Tensor, p: float, training: bool, op: str, leads: dict, layout: str) -> Tensor:
+    """Zero whole channels of ``x`` with probability ``p`` and scale the others by ``1/(1-p)``: one draw per
+    channel (and sample). ``leads`` maps each accepted number of dims to how many leading dims are ``(N, C)``
+    (2) or ``(C,)`` (1, an unbatched input); the rest are the positions one draw covers."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"{op}: p must be in [0, 1], got {p}")
+    if x.ndim not in leads:
+        raise ValueError(f"{op}: expected a {' or '.join(f'{n}-D' for n in leads)} input {layout}, got shape {x.shape}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0
+    lead = leads[x.ndim]
+    keep = backend.rng(x.device).random(x.shape[:lead] + (1,) * (x.ndim - lead)) >= p     # one draw per channel
+    return x * Tensor((keep / (1 - p)).astype(x.dtype))
+
+
+def dropout1d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel dropout of signals ``(N, C, L)`` or one ``(C, L)``: whole channels zeroed with probability ``p``,
+    the others scaled by ``1/(1-p)`` (``torch.nn.functional.dropout1d``)."""
+    return _channel_dropout(x, p, training, "dropout1d", {2: 1, 3: 2}, "(C, L) or (N, C, L)")
+
+
 def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Channel dropout: zero whole channels (feature maps) of ``(N, C, H, W)`` with probability ``p``, and scale
     the others by ``1/(1-p)``, as ``torch.nn.functional.dropout2d``. Neighbouring pixels of a feature map are
     strongly correlated, so dropping single pixels hardly regularises a convolution; dropping the map does.
     A 3-D input is taken as ``(N, C, L)``, as PyTorch now takes it."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout2d: p must be in [0, 1], got {p}")
-    if x.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 3-D or 4-D input (N, C, H, W), got shape {x.shape}")
-    if not training or p == 0:
-        return x
-    if p == 1:
-        return x * 0.0
-    keep = backend.rng(x.device).random(x.shape[:2] + (1,) * (x.ndim - 2)) >= p     # one draw per channel
-    return x * Tensor((keep / (1 - p)).astype(x.dtype))
+    return _channel_dropout(x, p, training, "dropout2d", {3: 2, 4: 2}, "(N, C, H, W)")
+
+
+def dropout3d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel dropout of volumes ``(N, C, D, H, W)`` or one ``(C, D, H, W)``: whole channels zeroed with
+    probability ``p``, the others scaled by ``1/(1-p)`` (``torch.nn.functional.dropout3d``)."""
+    return _channel_dropout(x, p, training, "dropout3d", {4: 1, 5: 2}, "(C, D, H, W) or (N, C, D, H, W)")

@@ -1,4 +1,4 @@
-"""Dropout and Dropout2d: what they zero, how they scale, and that eval mode leaves the input alone."""
+"""Dropout and Dropout1d/2d/3d: what they zero, how they scale, and that eval mode leaves the input alone."""
 import numpy as np
 import pytest
 
@@ -44,3 +44,36 @@ def test_dropout2d_errors():
         F.dropout2d(mg.ones(2, 3))
     with pytest.raises(ValueError, match="Dropout2d: p must be in"):
         nn.Dropout2d(-0.1)
+
+
+# --------------------------------------------------------------------------- Dropout1d, Dropout3d
+@pytest.mark.parametrize("fn,shape,lead", [(F.dropout1d, (40, 12, 7), 2), (F.dropout1d, (300, 5), 1),
+                                           (F.dropout3d, (30, 10, 2, 3, 2), 2), (F.dropout3d, (200, 2, 3, 2), 1)])
+def test_channel_dropout_zeros_whole_channels_of_batches_and_unbatched_inputs(device, fn, shape, lead):
+    """One draw per (sample, channel), or per channel of one unbatched sample, as torch's dropout1d/dropout3d."""
+    mg.manual_seed(2)
+    x = mg.ones(*shape, device=device, requires_grad=True)
+    y = fn(x, p=0.3)
+    per_channel = y.numpy().reshape(shape[:lead] + (-1,))
+    np.testing.assert_array_equal(per_channel.min(axis=-1), per_channel.max(axis=-1))
+    np.testing.assert_allclose(np.unique(per_channel), [0.0, 1 / 0.7], rtol=1e-6)
+    assert 0.2 < (per_channel[..., 0] == 0).mean() < 0.4             # about p of 300 to 480 channels
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
+
+
+def test_channel_dropout_layers_and_errors_as_torch(torch):
+    for ours, theirs, x in [(nn.Dropout1d(0.2), torch.nn.Dropout1d(0.2), mg.randn(2, 3, 4)),
+                            (nn.Dropout3d(), torch.nn.Dropout3d(), mg.randn(2, 3, 4, 2))]:
+        assert repr(ours) == repr(theirs)
+        assert (type(ours)(1.0)(x).numpy() == 0).all()
+        ours.eval()
+        assert ours(x) is x
+    with pytest.raises(ValueError, match=r"dropout1d: expected a 2-D or 3-D input \(C, L\) or \(N, C, L\), got "
+                                         r"shape \(2, 3, 4, 5\)"):
+        F.dropout1d(mg.ones(2, 3, 4, 5))
+    with pytest.raises(ValueError, match=r"dropout3d: expected a 4-D or 5-D input \(C, D, H, W\) or "
+                                         r"\(N, C, D, H, W\), got shape \(2, 3\)"):
+        F.dropout3d(mg.ones(2, 3))
+    with pytest.raises(ValueError, match="Dropout3d: p must be in"):
+        nn.Dropout3d(1.5)

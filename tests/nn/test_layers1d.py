@@ -10,7 +10,7 @@ import minigan as mg
 import minigan.nn as nn
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, layer_matches_torch, load_from_torch, randn
+from helpers import layer_matches_torch, load_from_torch, randn
 
 
 # --------------------------------------------------------------------------- Conv1d, ConvTranspose1d
@@ -44,38 +44,6 @@ def test_pool_reprs():
 
 
 # --------------------------------------------------------------------------- 1-D padding layers
-PAD_LAYERS = {
-    "ZeroPad1d": (lambda p: nn.ZeroPad1d(p), lambda tnn, p: tnn.ZeroPad1d(p)),
-    "ConstantPad1d": (lambda p: nn.ConstantPad1d(p, -1.5), lambda tnn, p: tnn.ConstantPad1d(p, -1.5)),
-    "ReflectionPad1d": (lambda p: nn.ReflectionPad1d(p), lambda tnn, p: tnn.ReflectionPad1d(p)),
-    "ReplicationPad1d": (lambda p: nn.ReplicationPad1d(p), lambda tnn, p: tnn.ReplicationPad1d(p)),
-    "CircularPad1d": (lambda p: nn.CircularPad1d(p), lambda tnn, p: tnn.CircularPad1d(p)),
-}
-# (padding, input shape): an int, an asymmetric pair with a 0, an unbatched (C, L) input
-PADDINGS = [(2, (2, 3, 5)), ((0, 3), (1, 2, 4)), ((2, 1), (3, 4))]
-
-
-@pytest.mark.parametrize("name", PAD_LAYERS)
-def test_pad1d_forms(name):
-    make, _ = PAD_LAYERS[name]
-    assert make(2).padding == (2, 2) and make((1, 0)).padding == (1, 0) and make([1, 0]).padding == (1, 0)
-    for bad in [(1, 2, 3, 4), (1,), 1.5, "1", True]:
-        with pytest.raises(TypeError, match=rf"{name}: padding must be an int or a 2-tuple of ints \(left, right\), "
-                                            rf"got"):
-            make(bad)
-
-
-@pytest.mark.parametrize("name", PAD_LAYERS)
-@pytest.mark.parametrize("padding,shape", PADDINGS)
-def test_pad1d_matches_torch(device, torch, name, padding, shape):
-    make, make_torch = PAD_LAYERS[name]
-    layer, t_layer = make(padding), make_torch(torch.nn, padding)
-    assert repr(layer) == repr(t_layer)
-    x = randn(*shape, seed=6)
-    check_grad(layer, x, device=device)
-    compare_with_torch(torch, layer, t_layer, [x], device=device)
-
-
 def test_pad1d_borders_and_reprs():
     x = mg.tensor(np.arange(4.0).reshape(1, 4))
     np.testing.assert_array_equal(nn.ConstantPad1d((1, 2), 9)(x).numpy(), [[9, 0, 1, 2, 3, 9, 9]])

@@ -154,6 +154,46 @@ def test_conv_padding_mode_pads_then_convolves_without_padding(name, kernel, sha
         np.testing.assert_allclose(layer(x).numpy(), expected.numpy(), rtol=1e-6, err_msg=mode)
 
 
+# --------------------------------------------------------------------------- 1-D and 3-D padding layers
+PAD_LAYERS = {f"{kind}Pad{d}d": (d, (lambda kind, d: lambda lib, p: getattr(lib, f"{kind}Pad{d}d")(
+    *((p, -1.5) if kind == "Constant" else (p,))))(kind, d))
+    for d in (1, 3) for kind in ("Zero", "Constant", "Reflection", "Replication", "Circular")}
+# (padding, input shape) by dims: an int, an asymmetric tuple with a 0, an unbatched input
+PADDINGS = {1: [(2, (2, 3, 5)), ((0, 3), (1, 2, 4)), ((2, 1), (3, 4))],
+            3: [(1, (1, 2, 3, 4, 3)), ((0, 2, 1, 0, 2, 1), (2, 1, 3, 3, 4)), ((1, 1, 0, 2, 1, 0), (2, 2, 3, 3))]}
+PAD_CASES = [(name, padding, shape) for name, (d, _) in PAD_LAYERS.items() for padding, shape in PADDINGS[d]]
+
+
+@pytest.mark.parametrize("name", PAD_LAYERS)
+def test_padding_layer_forms(name):
+    d, make = PAD_LAYERS[name]
+    sides = ", ".join(("left", "right", "top", "bottom", "front", "back")[:2 * d])
+    assert make(nn, 2).padding == (2,) * (2 * d)
+    assert make(nn, tuple(range(2 * d))).padding == make(nn, list(range(2 * d))).padding == tuple(range(2 * d))
+    for bad in [(1,) * (2 * d + 1), (1,), 1.5, "1", True]:
+        with pytest.raises(TypeError, match=rf"{name}: padding must be an int or a {2 * d}-tuple of ints "
+                                            rf"\({sides}\), got"):
+            make(nn, bad)
+
+
+@pytest.mark.parametrize("name,padding,shape", PAD_CASES)
+def test_padding_layer_matches_torch(device, torch, name, padding, shape):
+    _, make = PAD_LAYERS[name]
+    layer, t_layer = make(nn, padding), make(torch.nn, padding)
+    assert repr(layer) == repr(t_layer)
+    x = randn(*shape, seed=6)
+    check_grad(layer, x, device=device)
+    compare_with_torch(torch, layer, t_layer, [x], device=device)
+
+
+def test_padding_layer_errors_name_the_layer():
+    with pytest.raises(ValueError, match=r"ReflectionPad3d\(\(1, 1, 1, 1, 1, 1\)\): expected a 4-D \(C, D, H, W\) "
+                                         r"or 5-D \(N, C, D, H, W\) input, got shape \(4, 4, 4\)"):
+        nn.ReflectionPad3d(1)(mg.zeros(4, 4, 4))
+    with pytest.raises(ValueError, match="mode 'reflect' needs each amount smaller than the size"):
+        nn.ReflectionPad3d((0, 0, 0, 0, 3, 0))(mg.zeros(1, 3, 4, 4))
+
+
 # --------------------------------------------------------------------------- pooling layers
 POOLS = [   # (name, constructor arguments, input shape); the same arguments build torch's layer
     ("MaxPool1d", (3,), (2, 2, 9)),
