@@ -279,8 +279,9 @@ def check_adjoint(A: Callable, AT: Callable, x_shape: Sequence[int], y_shape: Se
 
     ax, aty = call(A, x), call(AT, y)
     if tuple(ax.shape) != tuple(y_shape) or tuple(aty.shape) != tuple(x_shape):
-        raise AssertionError(f"check_adjoint: A maps {tuple(x_shape)} -> {tuple(ax.shape)} (expected {tuple(y_shape)}), "
-                             f"AT maps {tuple(y_shape)} -> {tuple(aty.shape)} (expected {tuple(x_shape)})")
+        raise AssertionError(f"check_adjoint: A maps {tuple(x_shape)} -> {tuple(ax.shape)} "
+                             f"(expected {tuple(y_shape)}), AT maps {tuple(y_shape)} -> {tuple(aty.shape)} "
+                             f"(expected {tuple(x_shape)})")
     lhs = float(backend.xp_of(ax).sum(ax * y))
     rhs = float(backend.xp_of(aty).sum(x * aty))
     rel = abs(lhs - rhs) / max(abs(lhs), abs(rhs), 1e-300)

@@ -24,15 +24,11 @@ def _check4(layer: Module, x: Tensor) -> None:
 
 
 class _PoolNd(Module):
-    """The input check of a pooling layer over ``_dims`` spatial dims: a batch, or one unbatched sample where
-    the op takes it (the 1-D and 3-D ones)."""
+    """The input check of a pooling layer over ``_dims`` spatial dims: a batch, or one unbatched sample."""
     _dims: int = 2
 
     def _check_input(self, x: Tensor) -> None:
-        if self._dims == 2:
-            _check4(self, x)
-        else:
-            expect_input(self, x, self._dims)
+        expect_input(self, x, self._dims)
 
     def _check_sizes(self, **sizes) -> None:
         for what, value in sizes.items():

@@ -158,3 +158,20 @@ def either(op: str, name: str, value, other_name: str, other_value, default=None
     if other_value is not None and other_value != value:
         raise TypeError(f"{op}: got {name}={value!r} and {other_name}={other_value!r}; give one of them")
     return value
+
+
+def image_batch(op: str, x: Tensor, channels: str = "C") -> bool:
+    """Is ``x`` a batch of images ``(N, C, H, W)`` (True) or one unbatched image ``(C, H, W)`` (False), both of
+    which PyTorch's 2-D ops take? Anything else is a ``ValueError`` naming ``op``."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D ({channels}, H, W) or 4-D (N, {channels}, H, W) input, "
+                         f"got shape {x.shape}")
+    return x.ndim == 4
+
+
+def on_one_image(fn, x: Tensor, *args, **kwargs):
+    """``fn`` of one unbatched image ``(C, H, W)``: ``fn`` on the batch of one ``(1, C, H, W)``, and its result
+    (each of its results) without that batch again."""
+    from .shape import squeeze, unsqueeze
+    out = fn(unsqueeze(x, 0), *args, **kwargs)
+    return tuple(squeeze(o, 0) for o in out) if isinstance(out, tuple) else squeeze(out, 0)

@@ -34,7 +34,7 @@ from __future__ import annotations
 from .. import backend, kernels
 from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
 from ..kernels import shapes
-from ._util import channel_sum
+from ._util import channel_sum, image_batch, on_one_image
 from .reduction import sum as _sum
 from .pad import pad
 from .shape import getitem
@@ -171,12 +171,15 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
            impl: str | None = None) -> Tensor:
     """2-D convolution (cross-correlation, as in every framework), with PyTorch's arguments.
 
-    ``(N, C_in, H, W), (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``. A plain array for ``x``
-    or ``weight`` is taken as a constant tensor. ``padding`` is an int, a pair, ``"valid"`` (none) or
-    ``"same"`` (stride 1: the output keeps the input's size); where "same" needs an odd number of rows or
-    columns of padding, the extra one is added to the input at the bottom/right first
-    (:func:`minigan.kernels.shapes.conv_padding`), so the kernels only ever see symmetric padding."""
+    ``(N, C_in, H, W), (C_out, C_in/groups, kh, kw) -> (N, C_out, H_out, W_out)``, or one unbatched image
+    ``(C_in, H, W) -> (C_out, H_out, W_out)``. A plain array for ``x`` or ``weight`` is taken as a constant
+    tensor. ``padding`` is an int, a pair, ``"valid"`` (none) or ``"same"`` (stride 1: the output keeps the
+    input's size); where "same" needs an odd number of rows or columns of padding, the extra one is added to
+    the input at the bottom/right first (:func:`minigan.kernels.shapes.conv_padding`), so the kernels only ever
+    see symmetric padding."""
     x, weight = as_tensor(x), as_tensor(weight)
+    if not image_batch("conv2d", x, "C_in"):
+        return on_one_image(conv2d, x, weight, bias, stride, padding, dilation, groups, impl)
     stride, dilation = shapes.pair(stride, "stride"), shapes.pair(dilation, "dilation")
     if isinstance(padding, str) and (x.ndim != 4 or weight.ndim != 4):
         shapes.check_conv2d(x.shape, weight.shape, stride, (0, 0), dilation, int(groups))  # says which is not 4-D
@@ -191,10 +194,14 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
                      groups: int = 1, dilation=1, impl: str | None = None) -> Tensor:
     """Transposed convolution: the adjoint (transpose) of conv2d with the same weight.
 
-    ``(N, C_in, H, W), (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out)``. Each input pixel
-    stamps the kernel, scaled by its value, onto the output at stride ``s``; overlaps add up.
-    ``output_padding`` picks among the sizes that one conv2d maps to the same size. A plain array for ``x`` or
-    ``weight`` is taken as a constant tensor."""
+    ``(N, C_in, H, W), (C_in, C_out/groups, kh, kw) -> (N, C_out, H_out, W_out)``, or one unbatched image
+    ``(C_in, H, W)``. Each input pixel stamps the kernel, scaled by its value, onto the output at stride ``s``;
+    overlaps add up. ``output_padding`` picks among the sizes that one conv2d maps to the same size. A plain
+    array for ``x`` or ``weight`` is taken as a constant tensor."""
+    x = as_tensor(x)
+    if not image_batch("conv_transpose2d", x, "C_in"):
+        return on_one_image(conv_transpose2d, x, weight, bias, stride, padding, output_padding, groups, dilation,
+                            impl)
     stride, padding, output_padding, dilation = (
         shapes.pair(v, n) for v, n in ((stride, "stride"), (padding, "padding"),
                                        (output_padding, "output_padding"), (dilation, "dilation")))

@@ -316,8 +316,9 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: T
 def instance_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
                   eps: float = 1e-5) -> Tensor:
-    """Normalise each channel of each sample over its positions: ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)`` -> same
-    shape (``F.instance_norm``); the normalisation of style-transfer networks. ``weight``/``bias``: ``(C,)``.
+    """Normalise each channel of each sample over its positions: ``(N, C, L)``, ``(N, C, H, W)`` or
+    ``(N, C, D, H, W)`` -> same shape (``F.instance_norm``); the normalisation of style-transfer networks.
+    ``weight``/``bias``: ``(C,)``.
 
     With ``use_input_stats`` (the default) each sample's own mean and biased variance are used; given
     ``running_mean``/``running_var`` they are also updated in place as PyTorch does, with the mean over the

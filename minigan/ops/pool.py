@@ -25,6 +25,7 @@ import numpy as np
 from .. import backend, kernels
 from ..autograd import Function, Tensor, as_tensor
 from ..kernels import shapes
+from ._util import image_batch, on_one_image
 from .pad import pad
 
 
@@ -138,7 +139,10 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_
     """Max over each window: ``(N, C, H, W) -> (N, C, H_out, W_out)``; ``stride=None`` means the kernel size.
     Padding counts as -inf. Ties go to the first maximum in row-major window order. With
     ``return_indices=True`` it returns ``(y, indices)``: where each maximum sits, as the flat index
-    ``h * W + w`` into its input plane (an int64 tensor, as PyTorch's)."""
+    ``h * W + w`` into its input plane (an int64 tensor, as PyTorch's). One unbatched image ``(C, H, W)`` will
+    do too."""
+    if not image_batch("max_pool2d", x):
+        return on_one_image(max_pool2d, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, impl)
     kernel, stride, padding, dilation = shapes.pool2d_args(kernel_size, stride, padding, dilation)
     extra = _ceil_mode_extra(x, kernel, stride, padding, dilation, ceil_mode, "max_pool2d")
     if extra == (0, 0):
@@ -156,7 +160,11 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool =
                count_include_pad: bool = True, divisor_override: int | None = None,
                impl: str | None = None) -> Tensor:
     """Mean over each window; with ``count_include_pad=True`` (PyTorch's default) padded zeros count.
-    ``divisor_override`` divides every window's sum by that number instead."""
+    ``divisor_override`` divides every window's sum by that number instead. ``(N, C, H, W)`` or one unbatched
+    ``(C, H, W)``."""
+    if not image_batch("avg_pool2d", x):
+        return on_one_image(avg_pool2d, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                            divisor_override, impl)
     kernel, stride, padding, _ = shapes.pool2d_args(kernel_size, stride, padding)
     if divisor_override is not None and (not isinstance(divisor_override, (int, np.integer))
                                          or isinstance(divisor_override, bool) or divisor_override == 0):
@@ -228,9 +236,9 @@ def adaptive_max_pool2d(x: Tensor, output_size, return_indices: bool = False):
     ``H``). ``None`` in ``output_size`` keeps that input size. Ties go to the first maximum in row-major order
     (a window with a NaN gives NaN, named by its last NaN), as PyTorch's CPU kernel. With
     ``return_indices=True`` it returns ``(y, indices)``, each index the flat ``h * W + w`` of the winner in its
-    input plane (int64), which :func:`max_unpool2d` takes too."""
-    if x.ndim != 4:
-        raise ValueError(f"adaptive_max_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    input plane (int64), which :func:`max_unpool2d` takes too. One unbatched image ``(C, H, W)`` will do too."""
+    if not image_batch("adaptive_max_pool2d", x):
+        return on_one_image(adaptive_max_pool2d, x, output_size, return_indices)
     if min(x.shape[2:]) < 1:
         raise ValueError(f"adaptive_max_pool2d: expected an input with non-zero height and width, got shape {x.shape}")
     if not x.is_floating_point():

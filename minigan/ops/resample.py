@@ -51,6 +51,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor
 from ..kernels import shapes
+from ._util import image_batch, on_one_image
 from .matmul import matmul
 from .shape import broadcast_to, getitem, permute, reshape
 
@@ -105,9 +106,10 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
     """Average pooling to a given output size, ``(N, C, H, W) -> (N, C, H_out, W_out)``, as PyTorch's:
     output row ``i`` averages input rows ``floor(i H / H_out)`` up to, not including,
     ``ceil((i + 1) H / H_out)`` (windows may overlap by a row when ``H_out`` does not divide ``H``), and
-    columns likewise. ``None`` in ``output_size`` keeps that input size."""
-    if x.ndim != 4:
-        raise ValueError(f"adaptive_avg_pool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    columns likewise. ``None`` in ``output_size`` keeps that input size. One unbatched image ``(C, H, W)`` will
+    do too."""
+    if not image_batch("adaptive_avg_pool2d", x):
+        return on_one_image(adaptive_avg_pool2d, x, output_size)
     h, w = x.shape[2:]
     oh, ow = shapes.adaptive_output_size("adaptive_avg_pool2d", output_size, (h, w))
     if not x.is_floating_point():

@@ -221,7 +221,8 @@ def test_softmax_layers_default_to_the_implicit_dim():
     (lambda: nn.Linear(3, 4), (2, 5), r"Linear\(in_features=3.*expected input \(\*, 3\), got shape \(2, 5\)"),
     (lambda: nn.BatchNorm2d(3), (2, 3, 4), r"BatchNorm2d\(3.*expected a 4-D input.*got shape \(2, 3, 4\)"),
     (lambda: nn.BatchNorm1d(3), (2, 4), r"BatchNorm1d\(3.*expected input with 3 channels.*got 4"),
-    (lambda: nn.MaxPool2d(2), (4, 4), r"MaxPool2d\(.*expected a 4-D input.*got shape \(4, 4\)"),
+    (lambda: nn.MaxPool2d(2), (4, 4), r"MaxPool2d\(.*expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input.*got "
+                                      r"shape \(4, 4\)"),
     (lambda: nn.LayerNorm((3, 4)), (2, 4, 3),
      r"LayerNorm\(\(3, 4\).*expected input \(\*, 3, 4\), got shape \(2, 4, 3\)"),
     (lambda: nn.GroupNorm(2, 4), (2, 6, 3), r"GroupNorm\(2, 4.*expected input with 4 channels.*got 6"),

@@ -71,6 +71,9 @@ def test_max_pool_layer_returns_indices():
 
 
 def test_layers_name_themselves_on_a_wrong_shape():
-    for layer in (nn.AdaptiveAvgPool2d(2), nn.Upsample(scale_factor=2), nn.MaxPool2d(2)):
-        with pytest.raises(ValueError, match=rf"{type(layer).__name__}\(.*expected a 4-D input"):
+    for layer in (nn.AdaptiveAvgPool2d(2), nn.MaxPool2d(2), nn.AvgPool2d(2)):
+        with pytest.raises(ValueError, match=rf"{type(layer).__name__}\(.*expected a 3-D \(C, H, W\) or 4-D "
+                                             rf"\(N, C, H, W\) input, got shape \(3, 4\)"):
             layer(mg.zeros(3, 4))
+    with pytest.raises(ValueError, match=r"Upsample\(.*expected a 4-D input"):
+        nn.Upsample(scale_factor=2)(mg.zeros(3, 4, 4))

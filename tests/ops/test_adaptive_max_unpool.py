@@ -89,8 +89,8 @@ def test_adaptive_max_pool2d_ties_and_nans_match_torch(device, torch, case):
 
 
 def test_adaptive_max_pool2d_errors():
-    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: expected a 4-D input \(N, C, H, W\), "
-                                         r"got shape \(5, 6\)"):
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) "
+                                         r"input, got shape \(5, 6\)"):
         F.adaptive_max_pool2d(mg.zeros(5, 6), 2)
     with pytest.raises(ValueError, match=r"adaptive_max_pool2d: output_size must be positive, got \(0, 2\)"):
         F.adaptive_max_pool2d(mg.zeros(1, 1, 5, 6), (0, 2))
@@ -227,7 +227,7 @@ def test_layer_reprs():
 
 
 def test_layers_name_themselves_on_a_wrong_shape():
-    with pytest.raises(ValueError, match=r"AdaptiveMaxPool2d\(output_size=2\): expected a 4-D input"):
+    with pytest.raises(ValueError, match=r"AdaptiveMaxPool2d\(output_size=2\): expected a 3-D \(C, H, W\) or 4-D"):
         nn.AdaptiveMaxPool2d(2)(mg.zeros(3, 4))
     with pytest.raises(ValueError, match=r"MaxUnpool2d\(kernel_size=\(2, 2\).*\): expected a 4-D input"):
         nn.MaxUnpool2d(2)(mg.zeros(3, 4), mg.zeros(3, 4))

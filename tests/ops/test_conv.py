@@ -227,8 +227,9 @@ def test_conv2d_padding_string_errors():
         F.conv2d(x, w, stride=(1, 2), padding="same")
     with pytest.raises(ValueError, match="invalid padding string 'full'"):
         F.conv2d(x, w, padding="full")
-    with pytest.raises(ValueError, match="expected a 4-D input"):
-        F.conv2d(mg.zeros(1, 5, 5), w, padding="same")
+    with pytest.raises(ValueError, match=r"conv2d: expected a 3-D \(C_in, H, W\) or 4-D \(N, C_in, H, W\) input, "
+                                         r"got shape \(5, 5\)"):
+        F.conv2d(mg.zeros(5, 5), w, padding="same")
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")   # torch's note on the copy an odd total needs

@@ -72,7 +72,8 @@ def test_avg_pool2d_gradgradcheck(device):
 def test_pool_errors():
     with pytest.raises(ValueError, match="max_pool2d.*padding should be at most half"):
         F.max_pool2d(mg.zeros(1, 1, 4, 4), 2, padding=2)
-    with pytest.raises(ValueError, match=r"max_pool2d: expected a 4-D input"):
+    with pytest.raises(ValueError, match=r"max_pool2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got "
+                                         r"shape \(4, 4\)"):
         F.max_pool2d(mg.zeros(4, 4), 2)
 
 
@@ -179,3 +180,24 @@ def test_pool_argument_errors():
         F.avg_pool2d(mg.zeros(1, 1, 4, 4), 2, divisor_override=0)
     with pytest.raises(ValueError, match="max_pool2d.*padding should be at most half"):
         F.max_pool2d(mg.zeros(1, 1, 4, 4), 2, padding=2, ceil_mode=True)
+
+
+@pytest.mark.parametrize("name,args", [
+    ("conv2d", lambda lib, rs: (rs.standard_normal((4, 2, 3, 3)),)),
+    ("conv_transpose2d", lambda lib, rs: (rs.standard_normal((2, 3, 3, 3)), None, 2, 1, 1)),
+    ("max_pool2d", lambda lib, rs: (3, 2, 1)),
+    ("avg_pool2d", lambda lib, rs: (2, 1, 1, True, False)),
+    ("adaptive_avg_pool2d", lambda lib, rs: ((2, 3),)),
+    ("adaptive_max_pool2d", lambda lib, rs: (3,)),
+])
+def test_2d_ops_take_one_unbatched_image_as_torch(device, torch, name, args):
+    """(C, H, W) in, (C_out, H_out, W_out) out, values and gradients as torch's (a weight as a constant)."""
+    extra = args(None, np.random.default_rng(1))
+    t_extra = tuple(torch.tensor(a) if isinstance(a, np.ndarray) else a for a in extra)
+    compare_with_torch(torch, lambda x: getattr(F, name)(x, *extra),
+                       lambda x: getattr(torch.nn.functional, name)(x, *t_extra), [randn(2, 5, 6, seed=2)],
+                       device=device)
+    y, idx = F.max_pool2d(mg.tensor(randn(2, 5, 6, seed=3)), 2, return_indices=True)
+    ty, t_idx = torch.nn.functional.max_pool2d(torch.tensor(randn(2, 5, 6, seed=3)), 2, return_indices=True)
+    assert y.shape == (2, 2, 3) and np.array_equal(idx.numpy(), t_idx.numpy())
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
