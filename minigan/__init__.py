@@ -25,6 +25,8 @@ from .autograd import (Function, Tensor, as_tensor, enable_grad, grad, inference
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,  # noqa: F401
                        rand_like, randint, randn, randn_like, zeros, zeros_like)
 from . import ops  # noqa: F401
+from .ops import (addbmm, addmv, addr, baddbmm, diag_embed, diagonal, einsum, inner, kron, tensordot,  # noqa: F401
+                  trace)
 from .ops import (abs, amax, amin, argmax, argmin, cat, chunk, clamp, clip, concatenate, exp, log, matmul,  # noqa: F401
                   max, maximum, mean, min, minimum, pad, permute, reshape, sigmoid, split, sqrt, stack, std, sum,
                   tanh, transpose, var, where)

@@ -218,6 +218,27 @@ _case("dot")(lambda rs: (F.dot, [_t(rs, 7), _t(rs, 7)]))
 _case("outer")(lambda rs: (F.outer, [_t(rs, 3), _t(rs, 4)]))
 _case("addmm (bias row, beta, alpha)")(lambda rs: (
     lambda c, a, b: F.addmm(c, a, b, beta=0.5, alpha=-2.0), [_t(rs, 4), _t(rs, 3, 2), _t(rs, 2, 4)]))
+_case("baddbmm (input broadcast, beta, alpha)")(lambda rs: (
+    lambda c, a, b: F.baddbmm(c, a, b, beta=-1.5, alpha=0.5), [_t(rs, 3, 1), _t(rs, 2, 3, 4), _t(rs, 2, 4, 5)]))
+_case("addbmm (batch of 3 summed)")(lambda rs: (
+    lambda c, a, b: F.addbmm(c, a, b, beta=2.0, alpha=-1.0), [_t(rs, 5), _t(rs, 3, 2, 4), _t(rs, 3, 4, 5)]))
+_case("addmv")(lambda rs: (lambda c, m, v: F.addmv(c, m, v, alpha=3.0), [_t(rs, 1), _t(rs, 3, 5), _t(rs, 5)]))
+_case("addr (0-d input)")(lambda rs: (lambda c, u, v: F.addr(c, u, v, beta=0.5), [_t(rs), _t(rs, 3), _t(rs, 4)]))
+_case("einsum (matrix product, implicit output)")(lambda rs: (
+    lambda a, b: F.einsum("ij,jk", a, b), [_t(rs, 3, 4), _t(rs, 4, 2)]))
+_case("einsum (diagonal, trace: 'iij->ji', 'ii')")(lambda rs: (
+    lambda a, b: F.einsum("iij->ji", a) * F.einsum("ii", b), [_t(rs, 3, 3, 2), _t(rs, 4, 4)]))
+_case("einsum (ellipsis, size-1 broadcast, summed k)")(lambda rs: (
+    lambda a, b: F.einsum("...ik,...jl->...ij", a, b), [_t(rs, 2, 1, 3, 4), _t(rs, 3, 1, 5)]))
+_case("einsum (three operands, a letter thrice)")(lambda rs: (
+    lambda a, b, c: F.einsum("ab,bc,cbd->ad", a, b, c), [_t(rs, 2, 3), _t(rs, 3, 4), _t(rs, 4, 3, 2)]))
+_case("tensordot (dims as two lists)")(lambda rs: (
+    lambda a, b: F.tensordot(a, b, ([2, 0], [0, 1])), [_t(rs, 3, 4, 2), _t(rs, 2, 3, 5)]))
+_case("inner")(lambda rs: (F.inner, [_t(rs, 2, 3), _t(rs, 4, 1, 3)]))
+_case("kron")(lambda rs: (F.kron, [_t(rs, 2, 3), _t(rs, 3, 1, 2)]))
+_case("diagonal (offset 1, dims 2 and 0)")(lambda rs: (lambda x: F.diagonal(x, 1, 2, 0), [_t(rs, 3, 2, 5)]))
+_case("diag_embed (offset -1, dims 0 and 2)")(lambda rs: (lambda x: F.diag_embed(x, -1, 0, 2), [_t(rs, 2, 3)]))
+_case("trace (non-square)")(lambda rs: (F.trace, [_t(rs, 3, 5)]))
 # --------------------------------------------------------------------------- activations
 _case("relu")(lambda rs: (F.relu, [_gap(rs, 3, 4)]))
 _case("leaky_relu")(lambda rs: (lambda x: F.leaky_relu(x, 0.2), [_gap(rs, 3, 4)]))

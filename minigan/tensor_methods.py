@@ -221,6 +221,17 @@ class OpMethods:
     def swapaxes(self, axis0, axis1): return _ops().swapaxes(self, axis0, axis1)
     swapdims = swapaxes
     def t(self): return _ops().t(self)
+    def diagonal(self, offset=0, dim1=0, dim2=1): return _ops().diagonal(self, offset, dim1, dim2)
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1): return _ops().diag_embed(self, offset, dim1, dim2)
+    def trace(self): return _ops().trace(self)
+    def inner(self, o): return _ops().inner(self, o)
+    def kron(self, o): return _ops().kron(self, o)
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops().baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops().addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    def addmv(self, mat, vec, *, beta=1, alpha=1): return _ops().addmv(self, mat, vec, beta=beta, alpha=alpha)
+    def addr(self, vec1, vec2, *, beta=1, alpha=1): return _ops().addr(self, vec1, vec2, beta=beta, alpha=alpha)
     mT = property(lambda self: _ops().matrix_transpose(self), doc="Each matrix (the last two dims) transposed.")
     def sort(self, dim=-1, descending=False, *, stable=False): return _ops().sort(self, dim, descending, stable=stable)
     def argsort(self, dim=-1, descending=False, stable=False): return _ops().argsort(self, dim, descending, stable)

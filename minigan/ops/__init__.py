@@ -20,7 +20,11 @@ file                    what it holds
 ``rearrange.py``        flip, roll, repeat/tile, tril/triu, diag, unbind, movedim/swapaxes, t, matrix_transpose
 ``sort.py``             sort, argsort, topk, kthvalue (the order found on the values, then a gather)
 ``pad.py``              pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
-``matmul.py``           matmul, and mm, bmm, mv, dot, outer, addmm with PyTorch's shape checks
+``matmul.py``           matmul, and mm, bmm, mv, dot, outer, addmm with PyTorch's shape checks; baddbmm, addbmm,
+                        addmv, addr (beta * input + alpha * product)
+``einsum.py``           einsum (its backward an einsum of the output gradient with the other operands), and
+                        tensordot, inner, kron
+``diagonal.py``         diagonal and diag_embed (each the other's transpose and backward), trace
 ``attention.py``        scaled_dot_product_attention: softmax(Q Kᵀ / sqrt(E) + mask) V, with masks, causal, gqa
 ``activation.py``       relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
                         logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
@@ -66,6 +70,9 @@ from .rearrange import (diag, flip, matrix_transpose, moveaxis, movedim, repeat,
 from .sort import argsort, kthvalue, sort, topk  # noqa: F401
 from .pad import pad  # noqa: F401
 from .matmul import addmm, bmm, dot, matmul, mm, mv, outer  # noqa: F401
+from .matmul import addbmm, addmv, addr, baddbmm  # noqa: F401
+from .einsum import einsum, inner, kron, tensordot  # noqa: F401
+from .diagonal import diag_embed, diagonal, trace  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401
                          tanh)
