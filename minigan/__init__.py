@@ -40,6 +40,9 @@ from .ops import (acos, acosh, add, all, allclose, any, asin, asinh, atan, atan2
                   sinh, softmax, square, sub, tan, trunc)
 from .ops import (broadcast_to, clone, erf, flatten, logical_and, logical_not, logical_or, logical_xor,  # noqa: F401
                   squeeze, unsqueeze)
+from .ops import (addcdiv, addcmul, bincount, corrcoef, cov, cummax, cummin, diff, erfinv, histc,  # noqa: F401
+                  logcumsumexp, logit, nan_to_num, nanmean, nanmedian, nanquantile, nansum, quantile, std_mean,
+                  var_mean, xlogy)
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 # torch.autograd.functional's home in minigan is minigan/jacobians.py; autograd.py is a module, not a package,
 # so it is registered under PyTorch's name: `import minigan.autograd.functional as AF` works too.

@@ -135,6 +135,41 @@ _case("norm (p 3, dim, keepdim)")(lambda rs: (lambda x: F.norm(x, 3, 1, keepdim=
 _case("norm (inf)")(lambda rs: (lambda x: F.norm(x, float("inf"), 0), [_gap(rs, 3, 4)]))
 _case("median (dim)")(lambda rs: (lambda x: F.median(x, 1).values, [_gap(rs, 3, 4)]))
 _case("median (all)")(lambda rs: (F.median, [_gap(rs, 3, 5)]))
+# running extremes and differences (cumulative.py), statistics (statistics.py), pointwise extras (pointwise.py)
+_case("cummax (values, dim 1)")(lambda rs: (lambda x: F.cummax(x, 1).values, [_gap(rs, 3, 5)]))
+_case("cummin (values, dim -2)")(lambda rs: (lambda x: F.cummin(x, -2).values, [_gap(rs, 4, 1, 3)]))
+_case("logcumsumexp (wide range)")(lambda rs: (lambda x: F.logcumsumexp(x, 0), [_t(rs, 5, 3)]))
+_case("diff (n 2, prepend and append)")(lambda rs: (
+    lambda x, p, a: F.diff(x, 2, 0, p, a), [_t(rs, 3, 4), _t(rs, 1, 4), _t(rs, 2, 4)]))
+_case("nansum, nanmean (nan among the values)")(lambda rs: (
+    lambda x: F.nansum(x, 1) + F.nanmean(x, 1),
+    [("tensor", np.where(rs.random((3, 4)) < 0.3, np.nan, rs.standard_normal((3, 4))), True)]))
+_case("var_mean, std_mean (correction 0, keepdim)")(lambda rs: (
+    lambda x: F.var_mean(x, 1, correction=0, keepdim=True)[0] * F.std_mean(x, 0)[1]
+    + F.std_mean(x, 1, keepdim=True)[0], [_t(rs, 3, 4)]))
+_case("quantile (q tensor with a gradient, linear, dim)")(lambda rs: (
+    lambda x, q: F.quantile(x, q, dim=1), [_gap(rs, 3, 5), ("tensor", np.array([0.1, 0.55, 0.85]), True)]))
+_case("nanquantile (midpoint, all)")(lambda rs: (
+    lambda x: F.nanquantile(x, 0.3, interpolation="midpoint"),
+    [("tensor", np.array([[0.4, np.nan, -1.3], [2.1, 0.9, np.nan]]), True)]))
+_case("nanmedian (dim, nan in a row)")(lambda rs: (
+    lambda x: F.nanmedian(x, 1).values,
+    [("tensor", np.array([[0.4, np.nan, -1.3, 0.2], [2.1, 0.9, -0.6, 1.5]]), True)]))
+_case("cov (fweights, aweights)")(lambda rs: (
+    lambda x, aw: F.cov(x, fweights=Tensor(np.array([1, 3, 1, 2, 1]), device=x.device), aweights=aw),
+    [_t(rs, 3, 5), _between(rs, 0.5, 2.0, 5)]))
+_case("corrcoef")(lambda rs: (F.corrcoef, [_t(rs, 3, 6)]))
+_case("addcmul (broadcast, value)")(lambda rs: (
+    lambda a, b, c: F.addcmul(a, b, c, value=-0.5), [_t(rs, 3, 1, 4), _t(rs, 2, 4), _t(rs, 1)]))
+_case("addcdiv (broadcast, value)")(lambda rs: (
+    lambda a, b, c: F.addcdiv(a, b, c, value=2.0), [_t(rs, 4), _t(rs, 3, 4), _t(rs, 3, 1, positive=True)]))
+_case("nan_to_num (nan and infinities)")(lambda rs: (
+    lambda x: F.nan_to_num(x, 0.5, 3.0, -2.0),
+    [("tensor", np.array([[0.3, np.nan, -1.2], [np.inf, 2.0, -np.inf]]), True)]))
+_case("xlogy (broadcast)")(lambda rs: (F.xlogy, [_t(rs, 3, 4), _t(rs, 4, positive=True)]))
+_case("logit (eps, some values clamped)")(lambda rs: (
+    lambda x: F.logit(x, 0.1), [("tensor", np.array([0.03, 0.25, 0.5, 0.72, 0.95]), True)]))
+_case("erfinv")(lambda rs: (F.erfinv, [_between(rs, -0.95, 0.95, 3, 4)]))
 # --------------------------------------------------------------------------- shape
 _case("reshape")(lambda rs: (lambda x: F.reshape(x, (5, -1)), [_t(rs, 3, 5, 2)]))
 _case("permute")(lambda rs: (lambda x: F.permute(x, (2, 0, 1)), [_t(rs, 2, 3, 4)]))

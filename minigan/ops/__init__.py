@@ -11,7 +11,11 @@ file                    what it holds
                         and logical_and/or/xor/not (no gradient)
 ``reduction.py``        sum, mean, amax/amin, max/min (values and indices), argmax/argmin, var, std, logsumexp,
                         norm, median; all, any, count_nonzero (no gradient)
-``cumulative.py``       cumsum, cumprod, and prod (its backward built from running products, right with zeros)
+``cumulative.py``       cumsum, cumprod, and prod (its backward built from running products, right with zeros);
+                        cummax, cummin (a gather at the running extreme), logcumsumexp, diff
+``statistics.py``       nansum, nanmean, var_mean, std_mean, quantile, nanquantile (read from the sorted values),
+                        nanmedian, cov, corrcoef; histc, bincount (no gradient)
+``pointwise.py``        addcmul, addcdiv, nan_to_num, xlogy, logit, erfinv (Halley steps on erf)
 ``shape.py``            reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
                         chunk
 ``indexing.py``         gather and scatter_add (each the other's transpose), scatter, index_select, index_add,
@@ -55,6 +59,10 @@ from .reduction import (ValuesIndices, amax, amin, argmax, argmin, max, mean, mi
                         var)
 from .reduction import all, any, count_nonzero, logsumexp, median, norm  # noqa: F401
 from .cumulative import cumprod, cumsum, prod  # noqa: F401
+from .cumulative import cummax, cummin, diff, logcumsumexp  # noqa: F401
+from .statistics import (bincount, corrcoef, cov, histc, nanmean, nanmedian, nanquantile, nansum,  # noqa: F401
+                         quantile, std_mean, var_mean)
+from .pointwise import addcdiv, addcmul, erfinv, logit, nan_to_num, xlogy  # noqa: F401
 from .math import (acos, acosh, asin, asinh, atan, atan2, atanh, ceil, cos, cosh, exp2, expm1, floor,  # noqa: F401
                    fmod, frac, hypot, lerp, log10, log1p, log2, logaddexp, reciprocal, remainder, round, rsqrt,
                    sign, sin, sinc, sinh, square, tan, trunc)

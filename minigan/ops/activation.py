@@ -241,11 +241,17 @@ def _erf_array(x):
         total += term
     series = (2 / math.sqrt(math.pi)) * xp.exp(-s * s) * total
     b = xp.maximum(a, x.dtype.type(2.5))            # the continued fraction's argument
+    return xp.sign(x) * xp.where(a < 2.5, series, 1 - erfc_fraction(b, 25))
+
+
+def erfc_fraction(b, levels: int):
+    """``erfc(b)`` for large enough ``b`` (2 and up) by the continued fraction of A&S 7.1.14,
+    ``e^(-b²)/√π · 1/(b + (1/2)/(b + 1/(b + (3/2)/(b + ...))))``, ``levels`` deep, evaluated bottom-up: accurate
+    relative to erfc's own size, where ``1 - erf(b)`` would have cancelled."""
     k = b.copy()
-    for j in range(25, 0, -1):
+    for j in range(levels, 0, -1):
         k = b + (j / 2) / k
-    fraction = 1 - xp.exp(-b * b) / (math.sqrt(math.pi) * k)
-    return xp.sign(x) * xp.where(a < 2.5, series, fraction)
+    return backend.xp_of(b).exp(-b * b) / (math.sqrt(math.pi) * k)
 
 
 class Erf(Function):

@@ -1,19 +1,25 @@
 """Running sums and products along one dim (cumsum, cumprod), and the product along a dim (prod), whose
-backward is built from running products.
+backward is built from running products; running extremes (cummax, cummin), the running log-sum-exp
+(logcumsumexp), and differences of neighbours (diff).
 
 Output k is a sum (product) of inputs 0..k, so input i feeds every output from i on, and its gradient
 gathers the upstream gradients of all of them: a sum running the other way, from the end of the dim back
 to i. So cumsum's backward is a reversed cumsum, whose own backward is a cumsum again. A product adds one
 twist: the formula without zeros divides by the input, which fails where an input is 0 (see
-:class:`Cumprod` and :class:`Prod`)."""
+:class:`Cumprod` and :class:`Prod`). The running log-sum-exp follows the same pattern, a reversed running
+log-sum-exp in its backward (see :class:`LogCumSumExp`); a running maximum is a read of the input at the
+indices where each maximum stands, so its gradient goes back by that read (see :func:`cummax`)."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor
-from ._util import either, normalize_dim
-from .arithmetic import where
+from ._util import either, normalize_dim, result_type
+from .arithmetic import _quietly, exp, log, sub, where
+from .indexing import gather
+from .math import ne
+from .reduction import ValuesIndices
 from .shape import astype, concatenate, getitem, reshape
 
 
@@ -147,3 +153,150 @@ def prod(x: Tensor, dim=None, keepdim: bool | None = None, *, dtype=None, axis=N
     if x.ndim == 0:             # a 0-d tensor is its own one element
         return Prod.apply(reshape(x, (1,)), 0, False)
     return Prod.apply(x, axis, keep)
+
+
+# ----------------------------------------------------------------------------- running maximum and minimum
+def _running_extreme_index(a, axis: int, pick: str):
+    """The int64 index of the running maximum (``pick="max"``) or minimum of ``a`` along ``axis``: position k
+    names the element among 0..k that holds the extreme. A later element equal to the extreme so far takes
+    over (``>=``), and so does every nan, which then stays the extreme until the next nan: PyTorch's choices.
+    One pass per position along ``axis``, each on a whole slice."""
+    xp = backend.xp_of(a)
+    a = xp.moveaxis(a, axis, 0)
+    index = xp.zeros(a.shape, dtype=np.int64)
+    if a.shape[0] == 0:
+        return xp.moveaxis(index, 0, axis)
+    takes_over = xp.greater_equal if pick == "max" else xp.less_equal
+    best, at = a[0], xp.zeros(a.shape[1:], dtype=np.int64)
+    for k in range(1, a.shape[0]):
+        v = a[k]
+        new = takes_over(v, best) | xp.isnan(v) if a.dtype.kind == "f" else takes_over(v, best)
+        best, at = xp.where(new, v, best), xp.where(new, k, at)
+        index[k] = at
+    return xp.ascontiguousarray(xp.moveaxis(index, 0, axis))
+
+
+def _cumulative_extreme(pick: str, x: Tensor, dim: int) -> ValuesIndices:
+    op = "cum" + pick
+    axis = normalize_dim(dim, x.ndim, op)
+    if x.ndim == 0:             # a 0-d tensor is its own one element, at index 0
+        values, indices = _cumulative_extreme(pick, reshape(x, (1,)), 0)
+        return ValuesIndices(reshape(values, ()), Tensor(indices.data.reshape(())))
+    index = _running_extreme_index(x.data, axis, pick)
+    return ValuesIndices(gather(x, axis, index), Tensor(index))
+
+
+def cummax(x: Tensor, dim: int) -> ValuesIndices:
+    """``(values, indices)``: the running maximum along ``dim`` and where each one stands, as ``torch.cummax``:
+    ``cummax([1, 3, 2, 5]) = ([1, 3, 3, 5], [0, 1, 1, 3])``. Among equal maxima the latest is named, and a nan
+    is the maximum from where it stands (until the next nan), as in PyTorch.
+
+    ``values`` is a read of ``x`` at ``indices`` (:func:`~minigan.ops.indexing.gather`), so the gradient of
+    each value goes back to the element it came from; an element that stays the maximum for several positions
+    collects all their gradients."""
+    return _cumulative_extreme("max", x, dim)
+
+
+def cummin(x: Tensor, dim: int) -> ValuesIndices:
+    """``(values, indices)``: the running minimum along ``dim``, as :func:`cummax` (the latest of equal minima;
+    nan is the minimum from where it stands)."""
+    return _cumulative_extreme("min", x, dim)
+
+
+# ----------------------------------------------------------------------------- the running log-sum-exp
+class LogCumSumExp(Function):
+    """``y_k = log(exp(x_0) + ... + exp(x_k))`` along ``axis`` (with ``reverse``, over ``x_k .. x_(n-1)``).
+
+    Forward: one running ``logaddexp`` along the axis, ``y_k = logaddexp(y_(k-1), x_k)``, which never forms
+    a large exponential, so ``[-1000, 0, 1000]`` gives ``[-1000, 0, 1000]`` (no single shift by a maximum
+    would: it underflows the small early terms to ``log 0``).
+
+    Backward: ``dy_k/dx_i = exp(x_i - y_k)`` for ``k >= i``, so ``dL/dx_i = sum over k >= i of g_k exp(x_i -
+    y_k)``. Summed directly, the ``exp(-y_k)`` would overflow; instead the sum is taken in log space, as a
+    reversed running log-sum-exp: ``exp(x_i + revlogcumsumexp(log g - y)_i)``. A log needs ``g > 0``, so the
+    positive and the negative parts of g go separately and are subtracted (``g = g+ - g-``). A part that is 0
+    stands in as the lowest finite number rather than ``log 0 = -inf``, whose differences would be nan. The
+    backward is written in minigan ops (this Function again, running the other way), so it differentiates
+    again."""
+
+    @staticmethod
+    def forward(ctx, x, axis, reverse):
+        xp = backend.xp_of(x)
+        a = xp.moveaxis(x, axis, 0)
+        out = xp.empty_like(a)
+        steps = range(a.shape[0] - 1, -1, -1) if reverse else range(a.shape[0])
+        acc = None
+        with _quietly():                    # inf - inf inside logaddexp: nan, as in PyTorch
+            for k in steps:
+                acc = a[k] if acc is None else xp.logaddexp(acc, a[k])
+                out[k] = acc
+        y = xp.ascontiguousarray(xp.moveaxis(out, 0, axis))
+        ctx.axis, ctx.reverse = axis, reverse
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        lowest = float(np.finfo(gy.dtype).min)
+
+        def part(sign: float) -> Tensor:
+            chosen = (gy.data * sign) > 0
+            log_g = where(chosen, log(where(chosen, gy * sign, 1.0)), lowest)
+            return exp(x + LogCumSumExp.apply(log_g - y, ctx.axis, not ctx.reverse))
+
+        return part(1.0) - part(-1.0)
+
+
+def logcumsumexp(x: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(x), dim))``, finite where the naive formula overflows: ``logcumsumexp([1000, 1000]) =
+    [1000, 1000.69]``, as ``torch.logcumsumexp``. Floating-point tensors only, as there. See
+    :class:`LogCumSumExp` for the backward."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"logcumsumexp: expected a floating-point tensor, got {x.dtype} (convert it with .float())")
+    axis = normalize_dim(dim, x.ndim, "logcumsumexp")
+    if x.ndim == 0:
+        return reshape(LogCumSumExp.apply(reshape(x, (1,)), 0, False), ())
+    return LogCumSumExp.apply(x, axis, False)
+
+
+# ----------------------------------------------------------------------------- differences of neighbours
+def _check_diff_end(name: str, t, x: Tensor, axis: int) -> None:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"diff: {name} must be a Tensor, got {type(t).__name__}")
+    if t.ndim != x.ndim:
+        raise ValueError(f"diff: expects {name} to have the same number of dims as the input ({x.ndim}), "
+                         f"got shape {t.shape}")
+    for d, (m, n) in enumerate(zip(t.shape, x.shape)):
+        if d != axis and m != n:
+            raise ValueError(f"diff: expects the shape of {name} to match that of the input except along the "
+                             f"differencing dim {axis}: input {x.shape}, {name} {t.shape}")
+
+
+def diff(x: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The ``n``-th forward difference along ``dim``, as ``torch.diff``: ``out[i] = x[i + 1] - x[i]``, applied
+    ``n`` times, so each application makes ``dim`` one shorter (``n`` at least its size leaves it empty).
+    ``prepend`` and ``append`` (tensors of x's shape except along ``dim``) are joined to x before differencing.
+    Bools give ``x[i + 1] != x[i]`` (no gradient), as in PyTorch.
+
+    A composition of a concatenation, two slices and a subtraction: each input element feeds two differences,
+    one with ``+`` and one with ``-``, and the gradient of that is what the recorded ops give back."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"diff: n must be an int, got {n!r}")
+    if n < 0:
+        raise ValueError(f"diff: order must be non-negative but got {n}")
+    if x.ndim == 0:
+        raise ValueError("diff: expects input to be at least one-dimensional, got a 0-d tensor")
+    axis = normalize_dim(dim, x.ndim, "diff")
+    ends = [(name, t) for name, t in (("prepend", prepend), ("append", append)) if t is not None]
+    for name, t in ends:
+        _check_diff_end(name, t, x, axis)
+    if ends:
+        dtype = result_type(x, *(t for _, t in ends))
+        parts = [t for t in (prepend, x, append) if t is not None]
+        x = concatenate([p if p.dtype == dtype else astype(p, dtype) for p in parts], axis)
+    lead = (slice(None),) * axis
+    for _ in range(int(n)):
+        later, earlier = getitem(x, lead + (slice(1, None),)), getitem(x, lead + (slice(None, -1),))
+        x = ne(later, earlier) if x.dtype == np.bool_ else sub(later, earlier)
+    return x
