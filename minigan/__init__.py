@@ -23,7 +23,8 @@ from .backend import DeviceError, cuda_available  # noqa: F401
 from .autograd import (Function, Tensor, as_tensor, enable_grad, grad, inference_mode, is_grad_enabled,  # noqa: F401
                        is_tensor, no_grad, set_grad_enabled, tensor)
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,  # noqa: F401
-                       rand_like, randint, randn, randn_like, zeros, zeros_like)
+                       rand_like, randint, randn, randn_like, zeros, zeros_like, bernoulli, logspace, multinomial,
+                       normal, poisson, randperm, tril_indices, triu_indices)
 from . import ops  # noqa: F401
 from .ops import (addbmm, addmv, addr, baddbmm, diag_embed, diagonal, einsum, inner, kron, tensordot,  # noqa: F401
                   trace)
@@ -33,6 +34,9 @@ from .ops import (abs, amax, amin, argmax, argmin, cat, chunk, clamp, clip, conc
 from .ops import (addmm, argsort, bmm, diag, dot, flip, gather, index_add, index_select, kthvalue,  # noqa: F401
                   masked_fill, masked_select, mm, moveaxis, movedim, mv, narrow, nonzero, outer, roll, scatter,
                   scatter_add, sort, swapaxes, swapdims, t, take_along_dim, tile, topk, tril, triu, unbind)
+from .ops import (atleast_1d, atleast_2d, atleast_3d, block_diag, bucketize, cartesian_prod, cdist,  # noqa: F401
+                  column_stack, dstack, hstack, meshgrid, pdist, repeat_interleave, rot90, row_stack, searchsorted,
+                  take, unique, unique_consecutive, vstack)
 from .ops import (acos, acosh, add, all, allclose, any, asin, asinh, atan, atan2, atanh, ceil, cos, cosh,  # noqa: F401
                   count_nonzero, cumprod, cumsum, div, eq, equal, exp2, expm1, floor, fmod, frac, ge, gt, hypot,
                   isclose, isfinite, isinf, isnan, le, lerp, log10, log1p, log2, log_softmax, logaddexp, logsumexp,

@@ -230,6 +230,24 @@ _case("t, matrix_transpose, swapaxes")(lambda rs: (
 _case("sort (values, descending)")(lambda rs: (lambda x: F.sort(x, 0, descending=True).values, [_gap(rs, 4, 3)]))
 _case("topk (values)")(lambda rs: (lambda x: F.topk(x, 2).values, [_gap(rs, 3, 5)]))
 _case("kthvalue (keepdim)")(lambda rs: (lambda x: F.kthvalue(x, 2, 0, keepdim=True).values, [_gap(rs, 3, 4)]))
+_case("rot90 (k 3, dims (2, 0))")(lambda rs: (lambda x: F.rot90(x, 3, (2, 0)), [_t(rs, 2, 3, 4)]))
+_case("repeat_interleave (per-slice counts, a zero, dim -1)")(lambda rs: (
+    lambda x: F.repeat_interleave(x, np.array([2, 0, 3]), -1), [_t(rs, 2, 3)]))
+_case("take (repeated and negative indices)")(lambda rs: (
+    lambda x: F.take(x, np.array([[5, -1], [0, 5]])), [_t(rs, 2, 3)]))
+_case("hstack, vstack, dstack, column_stack")(lambda rs: (
+    lambda a, b, c: F.hstack([a, c[0]]).sum() + F.vstack([a, b]) * 2 + F.dstack([b, a])[..., 1]
+    + F.column_stack([c, b[0]]).T[:2], [_t(rs, 3), _t(rs, 1, 3), _t(rs, 3, 2)]))
+_case("block_diag (0-d, vector and matrix blocks)")(lambda rs: (
+    lambda a, b, c: F.block_diag(a, b, c), [_t(rs), _t(rs, 3), _t(rs, 2, 2)]))
+_case("meshgrid (xy), cartesian_prod")(lambda rs: (
+    lambda a, b: (lambda g: g[0] * g[1] + g[1])(F.meshgrid(a, b, indexing="xy")).sum() * F.cartesian_prod(a, b),
+    [_t(rs, 3), _t(rs, 2)]))
+_case("cdist (p 2, batch broadcast)")(lambda rs: (
+    lambda a, b: F.cdist(a, b), [_t(rs, 2, 1, 3, 4), _t(rs, 3, 5, 4)]))
+_case("cdist (p 1, p inf, p 1.5)")(lambda rs: (
+    lambda a, b: F.cdist(a, b, 1) + F.cdist(a, b, float("inf")) + F.cdist(a, b, 1.5), [_t(rs, 3, 2), _t(rs, 4, 2)]))
+_case("pdist (p 3)")(lambda rs: (lambda x: F.pdist(x, 3), [_t(rs, 4, 3)]))
 # --------------------------------------------------------------------------- matmul
 _case("matmul (2-D)")(lambda rs: (F.matmul, [_t(rs, 3, 4), _t(rs, 4, 5)]))
 _case("matmul (batched, broadcast)")(lambda rs: (F.matmul, [_t(rs, 2, 1, 3, 4), _t(rs, 3, 4, 2)]))

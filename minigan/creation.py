@@ -1,7 +1,10 @@
-"""Making tensors: zeros, ones, empty, full, eye, arange, linspace, from_numpy, the ``*_like`` forms, and random
-ones drawn from the device's seeded generator (``mg.manual_seed``). Their dtypes are PyTorch's: float32 unless a
-dtype is given, but int64 for ``arange`` of integers and ``randint``, the value's own kind for ``full``, the
-array's own for ``from_numpy``, and the model tensor's for the ``*_like`` forms."""
+"""Making tensors: zeros, ones, empty, full, eye, arange, linspace, logspace, from_numpy, the ``*_like`` forms, the
+coordinates of a triangle (tril_indices, triu_indices), and random ones drawn from the device's seeded generator
+(``mg.manual_seed``): rand, randn, randint, randperm, normal, and draws whose parameters are a tensor
+(multinomial, bernoulli, poisson). Their dtypes are PyTorch's: float32 unless a dtype is given, but int64 for
+``arange`` of integers, ``randint``, ``randperm``, ``multinomial`` and the indices, the value's own kind for
+``full``, the array's own for ``from_numpy``, and the model tensor's for the ``*_like`` forms and the draws from a
+tensor. No gradient flows through a random draw."""
 from __future__ import annotations
 
 import numpy as np
@@ -171,3 +174,183 @@ def randint(low: int, high=None, size=None, device=None, dtype=np.int64) -> Tens
         low, high, size = 0, low, high
     dev = backend.normalize_device(device)
     return Tensor(backend.rng(dev).integers(low, high, size=_shape((size,))).astype(dtype, copy=False))
+
+
+# --------------------------------------------------------------------------- permutations, samples, grids
+def randperm(n: int, *, dtype=np.int64, device=None, requires_grad: bool = False) -> Tensor:
+    """A random ordering of ``0, 1, ..., n-1`` (``torch.randperm``), int64 unless a dtype is given, from the
+    device's seeded generator. It is the order that sorts ``n`` uniform random keys: every ordering of the keys
+    is equally likely, so every permutation is (two equal float64 keys are too unlikely to matter)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"randperm(): n must be an int, got {type(n).__name__} {n!r}")
+    dtype = np.dtype(dtype)
+    if n < 0:
+        raise ValueError(f"randperm(): n must be non-negative, got {n}")
+    if dtype.kind == "b" or (dtype.kind in "iu" and n > np.iinfo(dtype).max + 1):
+        raise TypeError(f"randperm(): the values 0 .. {n - 1} do not fit in dtype {dtype}")
+    dev = backend.normalize_device(device)
+    keys = backend.rng(dev).random(int(n), dtype=np.float64)
+    return _make(backend.xp_for(dev).argsort(keys).astype(dtype), requires_grad)
+
+
+def _floating(op: str, t, what: str = "input") -> Tensor:
+    """``t``, which must be a floating-point Tensor (the parameters of a distribution)."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: expected {what} to be a Tensor, got {type(t).__name__}")
+    if t.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point {what}, got dtype {t.dtype}; convert it with .float()")
+    return t
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False) -> Tensor:  # noqa: A002
+    """``num_samples`` category indices (int64) drawn from each row of non-negative weights ``input``
+    (``torch.multinomial``): shape ``(K,) -> (num_samples,)`` or ``(N, K) -> (N, num_samples)``. The weights
+    need not sum to 1; category ``i`` is drawn with probability ``w_i / sum(w)``.
+
+    With replacement, each draw inverts the running sum of the weights: a uniform ``u`` in ``[0, sum(w))`` picks
+    the first category whose running sum exceeds ``u``. Without replacement, every category gets an exponential
+    clock ``E_i / w_i`` (``E_i ~ Exp(1)``), and the categories are taken in the order their clocks ring: the
+    first rings with probability ``w_i / sum(w)``, and as the clocks forget how long they ran, so does each next
+    one among those left, which is drawing one at a time without putting back. Zero weights ring last, so they
+    are taken only once the others are used up, as in PyTorch."""
+    p = _floating("multinomial()", input)
+    if p.ndim not in (1, 2):
+        raise ValueError(f"multinomial(): prob_dist must be 1 or 2 dim, got shape {p.shape}")
+    n, k = int(num_samples), p.shape[-1]
+    if n <= 0:
+        raise ValueError(f"multinomial(): cannot sample n_sample <= 0 samples (num_samples={num_samples})")
+    if not replacement and n > k:
+        raise ValueError(f"multinomial(): cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                         f"(num_samples={n}, but there are {k} categories)")
+    xp = backend.xp_of(p.data)
+    rows = int(np.prod(p.shape[:-1]))
+    w = p.data.reshape(rows, k).astype(np.float64)
+    if rows and k == 0:
+        raise ValueError(f"multinomial(): cannot sample from a distribution of no categories (shape {p.shape})")
+    if rows and (not bool(xp.isfinite(w).all()) or bool((w < 0).any())):
+        raise ValueError("multinomial(): probability tensor contains either `inf`, `nan` or element < 0")
+    if rows and bool((w.sum(axis=1) <= 0).any()):
+        raise ValueError("multinomial(): invalid multinomial distribution (sum of probabilities <= 0)")
+    gen = backend.rng(p.device)
+    if rows == 0:
+        out = xp.zeros((0, n), dtype=np.int64)
+    elif replacement:
+        cdf = xp.cumsum(w, axis=1)
+        u = gen.random((rows, n), dtype=np.float64) * cdf[:, -1:]
+        out = xp.stack([xp.searchsorted(cdf[r], u[r], side="right") for r in range(rows)])
+        last = k - 1 - xp.argmax(w[:, ::-1] > 0, axis=1)   # u * sum(w) may round up to sum(w): stay in range
+        out = xp.minimum(out, last[:, None]).astype(np.int64)
+    else:
+        clocks = -xp.log1p(-gen.random((rows, k), dtype=np.float64))            # Exp(1) draws
+        keys = w / clocks                                                        # the larger, the sooner
+        out = _stable_order(-keys)[:, :n].astype(np.int64)
+    return Tensor(out.reshape(p.shape[:-1] + (n,)))
+
+
+def _stable_order(a):
+    """Indices that sort each row of ``a`` ascending, equal values in their original order."""
+    xp = backend.xp_of(a)
+    return np.argsort(a, axis=1, kind="stable") if xp is np else xp.argsort(a, axis=1)
+
+
+def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Normal samples ``mean + std * z`` (``z ~ N(0, 1)``), in PyTorch's forms: ``normal(mean_tensor, std_tensor)``
+    (broadcast together), ``normal(mean_tensor, std=1.0)``, ``normal(mean_float, std_tensor)``, and
+    ``normal(mean_float, std_float, size)``. A tensor form has its tensor's dtype (the mean's, if both are
+    tensors) and device; the float form is float32 unless a dtype is given. Every ``std`` must be >= 0. No
+    gradient flows through a draw: the result has no graph."""
+    tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if size is not None or not (tm or ts):
+        if tm or ts:
+            raise TypeError("normal(): size goes with a float mean and std only; a tensor mean or std gives the shape")
+        if size is None:
+            raise TypeError("normal(): with a float mean and std, give the size, as normal(0.0, 1.0, (2, 3))")
+        if not float(std) >= 0:
+            raise ValueError(f"normal(): expects std >= 0.0, but found std {std}")
+        z = randn(_shape((size,)), device=device, dtype=np.float32 if dtype is None else dtype)
+        return _make((z.data * float(std) + float(mean)).astype(z.dtype, copy=False), requires_grad)
+    if dtype is not None or device is not None or requires_grad:
+        raise TypeError("normal(): dtype, device and requires_grad go with the float form; a tensor mean or std "
+                        "gives them")
+    like = _floating("normal()", mean if tm else std, "mean" if tm else "std")
+    m = mean.data if tm else mean
+    s = _floating("normal()", std, "std").data if ts else std
+    if ts and not bool((s >= 0).all()):
+        raise ValueError("normal(): expects all elements of std >= 0.0")
+    if not ts and not float(s) >= 0:
+        raise ValueError(f"normal(): expects std >= 0.0, but found std {s}")
+    m_shape, s_shape = (tuple(getattr(v, "shape", ())) for v in (m, s))
+    try:
+        shape = np.broadcast_shapes(m_shape, s_shape)
+    except ValueError:
+        raise ValueError(f"normal(): mean of shape {m_shape} and std of shape {s_shape} do not broadcast") from None
+    z = backend.rng(like.device).standard_normal(shape, dtype=_drawn(like.dtype))
+    return Tensor((m + s * z).astype(like.dtype, copy=False))
+
+
+def bernoulli(input: Tensor, p=None) -> Tensor:  # noqa: A002
+    """0 or 1 for each element, 1 with probability ``input[i]`` (or with probability ``p`` for every element,
+    when ``p`` is given), as ``torch.bernoulli``; of ``input``'s shape, dtype and device. A uniform ``u`` in
+    ``[0, 1)`` is below ``p`` with probability exactly ``p``, so the draw is ``u < p``."""
+    x = _floating("bernoulli()", input)
+    xp = backend.xp_of(x.data)
+    probs = x.data if p is None else xp.asarray(float(p))
+    if not bool(((probs >= 0) & (probs <= 1)).all()):
+        raise ValueError(f"bernoulli(): expected every probability in [0, 1], got "
+                         f"{'p = ' + repr(p) if p is not None else 'values outside it'}")
+    u = backend.rng(x.device).random(x.shape, dtype=np.float64)
+    return Tensor((u < probs).astype(x.dtype))
+
+
+def poisson(input: Tensor) -> Tensor:  # noqa: A002
+    """A Poisson count for each element, of mean (rate) ``input[i]`` (``torch.poisson``), in ``input``'s shape,
+    floating dtype and device. The rates must be non-negative; a rate of 0 always gives 0."""
+    x = _floating("poisson()", input)
+    xp = backend.xp_of(x.data)
+    if not bool((x.data >= 0).all()):
+        raise ValueError("poisson(): invalid Poisson rate, expected rate to be non-negative (got a negative or NaN "
+                         "rate)")
+    counts = backend.rng(x.device).poisson(x.data.astype(np.float64))
+    return Tensor(xp.asarray(counts).astype(x.dtype))
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``base ** e`` for ``steps`` exponents ``e`` evenly spaced from ``start`` to ``end``, both included
+    (``torch.logspace``): ``logspace(0, 2, 3)`` is ``[1, 10, 100]``. float32 unless a dtype is given; computed in
+    float64, then cast. For an integer dtype ``start`` and ``end`` are truncated to integers first, as PyTorch
+    does, and the powers are truncated toward zero."""
+    if int(steps) < 0:
+        raise ValueError(f"logspace(): number of steps must be non-negative, got {steps}")
+    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if dtype.kind in "biu":
+        start, end = int(start), int(end)
+    dev = backend.normalize_device(device)
+    xp = backend.xp_for(dev)
+    powers = xp.power(float(base), xp.linspace(start, end, int(steps), dtype=np.float64))
+    return _make(powers.astype(dtype), requires_grad)
+
+
+def _triangle_indices(op: str, row: int, col: int, offset: int, upper: bool, dtype, device) -> Tensor:
+    for name, v in (("row", row), ("col", col)):
+        if v < 0:
+            raise ValueError(f"{op}: {name} must be non-negative, got {v}")
+    if np.dtype(dtype).kind not in "iu":
+        raise TypeError(f"{op}: indices need an integer dtype, got {np.dtype(dtype)}")
+    xp = backend.xp_for(backend.normalize_device(device))
+    below = xp.tri(int(row), int(col), int(offset) - 1 if upper else int(offset), dtype=bool)  # j <= i + k
+    return Tensor(xp.stack(xp.nonzero(~below if upper else below)).astype(dtype).reshape(2, -1))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=np.int64, device=None) -> Tensor:
+    """The coordinates of the lower triangle of a ``row x col`` matrix, as a ``(2, N)`` tensor of row indices
+    over column indices, row by row (``torch.tril_indices``): the places ``(i, j)`` with ``j <= i + offset``,
+    those :func:`~minigan.ops.tril` keeps. ``x[tuple(tril_indices(n, n))]`` reads them."""
+    return _triangle_indices("tril_indices()", row, col, offset, False, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=np.int64, device=None) -> Tensor:
+    """The coordinates of the upper triangle, ``j >= i + offset`` (``torch.triu_indices``), as
+    :func:`tril_indices`. ``triu_indices(n, n, 1)`` names the pairs ``i < j``: the entries of ``pdist``."""
+    return _triangle_indices("triu_indices()", row, col, offset, True, dtype, device)

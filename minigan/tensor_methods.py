@@ -231,6 +231,17 @@ class OpMethods:
     def flip(self, *dims): return _ops().flip(self, *dims)
     def roll(self, shifts, dims=None): return _ops().roll(self, shifts, dims)
     def repeat(self, *sizes): return _ops().repeat(self, *sizes)
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return _ops().repeat_interleave(self, repeats, dim, output_size=output_size)
+    def rot90(self, k=1, dims=(0, 1)): return _ops().rot90(self, k, dims)
+    def take(self, index): return _ops().take(self, index)
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        return _ops().unique(self, sorted, return_inverse, return_counts, dim)
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _ops().unique_consecutive(self, return_inverse, return_counts, dim)
+    def multinomial(self, num_samples, replacement=False):
+        return _creation().multinomial(self, num_samples, replacement)
+    def bernoulli(self, p=None): return _creation().bernoulli(self, p)
     def tile(self, *dims): return _ops().tile(self, *dims)
     def tril(self, diagonal=0): return _ops().tril(self, diagonal)
     def triu(self, diagonal=0): return _ops().triu(self, diagonal)

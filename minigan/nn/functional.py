@@ -15,7 +15,7 @@ from ..ops import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_los
                    soft_margin_loss, triplet_margin_loss)
 from ..ops import (bilinear, local_response_norm, multi_margin_loss, multilabel_margin_loss,  # noqa: F401
                    triplet_margin_with_distance_loss)
-from ..ops import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from ..ops import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from ..ops import scaled_dot_product_attention  # noqa: F401
 from ..ops import dropout1d, dropout3d, rms_norm  # noqa: F401
 from ..ops import adaptive_max_pool2d, fold, max_unpool2d, unfold  # noqa: F401

@@ -21,8 +21,12 @@ file                    what it holds
 ``indexing.py``         gather and scatter_add (each the other's transpose), scatter, index_select, index_add,
                         take_along_dim, masked_fill, masked_select, nonzero, narrow
 ``scatter_reduce.py``   scatter_reduce (sum, prod, mean, amax, amin into the places an index names)
-``rearrange.py``        flip, roll, repeat/tile, tril/triu, diag, unbind, movedim/swapaxes, t, matrix_transpose
+``rearrange.py``        flip, roll, repeat/tile, tril/triu, diag, unbind, movedim/swapaxes, t, matrix_transpose,
+                        rot90 (flips and a transpose), repeat_interleave (its backward sums each group), take
 ``sort.py``             sort, argsort, topk, kthvalue (the order found on the values, then a gather)
+``stacking.py``         hstack, vstack/row_stack, dstack, column_stack, atleast_1d/2d/3d, block_diag, meshgrid,
+                        cartesian_prod (compositions of cat, reshape and broadcast)
+``search.py``           searchsorted, bucketize, unique, unique_consecutive (no gradient)
 ``pad.py``              pad (constant, and reflect/replicate/circular as index maps gathered by indexing)
 ``matmul.py``           matmul, and mm, bmm, mv, dot, outer, addmm with PyTorch's shape checks; baddbmm, addbmm,
                         addmv, addr (beta * input + alpha * product)
@@ -38,7 +42,8 @@ file                    what it holds
                         probabilities and on logits), nll, cross-entropy
 ``loss_margin.py``      soft_margin, multilabel_soft_margin, margin_ranking, hinge_embedding, cosine_embedding,
                         triplet_margin, triplet_margin_with_distance, multi_margin, multilabel_margin
-``distance.py``         normalize, cosine_similarity, pairwise_distance (PyTorch's eps, each in its own place)
+``distance.py``         normalize, cosine_similarity, pairwise_distance (PyTorch's eps, each in its own place);
+                        cdist, pdist (every pair of rows; gradient 0 at zero distance)
 ``conv.py``             conv2d, conv_transpose2d, and the weight-gradient correlation they share
 ``conv1d.py``           conv1d, conv_transpose1d: the 2-D ops on a signal seen as an image one pixel high
 ``pool.py``             max_pool2d, avg_pool2d, adaptive_max_pool2d, max_unpool2d
@@ -74,8 +79,11 @@ from .indexing import (gather, index_add, index_select, masked_fill, masked_sele
                        scatter, scatter_add, take_along_dim)
 from .scatter_reduce import scatter_reduce  # noqa: F401
 from .rearrange import (diag, flip, matrix_transpose, moveaxis, movedim, repeat, roll, swapaxes,  # noqa: F401
-                        swapdims, t, tile, tril, triu, unbind)
+                        swapdims, t, tile, tril, triu, unbind, repeat_interleave, rot90, take)
 from .sort import argsort, kthvalue, sort, topk  # noqa: F401
+from .stacking import (atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod, column_stack,  # noqa: F401
+                       dstack, hstack, meshgrid, row_stack, vstack)
+from .search import bucketize, searchsorted, unique, unique_consecutive  # noqa: F401
 from .pad import pad  # noqa: F401
 from .matmul import addmm, bmm, dot, matmul, mm, mv, outer  # noqa: F401
 from .matmul import addbmm, addmv, addr, baddbmm  # noqa: F401
@@ -96,7 +104,7 @@ from .loss_margin import (multi_margin_loss, multilabel_margin_loss,  # noqa: F4
                           triplet_margin_with_distance_loss)
 from .normalization import bilinear, local_response_norm, rms_norm  # noqa: F401
 from .normalization import dropout1d, dropout3d  # noqa: F401
-from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from .distance import cdist, cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .conv1d import conv1d, conv_transpose1d  # noqa: F401
 from .pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: F401

@@ -1,5 +1,5 @@
-"""Rearranging elements without computing new ones: flip, roll, repeat/tile, the triangles tril/triu, diag,
-unbind, and moving dims (movedim, swapaxes, t, matrix_transpose).
+"""Rearranging elements without computing new ones: flip, roll, rot90, repeat/tile, repeat_interleave, take, the
+triangles tril/triu, diag, unbind, and moving dims (movedim, swapaxes, t, matrix_transpose).
 
 Each moves every element to a new place (or drops it, or copies it), so each backward moves the gradient back:
 a flip's backward is the same flip, a roll's is the roll the other way, tril's is tril (the dropped elements
@@ -7,13 +7,15 @@ get no gradient), and a tile's adds up the gradients of all the copies of an ele
 broadcasting plus a reshape, and diag as indexing, so their backwards are those ops' (``sum_to``, scatter)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend
 from ..autograd import Function, Tensor
 from ._util import normalize_dim
-from .shape import IndexAdd, broadcast_to, getitem, permute, reshape, split, transpose
+from .shape import IndexAdd, broadcast_to, clone, getitem, permute, reshape, split, transpose
 
-__all__ = ["flip", "roll", "repeat", "tile", "tril", "triu", "diag", "unbind", "movedim", "moveaxis", "swapaxes",
-           "swapdims", "t", "matrix_transpose"]
+__all__ = ["flip", "roll", "rot90", "repeat", "tile", "repeat_interleave", "take", "tril", "triu", "diag", "unbind",
+           "movedim", "moveaxis", "swapaxes", "swapdims", "t", "matrix_transpose"]
 
 
 def _dims_arg(dims) -> tuple:
@@ -87,6 +89,33 @@ def roll(x: Tensor, shifts, dims=None) -> Tensor:
     return Roll.apply(x, shifts, axes)
 
 
+def rot90(x: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """``x`` turned ``k`` quarter turns in the plane of ``dims``, from the first dim toward the second
+    (``torch.rot90``): for a matrix and ``k=1``, the last column becomes the first row, so
+    ``rot90([[0, 1, 2], [3, 4, 5]])`` is ``[[2, 5], [1, 4], [0, 3]]``; ``k < 0`` turns the other way.
+
+    A quarter turn is a flip along ``dims[1]`` followed by swapping the two dims; a half turn flips both; three
+    quarters swap first and then flip along ``dims[1]``. So this is a composition of :func:`flip` and
+    :func:`~minigan.ops.shape.transpose`, and the gradient turns back by the same steps undone."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise ValueError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)} ({dims})")
+    if x.ndim < 2:
+        raise ValueError(f"rot90: expected total dims >= 2, but got total dims = {x.ndim} (shape {x.shape})")
+    d0, d1 = (normalize_dim(d, x.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise ValueError(f"rot90: expected rotation dims to be different, but got dim0 = {dims[0]} and "
+                         f"dim1 = {dims[1]}")
+    k = int(k) % 4
+    if k == 1:
+        return transpose(Flip.apply(x, (d1,)), d0, d1)
+    if k == 2:
+        return Flip.apply(x, (d0, d1))
+    if k == 3:
+        return Flip.apply(transpose(x, d0, d1), (d1,))
+    return clone(x)
+
+
 # --------------------------------------------------------------------------- copies
 def repeat(x: Tensor, *sizes) -> Tensor:
     """``x`` tiled ``sizes[i]`` times along each dim, as ``Tensor.repeat`` (not ``repeat_interleave``):
@@ -111,6 +140,81 @@ def tile(x: Tensor, *dims) -> Tensor:
     leading dims are tiled once (``tile(x, (2,))`` on a matrix repeats its columns)."""
     dims = tuple(int(r) for r in _dims_arg(dims))
     return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def _repeat_counts(repeats):
+    """``repeats`` (an int, or a 0-d or 1-D tensor, array or list of ints) as a host int64 vector: the output's
+    size depends on the counts, so they are read on the host, as PyTorch reads them."""
+    if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
+        counts = np.array([int(repeats)], dtype=np.int64)
+    else:
+        counts = backend.to_numpy(repeats.data if isinstance(repeats, Tensor) else repeats)
+        counts = np.asarray(counts)
+        if counts.size and counts.dtype.kind not in "iu":
+            raise TypeError(f"repeat_interleave: repeats must hold integers, got dtype {counts.dtype}")
+        if counts.ndim > 1:
+            raise ValueError(f"repeat_interleave: repeats must be 0-dim or 1-dim tensor, got shape {counts.shape}")
+        counts = counts.astype(np.int64).reshape(-1)
+    if (counts < 0).any():
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
+    return counts
+
+
+def repeat_interleave(x: Tensor, repeats=None, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    """Each element (each slice along ``dim``) repeated in place, as ``torch.repeat_interleave`` (not
+    :func:`repeat`, which tiles): ``repeat_interleave([1, 2], 2)`` is ``[1, 1, 2, 2]``. ``repeats`` is one count
+    for all, or one count per slice: ``repeat_interleave([[1, 2], [3, 4]], tensor([1, 2]), 0)`` is
+    ``[[1, 2], [3, 4], [3, 4]]``. Without ``dim`` the input is flattened first. With the counts alone,
+    ``repeat_interleave(tensor([1, 2]))`` gives ``[0, 1, 1]``: each index repeated its count times.
+
+    The result reads slice ``index[p]`` at each place ``p``, with ``index = [0]*r0 + [1]*r1 + ...``: it is that
+    indexing (an ``index_select``), whose backward adds the gradients of the copies back into the slice they came
+    from: each group of copies is summed (a scatter-add, :class:`~minigan.ops.shape.IndexAdd`)."""
+    if repeats is None:                   # repeat_interleave(counts): the indices, repeated
+        if x.ndim > 1 or x.dtype.kind not in "iu":
+            raise ValueError(f"repeat_interleave: repeats must be a 0-dim or 1-dim integer tensor, got dtype "
+                             f"{x.dtype} and shape {x.shape}")
+        counts = _repeat_counts(x)
+        return Tensor(backend.to_device(np.repeat(np.arange(len(counts)), counts), x.device))
+    if dim is None:
+        x, axis = reshape(x, (-1,)), 0
+    else:
+        axis = normalize_dim(dim, x.ndim, "repeat_interleave")
+        if x.ndim == 0:                   # a 0-d tensor is its own one element
+            x = reshape(x, (1,))
+    counts, n = _repeat_counts(repeats), x.shape[axis]
+    if len(counts) not in (1, n):
+        raise ValueError(f"repeat_interleave: repeats must have the same size as input along dim, but got "
+                         f"repeats.size(0) = {len(counts)} and input.size({axis}) = {n} (input shape {x.shape})")
+    index = np.repeat(np.arange(n), counts if len(counts) == n else int(counts[0]))
+    if output_size is not None and int(output_size) != len(index):
+        raise ValueError(f"repeat_interleave: output_size={output_size} but the repeats add up to {len(index)}")
+    return getitem(x, (slice(None),) * axis + (backend.to_device(index, x.device),))
+
+
+def take(x: Tensor, index) -> Tensor:
+    """The elements of ``x`` at the flat positions ``index``, as if ``x`` were flattened (``torch.take``); the
+    result has the index's shape. A negative index counts from the end, as in PyTorch.
+    ``take(tensor([[1, 2], [3, 4]]), tensor([[3, 0]]))`` is ``[[4, 1]]``.
+
+    A composition: :func:`~minigan.ops.shape.reshape` to one dim, then indexing, whose backward adds each
+    element's gradients back at its place (twice for a position named twice)."""
+    if isinstance(index, Tensor) and index.device != x.device:
+        raise RuntimeError(f"take: expected the index on the input's device {x.device}, got it on {index.device}")
+    idx = index.data if isinstance(index, Tensor) else backend.xp_of(x.data).asarray(index)
+    if idx.dtype.kind not in "iu":
+        if idx.size:
+            raise TypeError(f"take: expected an integer index (int64 or int32), got dtype {idx.dtype}")
+        idx = idx.astype(np.int64)
+    n = x.numel()
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if n == 0:
+            raise IndexError("take: tried to take from an empty tensor")
+        if lo < -n or hi >= n:
+            raise IndexError(f"take: out of range: tried to access index {lo if lo < -n else hi} on a tensor of "
+                             f"{n} elements")
+    return getitem(reshape(x, (-1,)), idx % max(n, 1))
 
 
 # --------------------------------------------------------------------------- triangles and diagonals
