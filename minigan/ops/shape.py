@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor, is_grad_enabled
-from ._util import either, normalize_dim, sum_to_array
+from ._util import either, normalize_dim, result_type, sum_to_array
 
 
 class Reshape(Function):
@@ -236,7 +236,9 @@ class Split(Function):
 
 
 def concatenate(tensors, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """Join tensors along an existing dim ``dim`` (``axis``); their other sizes must agree."""
+    """Join tensors along an existing dim ``dim`` (``axis``); their other sizes must agree. Tensors of different
+    dtypes are joined in the dtype PyTorch promotes them to (float32 with int64 gives float32, not NumPy's
+    float64), each cast by a recorded op, so its gradient comes back in its own dtype."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
@@ -249,7 +251,8 @@ def concatenate(tensors, dim: int | None = None, *, axis: int | None = None) -> 
         if t.ndim != tensors[0].ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape))
                                             if i != axis):
             raise ValueError(f"concatenate: shapes {[x.shape for x in tensors]} differ outside axis {axis}")
-    return Concatenate.apply(*tensors, axis=axis)
+    dtype = result_type(*tensors)
+    return Concatenate.apply(*(t if t.dtype == dtype else astype(t, dtype) for t in tensors), axis=axis)
 
 
 cat = concatenate

@@ -188,3 +188,19 @@ def test_ops_that_need_a_float_refuse_an_integer_tensor(op):
     with pytest.raises(TypeError, match=r"expected a floating-point tensor, got int64 \(convert it with .float\(\)\)"):
         op(mg.tensor([1, 2]))
     assert op(mg.tensor([1, 2]).float()).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtypes", [(np.float32, np.int64), (np.int32, np.int64, np.bool_), (np.float16, np.float32),
+                                    (np.uint8, np.int8), (np.bool_, np.float64, np.int16)])
+@pytest.mark.parametrize("join", ["cat", "stack"])
+def test_cat_and_stack_promote_mixed_dtypes_as_torch(torch, dtypes, join):
+    """float32 with int64 is float32 (NumPy's concatenate would give float64); gradients come back in each
+    tensor's own dtype."""
+    arrays = [np.arange(1, 4).astype(d) for d in dtypes]
+    ours = getattr(mg, join)([mg.tensor(a) for a in arrays])
+    theirs = getattr(torch, join)([torch.tensor(a) for a in arrays])
+    assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    x = mg.tensor(np.ones(2, np.float32), requires_grad=True)
+    getattr(mg, join)([x, mg.tensor(np.ones(2, np.int64))]).sum().backward()
+    assert x.grad.dtype == np.float32
