@@ -461,6 +461,10 @@ _case("max_pool2d (k2, ceil_mode)")(lambda rs: (lambda x: F.max_pool2d(x, 2, cei
 _case("avg_pool2d (k3 s2 p1, ceil_mode)")(lambda rs: (
     lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True), [_t(rs, 1, 2, 6, 7)]))
 _case("interpolate (nearest x2)")(lambda rs: (lambda x: F.interpolate(x, scale_factor=2), [_t(rs, 1, 2, 3, 4)]))
+_case("interpolate (linear, 1-D, align_corners)")(lambda rs: (
+    lambda x: F.interpolate(x, size=7, mode="linear", align_corners=True), [_t(rs, 2, 1, 5)]))
+_case("interpolate (trilinear, per-dim scales)")(lambda rs: (
+    lambda x: F.interpolate(x, scale_factor=(2, 1.5, 0.7), mode="trilinear"), [_t(rs, 1, 2, 2, 3, 4)]))
 _case("interpolate (nearest to size)")(lambda rs: (lambda x: F.interpolate(x, size=(5, 7)), [_t(rs, 1, 2, 3, 4)]))
 _case("interpolate (nearest-exact x1.5)")(lambda rs: (
     lambda x: F.interpolate(x, scale_factor=1.5, mode="nearest-exact"), [_t(rs, 1, 2, 3, 4)]))

@@ -1,4 +1,5 @@
-"""Resampling an image batch to another size: ``interpolate``, ``adaptive_avg_pool2d`` and ``pixel_shuffle``.
+"""Resampling a batch of signals, images or volumes to another size: ``interpolate``, ``adaptive_avg_pool2d`` and
+``pixel_shuffle``.
 
 - ``mode="nearest"`` (and ``"nearest-exact"``) copies pixels: each output pixel reads one input pixel,
   so the forward is indexing and its backward sums the gradients of the pixels that read the same input.
@@ -9,10 +10,12 @@
       y = A_h @ x @ A_wᵀ          A_h: (H_out, H),  A_w: (W_out, W)
       gx = A_hᵀ @ gy @ A_w        the backward: the same products, transposed (matmul's own backward)
 
-  The modes differ only in the weights of a row of ``A``:
+  A signal ``(N, C, L)`` takes one such matrix and a volume ``(N, C, D, H, W)`` three, one along each axis
+  (:func:`_along`): that is all that ``"linear"`` and ``"trilinear"`` add to ``"bilinear"``. The modes differ
+  only in the weights of a row of ``A``:
 
-  - ``"bilinear"``: two weights, ``1 - t`` and ``t``, on the input pixels either side of the point the
-    output pixel maps to;
+  - ``"linear"``, ``"bilinear"``, ``"trilinear"`` (for 1, 2 and 3 spatial dims): two weights, ``1 - t`` and
+    ``t``, on the input pixels either side of the point the output pixel maps to;
   - ``"bicubic"``: four weights from Keys' cubic convolution with ``a = -0.75``, as PyTorch; they can be
     negative, so bicubic can overshoot the input's range;
   - ``"area"`` and ``adaptive_avg_pool2d``: ``1 / len`` over the window
@@ -58,7 +61,9 @@ from .shape import broadcast_to, getitem, permute, reshape
 __all__ = ["interpolate", "adaptive_avg_pool2d", "pixel_shuffle", "pixel_unshuffle", "resize_matrix", "linear_taps",
            "nearest_source"]
 
-MODES = ("nearest", "nearest-exact", "bilinear", "bicubic", "area")
+MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+# the modes that are made for one number of spatial dims (the others take 1, 2 or 3)
+SPATIAL_DIMS_OF = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 CUBIC_A = -0.75     # the cubic convolution's free parameter, PyTorch's choice
 CUBIC_A_ANTIALIAS = -0.5    # ... and PIL's, which PyTorch uses for bicubic with antialias=True
 ANTIALIAS_MODES = ("bilinear", "bicubic")
@@ -66,14 +71,16 @@ ANTIALIAS_MODES = ("bilinear", "bicubic")
 
 def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
-    """Resize ``(N, C, H, W)`` to ``size`` or by ``scale_factor`` (``H_out = floor(H * s)``), as
-    ``torch.nn.functional.interpolate``. ``mode`` is one of ``"nearest"``, ``"nearest-exact"``,
-    ``"bilinear"``, ``"bicubic"`` and ``"area"``.
+    """Resize the spatial dims of ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)`` to ``size`` or by
+    ``scale_factor`` (``H_out = floor(H * s)``), as ``torch.nn.functional.interpolate``. ``mode`` is one of
+    ``"nearest"``, ``"nearest-exact"`` and ``"area"`` (any number of spatial dims), ``"linear"`` (signals),
+    ``"bilinear"``, ``"bicubic"`` (images) and ``"trilinear"`` (volumes). ``size`` and ``scale_factor`` are a
+    number, or one per spatial dim.
 
     ``"nearest"``: output pixel ``i`` reads input pixel ``floor(i * H / H_out)`` for a given size,
     ``floor(i / s)`` for a scale factor ``s``; an integer scale factor makes each pixel an ``s x s`` block.
     ``"nearest-exact"`` reads ``floor((i + 0.5) / s)`` instead, the pixel whose centre is nearest.
-    ``align_corners`` is for bilinear and bicubic only. With ``recompute_scale_factor=True`` the
+    ``align_corners`` is for the linear modes and bicubic only. With ``recompute_scale_factor=True`` the
     coordinates use ``H / H_out`` rather than the scale factor given.
 
     ``antialias=True`` (bilinear and bicubic only) widens the filter by the shrink factor when
@@ -85,21 +92,24 @@ def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest", 
     if antialias and (mode not in ANTIALIAS_MODES or x.ndim != 4):
         raise ValueError("interpolate: Anti-alias option is restricted to bilinear and bicubic modes and requires "
                          f"a 4-D tensor as input, got mode {mode!r} and shape {x.shape}")
-    if x.ndim != 4:
-        raise ValueError(f"interpolate: expected a 4-D input (N, C, H, W), got shape {x.shape}")
-    if align_corners is not None and mode not in ("bilinear", "bicubic"):
-        raise ValueError(f"interpolate: align_corners can only be set with mode 'bilinear' or 'bicubic', "
+    if x.ndim not in (3, 4, 5):
+        raise ValueError(f"interpolate: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
+                         f"got shape {x.shape}")
+    spatial = x.ndim - 2
+    if SPATIAL_DIMS_OF.get(mode, spatial) != spatial:
+        need = SPATIAL_DIMS_OF[mode] + 2
+        raise ValueError(f"interpolate: mode {mode!r} needs a {need}-D input, got a {x.ndim}-D one (shape {x.shape})")
+    if align_corners is not None and mode not in ("linear", "bilinear", "bicubic", "trilinear"):
+        raise ValueError(f"interpolate: align_corners can only be set with the linear modes or 'bicubic', "
                          f"got mode {mode!r}")
-    (oh, ow), scales = _output_size(x.shape[2:], size, scale_factor, recompute_scale_factor)
+    out, scales = _output_size(x.shape[2:], size, scale_factor, recompute_scale_factor)
     if mode in ("nearest", "nearest-exact"):
-        return _nearest(x, (oh, ow), scales, exact=mode == "nearest-exact")
+        return _nearest(x, out, scales, exact=mode == "nearest-exact")
     if not x.is_floating_point():
         raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got {x.dtype}")
-    if mode == "area":
-        return adaptive_avg_pool2d(x, (oh, ow))
-    h, w = x.shape[2:]
-    return _separable(x, resize_matrix(h, oh, mode, scales[0], bool(align_corners), bool(antialias)),
-                      resize_matrix(w, ow, mode, scales[1], bool(align_corners), bool(antialias)))
+    kind = "area" if mode == "area" else "bicubic" if mode == "bicubic" else "bilinear"
+    return _along(x, [resize_matrix(n, m, kind, s, bool(align_corners), bool(antialias))
+                      for n, m, s in zip(x.shape[2:], out, scales)])
 
 
 def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
@@ -114,7 +124,7 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
     oh, ow = shapes.adaptive_output_size("adaptive_avg_pool2d", output_size, (h, w))
     if not x.is_floating_point():
         raise TypeError(f"adaptive_avg_pool2d: needs a floating-point input, got {x.dtype}")
-    return _separable(x, resize_matrix(h, oh, "area"), resize_matrix(w, ow, "area"))
+    return _along(x, [resize_matrix(h, oh, "area"), resize_matrix(w, ow, "area")])
 
 
 def resize_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
@@ -234,51 +244,70 @@ def _triangle(d):
     return np.maximum(1.0 - np.abs(d), 0.0)
 
 
-def _separable(x: Tensor, a_h: np.ndarray, a_w: np.ndarray) -> Tensor:
-    """``A_h @ x @ A_wᵀ`` over the last two dims, the matrices made in ``x``'s dtype on its device."""
+def _along(x: Tensor, matrices) -> Tensor:
+    """Each of the last ``len(matrices)`` dims of ``x`` resized by its matrix ``A (n_out, n)``, the matrices made in
+    ``x``'s dtype on its device. The last dim is ``x @ Aᵀ``; an earlier one is ``A @ x`` with the dims after it
+    flattened into columns: for an image, ``A_h @ x @ A_wᵀ``."""
     xp = backend.xp_of(x.data)
-    rows = Tensor(xp.asarray(a_h, dtype=x.dtype))
-    cols_t = Tensor(xp.asarray(np.ascontiguousarray(a_w.T), dtype=x.dtype))
-    return matmul(matmul(rows, x), cols_t)
+    k = len(matrices)
+    for axis, a in enumerate(matrices):
+        a = Tensor(xp.asarray(a, dtype=x.dtype))
+        if axis == k - 1:
+            x = matmul(x, a.t())
+        else:
+            lead, n, rest = x.shape[:x.ndim - k + axis], x.shape[x.ndim - k + axis], x.shape[x.ndim - k + axis + 1:]
+            x = reshape(matmul(a, reshape(x, (*lead, n, int(np.prod(rest))))), (*lead, a.shape[0], *rest))
+    return x
 
 
-def _output_size(in_hw, size, scale_factor, recompute_scale_factor):
-    """``((H_out, W_out), scales)``: the scales are the factors the coordinates use, ``(None, None)``
-    when a size is given or ``recompute_scale_factor`` asks for ``H / H_out``."""
+def _output_size(in_sizes, size, scale_factor, recompute_scale_factor):
+    """``(sizes_out, scales)``, one of each per spatial dim: the scales are the factors the coordinates use,
+    ``None`` where a size is given or ``recompute_scale_factor`` asks for ``H / H_out``."""
+    k = len(in_sizes)
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
         if recompute_scale_factor:
             raise ValueError("interpolate: recompute_scale_factor is for a scale_factor, not a size")
-        out = shapes.pair(size, "size")
+        if isinstance(size, (tuple, list)) and len(size) != k:
+            raise ValueError(f"interpolate: the input has {k} spatial dims {tuple(in_sizes)}, but size has "
+                             f"{len(size)}: {tuple(size)}")
+        out = shapes.ntuple(size, k, "size", "interpolate")
         if min(out) < 1:
             raise ValueError(f"interpolate: size must be positive, got {size!r}")
-        return out, (None, None)
-    scales = (scale_factor, scale_factor) if np.isscalar(scale_factor) else tuple(scale_factor)
-    if len(scales) != 2 or min(scales) <= 0:
-        raise ValueError(f"interpolate: scale_factor must be a positive number or pair, got {scale_factor!r}")
-    out = tuple(int(np.floor(n * float(s))) for n, s in zip(in_hw, scales))
+        return out, (None,) * k
+    scales = (scale_factor,) * k if np.isscalar(scale_factor) else tuple(scale_factor)
+    if len(scales) != k:
+        raise ValueError(f"interpolate: the input has {k} spatial dims {tuple(in_sizes)}, but scale_factor has "
+                         f"{len(scales)}: {tuple(scales)}")
+    if min(scales) <= 0:
+        raise ValueError(f"interpolate: scale_factor must be positive, got {scale_factor!r}")
+    out = tuple(int(np.floor(n * float(s))) for n, s in zip(in_sizes, scales))
     if min(out) < 1:
         raise ValueError(f"interpolate: scale_factor {scale_factor!r} leaves no pixels of the input "
-                         f"{tuple(in_hw)}")
-    return out, (None, None) if recompute_scale_factor else scales
+                         f"{tuple(in_sizes)}")
+    return out, (None,) * k if recompute_scale_factor else scales
 
 
-def _nearest(x: Tensor, out_hw, scales, exact: bool) -> Tensor:
-    n, c, h, w = x.shape
-    oh, ow = out_hw
-    sh, sw = scales
-    if not exact and sh is not None and float(sh).is_integer() and float(sw).is_integer():
-        sh, sw = int(sh), int(sw)                  # each pixel becomes an sh x sw block
-        blocks = broadcast_to(reshape(x, (n, c, h, 1, w, 1)), (n, c, h, sh, w, sw))
-        return reshape(blocks, (n, c, h * sh, w * sw))
+def _nearest(x: Tensor, out, scales, exact: bool) -> Tensor:
+    """Every output pixel reads one input pixel, along each spatial dim by :func:`nearest_source`: one indexing
+    with an open grid of indices, whose backward adds up the gradients of the pixels that read the same one."""
+    n, c, *sizes = x.shape
+    k = len(sizes)
+    if not exact and all(s is not None and float(s).is_integer() for s in scales):
+        ints = [int(s) for s in scales]               # each pixel becomes an s x s (x s) block
+        blocks = reshape(x, (n, c, *(v for m in sizes for v in (m, 1))))
+        blocks = broadcast_to(blocks, (n, c, *(v for m, r in zip(sizes, ints) for v in (m, r))))
+        return reshape(blocks, (n, c, *(m * r for m, r in zip(sizes, ints))))
     xp = backend.xp_of(x.data)
-    # PyTorch steps by 1/s when given a scale factor (which can differ from H/H_out when H*s is not whole)
-    step_h, step_w = (np.float32(h) / np.float32(oh), np.float32(w) / np.float32(ow)) if sh is None \
-        else (1.0 / sh, 1.0 / sw)
-    rows = nearest_source(xp, oh, h, step_h, exact).reshape(-1, 1)
-    cols = nearest_source(xp, ow, w, step_w, exact).reshape(1, -1)
-    return getitem(x, (slice(None), slice(None), rows, cols))
+    index = [slice(None), slice(None)]
+    for axis, (m, o, s) in enumerate(zip(sizes, out, scales)):
+        # PyTorch steps by 1/s when given a scale factor (which can differ from H/H_out when H*s is not whole)
+        step = np.float32(m) / np.float32(o) if s is None else 1.0 / s
+        shape = [1] * k
+        shape[axis] = -1
+        index.append(nearest_source(xp, o, m, step, exact).reshape(shape))
+    return getitem(x, tuple(index))
 
 
 def nearest_source(xp, n_out: int, n_in: int, step: float, exact: bool = False):

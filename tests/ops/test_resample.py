@@ -31,8 +31,10 @@ def test_interpolate_errors():
     with pytest.raises(ValueError, match="interpolate.*exactly one"):
         F.interpolate(mg.zeros(1, 1, 2, 2))
     with pytest.raises(ValueError, match="interpolate: mode must be one of"):
+        F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=2, mode="lanczos")
+    with pytest.raises(ValueError, match=r"interpolate: mode 'trilinear' needs a 5-D input, got a 4-D one"):
         F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=2, mode="trilinear")
-    with pytest.raises(ValueError, match="align_corners can only be set with mode 'bilinear' or 'bicubic'"):
+    with pytest.raises(ValueError, match="align_corners can only be set with the linear modes or 'bicubic'"):
         F.interpolate(mg.zeros(1, 1, 2, 2), scale_factor=2, align_corners=True)
     with pytest.raises(TypeError, match="interpolate: mode 'bilinear' needs a floating-point input"):
         F.interpolate(mg.zeros(1, 1, 2, 2, dtype="int64"), scale_factor=2, mode="bilinear")
