@@ -47,6 +47,7 @@ from .ops import (broadcast_to, clone, erf, flatten, logical_and, logical_not, l
 from .ops import (addcdiv, addcmul, bincount, corrcoef, cov, cummax, cummin, diff, erfinv, histc,  # noqa: F401
                   logcumsumexp, logit, nan_to_num, nanmean, nanmedian, nanquantile, nansum, quantile, std_mean,
                   var_mean, xlogy)
+from .ops import cross, det, inverse, logdet, matrix_power, pinverse, slogdet, svd  # noqa: F401
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 # torch.autograd.functional's home in minigan is minigan/jacobians.py; autograd.py is a module, not a package,
 # so it is registered under PyTorch's name: `import minigan.autograd.functional as AF` works too.
@@ -74,7 +75,7 @@ def __getattr__(name):
     # The subpackages above the core load on first use: `mg.nn`, `mg.optim`, `mg.gan`, ... so that
     # `import minigan` stays light and a learner can read the core without the rest.
     import importlib
-    if name in {"nn", "optim", "data", "io", "viz", "gan", "style", "kernels", "progress", "cli"}:
+    if name in {"nn", "optim", "data", "io", "viz", "gan", "style", "kernels", "progress", "cli", "linalg"}:
         return importlib.import_module(f"minigan.{name}")
     raise AttributeError(f"module 'minigan' has no attribute {name!r}")
 

@@ -292,6 +292,46 @@ _case("kron")(lambda rs: (F.kron, [_t(rs, 2, 3), _t(rs, 3, 1, 2)]))
 _case("diagonal (offset 1, dims 2 and 0)")(lambda rs: (lambda x: F.diagonal(x, 1, 2, 0), [_t(rs, 3, 2, 5)]))
 _case("diag_embed (offset -1, dims 0 and 2)")(lambda rs: (lambda x: F.diag_embed(x, -1, 0, 2), [_t(rs, 2, 3)]))
 _case("trace (non-square)")(lambda rs: (F.trace, [_t(rs, 3, 5)]))
+# --------------------------------------------------------------------------- linear algebra (well-conditioned: + 3I)
+_case("linalg.det (batch), slogdet, logdet")(lambda rs: (
+    lambda a, i: F.linalg.det(a + i) + F.linalg.slogdet(a - i).logabsdet + F.logdet(a + i),
+    [_t(rs, 2, 3, 3), _const(3 * np.eye(3))]))
+_case("linalg.det (singular: cofactors)")(lambda rs: (
+    F.linalg.det, [("tensor", np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, 1.0, 5.0]]), True)]))
+_case("linalg.inv (batch), matrix_power (-2, 3)")(lambda rs: (
+    lambda a, i: F.linalg.inv(a + i) + F.linalg.matrix_power(a + i, -2) + F.linalg.matrix_power(a, 3),
+    [_t(rs, 2, 1, 3, 3), _const(3 * np.eye(3))]))
+_case("linalg.solve (broadcast, vector, left=False)")(lambda rs: (
+    lambda a, b, c, i: F.linalg.solve(a + i, b).sum() + F.linalg.solve(a + i, c, left=False),
+    [_t(rs, 2, 3, 3), _t(rs, 3), _t(rs, 2, 4, 3), _const(3 * np.eye(3))]))
+_case("linalg.solve_triangular (upper; unit lower)")(lambda rs: (
+    lambda a, b, i: F.decompositions.solve_triangular(a + i, b, upper=True)
+    + F.decompositions.solve_triangular(a, b, upper=False, unitriangular=True),
+    [_t(rs, 3, 3), _t(rs, 3, 2), _const(3 * np.eye(3))]))
+_case("linalg.cross (broadcast), multi_dot, vecdot")(lambda rs: (
+    lambda a, b, m, n: F.linalg.cross(a, b).sum() * F.linalg.multi_dot([a[0, 0], m, n]).sum() + F.linalg.vecdot(a, b),
+    [_t(rs, 2, 1, 3), _t(rs, 1, 4, 3), _t(rs, 3, 5), _t(rs, 5, 2)]))
+_case("linalg.matrix_norm (6 ords, dims (0, 2))")(lambda rs: (
+    lambda a: sum(F.linalg_norms.matrix_norm(a, o, (0, 2)) for o in ("fro", "nuc", 2, -2, 1, float("inf"))),
+    [_gap(rs, 3, 2, 4)]))
+_case("linalg.vector_norm (3, dims), norm")(lambda rs: (
+    lambda a: F.linalg_norms.vector_norm(a, 3, (0, -1), keepdim=True) + F.linalg_norms.norm(a), [_t(rs, 2, 3, 4)]))
+_case("linalg.cholesky (X Xᵀ + 3I; upper)")(lambda rs: (
+    lambda x, i: F.decompositions.cholesky(x @ x.mT + i) + F.decompositions.cholesky(x @ x.mT + i, upper=True),
+    [_t(rs, 2, 4, 4), _const(3 * np.eye(4))]))
+_case("linalg.qr (tall and wide: Q and R)")(lambda rs: (
+    lambda a, b: (lambda t, w: t.Q.sum() * t.R + w.Q @ w.R[..., :3] * w.R.sum())(F.decompositions.qr(a),
+                                                                               F.decompositions.qr(b)),
+    [_t(rs, 2, 5, 3), _t(rs, 2, 3, 5)]))
+_case("linalg.eigh (λ, |V|), eigvalsh (UPLO U)")(lambda rs: (
+    lambda a: (lambda e: e.eigenvectors.abs() * e.eigenvalues[..., None, :])(F.decompositions.eigh(a + a.mT))
+    + F.decompositions.eigvalsh(a + a.mT, "U")[..., None], [_t(rs, 2, 4, 4)]))
+_case("linalg.svd (U S Vh, |U|, |Vh|; full), svdvals")(lambda rs: (
+    lambda a: (lambda r: (r.U[..., :3] * r.S[..., None, :]) @ r.Vh + r.U[..., :3].abs() + r.Vh.abs().sum())(
+        F.decompositions.svd(a)) + F.decompositions.svdvals(a)[..., None, :], [_t(rs, 2, 5, 3)]))
+_case("linalg.pinv (wide; hermitian), cond")(lambda rs: (
+    lambda a, s: F.decompositions.pinv(a).sum() * F.decompositions.cond(a) + F.pinverse(a).sum()
+    + F.decompositions.pinv(s @ s.mT, hermitian=True), [_t(rs, 3, 5), _t(rs, 3, 3)]))
 # --------------------------------------------------------------------------- activations
 _case("relu")(lambda rs: (F.relu, [_gap(rs, 3, 4)]))
 _case("leaky_relu")(lambda rs: (lambda x: F.leaky_relu(x, 0.2), [_gap(rs, 3, 4)]))

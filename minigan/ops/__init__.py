@@ -33,6 +33,11 @@ file                    what it holds
 ``einsum.py``           einsum (its backward an einsum of the output gradient with the other operands), and
                         tensordot, inner, kron
 ``diagonal.py``         diagonal and diag_embed (each the other's transpose and backward), trace
+``linalg.py``           det, slogdet, inv, solve, matrix_power, multi_dot, cross (each backward a matrix identity:
+                        inv's is -A^-T G A^-T); LinAlgError
+``linalg_norms.py``     vector_norm, matrix_norm (fro, nuc, ±2 from the singular values, ±1, ±inf), norm
+``decompositions.py``   cholesky, qr, eigh, svd (their classic backward formulas), svdvals, eigvalsh,
+                        solve_triangular, pinv, matrix_rank, cond
 ``attention.py``        scaled_dot_product_attention: softmax(Q Kᵀ / sqrt(E) + mask) V, with masks, causal, gqa
 ``activation.py``       relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
                         logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
@@ -89,6 +94,9 @@ from .matmul import addmm, bmm, dot, matmul, mm, mv, outer  # noqa: F401
 from .matmul import addbmm, addmv, addr, baddbmm  # noqa: F401
 from .einsum import einsum, inner, kron, tensordot  # noqa: F401
 from .diagonal import diag_embed, diagonal, trace  # noqa: F401
+from .linalg import det, inverse, logdet, matrix_power, slogdet  # noqa: F401
+from .linalg import legacy_cross as cross  # noqa: F401
+from .decompositions import legacy_svd as svd, pinverse  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401
                          tanh)

@@ -331,15 +331,21 @@ def norm(x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Ten
     ``"fro"`` (the default) and 2 are ``sqrt(sum(x^2))``, whose gradient is 0 at 0; 1 is ``sum(|x|)``; ``inf``
     and ``-inf`` are the largest and the smallest ``|x|`` (tied elements share the gradient); 0 counts the
     nonzero elements (no gradient); any other number is ``(sum |x|^p)^(1/p)``. ``"fro"`` takes at most two
-    dims, as in PyTorch. ``dtype`` casts the input first."""
+    dims, as in PyTorch; ``"nuc"``, the nuclear norm of a matrix (the sum of its singular values,
+    :func:`minigan.ops.linalg_norms.matrix_norm`), exactly two. ``dtype`` casts the input first."""
     if dtype is not None:
         x = astype(x, dtype)
     if x.dtype.kind not in "fc":
         raise TypeError(f"norm: expected a floating-point tensor, got {x.dtype} (convert it with .float())")
+    if p == "nuc":      # the sum of the singular values of the matrices in dim (the last two by default)
+        from .linalg_norms import matrix_norm
+        dims = (-2, -1) if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+        if len(dims) != 2 or (dim is None and x.ndim != 2):
+            raise ValueError(f"norm: p='nuc' needs two dims (a matrix), got dim={dim!r} for shape {x.shape}")
+        return matrix_norm(x, "nuc", dims, keepdim)
     if isinstance(p, str):
         if p != "fro":
-            raise ValueError(f"norm: p={p!r} is not supported; give 'fro' or a number (the nuclear norm "
-                             "needs a singular value decomposition, which minigan does not have)")
+            raise ValueError(f"norm: p={p!r} is not supported; give 'fro', 'nuc' or a number")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
             raise ValueError(f"norm: p='fro' takes at most two dims, got dim={dim!r}; for more, give p=2")
         p = 2

@@ -181,6 +181,14 @@ def test_norm_at_zero_matches_torch(device, torch, p):
         compare_with_torch(torch, lambda x: mg.norm(x, p, 1), lambda x: torch.norm(x, p, 1), [x], device=device)
 
 
+@pytest.mark.parametrize("shape,dim", [((3, 4), None), ((2, 3, 4), (1, 2)), ((4, 2, 3), (0, 2))])
+def test_nuclear_norm_is_the_sum_of_the_singular_values_as_torch(device, torch, shape, dim):
+    x = randn(*shape, seed=11)
+    compare_with_torch(torch, lambda x: mg.norm(x, "nuc", dim), lambda x: torch.norm(x, "nuc", dim), [x],
+                       device=device)
+    check_grad(lambda x: mg.norm(x, "nuc", dim), x, device=device)
+
+
 def test_norm_second_derivatives(device):
     for p in ("fro", 3, 1.5):
         mg.gradgradcheck(lambda x: mg.norm(x, p, 1), tensors(device, _nonzero(3, 4, seed=10)))
@@ -197,8 +205,10 @@ def test_norm_p0_counts_and_the_errors():
         mg.norm(mg.tensor([1, 2]))
     with pytest.raises(ValueError, match="norm: p='fro' takes at most two dims"):
         mg.norm(mg.ones(2, 2, 2), dim=(0, 1, 2))
-    with pytest.raises(ValueError, match="p='nuc' is not supported"):
-        mg.norm(mg.ones(2, 2), "nuc")
+    with pytest.raises(ValueError, match="p='spectral' is not supported; give 'fro', 'nuc' or a number"):
+        mg.norm(mg.ones(2, 2), "spectral")
+    with pytest.raises(ValueError, match=r"norm: p='nuc' needs two dims \(a matrix\), got dim=None for shape"):
+        mg.norm(mg.ones(2, 2, 2), "nuc")
     assert mg.norm(mg.tensor([3, 4]), dtype=np.float64).item() == 5.0
 
 
