@@ -1,5 +1,6 @@
-"""Recurrent layers, as PyTorch's: the cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` (one time step) and the layers
-``RNN``, ``LSTM``, ``GRU`` (a whole sequence, any number of stacked layers, one or two directions). Parameter
+"""Recurrent layers, as PyTorch's: the layers ``RNN``, ``LSTM``, ``GRU`` (a whole sequence, any number of stacked
+layers, one or two directions), and the cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` (one time step), which live in
+:mod:`minigan.nn.recurrent_cells`. Parameter
 names, shapes, order and initialisation, arguments, input and output shapes and reprs are PyTorch's, so a PyTorch
 state dict (as arrays) loads unchanged.
 
@@ -32,7 +33,7 @@ updated by addition (``c_t = f_t * c_{t-1} + ...``), so with ``f_t`` near 1 the 
 almost unchanged, and the GRU's ``z_t`` does the same for ``h``.
 
 There is no hand-written backward here. Every step is made of differentiable minigan ops (``linear``,
-``sigmoid``, ``tanh``, ``chunk``, ``stack``, ``cat``, ``dropout``), each recorded in the graph as it runs, so
+``sigmoid``, ``tanh``, ``chunk``, ``split``, ``cat``, slicing, ``dropout``), each recorded in the graph as it runs, so
 the graph of an L-step sequence is the loop *unrolled*: L copies of the cell, chained through ``h`` (and ``c``).
 ``backward()`` walks that graph from the last step to the first, which is exactly backpropagation through time
 (BPTT), and gives the gradients of every parameter (summed over the steps that shared it), of the input and of
@@ -41,7 +42,13 @@ the initial states; differentiating the recorded backward again gives double bac
 A stacked layer (``num_layers > 1``) feeds the output sequence of layer k to layer k + 1, with dropout between
 layers in training mode only (never after the last). ``bidirectional=True`` runs a second cell of its own
 (``..._reverse`` parameters) from the last step to the first, and puts both outputs side by side:
-``[forward, backward]`` on the last dim. Packed sequences (``torch.nn.utils.rnn``) are not supported.
+``[forward, backward]`` on the last dim.
+
+The layers also take a :class:`~minigan.nn.utils.rnn.PackedSequence` (sequences of different lengths without
+their padding; see :mod:`minigan.nn.utils.rnn`) and then return one. The time loop is written for that case: at
+step t only the first ``batch_sizes[t]`` sequences (sorted longest first) take a step, so each sequence's final
+state is its state after its own last step, and the reverse direction starts each sequence at its own last step.
+A padded batch ``(L, N, H_in)`` is the case where every step has all N sequences.
 """
 from __future__ import annotations
 
@@ -49,179 +56,64 @@ import math
 import numbers
 import warnings
 
-import numpy as np
-
 from .. import backend
 from ..autograd import Tensor
-from ..ops import cat, chunk, dropout, linear, relu, sigmoid, stack, tanh, transpose, unbind, unsqueeze
+from ..ops import cat, dropout, index_select, linear, relu, split, stack, tanh, transpose, unbind, unsqueeze
 from . import init
 from .module import Module, Parameter
+from .recurrent_cells import GRUCell, LSTMCell, RNNCell  # noqa: F401 - the cells, imported from here too
+from .recurrent_cells import (_check_dtype, _check_pair, _check_tensor, _gru_step, _lstm_step, _param, _rnn_step,
+                              _zeros_like_batch)
+from .utils.rnn import PackedSequence
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
 
 
-def _param(*shape) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=np.float32))
+# --------------------------------------------------------------------------- the time loop of the layers
+# A state is a Tensor (RNN, GRU) or the LSTM's pair (h, c); these helpers take rows (sequences) of either alike.
+
+def _batch(state) -> int:
+    return (state[0] if isinstance(state, tuple) else state).shape[0]
 
 
-def _zeros_like_batch(x: Tensor, *shape) -> Tensor:
-    """A zero initial state of ``shape``, of ``x``'s dtype, on ``x``'s device (torch's default ``h_0``)."""
-    return Tensor(backend.xp_of(x.data).zeros(shape, dtype=x.dtype))
+def _rows(state, start: int, stop: int):
+    """The state of sequences ``start:stop``."""
+    if start == 0 and stop == _batch(state):
+        return state
+    return tuple(s[start:stop] for s in state) if isinstance(state, tuple) else state[start:stop]
 
 
-# --------------------------------------------------------------------------- one time step of each cell
-# ``gi`` is the input's part of the gates, ``W_ih x_t + b_ih``, computed beforehand: it does not depend on h,
-# so a layer computes it for every time step at once, with one matmul over the whole sequence.
-
-def _rnn_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, act) -> Tensor:
-    return act(gi + linear(h, w_hh, b_hh))
-
-
-def _lstm_step(gi: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor, b_hh: Tensor | None,
-               w_hr: Tensor | None = None) -> tuple[Tensor, Tensor]:
-    h, c = state
-    i, f, g, o = chunk(gi + linear(h, w_hh, b_hh), 4, dim=-1)      # torch's gate order: i, f, g, o
-    c = sigmoid(f) * c + sigmoid(i) * tanh(g)
-    h = sigmoid(o) * tanh(c)
-    return (h if w_hr is None else linear(h, w_hr)), c
+def _join(parts: list):
+    """The states of consecutive runs of sequences, joined into one state."""
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], tuple):
+        return tuple(cat(list(p), 0) for p in zip(*parts))
+    return cat(parts, 0)
 
 
-def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    i_r, i_z, i_n = chunk(gi, 3, dim=-1)                           # torch's gate order: r, z, n
-    h_r, h_z, h_n = chunk(linear(h, w_hh, b_hh), 3, dim=-1)
-    r = sigmoid(i_r + h_r)
-    z = sigmoid(i_z + h_z)
-    n = tanh(i_n + r * h_n)                                        # r gates W_hn h + b_hn, as torch's GRU
-    return (1 - z) * n + z * h
+def _over_time(step, params: dict, gis: list[Tensor], batch_sizes: list[int], initial, reverse: bool):
+    """One direction of one layer over a packed batch: ``gis[t]`` ``(batch_sizes[t], G)`` is step t's input part
+    of the gates, ``initial`` the state of all N sequences (sorted longest first). Returns the h of every step,
+    packed as the input ``(S, H_out)``, and the final state of each sequence.
 
-
-def _check_tensor(name: str, what: str, t) -> None:
-    if not isinstance(t, Tensor):
-        hint = " (packed sequences are not supported: pass a padded Tensor)" if what == "input" else ""
-        raise TypeError(f"{name}: expected {what} to be a Tensor, got {type(t).__name__}{hint}")
-
-
-def _check_pair(name: str, hx, names: str) -> None:
-    """An LSTM's state is a pair of tensors (h, c)."""
-    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-        got = type(hx).__name__ + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else "")
-        raise TypeError(f"{name}: expected hx to be a tuple {names} of two Tensors, got {got}")
-
-
-def _check_dtype(name: str, what: str, t: Tensor, want) -> None:
-    if t.dtype != want:
-        raise ValueError(f"{name}: {what} dtype ({t.dtype}) does not match weight dtype ({want}); convert the "
-                         f"{what} (.to({want})) or the layer (.to({t.dtype}))")
-
-
-# --------------------------------------------------------------------------- cells
-class _CellBase(Module):
-    """What the cells share: ``weight_ih (chunks*H, H_in)``, ``weight_hh (chunks*H, H)``, ``bias_ih`` and
-    ``bias_hh (chunks*H,)``, all drawn from U(-1/sqrt(H), 1/sqrt(H)), as torch's ``RNNCellBase``."""
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int) -> None:
-        super().__init__()
-        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        self.weight_ih = _param(num_chunks * hidden_size, input_size)
-        self.weight_hh = _param(num_chunks * hidden_size, hidden_size)
-        if bias:
-            self.bias_ih = _param(num_chunks * hidden_size)
-            self.bias_hh = _param(num_chunks * hidden_size)
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
-        for p in self.parameters():
-            init.uniform_(p, -stdv, stdv)
-
-    def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        if getattr(self, "nonlinearity", "tanh") != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
-
-    def _check_input(self, x) -> bool:
-        """Torch's rules for a cell's input; True when batched ``(N, H_in)``, False for one ``(H_in,)``."""
-        name = type(self).__name__
-        _check_tensor(name, "input", x)
-        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: expected input of shape (N, {self.input_size}) or ({self.input_size},) "
-                             f"((N, input_size) or unbatched (input_size,)), got shape {x.shape}")
-        _check_dtype(name, "input", x, self.weight_ih.dtype)
-        return x.ndim == 2
-
-    def _check_state(self, x: Tensor, h, what: str) -> None:
-        name = type(self).__name__
-        _check_tensor(name, what, h)
-        want = (x.shape[0], self.hidden_size) if x.ndim == 2 else (self.hidden_size,)
-        layout = "(N, hidden_size)" if x.ndim == 2 else "(hidden_size,)"
-        if h.shape != want:
-            raise ValueError(f"{name}: expected {what} of shape {want} ({layout} for an input of shape {x.shape}), "
-                             f"got shape {h.shape}")
-        _check_dtype(name, what, h, x.dtype)
-
-    def _initial(self, x: Tensor, hx, what: str = "hx") -> Tensor:
-        """The state ``hx`` given for input ``x``, checked, or zeros (torch's default) where it is None."""
-        if hx is None:
-            return _zeros_like_batch(x, *x.shape[:-1], self.hidden_size)
-        self._check_state(x, hx, what)
-        return hx
-
-    def _gi(self, x: Tensor) -> Tensor:
-        return linear(x, self.weight_ih, self.bias_ih)
-
-
-class RNNCell(_CellBase):
-    """An Elman RNN cell, one step: ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (or relu); mirrors
-    ``torch.nn.RNNCell``. ``cell(input, hx=None)``: input ``(N, H_in)`` or unbatched ``(H_in,)``, ``hx`` of
-    shape ``(N, H)`` or ``(H,)`` (zeros when None) -> ``h'`` of the same shape as ``hx``."""
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh") -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}; select from 'tanh' or 'relu'")
-        super().__init__(input_size, hidden_size, bias, num_chunks=1)
-        self.nonlinearity = nonlinearity
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        self._check_input(input)
-        act = tanh if self.nonlinearity == "tanh" else relu
-        return _rnn_step(self._gi(input), self._initial(input, hx), self.weight_hh, self.bias_hh, act)
-
-
-class LSTMCell(_CellBase):
-    """A long short-term memory cell, one step (gates i, f, g, o; see the module docstring); mirrors
-    ``torch.nn.LSTMCell``. ``cell(input, (h, c)=None)`` -> ``(h', c')``: input ``(N, H_in)`` or ``(H_in,)``,
-    each state ``(N, H)`` or ``(H,)`` (zeros when None)."""
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=4)
-
-    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
-        self._check_input(input)
-        if hx is None:
-            hx = (self._initial(input, None),) * 2
-        else:
-            _check_pair("LSTMCell", hx, "(h, c)")
-            hx = (self._initial(input, hx[0], "hx[0]"), self._initial(input, hx[1], "hx[1]"))
-        return _lstm_step(self._gi(input), hx, self.weight_hh, self.bias_hh)
-
-
-class GRUCell(_CellBase):
-    """A gated recurrent unit cell, one step (gates r, z, n; see the module docstring); mirrors
-    ``torch.nn.GRUCell``. ``cell(input, hx=None)``: input ``(N, H_in)`` or unbatched ``(H_in,)``, ``hx`` of
-    shape ``(N, H)`` or ``(H,)`` (zeros when None) -> ``h'`` of the same shape as ``hx``."""
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=3)
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        self._check_input(input)
-        return _gru_step(self._gi(input), self._initial(input, hx), self.weight_hh, self.bias_hh)
+    Forwards, time runs 0 .. T-1 and the batch shrinks: when fewer sequences run at step t than before, those
+    that ended keep the state they have, their final state, and the others go on. Backwards, time runs
+    T-1 .. 0 and the batch grows: a sequence joins at its own last step, from its initial state, so it never
+    reads the padding after its end. The final state of every sequence is then the state after step 0."""
+    hs: list = [None] * len(gis)
+    ended: list = []                                               # states of sequences that ended, latest first
+    state = _rows(initial, 0, batch_sizes[-1]) if reverse else initial
+    for t in (reversed(range(len(gis))) if reverse else range(len(gis))):
+        n, running = batch_sizes[t], _batch(state)
+        if n > running:                                            # backwards: sequences running..n start here
+            state = _join([state, _rows(initial, running, n)])
+        elif n < running:                                          # forwards: sequences n..running have ended
+            ended.insert(0, _rows(state, n, running))
+            state = _rows(state, 0, n)
+        state = step(gis[t], state, params)
+        hs[t] = state[0] if isinstance(state, tuple) else state
+    return cat(hs, 0), _join([state] + ended)
 
 
 # --------------------------------------------------------------------------- layers
@@ -324,7 +216,7 @@ class _RNNBase(Module):
     def _check_input(self, x) -> bool:
         """Torch's rules for the input; True when batched (3-D), False for one unbatched ``(L, H_in)``."""
         name = type(self).__name__
-        _check_tensor(name, "input", x)
+        _check_tensor(name, "input", x, packed_hint=True)
         layout = "(N, L, H_in)" if self.batch_first else "(L, N, H_in)"
         if x.ndim not in (2, 3):
             raise ValueError(f"{name}: expected a 3-D input {layout} or a 2-D unbatched input (L, H_in), got "
@@ -338,12 +230,21 @@ class _RNNBase(Module):
         _check_dtype(name, "input", x, getattr(self, self._flat_weights_names[0]).dtype)
         return x.ndim == 3
 
-    def _check_state(self, x: Tensor, h, what: str, size: int, batched: bool) -> Tensor:
-        """``h`` checked against torch's shape ``(D*num_layers, N, size)`` (``(D*num_layers, size)`` unbatched),
-        and returned with its batch dim."""
+    def _check_packed(self, input: PackedSequence) -> Tensor:
+        """The data of a packed input, checked: ``(sum of lengths, H_in)``."""
+        name, x = type(self).__name__, input.data
+        _check_tensor(name, "the packed input's data", x)
+        if x.ndim != 2 or x.shape[1] != self.input_size:
+            raise ValueError(f"{name}: expected a PackedSequence whose data is (sum of lengths, input_size) with "
+                             f"input_size={self.input_size}, got data of shape {x.shape}")
+        _check_dtype(name, "input", x, getattr(self, self._flat_weights_names[0]).dtype)
+        return x
+
+    def _check_state(self, x: Tensor, n: int, h, what: str, size: int, batched: bool) -> Tensor:
+        """``h`` checked against torch's shape ``(D*num_layers, N, size)`` (``(D*num_layers, size)`` unbatched)
+        for an input ``x`` of N sequences, and returned with its batch dim."""
         name = type(self).__name__
         _check_tensor(name, what, h)
-        n = x.shape[1]                                              # x is (L, N, H_in) here
         want = (self._num_directions * self.num_layers, n, size) if batched else \
             (self._num_directions * self.num_layers, size)
         if h.shape != want:
@@ -358,9 +259,10 @@ class _RNNBase(Module):
     def _step(self, gi: Tensor, state, params: dict):
         raise NotImplementedError  # pragma: no cover - each layer has its own
 
-    def _run(self, x: Tensor, states: list) -> tuple[Tensor, list]:
-        """``x`` ``(L, N, H_in)``; ``states[k]`` the initial state of layer ``k // D``, direction ``k % D``.
-        Returns the last layer's output ``(L, N, D*H_out)`` and the final states in the same order."""
+    def _run(self, x: Tensor, batch_sizes: list[int], states: list) -> tuple[Tensor, list]:
+        """``x`` ``(S, H_in)``: a packed batch, its steps one after another, ``batch_sizes[t]`` rows for step t;
+        ``states[k]`` the initial state of layer ``k // D``, direction ``k % D``, for all N sequences. Returns
+        the last layer's output, packed alike ``(S, D*H_out)``, and the final states in the same order."""
         D = self._num_directions
         finals = []
         for layer in range(self.num_layers):
@@ -368,38 +270,51 @@ class _RNNBase(Module):
             for direction in range(D):
                 k = layer * D + direction
                 params = {n.split("_l")[0]: getattr(self, n) for n in self._all_weights[k]}  # "weight_ih": ...
-                steps = list(unbind(linear(x, params["weight_ih"], params.get("bias_ih")), 0))  # W_ih x_t + b_ih
-                state = states[k]
-                hs: list = [None] * len(steps)
-                for t in (reversed(range(len(steps))) if direction else range(len(steps))):
-                    state = self._step(steps[t], state, params)
-                    hs[t] = state[0] if isinstance(state, tuple) else state
-                outputs.append(stack(hs, 0))                       # in time order, for either direction
-                finals.append(state)
+                gi = linear(x, params["weight_ih"], params.get("bias_ih"))    # W_ih x_t + b_ih, every step at once
+                out, final = _over_time(self._step, params, split(gi, batch_sizes, 0), batch_sizes, states[k],
+                                        reverse=direction == 1)
+                outputs.append(out)
+                finals.append(final)
             x = outputs[0] if D == 1 else cat(outputs, dim=-1)      # [forward, backward] side by side
             if layer < self.num_layers - 1 and self.dropout > 0 and self.training:
                 x = dropout(x, self.dropout, True)                 # between layers, never after the last
         return x, finals
 
     def _forward(self, input, hx, sizes: tuple[int, ...]):
-        """The shared forward: checks, layout to ``(L, N, H_in)``, the loop, and back. ``hx`` is None or a tuple
-        with one state per entry of ``sizes`` (the last dim of each). Returns ``(output, [h_n, ...])``."""
-        batched = self._check_input(input)
-        x = input if batched else unsqueeze(input, 1)
-        if batched and self.batch_first:
-            x = transpose(x, 0, 1)
+        """The shared forward: checks, the input as a packed batch (a padded one is laid out ``(L*N, H_in)``, all
+        N sequences at every step), the loop, and back. ``hx`` is None or a tuple with one state per entry of
+        ``sizes`` (the last dim of each). Returns ``(output, [h_n, ...])``."""
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            x, batched = self._check_packed(input), True
+            batch_sizes = [int(b) for b in backend.to_numpy(input.batch_sizes.data)]
+            n = batch_sizes[0]
+        else:
+            batched = self._check_input(input)
+            x = input if batched else unsqueeze(input, 1)
+            if batched and self.batch_first:
+                x = transpose(x, 0, 1)
+            L, n = x.shape[:2]
+            batch_sizes, x = [n] * L, x.reshape(L * n, x.shape[2])
         count = self._num_directions * self.num_layers
         if hx is None:
-            initial = [_zeros_like_batch(x, count, x.shape[1], size) for size in sizes]
+            initial = [_zeros_like_batch(x, count, n, size) for size in sizes]
         else:
             whats = ("h_0",) if len(sizes) == 1 else ("h_0", "c_0")
-            initial = [self._check_state(x, h, what, size, batched) for h, what, size in zip(hx, whats, sizes)]
+            initial = [self._check_state(x, n, h, what, size, batched) for h, what, size in zip(hx, whats, sizes)]
+            if packed and input.sorted_indices is not None:          # the caller's batch order -> the packed order
+                initial = [index_select(h, 1, input.sorted_indices) for h in initial]
         per_layer = [unbind(h, 0) for h in initial]
         states = [s[0] if len(s) == 1 else tuple(s) for s in zip(*per_layer)]
-        out, finals = self._run(x, states)
+        out, finals = self._run(x, batch_sizes, states)
         if len(sizes) == 1:
             finals = [[f] for f in finals]
         final = [stack([f[i] for f in finals], 0) for i in range(len(sizes))]
+        if packed:
+            if input.unsorted_indices is not None:                   # back to the caller's batch order
+                final = [index_select(h, 1, input.unsorted_indices) for h in final]
+            return PackedSequence(out, input.batch_sizes, input.sorted_indices, input.unsorted_indices), final
+        out = out.reshape(len(batch_sizes), n, out.shape[-1])
         if not batched:
             return out[:, 0], [h[:, 0] for h in final]
         return (transpose(out, 0, 1) if self.batch_first else out), final
@@ -413,7 +328,11 @@ class RNN(_RNNBase):
     ``h_n`` ``(D*num_layers, N, H)`` (``(D*num_layers, H)`` unbatched; never batch-first), zeros when None;
     output ``(L, N, D*H)`` (the last layer's h at every step; batch-first or unbatched as the input), with
     ``D = 2`` if bidirectional else 1. Parameters ``weight_ih_l{k} (H, H_in or D*H)``, ``weight_hh_l{k} (H, H)``,
-    ``bias_ih_l{k}``, ``bias_hh_l{k} (H,)``, and ``..._reverse`` for the backward direction."""
+    ``bias_ih_l{k}``, ``bias_hh_l{k} (H,)``, and ``..._reverse`` for the backward direction.
+
+    A :class:`~minigan.nn.utils.rnn.PackedSequence` input (data ``(sum of lengths, H_in)``) gives a packed output
+    with the same batch sizes and indices; ``h_0`` and ``h_n`` keep the caller's batch order, and ``h_n`` is each
+    sequence's state after its own last step (the same holds for :class:`LSTM` and :class:`GRU`)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -428,7 +347,8 @@ class RNN(_RNNBase):
         act = tanh if self.nonlinearity == "tanh" else relu
         return _rnn_step(gi, h, params["weight_hh"], params.get("bias_hh"), act)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor | PackedSequence,
+                hx: Tensor | None = None) -> tuple[Tensor | PackedSequence, Tensor]:
         output, (h_n,) = self._forward(input, None if hx is None else (hx,), (self.hidden_size,))
         return output, h_n
 
@@ -452,7 +372,8 @@ class LSTM(_RNNBase):
     def _step(self, gi, state, params):
         return _lstm_step(gi, state, params["weight_hh"], params.get("bias_hh"), params.get("weight_hr"))
 
-    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    def forward(self, input: Tensor | PackedSequence,
+                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor | PackedSequence, tuple[Tensor, Tensor]]:
         if hx is not None:
             _check_pair("LSTM", hx, "(h_0, c_0)")
         output, (h_n, c_n) = self._forward(input, hx, (self.proj_size or self.hidden_size, self.hidden_size))
@@ -472,6 +393,7 @@ class GRU(_RNNBase):
     def _step(self, gi, h, params):
         return _gru_step(gi, h, params["weight_hh"], params.get("bias_hh"))
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor | PackedSequence,
+                hx: Tensor | None = None) -> tuple[Tensor | PackedSequence, Tensor]:
         output, (h_n,) = self._forward(input, None if hx is None else (hx,), (self.hidden_size,))
         return output, h_n

@@ -45,7 +45,10 @@ def _assert_params_equal(ours, theirs, what, rtol=1e-12, grads=False):
     for name, p in ours.named_parameters():
         want = tp[name].grad if grads else tp[name]
         got = p.grad if grads else p
-        np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=rtol, atol=1e-14,
+        want = want.detach().numpy()
+        # an element much smaller than the largest one (a gradient of 2 beside ones of 4e4) carries the rounding
+        # of the large ones, in both libraries: hold it to the array's scale
+        np.testing.assert_allclose(got.numpy(), want, rtol=rtol, atol=max(1e-14, rtol * np.abs(want).max()),
                                    err_msg=f"{'gradient of ' if grads else ''}{name} {what}")
 
 
