@@ -420,6 +420,61 @@ _case("local_response_norm (size 3, 3-D)")(lambda rs: (
     lambda x: F.local_response_norm(x, 3, alpha=0.8, beta=0.6, k=0.5), [_t(rs, 2, 4, 3)]))
 _case("bilinear (3-D inputs, bias)")(lambda rs: (
     F.bilinear, [_t(rs, 2, 3, 4), _t(rs, 2, 3, 2), _t(rs, 5, 4, 2), _t(rs, 5)]))
+# lp pooling, unpooling, channel shuffle, the random ops (reseeded before every evaluation, so each draws the same
+# noise), embedding bags and CTC
+_case("lp_pool1d (p 2, k3 s2, ceil_mode)")(lambda rs: (
+    lambda x: F.lp_pool1d(x, 2, 3, 2, ceil_mode=True), [_t(rs, 2, 3, 8)]))
+_case("lp_pool2d (p 1.5, k (2, 3) s 1, positive)")(lambda rs: (
+    lambda x: F.lp_pool2d(x, 1.5, (2, 3), 1), [_t(rs, 1, 2, 4, 5, positive=True)]))
+_case("lp_pool3d (p 3, k 2 s 1, positive, unbatched)")(lambda rs: (
+    lambda x: F.lp_pool3d(x, 3, 2, 1), [_t(rs, 2, 3, 4, 3, positive=True)]))
+
+
+@_case("max_unpool1d (k2 indices, output_size)")
+def _max_unpool1d_case(rs):
+    idx = F.max_pool1d(Tensor(rs.standard_normal((2, 2, 7))), 2, return_indices=True)[1].data
+    return lambda x: F.max_unpool1d(x, idx, 2, output_size=(7,)), [_t(rs, 2, 2, 3)]
+
+
+@_case("max_unpool3d (k2 indices, output_size)")
+def _max_unpool3d_case(rs):
+    idx = F.max_pool3d(Tensor(rs.standard_normal((1, 2, 5, 4, 3))), 2, return_indices=True)[1].data
+    return lambda x: F.max_unpool3d(x, idx, 2, output_size=(5, 4, 3)), [_t(rs, 1, 2, 2, 2, 1)]
+
+
+def _seeded(fn, seed: int = 3):
+    """``fn``, reseeding minigan's generators before every call: gradcheck's evaluations all draw the same noise."""
+    def call(*xs):
+        backend.manual_seed(seed)
+        return fn(*xs)
+    return call
+
+
+_case("channel_shuffle (groups 3, 4-D)")(lambda rs: (lambda x: F.channel_shuffle(x, 3), [_t(rs, 2, 6, 2, 3)]))
+_case("rrelu (training: drawn slopes)")(lambda rs: (
+    _seeded(lambda x: F.rrelu(x, 0.1, 0.4, training=True)), [_gap(rs, 3, 4)]))
+_case("alpha_dropout (training, p 0.3)")(lambda rs: (
+    _seeded(lambda x: F.alpha_dropout(x, 0.3, training=True)), [_t(rs, 4, 5)]))
+_case("feature_alpha_dropout (training, 3-D)")(lambda rs: (
+    _seeded(lambda x: F.feature_alpha_dropout(x, 0.4, training=True)), [_t(rs, 3, 4, 2)]))
+_case("gumbel_softmax (tau 0.7, dim 0)")(lambda rs: (
+    _seeded(lambda x: F.gumbel_softmax(x, tau=0.7, dim=0)), [_t(rs, 4, 3)]))
+_case("gumbel_softmax (tau 1.3, 3-D, dim 1)")(lambda rs: (
+    _seeded(lambda x: F.gumbel_softmax(x, 1.3, dim=1)), [_t(rs, 2, 5, 3)]))
+_case("embedding_bag (mean, offsets, an empty bag, padding_idx)")(lambda rs: (
+    lambda w: F.embedding_bag(np.array([3, 0, 3, 4, 1, 4]), w, np.array([0, 2, 2, 5]), padding_idx=4),
+    [_t(rs, 5, 3)]))
+_case("embedding_bag (sum, 2-D, per_sample_weights)")(lambda rs: (
+    lambda w, p: F.embedding_bag(np.array([[1, 2, 1], [0, 3, 3]]), w, mode="sum", per_sample_weights=p),
+    [_t(rs, 4, 3), _t(rs, 2, 3)]))
+_case("embedding_bag (max, include_last_offset)")(lambda rs: (
+    lambda w: F.embedding_bag(np.array([2, 0, 1, 2, 3]), w, np.array([0, 3, 5]), mode="max",
+                              include_last_offset=True), [_gap(rs, 4, 3)]))
+_case("ctc_loss (log_softmax, padded targets, mean)")(lambda rs: (
+    lambda x: F.ctc_loss(F.log_softmax(x, 2), np.array([[1, 1, 2], [2, 0, 0]]), [5, 4], [3, 1]),
+    [_t(rs, 5, 2, 3)]))
+_case("ctc_loss (raw log_probs, concatenated targets, none)")(lambda rs: (
+    lambda x: F.ctc_loss(x, np.array([2, 3, 3]), [4, 3], [2, 1], blank=1, reduction="none"), [_t(rs, 4, 2, 4)]))
 # --------------------------------------------------------------------------- distances
 _case("normalize (p 3, dim 0)")(lambda rs: (lambda x: F.normalize(x, p=3, dim=0), [_t(rs, 3, 4)]))
 _case("cosine_similarity (broadcast, dim -1)")(lambda rs: (

@@ -30,3 +30,8 @@ from .layers import Bilinear, LocalResponseNorm, RMSNorm  # noqa: F401
 from .attention import MultiheadAttention  # noqa: F401
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,  # noqa: F401
                           TransformerEncoderLayer)
+from .pooling import LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool3d  # noqa: F401
+from .activation import RReLU  # noqa: F401
+from .reshape import AlphaDropout, ChannelShuffle, FeatureAlphaDropout  # noqa: F401
+from .embedding import EmbeddingBag  # noqa: F401
+from .loss import CTCLoss  # noqa: F401

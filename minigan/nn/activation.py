@@ -10,6 +10,7 @@ from ..ops import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, so
 from ..ops import (celu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu,
                    softmin, softsign, tanhshrink, threshold)
 from ..ops import hardshrink, softshrink
+from ..ops.random_ops import rrelu
 from .init import constant_
 from .module import Module, Parameter
 
@@ -36,6 +37,22 @@ class LeakyReLU(Module):
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: ``x`` for ``x > 0``, else ``a x``, with ``a ~ U(lower, upper)`` drawn afresh for every
+    element in ``train()`` mode and the mean slope ``(lower + upper) / 2`` in ``eval()`` mode:
+    :func:`minigan.ops.random_ops.rrelu`. The bounds are checked when the layer runs, as in PyTorch."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace    # never in place, as ReLU
+
+    def forward(self, x: Tensor) -> Tensor:
+        return rrelu(x, self.lower, self.upper, self.training)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
 
 
 class Tanh(Module):

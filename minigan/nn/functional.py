@@ -18,6 +18,9 @@ from ..ops import (bilinear, local_response_norm, multi_margin_loss, multilabel_
 from ..ops import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from ..ops import scaled_dot_product_attention  # noqa: F401
 from ..ops import dropout1d, dropout3d, rms_norm  # noqa: F401
+from ..ops import lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d, max_unpool3d  # noqa: F401
+from ..ops import alpha_dropout, channel_shuffle, feature_alpha_dropout, gumbel_softmax, rrelu  # noqa: F401
+from ..ops import ctc_loss, embedding_bag  # noqa: F401
 from ..ops import adaptive_max_pool2d, fold, max_unpool2d, unfold  # noqa: F401
 from ..ops import affine_grid, grid_sample  # noqa: F401
 from ..ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, conv_transpose1d,  # noqa: F401

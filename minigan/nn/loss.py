@@ -18,6 +18,7 @@ from ..ops import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_los
                    margin_ranking_loss, multilabel_soft_margin_loss, poisson_nll_loss, smooth_l1_loss,
                    soft_margin_loss, triplet_margin_loss)
 from ..ops import multi_margin_loss, multilabel_margin_loss, triplet_margin_with_distance_loss
+from ..ops.ctc import ctc_loss
 from .distance import PairwiseDistance
 from .module import Module
 
@@ -375,3 +376,19 @@ class MultiLabelMarginLoss(_Loss):
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         return multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """The Connectionist Temporal Classification loss of per-frame log-probabilities against unaligned label
+    sequences (:func:`minigan.ops.ctc.ctc_loss`); mirrors ``torch.nn.CTCLoss``.
+
+    Shapes: log_probs ``(T, N, C)`` (or ``(T, C)``), targets ``(N, S)`` or concatenated ``(sum(target_lengths),)``,
+    input_lengths and target_lengths ``(N,)``; output ``()``, or ``(N,)`` with ``reduction="none"``."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets, input_lengths, target_lengths) -> Tensor:
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                        self.zero_infinity)

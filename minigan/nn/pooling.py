@@ -1,5 +1,5 @@
-"""Pooling and resampling layers (no parameters): max, average and adaptive pooling over 1, 2 or 3 spatial dims,
-MaxUnpool2d, Upsample.
+"""Pooling and resampling layers (no parameters): max, average, power-average (LPPool) and adaptive pooling over 1,
+2 or 3 spatial dims, MaxUnpool1d/2d/3d, Upsample.
 
 Each pooling family is one class for every number of spatial dims (``_dims``): :class:`_MaxPoolNd`,
 :class:`_AvgPoolNd`, :class:`_AdaptivePoolNd`. The layers differ only in the op they call
@@ -14,6 +14,9 @@ from ..kernels import shapes
 from ..ops import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
                    adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, interpolate,
                    max_pool1d, max_pool2d, max_pool3d, max_unpool2d)
+from ..ops.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
+from ..ops.pool1d import max_unpool1d
+from ..ops.pool3d import max_unpool3d
 from .conv import expect_input
 from .module import Module
 
@@ -195,6 +198,70 @@ class MaxUnpool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _LPPoolNd(_PoolNd):
+    """Power-average pooling, ``(sum of x^p over each window)^(1/p)`` with ``p = norm_type``: the ``lp_pool`` op of
+    :mod:`minigan.ops.lp_pool` as a layer. No padding; ``stride=None`` means ``kernel_size`` (kept as None, as
+    PyTorch keeps it)."""
+
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self._check_sizes(kernel_size=kernel_size, **({} if stride is None else {"stride": stride}))
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
+        return self._pool(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling over windows of ``kernel_size`` along ``L``."""
+    _dims, _pool = 1, staticmethod(lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over ``kh x kw`` windows."""
+    _dims, _pool = 2, staticmethod(lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over ``kd x kh x kw`` boxes."""
+    _dims, _pool = 3, staticmethod(lp_pool3d)
+
+
+class _MaxUnpoolNd(_PoolNd):
+    """The inverse of a max pooling with ``return_indices=True``: ``layer(y, indices)`` puts each value back where
+    it came from in zeros; ``layer(y, indices, output_size)`` picks the size. Its sizes are kept as ``_dims``-tuples,
+    as PyTorch keeps them; ``stride=None`` means ``kernel_size``."""
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = shapes.ntuple(kernel_size, self._dims, "kernel_size", name)
+        self.stride = shapes.ntuple(kernel_size if stride is None else stride, self._dims, "stride", name)
+        self.padding = shapes.ntuple(padding, self._dims, "padding", name)
+
+    def forward(self, x: Tensor, indices, output_size=None) -> Tensor:
+        self._check_input(x)
+        return self._unpool(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The inverse of ``MaxPool1d(..., return_indices=True)``: :func:`minigan.ops.pool1d.max_unpool1d`."""
+    _dims, _unpool = 1, staticmethod(max_unpool1d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The inverse of ``MaxPool3d(..., return_indices=True)``: :func:`minigan.ops.pool3d.max_unpool3d`."""
+    _dims, _unpool = 3, staticmethod(max_unpool3d)
 
 
 class Upsample(Module):

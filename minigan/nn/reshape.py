@@ -1,10 +1,13 @@
-"""Layers that only change shape (Flatten, Unflatten, PixelShuffle, PixelUnshuffle), and Dropout, Dropout2d."""
+"""Layers that only change shape or order (Flatten, Unflatten, PixelShuffle, PixelUnshuffle, ChannelShuffle), and
+the dropouts (Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout)."""
 from __future__ import annotations
 
 import math
 
 from ..autograd import Tensor
 from ..ops import dropout, dropout1d, dropout2d, dropout3d, flatten, pixel_shuffle, pixel_unshuffle, reshape
+from ..ops.channel_shuffle import channel_shuffle
+from ..ops.random_ops import alpha_dropout, feature_alpha_dropout
 from ..ops.shape import fill_free_size
 from .module import Module
 
@@ -80,6 +83,37 @@ class Dropout3d(Dropout):
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout3d(x, self.p, self.training)
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks, keeping a mean-0, variance-1 input's mean and variance; active in ``train()`` mode
+    only: :func:`minigan.ops.random_ops.alpha_dropout`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return alpha_dropout(x, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels of ``(N, C, *)``, active in ``train()`` mode only:
+    :func:`minigan.ops.random_ops.feature_alpha_dropout`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return feature_alpha_dropout(x, self.p, self.training)
+
+
+class ChannelShuffle(Module):
+    """``(N, C, *) -> (N, C, *)``, the channels of ``groups`` groups interleaved (ShuffleNet):
+    :func:`minigan.ops.channel_shuffle.channel_shuffle`."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: Tensor) -> Tensor:
+        return channel_shuffle(x, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
 
 
 class PixelShuffle(Module):

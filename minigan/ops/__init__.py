@@ -61,6 +61,12 @@ file                    what it holds
 ``normalization.py``    batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm, dropout,
                         dropout1d/2d/3d (whole channels), linear, bilinear
 ``embedding.py``        embedding (a lookup table's rows, picked by index), one_hot
+``lp_pool.py``          lp_pool1d/2d/3d ((sum of x^p over each window)^(1/p), from average pooling and powers);
+                        max_unpool1d and max_unpool3d live in pool1d.py and pool3d.py
+``channel_shuffle.py``  channel_shuffle (ShuffleNet's interleaving of channel groups: a reshape and a permute)
+``random_ops.py``       rrelu, alpha_dropout, feature_alpha_dropout, gumbel_softmax (seeded by mg.manual_seed)
+``embedding_bag.py``    embedding_bag (the sum, mean or max of bags of rows: a lookup, then a segment sum)
+``ctc.py``              ctc_loss (the forward-backward algorithm in log space; its gradient from alpha and beta)
 ======================  ==========================================================
 """
 from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum, mul, neg, pow, sqrt, sub,  # noqa: F401
@@ -112,6 +118,13 @@ from .loss_margin import (multi_margin_loss, multilabel_margin_loss,  # noqa: F4
                           triplet_margin_with_distance_loss)
 from .normalization import bilinear, local_response_norm, rms_norm  # noqa: F401
 from .normalization import dropout1d, dropout3d  # noqa: F401
+from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: F401
+from .pool1d import max_unpool1d  # noqa: F401
+from .pool3d import max_unpool3d  # noqa: F401
+from .channel_shuffle import channel_shuffle  # noqa: F401
+from .random_ops import alpha_dropout, feature_alpha_dropout, gumbel_softmax, rrelu  # noqa: F401
+from .embedding_bag import embedding_bag  # noqa: F401
+from .ctc import ctc_loss  # noqa: F401
 from .distance import cdist, cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from .conv import conv2d, conv2d_weight, conv_transpose2d  # noqa: F401
 from .conv1d import conv1d, conv_transpose1d  # noqa: F401

@@ -10,6 +10,9 @@ everything else comes from the 2-D ops: the kernels, ``ceil_mode``, ``count_incl
   instead, dropping a last window that would start in the right padding); ``p`` at most ``k // 2``.
 - adaptive_avg_pool1d and adaptive_max_pool1d: output ``i`` pools input indices ``floor(i L / L_out)`` up to,
   not including, ``ceil((i + 1) L / L_out)``.
+- max_unpool1d: max_pool1d's partner, each value put back at its index in a zero signal of length
+  ``L_out = (L - 1) s - 2p + k`` (or ``output_size``): max_unpool2d's Function on the one-row image. Its sizes come
+  from :func:`unpool_output_size`, which max_unpool3d shares.
 
 max_pool2d names its winners by the flat index ``h * W + w`` into their plane. In a plane one row high
 ``h = 0``, so that index is the position along ``L``: the indices PyTorch's 1-D ops return, with nothing
@@ -17,13 +20,18 @@ to convert.
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ..autograd import Tensor, as_tensor
 from ..kernels import shapes
 from .conv1d import as_image, from_image, single
-from .pool import adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pool import MaxUnpool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .resample import adaptive_avg_pool2d
 
-__all__ = ["max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d"]
+__all__ = ["max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "max_unpool1d",
+           "unpool_output_size", "unpool_indices"]
 
 
 def _pool_args(op: str, kernel_size, stride, padding, dilation=1) -> tuple[int, int, int, int]:
@@ -93,3 +101,73 @@ def _adaptive_args(op: str, input, output_size) -> tuple[Tensor, bool, int]:
     if not x.is_floating_point():
         raise TypeError(f"{op}: needs a floating-point input, got {x.dtype}")
     return image, batched, n_out
+
+
+# --------------------------------------------------------------------------- unpooling
+def unpool_output_size(op: str, in_sizes, kernel, stride, padding, output_size) -> tuple[int, ...]:
+    """The spatial output sizes of a max unpooling over ``len(kernel)`` dims, as PyTorch's: each
+    ``(n - 1) s - 2p + k`` (conv_transpose's formula: the size a max pooling with these arguments came from when its
+    floor dropped nothing), or ``output_size`` (the spatial sizes, or all of ``(N, C, *sizes)``) where each is less
+    than a stride from that default."""
+    dims = len(kernel)
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(in_sizes, kernel, stride, padding))
+    if output_size is None:
+        size = default
+    else:
+        if not isinstance(output_size, (tuple, list)):
+            raise TypeError(f"{op}: output_size must be a sequence of {dims} or {dims + 2} ints, got {output_size!r}")
+        size = tuple(int(n) for n in output_size)
+        size = size[2:] if len(size) == dims + 2 else size
+        if len(size) != dims:
+            raise ValueError(f"{op}: output_size should be a sequence containing {dims} or {dims + 2} elements, but "
+                             f"it has a length of {len(output_size)} ({output_size!r})")
+        for d, (n, m, s) in enumerate(zip(size, default, stride)):
+            if not m - s < n < m + s:
+                raise ValueError(f"{op}: invalid output_size {size} (dim {d} must be between {m - s} and {m + s}, "
+                                 f"exclusive: the default size {m}, give or take less than the stride {s})")
+    for d, n in enumerate(size):
+        if n < 0:
+            raise ValueError(f"{op}: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{d}]={n} (input sizes {tuple(in_sizes)}, kernel_size={kernel}, "
+                             f"stride={stride}, padding={padding})")
+    return size
+
+
+def unpool_indices(op: str, x: Tensor, indices, sizes: tuple[int, ...]) -> Tensor:
+    """``indices`` as an int64 Tensor of ``x``'s shape on its device, each a flat position in an output of spatial
+    ``sizes`` (checked here: PyTorch's error for one that is not)."""
+    plane = math.prod(sizes)
+    indices = as_tensor(indices, device=x.device)
+    if indices.dtype != np.int64:
+        raise TypeError(f"{op}: elements in indices should be type int64 (as max pooling's return_indices gives), "
+                        f"but got {indices.dtype}")
+    if indices.shape != x.shape:
+        raise ValueError(f"{op}: expected indices of the input's shape {x.shape}, got shape {indices.shape}")
+    if indices.numel() and plane:
+        lo, hi = int(indices.data.min()), int(indices.data.max())
+        if lo < 0 or hi >= plane:
+            raise ValueError(f"{op}: found an invalid max index {lo if lo < 0 else hi} (the outputs are of size "
+                             f"{' x '.join(map(str, sizes))}, so expected indices from 0 to {plane - 1})")
+    return indices
+
+
+def max_unpool1d(input: Tensor, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The inverse of ``max_pool1d(..., return_indices=True)``, as ``torch.nn.functional.max_unpool1d``: ``(N, C, L)
+    -> (N, C, L_out)`` (or ``(C, L) -> (C, L_out)``), a zero signal with each value put back at its index (a
+    position along ``L_out``), so every non-maximum is 0. ``L_out = (L - 1) s - 2p + k``, or ``output_size``
+    (``(L_out,)`` or ``(N, C, L_out)``) less than a stride from it. Where two windows named the same winner it gets
+    one of their values (equal, when they came from max_pool1d).
+
+    Built on max_unpool2d's Function, the signal seen as an image one row high, whose flat index ``h * W + w`` is
+    ``w`` there. The backward reads the output gradient at the indices (a gather)."""
+    x = as_tensor(input)
+    k = single(kernel_size, "kernel_size", "max_unpool1d")
+    s = k if stride is None else single(stride, "stride", "max_unpool1d")
+    p = single(padding, "padding", "max_unpool1d")
+    image, batched = as_image(x, "max_unpool1d")
+    (length,) = unpool_output_size("max_unpool1d", x.shape[-1:], (k,), (s,), (p,), output_size)
+    idx = unpool_indices("max_unpool1d", x, indices, (length,))
+    if length == 0:                         # nothing to write to (PyTorch gives the empty signal too)
+        return from_image(image[..., :0] * 0, batched)
+    idx_image, _ = as_image(idx, "max_unpool1d")
+    return from_image(MaxUnpool2d.apply(image, idx_image, (1, length)), batched)

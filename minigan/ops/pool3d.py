@@ -27,6 +27,10 @@ a last window that would start in the back padding), ``p`` at most ``k // 2``.
   up to, not including, ``ceil((i + 1) n / n_out)`` (``n`` that dim's size); these windows too are a box of
   per-dim windows, so the same two passes compute them, with the adaptive 2-D and 1-D ops.
 
+- max_unpool3d: max_pool3d's partner. Its flat indices ``d * H * W + h * W + w`` name places in a volume read as one
+  long row, so it is max_unpool2d's Function on the ``1 x (D_out H_out W_out)`` image, unfolded to
+  ``(D_out, H_out, W_out)``; the sizes are :func:`~minigan.ops.pool1d.unpool_output_size`'s.
+
 Gradients (max pooling routes each one to its window's winner, through both passes; average pooling spreads
 it evenly), second derivatives, the kernels and CuPy all come from the 2-D ops. An unbatched ``(C, D, H, W)``
 input is a batch of one.
@@ -39,12 +43,13 @@ from .. import backend
 from ..autograd import Tensor, as_tensor
 from ..kernels import shapes
 from .conv3d import as_volume, from_volume, triple
-from .pool import adaptive_max_pool2d, avg_pool2d, max_pool2d
-from .pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
+from .pool import MaxUnpool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pool1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d, unpool_indices,
+                     unpool_output_size)
 from .resample import adaptive_avg_pool2d
 from .shape import permute, reshape, squeeze, unsqueeze
 
-__all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d", "check_pool3d"]
+__all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d", "check_pool3d", "max_unpool3d"]
 
 
 def _pool_args(op: str, kernel_size, stride, padding, dilation=1):
@@ -209,3 +214,24 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
         return y
     indices = _volume_indices(d_index, hw_index, n, c, (h_out, w_out), volume.shape[2:])
     return y, from_volume(indices, batched)
+
+
+# --------------------------------------------------------------------------- unpooling
+def max_unpool3d(input: Tensor, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The inverse of ``max_pool3d(..., return_indices=True)``, as ``torch.nn.functional.max_unpool3d``: ``(N, C, D,
+    H, W) -> (N, C, D_out, H_out, W_out)`` (or without ``N``), a zero volume with each value put back at its flat
+    index ``d * H_out * W_out + h * W_out + w``, so every non-maximum is 0. Each output size is ``(n - 1) s - 2p + k``,
+    or ``output_size`` (``(D_out, H_out, W_out)`` or with ``(N, C)`` first) less than a stride from it. Where two
+    boxes named the same winner it gets one of their values. The backward reads the gradient at the indices."""
+    x = as_tensor(input)
+    k, s, p = _pool_args("max_unpool3d", kernel_size, stride, padding)[:3]
+    volume, batched = as_volume(x, "max_unpool3d")
+    out = unpool_output_size("max_unpool3d", x.shape[-3:], k, s, p, output_size)
+    plane = out[0] * out[1] * out[2]
+    idx = unpool_indices("max_unpool3d", x, indices, out)
+    n, c = volume.shape[:2]
+    if plane == 0:                          # nothing to write to (PyTorch gives the empty volume too)
+        return from_volume(reshape(volume[:, :, :0], (n, c) + out), batched)
+    row = reshape(volume, (n, c, 1, -1))                 # the volume as one long row of its own flat indices
+    idx_row = Tensor(idx.data.reshape(n, c, 1, -1))
+    return from_volume(reshape(MaxUnpool2d.apply(row, idx_row, (1, plane)), (n, c) + out), batched)
