@@ -265,8 +265,9 @@ class MaxUnpool3d(_MaxUnpoolNd):
 
 
 class Upsample(Module):
-    """Resize by ``scale_factor`` (or to ``size``) with ``mode`` "nearest" (the default), "nearest-exact",
-    "bilinear", "bicubic" or "area": :func:`minigan.ops.interpolate` as a layer."""
+    """Resize signals, images or volumes by ``scale_factor`` (or to ``size``) with ``mode`` "nearest" (the
+    default), "nearest-exact", "linear", "bilinear", "bicubic", "trilinear" or "area":
+    :func:`minigan.ops.interpolate` as a layer."""
 
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
                  recompute_scale_factor: bool | None = None) -> None:
@@ -278,7 +279,9 @@ class Upsample(Module):
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
     def forward(self, x: Tensor) -> Tensor:
-        _check4(self, x)
+        if x.ndim not in (3, 4, 5):
+            raise ValueError(f"{self!r}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
+                             f"got shape {x.shape}")
         return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
                            self.recompute_scale_factor)
 

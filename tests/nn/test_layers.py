@@ -230,7 +230,7 @@ def test_softmax_layers_default_to_the_implicit_dim():
     (lambda: nn.InstanceNorm2d(3), (2, 3, 4, 4, 4), r"InstanceNorm2d\(3.*expected a 4-D input.*got shape"),
     (lambda: nn.InstanceNorm2d(3, affine=True), (2, 4, 5, 5),
      r"InstanceNorm2d\(3.*expected input with 3 channels.*got 4"),
-    (lambda: nn.Upsample(scale_factor=2), (1, 4, 4), r"Upsample\(.*expected a 4-D input"),
+    (lambda: nn.Upsample(scale_factor=2), (4, 4), r"Upsample\(.*expected a 3-D \(N, C, L\), 4-D"),
     (lambda: nn.Unflatten(1, (2, 3)), (2, 5), r"Unflatten\(.*dim 1 has size 5.*\(2, 3\) needs 6"),
 ])
 def test_wrong_input_names_layer_expected_and_got(layer, x_shape, pattern):

@@ -75,5 +75,6 @@ def test_layers_name_themselves_on_a_wrong_shape():
         with pytest.raises(ValueError, match=rf"{type(layer).__name__}\(.*expected a 3-D \(C, H, W\) or 4-D "
                                              rf"\(N, C, H, W\) input, got shape \(3, 4\)"):
             layer(mg.zeros(3, 4))
-    with pytest.raises(ValueError, match=r"Upsample\(.*expected a 4-D input"):
-        nn.Upsample(scale_factor=2)(mg.zeros(3, 4, 4))
+    with pytest.raises(ValueError, match=r"Upsample\(.*expected a 3-D \(N, C, L\), 4-D \(N, C, H, W\) or 5-D "
+                                         r"\(N, C, D, H, W\) input, got shape \(3, 4\)"):
+        nn.Upsample(scale_factor=2)(mg.zeros(3, 4))

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
+import minigan.nn as nn
 import minigan.nn.functional as F
 
 from helpers import check_grad, compare_with_torch, randn
@@ -69,3 +70,12 @@ def test_trilinear_of_a_linear_function_is_exact(device):
 def test_interpolate_errors_say_what_does_not_fit(shape, kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         F.interpolate(mg.zeros(*shape), **kwargs)
+
+
+@pytest.mark.parametrize("args,shape", [(dict(scale_factor=2, mode="linear"), (2, 3, 5)),
+                                        (dict(size=(4, 5, 3), mode="trilinear", align_corners=True), (1, 2, 3, 2, 4)),
+                                        (dict(scale_factor=(2, 1, 3)), (1, 1, 2, 3, 2))])
+def test_upsample_layer_on_signals_and_volumes_as_torch(device, torch, args, shape):
+    layer, t_layer = nn.Upsample(**args), torch.nn.Upsample(**args)
+    assert repr(layer) == repr(t_layer)
+    compare_with_torch(torch, layer, t_layer, [randn(*shape, seed=5)], device=device)
