@@ -20,6 +20,8 @@ are each other's transpose, so each is the other's backward and derivatives of a
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import backend, kernels
@@ -260,18 +262,8 @@ def max_unpool2d(x: Tensor, indices, kernel_size, stride=None, padding=0, output
     kernel, stride, padding, _ = shapes.pool2d_args(kernel_size, stride, padding)
     if x.ndim != 4:
         raise ValueError(f"max_unpool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
-    indices = as_tensor(indices, device=x.device)
-    if indices.dtype != np.int64:
-        raise TypeError(f"max_unpool2d: expected int64 indices (as max_pool2d's return_indices gives), "
-                        f"got {indices.dtype}")
-    if indices.shape != x.shape:
-        raise ValueError(f"max_unpool2d: expected indices of the input's shape {x.shape}, got shape {indices.shape}")
-    out_hw = _unpool_size(x.shape[2:], kernel, stride, padding, output_size)
-    if indices.numel():
-        lo, hi = int(indices.data.min()), int(indices.data.max())
-        if lo < 0 or hi >= out_hw[0] * out_hw[1]:
-            raise ValueError(f"max_unpool2d: found an invalid index {lo if lo < 0 else hi}: the output planes are "
-                             f"{out_hw[0]} x {out_hw[1]}, so expected indices from 0 to {out_hw[0] * out_hw[1] - 1}")
+    out_hw = unpool_output_size("max_unpool2d", x.shape[2:], kernel, stride, padding, output_size)
+    indices = unpool_indices("max_unpool2d", x, indices, out_hw)
     return MaxUnpool2d.apply(x, indices, out_hw)
 
 
@@ -301,24 +293,48 @@ def _adaptive_max(x, out_hw):
     return taps.max(axis=-1), indices.astype(xp.int64, copy=False)
 
 
-def _unpool_size(in_hw, kernel, stride, padding, output_size) -> tuple[int, int]:
-    """max_unpool2d's ``(H_out, W_out)``: PyTorch's default ``(H - 1) s - 2p + k``, or ``output_size`` where it
-    is less than a stride from that default."""
-    default = shapes.conv_transpose2d_output_size(in_hw[0], in_hw[1], kernel, stride, padding)
+def unpool_output_size(op: str, in_sizes, kernel, stride, padding, output_size) -> tuple[int, ...]:
+    """The spatial output sizes of a max unpooling over ``len(kernel)`` dims, as PyTorch's: each
+    ``(n - 1) s - 2p + k`` (conv_transpose's formula: the size a max pooling with these arguments came from when its
+    floor dropped nothing), or ``output_size`` (the spatial sizes, or all of ``(N, C, *sizes)``) where each is less
+    than a stride from that default."""
+    dims = len(kernel)
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(in_sizes, kernel, stride, padding))
     if output_size is None:
         size = default
     else:
+        if not isinstance(output_size, (tuple, list)):
+            raise TypeError(f"{op}: output_size must be a sequence of {dims} or {dims + 2} ints, got {output_size!r}")
         size = tuple(int(n) for n in output_size)
-        size = size[2:] if len(size) == 4 else size
-        if len(size) != 2:
-            raise ValueError(f"max_unpool2d: expected output_size with 2 or 4 elements, got {len(size)} "
-                             f"({output_size!r})")
-        for dim, (n, d, s) in enumerate(zip(size, default, stride)):
-            if not d - s < n < d + s:
-                raise ValueError(f"max_unpool2d: expected output_size's dim {dim} strictly between {d - s} and "
-                                 f"{d + s} (the default size {d}, give or take less than the stride {s}), "
-                                 f"got output_size={size}")
-    if min(size) < 1:
-        raise ValueError(f"max_unpool2d: the output size {tuple(size)} of an input {tuple(in_hw)} with "
-                         f"kernel_size={kernel}, stride={stride}, padding={padding} is empty")
-    return tuple(size)
+        size = size[2:] if len(size) == dims + 2 else size
+        if len(size) != dims:
+            raise ValueError(f"{op}: output_size should be a sequence containing {dims} or {dims + 2} elements, but "
+                             f"it has a length of {len(output_size)} ({output_size!r})")
+        for d, (n, m, s) in enumerate(zip(size, default, stride)):
+            if not m - s < n < m + s:
+                raise ValueError(f"{op}: invalid output_size {size} (dim {d} must be between {m - s} and {m + s}, "
+                                 f"exclusive: the default size {m}, give or take less than the stride {s})")
+    for d, n in enumerate(size):
+        if n < 0:
+            raise ValueError(f"{op}: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{d}]={n} (input sizes {tuple(in_sizes)}, kernel_size={kernel}, "
+                             f"stride={stride}, padding={padding})")
+    return size
+
+
+def unpool_indices(op: str, x: Tensor, indices, sizes: tuple[int, ...]) -> Tensor:
+    """``indices`` as an int64 Tensor of ``x``'s shape on its device, each a flat position in an output of spatial
+    ``sizes`` (checked here: PyTorch's error for one that is not)."""
+    plane = math.prod(sizes)
+    indices = as_tensor(indices, device=x.device)
+    if indices.dtype != np.int64:
+        raise TypeError(f"{op}: elements in indices should be type int64 (as max pooling's return_indices gives), "
+                        f"but got {indices.dtype}")
+    if indices.shape != x.shape:
+        raise ValueError(f"{op}: expected indices of the input's shape {x.shape}, got shape {indices.shape}")
+    if indices.numel() and plane:
+        lo, hi = int(indices.data.min()), int(indices.data.max())
+        if lo < 0 or hi >= plane:
+            raise ValueError(f"{op}: found an invalid max index {lo if lo < 0 else hi} (the outputs are of size "
+                             f"{' x '.join(map(str, sizes))}, so expected indices from 0 to {plane - 1})")
+    return indices

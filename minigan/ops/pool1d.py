@@ -12,7 +12,7 @@ everything else comes from the 2-D ops: the kernels, ``ceil_mode``, ``count_incl
   not including, ``ceil((i + 1) L / L_out)``.
 - max_unpool1d: max_pool1d's partner, each value put back at its index in a zero signal of length
   ``L_out = (L - 1) s - 2p + k`` (or ``output_size``): max_unpool2d's Function on the one-row image. Its sizes come
-  from :func:`unpool_output_size`, which max_unpool3d shares.
+  from :func:`~minigan.ops.pool.unpool_output_size`, which max_unpool2d and max_unpool3d share.
 
 max_pool2d names its winners by the flat index ``h * W + w`` into their plane. In a plane one row high
 ``h = 0``, so that index is the position along ``L``: the indices PyTorch's 1-D ops return, with nothing
@@ -20,14 +20,10 @@ to convert.
 """
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from ..autograd import Tensor, as_tensor
 from ..kernels import shapes
 from .conv1d import as_image, from_image, single
-from .pool import MaxUnpool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pool import MaxUnpool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d, unpool_indices, unpool_output_size
 from .resample import adaptive_avg_pool2d
 
 __all__ = ["max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "max_unpool1d",
@@ -104,53 +100,6 @@ def _adaptive_args(op: str, input, output_size) -> tuple[Tensor, bool, int]:
 
 
 # --------------------------------------------------------------------------- unpooling
-def unpool_output_size(op: str, in_sizes, kernel, stride, padding, output_size) -> tuple[int, ...]:
-    """The spatial output sizes of a max unpooling over ``len(kernel)`` dims, as PyTorch's: each
-    ``(n - 1) s - 2p + k`` (conv_transpose's formula: the size a max pooling with these arguments came from when its
-    floor dropped nothing), or ``output_size`` (the spatial sizes, or all of ``(N, C, *sizes)``) where each is less
-    than a stride from that default."""
-    dims = len(kernel)
-    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(in_sizes, kernel, stride, padding))
-    if output_size is None:
-        size = default
-    else:
-        if not isinstance(output_size, (tuple, list)):
-            raise TypeError(f"{op}: output_size must be a sequence of {dims} or {dims + 2} ints, got {output_size!r}")
-        size = tuple(int(n) for n in output_size)
-        size = size[2:] if len(size) == dims + 2 else size
-        if len(size) != dims:
-            raise ValueError(f"{op}: output_size should be a sequence containing {dims} or {dims + 2} elements, but "
-                             f"it has a length of {len(output_size)} ({output_size!r})")
-        for d, (n, m, s) in enumerate(zip(size, default, stride)):
-            if not m - s < n < m + s:
-                raise ValueError(f"{op}: invalid output_size {size} (dim {d} must be between {m - s} and {m + s}, "
-                                 f"exclusive: the default size {m}, give or take less than the stride {s})")
-    for d, n in enumerate(size):
-        if n < 0:
-            raise ValueError(f"{op}: output_size must contain non-negative spatial dimensions, but got "
-                             f"output_size[{d}]={n} (input sizes {tuple(in_sizes)}, kernel_size={kernel}, "
-                             f"stride={stride}, padding={padding})")
-    return size
-
-
-def unpool_indices(op: str, x: Tensor, indices, sizes: tuple[int, ...]) -> Tensor:
-    """``indices`` as an int64 Tensor of ``x``'s shape on its device, each a flat position in an output of spatial
-    ``sizes`` (checked here: PyTorch's error for one that is not)."""
-    plane = math.prod(sizes)
-    indices = as_tensor(indices, device=x.device)
-    if indices.dtype != np.int64:
-        raise TypeError(f"{op}: elements in indices should be type int64 (as max pooling's return_indices gives), "
-                        f"but got {indices.dtype}")
-    if indices.shape != x.shape:
-        raise ValueError(f"{op}: expected indices of the input's shape {x.shape}, got shape {indices.shape}")
-    if indices.numel() and plane:
-        lo, hi = int(indices.data.min()), int(indices.data.max())
-        if lo < 0 or hi >= plane:
-            raise ValueError(f"{op}: found an invalid max index {lo if lo < 0 else hi} (the outputs are of size "
-                             f"{' x '.join(map(str, sizes))}, so expected indices from 0 to {plane - 1})")
-    return indices
-
-
 def max_unpool1d(input: Tensor, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """The inverse of ``max_pool1d(..., return_indices=True)``, as ``torch.nn.functional.max_unpool1d``: ``(N, C, L)
     -> (N, C, L_out)`` (or ``(C, L) -> (C, L_out)``), a zero signal with each value put back at its index (a

@@ -43,9 +43,8 @@ from .. import backend
 from ..autograd import Tensor, as_tensor
 from ..kernels import shapes
 from .conv3d import as_volume, from_volume, triple
-from .pool import MaxUnpool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
-from .pool1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d, unpool_indices,
-                     unpool_output_size)
+from .pool import MaxUnpool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d, unpool_indices, unpool_output_size
+from .pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
 from .resample import adaptive_avg_pool2d
 from .shape import permute, reshape, squeeze, unsqueeze
 

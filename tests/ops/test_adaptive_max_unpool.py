@@ -181,20 +181,21 @@ def test_max_unpool2d_gradients(device, case):
 
 def test_max_unpool2d_errors():
     y, idx = F.max_pool2d(mg.tensor(distinct(1, 1, 4, 4)), 2, return_indices=True)
-    with pytest.raises(TypeError, match=r"max_unpool2d: expected int64 indices .*, got float64"):
+    with pytest.raises(TypeError, match=r"max_unpool2d: elements in indices should be type int64 .*, but got float64"):
         F.max_unpool2d(y, idx.double(), 2)
     with pytest.raises(ValueError, match=r"max_unpool2d: expected indices of the input's shape \(1, 1, 2, 2\), "
                                          r"got shape \(1, 1, 2, 1\)"):
         F.max_unpool2d(y, idx[..., :1], 2)
-    with pytest.raises(ValueError, match=r"max_unpool2d: found an invalid index 3\d: the output planes are 4 x 4, "
-                                         r"so expected indices from 0 to 15"):
+    with pytest.raises(ValueError, match=r"max_unpool2d: found an invalid max index 3\d \(the outputs are of size "
+                                         r"4 x 4, so expected indices from 0 to 15\)"):
         F.max_unpool2d(y, idx + 20, 2)
-    with pytest.raises(ValueError, match=r"max_unpool2d: found an invalid index -\d+"):
+    with pytest.raises(ValueError, match=r"max_unpool2d: found an invalid max index -\d+"):
         F.max_unpool2d(y, idx - 20, 2)
-    with pytest.raises(ValueError, match=r"max_unpool2d: expected output_size's dim 0 strictly between 2 and 6 .*"
-                                         r"got output_size=\(6, 4\)"):
+    with pytest.raises(ValueError, match=r"max_unpool2d: invalid output_size \(6, 4\) \(dim 0 must be between 2 and 6, "
+                                         r"exclusive"):
         F.max_unpool2d(y, idx, 2, output_size=(6, 4))
-    with pytest.raises(ValueError, match=r"max_unpool2d: expected output_size with 2 or 4 elements, got 1"):
+    with pytest.raises(ValueError, match=r"max_unpool2d: output_size should be a sequence containing 2 or 4 elements, "
+                                         r"but it has a length of 1"):
         F.max_unpool2d(y, idx, 2, output_size=(4,))
     with pytest.raises(ValueError, match=r"max_unpool2d: expected a 4-D input \(N, C, H, W\), got shape \(2, 2\)"):
         F.max_unpool2d(y[0, 0], idx[0, 0], 2)
