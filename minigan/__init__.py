@@ -75,7 +75,8 @@ def __getattr__(name):
     # The subpackages above the core load on first use: `mg.nn`, `mg.optim`, `mg.gan`, ... so that
     # `import minigan` stays light and a learner can read the core without the rest.
     import importlib
-    if name in {"nn", "optim", "data", "io", "viz", "gan", "style", "kernels", "progress", "cli", "linalg"}:
+    if name in {"nn", "optim", "data", "io", "viz", "gan", "style", "kernels", "progress", "cli", "linalg", "special",
+                "distributions"}:
         return importlib.import_module(f"minigan.{name}")
     raise AttributeError(f"module 'minigan' has no attribute {name!r}")
 
