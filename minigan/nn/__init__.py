@@ -17,7 +17,8 @@ from .fold import Fold, Unfold  # noqa: F401
 from .reshape import (Dropout, Dropout1d, Dropout2d, Dropout3d, Flatten, PixelShuffle, PixelUnshuffle,  # noqa: F401
                       Unflatten)
 from .embedding import Embedding  # noqa: F401
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
+from .recurrent import GRU, LSTM, RNN  # noqa: F401
+from .recurrent_cells import GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,  # noqa: F401
                       ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
                       ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)

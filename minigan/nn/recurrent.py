@@ -61,12 +61,11 @@ from ..autograd import Tensor
 from ..ops import cat, dropout, index_select, linear, relu, split, stack, tanh, transpose, unbind, unsqueeze
 from . import init
 from .module import Module, Parameter
-from .recurrent_cells import GRUCell, LSTMCell, RNNCell  # noqa: F401 - the cells, imported from here too
 from .recurrent_cells import (_check_dtype, _check_pair, _check_tensor, _gru_step, _lstm_step, _param, _rnn_step,
                               _zeros_like_batch)
 from .utils.rnn import PackedSequence
 
-__all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
+__all__ = ["RNN", "LSTM", "GRU"]
 
 
 # --------------------------------------------------------------------------- the time loop of the layers
