@@ -285,3 +285,33 @@ def _packed_lstm_case(rs):
         return rnn.pad_packed_sequence(out)[0].sum() + h * c
     return fn, [_t(rs, 3, 3, 2)]
 
+
+# --------------------------------------------------------------------------- distributions
+@_case("Normal: log_prob + entropy + rsample (seeded)")
+def _normal_case(rs):
+    from .. import distributions as D
+    def fn(loc, scale, x):
+        d = D.Normal(loc, scale)
+        return d.log_prob(x) + d.entropy() + _seeded(lambda: d.rsample((2,)))()
+    return fn, [_t(rs, 3), _t(rs, 3, positive=True), _t(rs, 2, 3)]
+
+
+@_case("MultivariateNormal (scale_tril): log_prob, kl")
+def _mvn_case(rs):
+    from .. import distributions as D
+    from ..ops import tril
+    def fn(loc, l1, l2, x):
+        p = D.MultivariateNormal(loc, scale_tril=0.3 * tril(l1) + 3 * Tensor(np.eye(3)))      # a positive diagonal
+        q = D.MultivariateNormal(loc * 0.5, scale_tril=0.3 * tril(l2) + 2 * Tensor(np.eye(3)))
+        return p.log_prob(x) + D.kl_divergence(p, q)
+    return fn, [_t(rs, 3), _t(rs, 3, 3), _t(rs, 3, 3), _t(rs, 2, 3)]
+
+
+@_case("Categorical (logits): log_prob, entropy, kl")
+def _categorical_case(rs):
+    from .. import distributions as D
+    def fn(a, b):
+        p, q = D.Categorical(logits=a), D.Categorical(logits=b)
+        return p.log_prob(Tensor(np.array([0, 3]))) + p.entropy() + D.kl_divergence(p, q)
+    return fn, [_t(rs, 2, 4), _t(rs, 2, 4)]
+
