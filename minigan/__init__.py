@@ -48,6 +48,7 @@ from .ops import (addcdiv, addcmul, bincount, corrcoef, cov, cummax, cummin, dif
                   logcumsumexp, logit, nan_to_num, nanmean, nanmedian, nanquantile, nansum, quantile, std_mean,
                   var_mean, xlogy)
 from .ops import cross, det, inverse, logdet, matrix_power, pinverse, slogdet, svd  # noqa: F401
+from .ops import digamma, erfc, i0, lgamma, mvlgamma, polygamma  # noqa: F401
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 # torch.autograd.functional's home in minigan is minigan/jacobians.py; autograd.py is a module, not a package,
 # so it is registered under PyTorch's name: `import minigan.autograd.functional as AF` works too.

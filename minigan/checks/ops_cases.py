@@ -280,3 +280,24 @@ _case("linalg.svd (U S Vh, |U|, |Vh|; full), svdvals")(lambda rs: (
 _case("linalg.pinv (wide; hermitian), cond")(lambda rs: (
     lambda a, s: F.decompositions.pinv(a).sum() * F.decompositions.cond(a) + F.pinverse(a).sum()
     + F.decompositions.pinv(s @ s.mT, hermitian=True), [_t(rs, 3, 5), _t(rs, 3, 3)]))
+# --------------------------------------------------------------------------- special functions (torch.special)
+_case("lgamma (x < 0, near 1 and 2, large)")(lambda rs: (
+    F.lgamma, [("tensor", np.array([[-2.6, -0.4, 0.3], [1.02, 1.97, 31.5]]), True)]))
+_case("digamma (x < 0 and x > 0)")(lambda rs: (
+    F.digamma, [("tensor", np.array([-3.3, -0.6, 0.2, 1.46, 4.1, 17.0]), True)]))
+_case("polygamma (n = 1, 2, 3; x < 0 too)")(lambda rs: (
+    lambda x: F.polygamma(1, x) + F.polygamma(2, x) + F.polygamma(3, x) / 10,
+    [("tensor", np.array([[-1.4, 0.7, 2.3], [-0.3, 5.5, 12.0]]), True)]))
+_case("mvlgamma (p = 3, 0-d too)")(lambda rs: (
+    lambda x, y: F.mvlgamma(x, 3) + F.mvlgamma(y, 1), [_between(rs, 1.2, 6.0, 2, 3), ("tensor", np.array(2.5), True)]))
+_case("entr, xlog1py (broadcast)")(lambda rs: (
+    lambda p, x, y: F.entr(p) + F.xlog1py(x, y), [_between(rs, 0.05, 2.0, 3, 4), _t(rs, 3, 4), _between(rs, -0.9, 3.0, 4)]))
+_case("erfc, erfcx (both signs, tail)")(lambda rs: (
+    lambda x: F.erfc(x) + F.erfcx(x), [("tensor", np.array([-2.1, -0.3, 0.0, 0.8, 1.5, 2.6, 9.0]), True)]))
+_case("ndtr, log_ndtr (far left tail), ndtri")(lambda rs: (
+    lambda x, p: F.ndtr(x) + F.log_ndtr(x) + F.ndtri(p),
+    [("tensor", np.array([-40.0, -6.0, -0.7, 0.0, 1.3, 2.9]), True), _between(rs, 0.02, 0.98, 6)]))
+_case("i0, i1, i0e, i1e (series and asymptotic ranges)")(lambda rs: (
+    lambda x, y: F.i0(x) + F.i1(x) + F.i0e(y) + F.i1e(y),
+    [("tensor", np.array([[-3.1], [-0.4], [0.0], [1.7], [6.2]]), True),
+     ("tensor", np.array([-30.0, -24.9, -1.1, 0.6, 25.2, 80.0]), True)]))

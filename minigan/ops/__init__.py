@@ -38,6 +38,9 @@ file                    what it holds
 ``linalg_norms.py``     vector_norm, matrix_norm (fro, nuc, ±2 from the singular values, ±1, ±inf), norm
 ``decompositions.py``   cholesky, qr, eigh, svd (their classic backward formulas), svdvals, eigvalsh,
                         solve_triangular, pinv, matrix_rank, cond
+``special.py``          lgamma, digamma, polygamma (one Function for every order: each backward is the next order),
+                        mvlgamma; entr, xlog1py
+``erfc_bessel.py``      erfc, erfcx, ndtr, log_ndtr, ndtri (accurate far into the tails); i0, i0e, i1, i1e
 ``attention.py``        scaled_dot_product_attention: softmax(Q Kᵀ / sqrt(E) + mask) V, with masks, causal, gqa
 ``activation.py``       relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
                         logsigmoid, softsign, tanhshrink, glu, softmax, softmin, log_softmax
@@ -103,6 +106,8 @@ from .diagonal import diag_embed, diagonal, trace  # noqa: F401
 from .linalg import det, inverse, logdet, matrix_power, slogdet  # noqa: F401
 from .linalg import legacy_cross as cross  # noqa: F401
 from .decompositions import legacy_svd as svd, pinverse  # noqa: F401
+from .special import digamma, entr, lgamma, mvlgamma, polygamma, xlog1py  # noqa: F401
+from .erfc_bessel import erfc, erfcx, i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401
                          tanh)

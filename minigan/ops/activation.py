@@ -241,17 +241,19 @@ def _erf_array(x):
         total += term
     series = (2 / math.sqrt(math.pi)) * xp.exp(-s * s) * total
     b = xp.maximum(a, x.dtype.type(2.5))            # the continued fraction's argument
-    return xp.sign(x) * xp.where(a < 2.5, series, 1 - erfc_fraction(b, 25))
+    return xp.sign(x) * xp.where(a < 2.5, series, 1 - xp.exp(-b * b) * erfcx_fraction(b, 25))
 
 
-def erfc_fraction(b, levels: int):
-    """``erfc(b)`` for large enough ``b`` (2 and up) by the continued fraction of A&S 7.1.14,
-    ``e^(-b²)/√π · 1/(b + (1/2)/(b + 1/(b + (3/2)/(b + ...))))``, ``levels`` deep, evaluated bottom-up: accurate
-    relative to erfc's own size, where ``1 - erf(b)`` would have cancelled."""
+def erfcx_fraction(b, levels: int):
+    """The scaled ``erfcx(b) = e^(b²) erfc(b)`` for large enough ``b`` (1 and up) by the continued fraction of A&S
+    7.1.14, ``1/√π · 1/(b + (1/2)/(b + 1/(b + (3/2)/(b + ...))))``, ``levels`` deep, evaluated bottom-up. Times
+    ``e^(-b²)`` it is ``erfc(b)``, accurate relative to erfc's own size, where ``1 - erf(b)`` would have cancelled;
+    without that factor nothing underflows. 25 levels serve erf from 2.5 on, 60 reach float64's precision from 2
+    on, 200 from 1 on."""
     k = b.copy()
     for j in range(levels, 0, -1):
         k = b + (j / 2) / k
-    return backend.xp_of(b).exp(-b * b) / (math.sqrt(math.pi) * k)
+    return 1 / (math.sqrt(math.pi) * k)
 
 
 class Erf(Function):

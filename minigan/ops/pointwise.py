@@ -13,7 +13,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Function, Tensor
 from ._util import as_floating, lift, result_type
-from .activation import _erf_array, erfc_fraction
+from .activation import _erf_array, erfcx_fraction
 from .arithmetic import _quietly, exp, where
 from .shape import clone, sum_to
 
@@ -172,10 +172,11 @@ _WINITZKI_A = 0.147
 def _erfc_array(x):
     """``erfc(x) = 1 - erf(x)`` for ``x >= 0``, accurate relative to its own size where it is small: below 2 as
     ``1 - erf(x)`` (:func:`~minigan.ops.activation._erf_array`), from 2 on by the continued fraction (A&S
-    7.1.14, :func:`~minigan.ops.activation.erfc_fraction`) with 60 levels, which reaches a relative error of about
+    7.1.14, :func:`~minigan.ops.activation.erfcx_fraction`) with 60 levels, which reaches a relative error of about
     1e-15 from 2 on."""
     xp = backend.xp_of(x)
-    return xp.where(x < 2.0, 1 - _erf_array(x), erfc_fraction(xp.maximum(x, 2.0), 60))
+    b = xp.maximum(x, 2.0)
+    return xp.where(x < 2.0, 1 - _erf_array(x), xp.exp(-b * b) * erfcx_fraction(b, 60))
 
 
 def _erfinv_array(a):
