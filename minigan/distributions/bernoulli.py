@@ -10,7 +10,32 @@ from .distribution import Distribution
 from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits, softplus
 
 
-class Bernoulli(Distribution):
+class _CoinParams(Distribution):
+    """A coin's parameter, as :class:`Bernoulli` and :class:`~minigan.distributions.RelaxedBernoulli` take it:
+    ``probs`` or ``logits``, exactly one; the other computed on first use."""
+
+    def _set_coin(self, probs, logits) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            (self.probs,) = broadcast_all(type(self).__name__, probs=probs)
+        else:
+            (self.logits,) = broadcast_all(type(self).__name__, logits=logits)
+
+    @property
+    def _param(self) -> Tensor:
+        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+class Bernoulli(_CoinParams):
     """1 with probability ``p``, 0 with probability ``1 - p``; given by ``probs`` (``p`` in ``[0, 1]``) or by
     ``logits`` (the log-odds ``log(p / (1 - p))``, any real), exactly one of them. The other is computed on
     first use: ``probs = sigmoid(logits)``, ``logits = log(p) - log(1 - p)`` of ``p`` clamped to ``[eps, 1 - eps]``
@@ -28,25 +53,8 @@ class Bernoulli(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(type(self).__name__, probs=probs)
-        else:
-            (self.logits,) = broadcast_all(type(self).__name__, logits=logits)
+        self._set_coin(probs, logits)
         super().__init__(self._param.shape, validate_args=validate_args)
-
-    @property
-    def _param(self) -> Tensor:
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> tuple[int, ...]:

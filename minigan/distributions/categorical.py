@@ -116,29 +116,20 @@ class Categorical(Distribution):
         return values.expand(self._num_events, *self._batch_shape) if expand else values
 
 
-class OneHotCategorical(Distribution):
-    """A :class:`Categorical` whose outcome is written one-hot: category ``k`` of ``K`` is the vector with a 1
-    at ``k`` and 0 elsewhere (event shape ``(K,)``, in the parameter's float dtype). ``probs`` or ``logits`` as
-    for :class:`Categorical`, which it holds as ``_categorical``.
+class _WrapsCategorical(Distribution):
+    """A distribution over one-hot vectors (or points of the simplex) made of a :class:`Categorical`: its
+    parameters, their checks and ``expand`` are the categorical's."""
 
-    ``log_prob(x) = logits[..., argmax(x)]``; the entropy and the samples are the categorical ones; the mean
-    is ``probs`` (the average of one-hot vectors is the frequency of each category), the variance
-    ``probs (1 - probs)``, the mode the one-hot vector of the most probable category."""
-
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.one_hot
-    has_enumerate_support = True
-
-    def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
+    def _wrap_categorical(self, probs, logits) -> Categorical:
         self._categorical = c = Categorical(probs, logits, validate_args=False)
-        super().__init__(c.batch_shape, c.param_shape[-1:], validate_args=validate_args)
+        return c
 
     def _given_params(self):
         for name, constraint in self.arg_constraints.items():
             if name in self._categorical.__dict__:
                 yield name, constraint, self._categorical.__dict__[name]
 
-    def expand(self, batch_shape, _instance=None) -> "OneHotCategorical":
+    def expand(self, batch_shape, _instance=None):
         new = type(self).__new__(type(self)) if _instance is None else _instance
         new.__dict__.update(self.__dict__)
         new._categorical = self._categorical.expand(batch_shape)
@@ -156,6 +147,24 @@ class OneHotCategorical(Distribution):
     @property
     def logits(self) -> Tensor:
         return self._categorical.logits
+
+
+class OneHotCategorical(_WrapsCategorical):
+    """A :class:`Categorical` whose outcome is written one-hot: category ``k`` of ``K`` is the vector with a 1
+    at ``k`` and 0 elsewhere (event shape ``(K,)``, in the parameter's float dtype). ``probs`` or ``logits`` as
+    for :class:`Categorical`, which it holds as ``_categorical``.
+
+    ``log_prob(x) = logits[..., argmax(x)]``; the entropy and the samples are the categorical ones; the mean
+    is ``probs`` (the average of one-hot vectors is the frequency of each category), the variance
+    ``probs (1 - probs)``, the mode the one-hot vector of the most probable category."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
+        c = self._wrap_categorical(probs, logits)
+        super().__init__(c.batch_shape, c.param_shape[-1:], validate_args=validate_args)
 
     @property
     def param_shape(self) -> tuple[int, ...]:

@@ -7,12 +7,11 @@ import numpy as np
 
 from .. import ops
 from ..autograd import Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, uniform
+from .normal import _LocScale
+from .utils import uniform
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """Density ``exp(-|x - loc| / scale) / (2 scale)`` (``scale > 0``; Tensors or numbers, broadcast).
 
     * ``rsample``: ``loc - scale sign(u) log(1 - |u|)`` with ``u`` uniform on ``[eps - 1, 1)`` (``eps`` the
@@ -21,22 +20,6 @@ class Laplace(Distribution):
     * ``cdf(x) = 1/2 - sign(x - loc) (exp(-|x - loc| / scale) - 1) / 2``;
       ``icdf(p) = loc - scale sign(p - 1/2) log(1 - 2 |p - 1/2|)``.
     * ``entropy = 1 + log(2 scale)``; mean and mode ``loc``, variance ``2 scale^2``."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(type(self).__name__, loc=loc, scale=scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:

@@ -16,18 +16,10 @@ from .utils import broadcast_all, standard_normal
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
-    """``N(loc, scale^2)``: density ``exp(-(x - loc)^2 / (2 scale^2)) / (scale sqrt(2 pi))``.
-
-    ``loc`` (any real) and ``scale`` (> 0) are Tensors or numbers, broadcast together; their shape is the
-    batch shape, and one outcome is a number (event shape ``()``).
-
-    * ``rsample``: ``loc + scale * eps`` with ``eps = mg.randn(shape)``: the reparameterisation trick.
-      ``d sample / d loc = 1`` and ``d sample / d scale = eps``: the noise does not depend on the parameters,
-      so the gradient of an expectation is the expectation of the gradient.
-    * ``log_prob(x) = -(x - loc)^2 / (2 scale^2) - log(scale) - log(2 pi) / 2``.
-    * ``cdf(x) = (1 + erf((x - loc) / (scale sqrt 2))) / 2``; ``icdf(p) = loc + scale sqrt 2 erfinv(2p - 1)``.
-    * ``entropy = 1/2 + log(2 pi) / 2 + log(scale)``."""
+class _LocScale(Distribution):
+    """A location-scale family on the real line (:class:`Normal`, :class:`~minigan.distributions.Laplace`): ``loc``
+    (any real) and ``scale`` (> 0), Tensors or numbers broadcast together into the batch shape; the mean and the
+    mode are ``loc``."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -44,6 +36,20 @@ class Normal(Distribution):
     @property
     def mode(self) -> Tensor:
         return self.loc
+
+
+class Normal(_LocScale):
+    """``N(loc, scale^2)``: density ``exp(-(x - loc)^2 / (2 scale^2)) / (scale sqrt(2 pi))``.
+
+    ``loc`` (any real) and ``scale`` (> 0) are Tensors or numbers, broadcast together; their shape is the
+    batch shape, and one outcome is a number (event shape ``()``).
+
+    * ``rsample``: ``loc + scale * eps`` with ``eps = mg.randn(shape)``: the reparameterisation trick.
+      ``d sample / d loc = 1`` and ``d sample / d scale = eps``: the noise does not depend on the parameters,
+      so the gradient of an expectation is the expectation of the gradient.
+    * ``log_prob(x) = -(x - loc)^2 / (2 scale^2) - log(scale) - log(2 pi) / 2``.
+    * ``cdf(x) = (1 + erf((x - loc) / (scale sqrt 2))) / 2``; ``icdf(p) = loc + scale sqrt 2 erfinv(2p - 1)``.
+    * ``entropy = 1/2 + log(2 pi) / 2 + log(scale)``."""
 
     @property
     def stddev(self) -> Tensor:

@@ -14,10 +14,9 @@ import numpy as np
 from .. import ops
 from ..autograd import Tensor
 from . import constraints
-from .categorical import Categorical
-from .distribution import Distribution
-from .utils import as_param, broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits, \
-    softplus, uniform
+from .bernoulli import _CoinParams
+from .categorical import _WrapsCategorical
+from .utils import as_param, clamp_probs, softplus, uniform
 
 
 def _temperature(dist: str, temperature, like: Tensor) -> Tensor:
@@ -27,7 +26,7 @@ def _temperature(dist: str, temperature, like: Tensor) -> Tensor:
     return t
 
 
-class RelaxedBernoulli(Distribution):
+class RelaxedBernoulli(_CoinParams):
     """A value in ``(0, 1)`` that is near 1 with probability about ``probs`` (or ``logits``, exactly one of
     them, as for :class:`Bernoulli`) and near 0 otherwise, closer to 0/1 for a lower ``temperature``.
 
@@ -42,27 +41,9 @@ class RelaxedBernoulli(Distribution):
     has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        name = type(self).__name__
-        if probs is not None:
-            (self.probs,) = broadcast_all(name, probs=probs)
-        else:
-            (self.logits,) = broadcast_all(name, logits=logits)
-        self.temperature = _temperature(name, temperature, self._param)
+        self._set_coin(probs, logits)
+        self.temperature = _temperature(type(self).__name__, temperature, self._param)
         super().__init__(self._param.shape, validate_args=validate_args)
-
-    @property
-    def _param(self) -> Tensor:
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     def rsample(self, sample_shape=()) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -82,7 +63,7 @@ class RelaxedBernoulli(Distribution):
         return ops.log(self.temperature) + d - 2 * softplus(d) + softplus(-x) + softplus(x)
 
 
-class RelaxedOneHotCategorical(Distribution):
+class RelaxedOneHotCategorical(_WrapsCategorical):
     """A point of the probability simplex (``K`` non-negative numbers summing to 1) near the one-hot vector of
     category ``k`` with probability about ``probs_k``; ``probs`` or ``logits`` as for :class:`Categorical`,
     closer to one-hot for a lower ``temperature``. Event shape ``(K,)``.
@@ -98,29 +79,9 @@ class RelaxedOneHotCategorical(Distribution):
     has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        self._categorical = c = Categorical(probs, logits, validate_args=False)
+        c = self._wrap_categorical(probs, logits)
         self.temperature = _temperature(type(self).__name__, temperature, c._param)
         super().__init__(c.batch_shape, c.param_shape[-1:], validate_args=validate_args)
-
-    def _given_params(self):
-        for name, constraint in self.arg_constraints.items():
-            if name in self._categorical.__dict__:
-                yield name, constraint, self._categorical.__dict__[name]
-
-    def expand(self, batch_shape, _instance=None) -> "RelaxedOneHotCategorical":
-        new = type(self).__new__(type(self)) if _instance is None else _instance
-        new.__dict__.update(self.__dict__)
-        new._categorical = self._categorical.expand(batch_shape)
-        new._batch_shape = new._categorical.batch_shape
-        return new
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
 
     def rsample(self, sample_shape=()) -> Tensor:
         shape = self._extended_shape(sample_shape)
