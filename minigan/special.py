@@ -2,7 +2,7 @@
 ``mg.special.gammaln``.
 
 Each function lives with its forward and backward in :mod:`minigan.ops.special` (the gamma family: lgamma,
-digamma, polygamma, mvlgamma; entr, xlog1py), :mod:`minigan.ops.erfc_bessel` (erfc, erfcx, ndtr, log_ndtr,
+digamma, polygamma, mvlgamma; entr), :mod:`minigan.ops.erfc_bessel` (erfc, erfcx, ndtr, log_ndtr,
 ndtri; the modified Bessel functions i0, i0e, i1, i1e), or with the op it is another name for (expit is
 sigmoid, gammaln is lgamma, psi is digamma, multigammaln is mvlgamma); this module only gathers the names.
 
@@ -13,9 +13,9 @@ Laguerre, Legendre)."""
 from .ops.activation import erf, sigmoid as expit  # noqa: F401
 from .ops.erfc_bessel import erfc, erfcx, i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri  # noqa: F401
 from .ops.math import exp2, expm1, log1p, round, sinc  # noqa: F401
-from .ops.pointwise import erfinv, logit, xlogy  # noqa: F401
+from .ops.pointwise import erfinv, logit, xlog1py, xlogy  # noqa: F401
 from .ops.reduction import logsumexp  # noqa: F401
-from .ops.special import digamma, digamma as psi, entr, lgamma as gammaln, polygamma, xlog1py  # noqa: F401
+from .ops.special import digamma, digamma as psi, entr, lgamma as gammaln, polygamma  # noqa: F401
 from .ops.special import log_softmax_with_dtype as log_softmax, softmax_with_dtype as softmax  # noqa: F401
 from .ops.special import mvlgamma as multigammaln  # noqa: F401
 

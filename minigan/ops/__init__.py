@@ -15,7 +15,7 @@ file                    what it holds
                         cummax, cummin (a gather at the running extreme), logcumsumexp, diff
 ``statistics.py``       nansum, nanmean, var_mean, std_mean, quantile, nanquantile (read from the sorted values),
                         nanmedian, cov, corrcoef; histc, bincount (no gradient)
-``pointwise.py``        addcmul, addcdiv, nan_to_num, xlogy, logit, erfinv (Halley steps on erf)
+``pointwise.py``        addcmul, addcdiv, nan_to_num, xlogy, xlog1py, logit, erfinv (Halley steps on erf)
 ``shape.py``            reshape, permute/transpose, broadcast_to/sum_to, indexing, concatenate, stack, split,
                         chunk
 ``indexing.py``         gather and scatter_add (each the other's transpose), scatter, index_select, index_add,
@@ -39,7 +39,7 @@ file                    what it holds
 ``decompositions.py``   cholesky, qr, eigh, svd (their classic backward formulas), svdvals, eigvalsh,
                         solve_triangular, pinv, matrix_rank, cond
 ``special.py``          lgamma, digamma, polygamma (one Function for every order: each backward is the next order),
-                        mvlgamma; entr, xlog1py
+                        mvlgamma; entr
 ``erfc_bessel.py``      erfc, erfcx, ndtr, log_ndtr, ndtri (accurate far into the tails); i0, i0e, i1, i1e
 ``attention.py``        scaled_dot_product_attention: softmax(Q Kᵀ / sqrt(E) + mask) V, with masks, causal, gqa
 ``activation.py``       relu, leaky_relu, elu, selu, celu, gelu (and erf), sigmoid, tanh, softplus, silu, mish,
@@ -81,7 +81,7 @@ from .cumulative import cumprod, cumsum, prod  # noqa: F401
 from .cumulative import cummax, cummin, diff, logcumsumexp  # noqa: F401
 from .statistics import (bincount, corrcoef, cov, histc, nanmean, nanmedian, nanquantile, nansum,  # noqa: F401
                          quantile, std_mean, var_mean)
-from .pointwise import addcdiv, addcmul, erfinv, logit, nan_to_num, xlogy  # noqa: F401
+from .pointwise import addcdiv, addcmul, erfinv, logit, nan_to_num, xlog1py, xlogy  # noqa: F401
 from .math import (acos, acosh, asin, asinh, atan, atan2, atanh, ceil, cos, cosh, exp2, expm1, floor,  # noqa: F401
                    fmod, frac, hypot, lerp, log10, log1p, log2, logaddexp, reciprocal, remainder, round, rsqrt,
                    sign, sin, sinc, sinh, square, tan, trunc)
@@ -106,7 +106,7 @@ from .diagonal import diag_embed, diagonal, trace  # noqa: F401
 from .linalg import det, inverse, logdet, matrix_power, slogdet  # noqa: F401
 from .linalg import legacy_cross as cross  # noqa: F401
 from .decompositions import legacy_svd as svd, pinverse  # noqa: F401
-from .special import digamma, entr, lgamma, mvlgamma, polygamma, xlog1py  # noqa: F401
+from .special import digamma, entr, lgamma, mvlgamma, polygamma  # noqa: F401
 from .erfc_bessel import erfc, erfcx, i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .activation import (elu, erf, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,  # noqa: F401

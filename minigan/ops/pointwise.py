@@ -86,38 +86,42 @@ def nan_to_num(x: Tensor, nan: float = 0.0, posinf: float | None = None, neginf:
 
 # ----------------------------------------------------------------------------- xlogy
 class Xlogy(Function):
-    """``x * log(y)``, and 0 where ``x == 0`` (unless y is nan), as ``torch.xlogy``: the convention of entropies,
-    ``0 log 0 = 0``. Backward, with PyTorch's values::
+    """``x * log(y)`` (``one_plus``: ``x * log(1 + y)``, computed with ``log1p`` for accuracy at small y), and 0
+    where ``x == 0`` (unless y is nan), as ``torch.xlogy`` and ``torch.special.xlog1py``: the convention of
+    entropies, ``0 log 0 = 0``. Backward, with PyTorch's values (``s`` the shift, 0 or 1)::
 
-        d/dx = log(y), but 0 where x == 0 and y <= 0 (there log y is -inf or nan, and the output is 0)
-        d/dy = x / y
+        d/dx = log(s + y), but 0 where x == 0 and s + y <= 0 (there the log is -inf or nan, and the output is 0)
+        d/dy = x / (s + y)
 
-    ``g * log(y)`` is taken as ``xlogy(g, y)``, this Function again (so a zero upstream gradient gives 0 even
-    where log y is infinite), and differentiates in both."""
+    ``g * log(s + y)`` is taken as this Function again, of ``(g, y)`` (so a zero upstream gradient gives 0 even
+    where the log is infinite), and differentiates in both."""
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx, x, y, one_plus=False):
         xp = backend.xp_of(x)
         with _quietly():
-            out = xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), dtype=x.dtype), x * xp.log(y))
+            out = xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), dtype=x.dtype),
+                           x * (xp.log1p(y) if one_plus else xp.log(y)))
+        ctx.one_plus = one_plus
         ctx.save_for_backward(x, y)
         return out
 
     @staticmethod
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
+        shift = 1 if ctx.one_plus else 0
         gx = gy_ = None
         if ctx.needs_input_grad[0]:
-            gx = sum_to(where((x.data == 0) & (y.data <= 0), 0.0, Xlogy.apply(gy, y)), x.shape)
+            gx = sum_to(where((x.data == 0) & (y.data + shift <= 0), 0.0, Xlogy.apply(gy, y, ctx.one_plus)), x.shape)
         if ctx.needs_input_grad[1]:
-            gy_ = sum_to(gy * x / y, y.shape)
+            gy_ = sum_to(gy * x / (y + shift if shift else y), y.shape)
         return gx, gy_
 
 
-def xlogy(x, y) -> Tensor:
-    """``x * log(y)``, 0 where ``x == 0`` (see :class:`Xlogy`). Either may be a number; integers give float32."""
+def _x_log(op: str, x, y, one_plus: bool) -> Tensor:
+    """xlogy and xlog1py: either may be a number; integers give float32; the two broadcast."""
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        raise TypeError(f"xlogy: expected at least one Tensor, got {type(x).__name__} and {type(y).__name__}")
+        raise TypeError(f"{op}: expected at least one Tensor, got {type(x).__name__} and {type(y).__name__}")
     dtype = result_type(x, y)
     dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
     like = x if isinstance(x, Tensor) else y
@@ -125,8 +129,19 @@ def xlogy(x, y) -> Tensor:
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise ValueError(f"xlogy: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
-    return Xlogy.apply(a, b)
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    return Xlogy.apply(a, b, one_plus)
+
+
+def xlogy(x, y) -> Tensor:
+    """``x * log(y)``, 0 where ``x == 0`` (see :class:`Xlogy`). Either may be a number; integers give float32."""
+    return _x_log("xlogy", x, y, False)
+
+
+def xlog1py(x, y) -> Tensor:
+    """``x * log(1 + y)``, 0 where ``x == 0`` (see :class:`Xlogy`), as ``torch.special.xlog1py``. Either may be a
+    number; integers give float32."""
+    return _x_log("xlog1py", x, y, True)
 
 
 # ----------------------------------------------------------------------------- logit

@@ -1,6 +1,7 @@
 """The gamma function's family, as ``torch.special`` has it: lgamma (``log |Γ(x)|``), digamma ``ψ`` (lgamma's
-derivative), polygamma ``ψ⁽ⁿ⁾`` (ψ's n-th derivative) and mvlgamma (the multivariate log-gamma); and the two
-entropy helpers entr (``-x log x``) and xlog1py (``x log(1 + y)``).
+derivative), polygamma ``ψ⁽ⁿ⁾`` (ψ's n-th derivative) and mvlgamma (the multivariate log-gamma); and the
+entropy helper entr (``-x log x``). xlog1py (``x log(1 + y)``) is xlogy's twin, in
+:mod:`minigan.ops.pointwise`.
 
 The family is a chain of derivatives, ``lgamma' = ψ``, ``ψ⁽ⁿ⁾' = ψ⁽ⁿ⁺¹⁾``, so each backward is the next member
 of the chain (one Function, :class:`Polygamma`, for every order), and double backward comes for free.
@@ -27,13 +28,13 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor
-from ._util import as_floating, lift, result_type
+from ._util import as_floating
 from .activation import log_softmax, softmax
-from .arithmetic import _quietly, log, where
-from .shape import sum_to, unsqueeze
+from .arithmetic import _quietly, log
+from .shape import unsqueeze
 from .reduction import sum as _sum
 
-__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "entr", "xlog1py", "softmax_with_dtype",
+__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "entr", "softmax_with_dtype",
            "log_softmax_with_dtype"]
 
 _EULER_GAMMA = 0.5772156649015329
@@ -315,52 +316,6 @@ class Entr(Function):
 def entr(x: Tensor) -> Tensor:
     """``-x log x`` elementwise (see :class:`Entr`): the terms of an entropy. Integers give float32."""
     return Entr.apply(as_floating(x))
-
-
-class Xlog1py(Function):
-    """``x log(1 + y)``, and 0 where ``x == 0`` (unless y is nan), as ``torch.special.xlog1py``: the
-    ``0 log 0 = 0`` convention of :class:`~minigan.ops.pointwise.Xlogy`, with ``log1p`` for accuracy at small y.
-    Backward, with PyTorch's values::
-
-        d/dx = log(1 + y), but 0 where x == 0 and y <= -1 (log(1 + y) is -inf or nan there)
-        d/dy = x / (1 + y)
-
-    ``g log(1 + y)`` is taken as ``xlog1py(g, y)``, this Function again: 0 where g is 0, even where log is
-    infinite."""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        xp = backend.xp_of(x)
-        with _quietly():
-            out = xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), dtype=x.dtype), x * xp.log1p(y))
-        ctx.save_for_backward(x, y)
-        return out
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, y = ctx.saved_tensors
-        gx = gy_ = None
-        if ctx.needs_input_grad[0]:
-            gx = sum_to(where((x.data == 0) & (y.data <= -1), 0.0, Xlog1py.apply(gy, y)), x.shape)
-        if ctx.needs_input_grad[1]:
-            gy_ = sum_to(gy * x / (1 + y), y.shape)
-        return gx, gy_
-
-
-def xlog1py(x, y) -> Tensor:
-    """``x log(1 + y)``, 0 where ``x == 0`` (see :class:`Xlog1py`). Either may be a number; integers give
-    float32."""
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        raise TypeError(f"xlog1py: expected at least one Tensor, got {type(x).__name__} and {type(y).__name__}")
-    dtype = result_type(x, y)
-    dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
-    like = x if isinstance(x, Tensor) else y
-    a, b = lift(x, like, dtype), lift(y, like, dtype)
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"xlog1py: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
-    return Xlog1py.apply(a, b)
 
 
 # ----------------------------------------------------------------------------- softmax with a dtype
