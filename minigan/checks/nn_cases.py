@@ -315,3 +315,24 @@ def _categorical_case(rs):
         return p.log_prob(Tensor(np.array([0, 3]))) + p.entropy() + D.kl_divergence(p, q)
     return fn, [_t(rs, 2, 4), _t(rs, 2, 4)]
 
+
+@_case("Gamma: log_prob, entropy, kl")
+def _gamma_case(rs):
+    # (rsample's gradient is implicit: a rejection sampler's draw is no smooth function of the concentration,
+    # so finite differences of it prove nothing; tests/distributions holds it to the CDF's derivatives)
+    from .. import distributions as D
+    def fn(a, b, x):
+        d = D.Gamma(a, b)
+        return d.log_prob(x) + d.entropy() + D.kl_divergence(d, D.Gamma(b, a))
+    return fn, [_t(rs, 3, positive=True), _t(rs, 3, positive=True), _t(rs, 2, 3, positive=True)]
+
+
+@_case("Beta and Dirichlet: log_prob, kl")
+def _beta_case(rs):
+    from .. import distributions as D
+    def fn(a, b, c, x):
+        return (D.Beta(a, b).log_prob(x) + D.kl_divergence(D.Beta(a, b), D.Beta(b, a))
+                + D.kl_divergence(D.Dirichlet(c), D.Dirichlet(c * 2)).sum())
+    return fn, [_t(rs, 3, positive=True), _t(rs, 3, positive=True), _t(rs, 2, 4, positive=True),
+                _between(rs, 0.1, 0.9, 2, 3)]
+

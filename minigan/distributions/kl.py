@@ -183,3 +183,79 @@ def _infinite(p, q):
 for _p in (Normal, Laplace):
     for _q in (Exponential, Uniform):
         register_kl(_p, _q)(_infinite)
+
+
+# ----------------------------------------------------------------- the gamma family and the counts
+from .beta import Beta, Dirichlet  # noqa: E402  (below the registry they register into)
+from .counts import Binomial, Geometric, Poisson  # noqa: E402
+from .gamma import Gamma  # noqa: E402
+
+_EULER_GAMMA = 0.5772156649015329
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    """``a_q log(r_p / r_q) + lgamma(a_q) - lgamma(a_p) + (a_p - a_q) ψ(a_p) + (r_q - r_p) a_p / r_p``."""
+    t1 = q.concentration * ops.log(p.rate / q.rate)
+    t2 = ops.lgamma(q.concentration) - ops.lgamma(p.concentration)
+    t3 = (p.concentration - q.concentration) * ops.digamma(p.concentration)
+    return t1 + t2 + t3 + (q.rate - p.rate) * (p.concentration / p.rate)
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p, q):
+    """An exponential is ``Gamma(1, rate)``: ``-a_q log r + r + lgamma(a_q) + γ a_q - (1 + γ)``, ``r = r_q / r_p``,
+    ``γ`` Euler's constant."""
+    ratio = q.rate / p.rate
+    return (-q.concentration * ops.log(ratio) + ratio + ops.lgamma(q.concentration)
+            + q.concentration * _EULER_GAMMA - (1 + _EULER_GAMMA))
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p, q):
+    """``-H(p) - log r_q + r_q E_p[X]``: the exponential's log-density is linear in x."""
+    return -p.entropy() - ops.log(q.rate) + q.rate * p.concentration / p.rate
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    """``log B(a_q, b_q) - log B(a_p, b_p) + (a_p - a_q) ψ(a_p) + (b_p - b_q) ψ(b_p) + (s_q - s_p) ψ(s_p)``,
+    ``s = a + b``."""
+    s_p = p.concentration1 + p.concentration0
+    s_q = q.concentration1 + q.concentration0
+    t1 = ops.lgamma(q.concentration1) + ops.lgamma(q.concentration0) + ops.lgamma(s_p)
+    t2 = ops.lgamma(p.concentration1) + ops.lgamma(p.concentration0) + ops.lgamma(s_q)
+    t3 = (p.concentration1 - q.concentration1) * ops.digamma(p.concentration1)
+    t4 = (p.concentration0 - q.concentration0) * ops.digamma(p.concentration0)
+    return t1 - t2 + t3 + t4 + (s_q - s_p) * ops.digamma(s_p)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    """``lgamma(s_p) - lgamma(s_q) - Σ (lgamma(a_p) - lgamma(a_q)) + Σ (a_p - a_q)(ψ(a_p) - ψ(s_p))``."""
+    s_p, s_q = ops.sum(p.concentration, -1), ops.sum(q.concentration, -1)
+    t2 = ops.sum(ops.lgamma(p.concentration) - ops.lgamma(q.concentration), -1)
+    t4 = ops.digamma(p.concentration) - ops.unsqueeze(ops.digamma(s_p), -1)
+    return ops.lgamma(s_p) - ops.lgamma(s_q) - t2 + ops.sum((p.concentration - q.concentration) * t4, -1)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    """``r_p log(r_p / r_q) - (r_p - r_q)``."""
+    return p.rate * (ops.log(p.rate) - ops.log(q.rate)) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    """``-H(p) - log(1 - q) E_p[trials] - logit(q)``, ``E_p[trials] = 1 / p``."""
+    return -p.entropy() - ops.log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    """``n (p log(p / q) + (1 - p) log((1 - p) / (1 - q)))`` for equal counts: ``n`` times the Bernoulli
+    divergence. ``inf`` where ``n_p > n_q`` (p reaches counts q cannot); ``n_p < n_q`` is not implemented."""
+    if bool((p.total_count.data < q.total_count.data).any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + ops.log1p(-p.probs) - ops.log1p(-q.probs))
+    return _inf_where((p.total_count > q.total_count).data, kl)
