@@ -77,7 +77,7 @@ def __getattr__(name):
     # `import minigan` stays light and a learner can read the core without the rest.
     import importlib
     if name in {"nn", "optim", "data", "io", "viz", "gan", "style", "kernels", "progress", "cli", "linalg", "special",
-                "distributions", "utils"}:
+                "distributions", "utils", "func"}:
         return importlib.import_module(f"minigan.{name}")
     raise AttributeError(f"module 'minigan' has no attribute {name!r}")
 
