@@ -11,6 +11,9 @@ import minigan.nn as nn
 import minigan.nn.functional as F
 from helpers import check_grad, randn, tensors
 
+# torch.func's own transforms script some of their helpers with torch.jit, which torch 2.13 warns about
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
 
 def close(a, b, atol=1e-10):
     """Two tensors (minigan or torch), or two tuples/lists/dicts of them, hold the same numbers."""
