@@ -28,10 +28,7 @@ class SpectralNorm:
         self.name, self.n_power_iterations, self.dim, self.eps = name, n_power_iterations, dim, eps
 
     def matrix(self, weight: Tensor) -> Tensor:
-        """The weight as a matrix: dim ``self.dim`` becomes the rows, every other dim is flattened into columns."""
-        if self.dim != 0:
-            weight = weight.permute(self.dim, *[d for d in range(weight.ndim) if d != self.dim])
-        return weight.reshape(weight.shape[0], -1)
+        return _weight_matrix(weight, self.dim)
 
     def compute_weight(self, module, do_power_iteration: bool) -> Tensor:
         weight = getattr(module, self.name + "_orig")
@@ -46,12 +43,24 @@ class SpectralNorm:
             v._bump_version()
             # the products below keep copies, so the next step's update in place leaves this graph alone
             u, v = Tensor(u.data.copy()), Tensor(v.data.copy())
-        xp = backend.xp_of(mat.data)
-        sigma = (mat * Tensor(xp.outer(u.data, v.data))).sum()          # uᵀ W v
-        return weight / sigma
+        return weight / _sigma(mat, u.data, v.data)
 
     def __call__(self, module, args) -> None:
         setattr(module, self.name, self.compute_weight(module, do_power_iteration=module.training))
+
+
+def _weight_matrix(weight: Tensor, dim: int) -> Tensor:
+    """The weight as a matrix: dim ``dim`` becomes the rows, every other dim is flattened into columns."""
+    if dim != 0:
+        weight = weight.permute(dim, *[d for d in range(weight.ndim) if d != dim])
+    return weight.reshape(weight.shape[0], -1)
+
+
+def _sigma(mat: Tensor, u, v) -> Tensor:
+    """``uᵀ W v``, the largest singular value of ``W`` estimated from power iteration's vectors (arrays, held
+    constant: the gradient is ``u vᵀ``, as the exact one is at convergence)."""
+    xp = backend.xp_of(mat.data)
+    return (mat * Tensor(xp.outer(u, v))).sum()
 
 
 def _normalized(a, eps: float):

@@ -21,11 +21,16 @@ class WeightNorm:
         self.name, self.dim = name, -1 if dim is None else dim
 
     def compute_weight(self, module) -> Tensor:
-        g, v = getattr(module, self.name + "_g"), getattr(module, self.name + "_v")
-        return v * (g / norm_except_dim(v, self.dim))
+        return _weight_norm(getattr(module, self.name + "_v"), getattr(module, self.name + "_g"), self.dim)
 
     def __call__(self, module, args) -> None:
         setattr(module, self.name, self.compute_weight(module))
+
+
+def _weight_norm(v: Tensor, g: Tensor, dim: int) -> Tensor:
+    """``v * (g / ||v||)``, the norm over every dim but ``dim`` (``torch._weight_norm``); a composition of
+    minigan ops, so the gradient reaches ``g`` and ``v``, including through the norm's dependence on ``v``."""
+    return v * (g / norm_except_dim(v, dim))
 
 
 def norm_except_dim(v: Tensor, dim: int) -> Tensor:
