@@ -70,7 +70,8 @@ def test_matches_torch(torch, kind, dim):
                                                                                          momentum=0.9)
     for step in range(3):                    # three training steps: the hook recomputes the weight each time
         y, ty = ours(mg.tensor(x)), theirs(torch.tensor(x))
-        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=f"step {step}")
+        want = ty.detach().numpy()         # held to the array's scale: torch's threaded sums round differently
+        np.testing.assert_allclose(y.numpy(), want, rtol=1e-12, atol=1e-12 * np.abs(want).max(), err_msg=f"step {step}")
         (y * y * y).sum().backward()
         (ty * ty * ty).sum().backward()
         _assert_params_equal(ours, theirs, f"at step {step}", rtol=1e-11, grads=True)
@@ -85,8 +86,10 @@ def test_matches_torch(torch, kind, dim):
     torch.nn.utils.remove_weight_norm(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
     assert isinstance(ours.weight, mg.nn.Parameter)
-    np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-11)
-    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-11)
+    for got, want in ((ours.weight.numpy(), theirs.weight.detach().numpy()),
+                      (ours(mg.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy())):
+        # held to the array's scale, as above: an element near 0 carries the rounding of the large ones
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11 * np.abs(want).max())
 
 
 def test_weight_g_shapes():
