@@ -11,16 +11,19 @@ from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logit
 
 
 class _CoinParams(Distribution):
-    """A coin's parameter, as :class:`Bernoulli` and :class:`~minigan.distributions.RelaxedBernoulli` take it:
-    ``probs`` or ``logits``, exactly one; the other computed on first use."""
+    """A coin's parameter, as :class:`Bernoulli`, :class:`~minigan.distributions.RelaxedBernoulli`,
+    :class:`~minigan.distributions.Geometric` and :class:`~minigan.distributions.Binomial` take it: ``probs`` or
+    ``logits``, exactly one; the other computed on first use."""
 
-    def _set_coin(self, probs, logits) -> None:
+    def _set_coin(self, probs, logits, **others) -> None:
+        """Store exactly one of ``probs``/``logits`` (and the ``others``, such as a total count), broadcast
+        together."""
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(type(self).__name__, probs=probs)
-        else:
-            (self.logits,) = broadcast_all(type(self).__name__, logits=logits)
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        params = broadcast_all(type(self).__name__, **others, **{name: value})
+        for key, t in zip(list(others) + [name], params):
+            self.__dict__[key] = t
 
     @property
     def _param(self) -> Tensor:

@@ -13,7 +13,8 @@ from .. import backend, creation, ops
 from ..autograd import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits, softplus, uniform
+from .bernoulli import _CoinParams
+from .utils import broadcast_all, softplus, uniform
 
 
 class _IntegerGreaterThanEq(constraints.Constraint):
@@ -32,16 +33,6 @@ class _IntegerGreaterThanEq(constraints.Constraint):
 
 
 nonnegative_integer = _IntegerGreaterThanEq(0)
-
-
-def _probs_or_logits(dist, probs, logits, **others) -> None:
-    """Store exactly one of ``probs``/``logits`` (and the ``others``), broadcast together, on ``dist``."""
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-    name, value = ("probs", probs) if probs is not None else ("logits", logits)
-    params = broadcast_all(type(dist).__name__, **others, **{name: value})
-    for key, t in zip(list(others) + [name], params):
-        dist.__dict__[key] = t
 
 
 class Poisson(Distribution):
@@ -83,7 +74,7 @@ class Poisson(Distribution):
         return ops.xlogy(value, self.rate) - self.rate - ops.lgamma(value + 1)
 
 
-class Geometric(Distribution):
+class Geometric(_CoinParams):
     """The number of failures ``k = 0, 1, ...`` before the first success of trials that succeed with
     probability ``p`` in ``(0, 1]``: mass ``(1 - p)^k p``. Given by ``probs`` or ``logits`` (log-odds), exactly
     one, as :class:`Bernoulli`.
@@ -97,23 +88,11 @@ class Geometric(Distribution):
     support = nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        _probs_or_logits(self, probs, logits)
+        self._set_coin(probs, logits)
         super().__init__(self._param.shape, validate_args=validate_args)
         if self._validate_args and probs is not None and not bool((self.probs.data > 0).all()):
             raise ValueError(f"Expected parameter probs (Tensor of shape {tuple(self.probs.shape)}) of distribution "
                              f"{self!r} to be positive but found invalid values:\n{self.probs}")
-
-    @property
-    def _param(self) -> Tensor:
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:
@@ -146,7 +125,7 @@ class Geometric(Distribution):
         return (softplus(self.logits) - self.probs * self.logits) / self.probs
 
 
-class Binomial(Distribution):
+class Binomial(_CoinParams):
     """Successes in ``total_count`` independent trials that each succeed with probability ``p``: mass
     ``C(n, k) p^k (1 - p)^(n - k)``, ``k = 0..n``. ``total_count`` (a whole number >= 0, default 1) and one of
     ``probs``/``logits`` broadcast together (the batch shape); ``total_count`` takes their float dtype.
@@ -163,24 +142,12 @@ class Binomial(Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        _probs_or_logits(self, probs, logits, total_count=total_count)
+        self._set_coin(probs, logits, total_count=total_count)
         super().__init__(self._param.shape, validate_args=validate_args)
-
-    @property
-    def _param(self) -> Tensor:
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
 
     @property
     def support(self):
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:
