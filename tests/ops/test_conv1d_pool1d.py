@@ -1,6 +1,8 @@
 """conv1d, conv_transpose1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d and adaptive_max_pool1d: the 2-D ops
 on a signal seen as an image one pixel high. Gradchecks in float64 on awkward shapes, values, gradients, indices
-and torch's output-length rule against PyTorch, second derivatives, and the errors."""
+and torch's output-length rule against PyTorch, second derivatives, and the errors. The convolutions' and the
+adaptive average pool's gradchecks and torch parity are on the tables shared with 3-D, in
+test_conv_pool_1d_3d.py."""
 import itertools
 
 import numpy as np
@@ -9,62 +11,10 @@ import pytest
 import minigan as mg
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, conv_call, conv_inputs, distinct, randn, tensors
+from helpers import check_grad, compare_with_torch, distinct, randn, tensors
 
-# --------------------------------------------------------------------------- conv1d
-# (input shape, weight shape, bias, stride, padding, dilation, groups): odd lengths, batch 1, unbatched (C, L),
-# stride < kernel (overlapping windows), padding 0 and more, dilation, groups, "same" with an even kernel
-CONV_CASES = [
-    ((2, 3, 7), (4, 3, 3), True, 2, 1, 1, 1),
-    ((1, 4, 9), (6, 2, 3), False, 1, 2, 2, 2),
-    ((3, 8), (2, 3, 2), True, 3, 0, 1, 1),             # unbatched
-    ((1, 2, 5), (4, 1, 4), True, 1, "same", 1, 2),      # odd total padding: the extra zero at the right
-    ((2, 2, 6), (2, 2, 3), False, 1, "valid", 2, 1),
-    ((1, 1, 4), (1, 1, 1), True, (2,), (0,), (1,), 1),  # 1-tuples, a 1-tap kernel
-]
-CONV_IDS = ["s2p1-bias", "dilation-groups-batch1", "unbatched-s3", "same-even-kernel", "valid-dilation", "tuples"]
-
-
-@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
-def test_conv1d_gradcheck(device, case):
-    arrays = conv_inputs(case, case[1][0])
-    rep = check_grad(conv_call(F, "conv1d", case), *arrays, device=device)
-    assert len(rep.rows) == len(arrays)
-
-
-@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")   # torch's note on its own speed
-@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
-def test_conv1d_matches_torch(device, torch, case):
-    compare_with_torch(torch, conv_call(F, "conv1d", case), conv_call(torch.nn.functional, "conv1d", case),
-                       conv_inputs(case, case[1][0]), device=device)
-
-
-# --------------------------------------------------------------------------- conv_transpose1d
-# (input shape, weight shape, bias, stride, padding, output_padding, groups, dilation)
-TRANSPOSE_CASES = [
-    ((2, 3, 5), (3, 2, 3), True, 2, 1, 1, 1, 1),
-    ((1, 4, 3), (4, 1, 4), False, 2, 1, 0, 2, 1),       # k4 s2 p1: the upsampler, groups
-    ((2, 2, 4), (2, 3, 3), True, 1, 1, 1, 1, 2),        # output_padding 1 >= stride 1, allowed by dilation 2
-    ((3, 5), (3, 2, 2), True, 3, 0, 2, 1, 1),           # unbatched, stride > kernel
-    ((1, 2, 6), (2, 2, 5), False, (1,), (2,), (0,), 1, (1,)),
-]
-TRANSPOSE_IDS = ["s2p1op1-bias", "k4s2p1-groups", "op-dilation", "unbatched-s3", "tuples-p2"]
-
-
-@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=TRANSPOSE_IDS)
-def test_conv_transpose1d_gradcheck(device, case):
-    arrays = conv_inputs(case, case[1][1] * case[6])
-    rep = check_grad(conv_call(F, "conv_transpose1d", case), *arrays, device=device)
-    assert len(rep.rows) == len(arrays)
-
-
-@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=TRANSPOSE_IDS)
-def test_conv_transpose1d_matches_torch(device, torch, case):
-    compare_with_torch(torch, conv_call(F, "conv_transpose1d", case),
-                       conv_call(torch.nn.functional, "conv_transpose1d", case),
-                       conv_inputs(case, case[1][1] * case[6]), device=device)
-
-
+# --------------------------------------------------------------------------- conv1d and conv_transpose1d
+# (their gradchecks and torch parity are on the shared tables of test_conv_pool_1d_3d.py)
 def test_conv_transpose1d_is_conv1d_adjoint(device):
     """<conv1d(x, w), y> == <x, conv_transpose1d(y, w)>: the same weight, the transposed map."""
     w = mg.tensor(randn(4, 3, 3, seed=7), device=device)
@@ -145,14 +95,6 @@ def test_avg_pool1d_count_include_pad_values(device):
 # (input shape, output_size): overlapping windows (7 -> 3), the identity, more outputs than inputs, unbatched
 ADAPTIVE_CASES = [((2, 3, 7), 3), ((1, 2, 5), 5), ((2, 1, 4), (7,)), ((3, 9), 4)]
 ADAPTIVE_IDS = ["7to3", "5to5", "4to7", "unbatched-9to4"]
-
-
-@pytest.mark.parametrize("shape,size", ADAPTIVE_CASES, ids=ADAPTIVE_IDS)
-def test_adaptive_avg_pool1d(device, torch, shape, size):
-    x = randn(*shape, seed=4)
-    check_grad(lambda t: F.adaptive_avg_pool1d(t, size), x, device=device)
-    compare_with_torch(torch, lambda t: F.adaptive_avg_pool1d(t, size),
-                       lambda t: torch.nn.functional.adaptive_avg_pool1d(t, size), [x], device=device)
 
 
 @pytest.mark.parametrize("shape,size", ADAPTIVE_CASES, ids=ADAPTIVE_IDS)

@@ -1,6 +1,8 @@
 """conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d and adaptive_max_pool3d: the 3-D ops
 composed of the 2-D (and 1-D) ones. Gradchecks in float64 on awkward shapes; values, gradients, indices (ties and
-NaNs included) and torch's output-size rule against PyTorch; the adjoint; second derivatives; the errors."""
+NaNs included) and torch's output-size rule against PyTorch; the adjoint; second derivatives; the errors. The
+convolutions' and the adaptive average pool's gradchecks and torch parity are on the tables shared with 1-D, in
+test_conv_pool_1d_3d.py."""
 import itertools
 
 import numpy as np
@@ -9,38 +11,9 @@ import pytest
 import minigan as mg
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, conv_call, conv_inputs, distinct, randn, tensors
+from helpers import check_grad, compare_with_torch, distinct, randn, tensors
 
 # --------------------------------------------------------------------------- conv3d
-# (input shape, weight shape, bias, stride, padding, dilation, groups): odd sizes, batch 1, unbatched (C, D, H, W),
-# stride < kernel (overlapping windows) and > kernel, padding 0 and more, dilation, groups, "same" with even kernels
-CONV_CASES = [
-    ((2, 2, 5, 4, 3), (3, 2, 3, 2, 3), True, 2, 1, 1, 1),
-    ((1, 4, 5, 4, 3), (2, 2, 2, 3, 1), False, 1, (2, 1, 0), (2, 1, 1), 2),
-    ((2, 4, 3, 5), (3, 2, 2, 2, 2), True, (1, 2, 1), 0, 1, 1),                 # unbatched
-    ((1, 2, 4, 3, 4), (2, 1, 2, 3, 2), True, 1, "same", (1, 1, 3), 2),           # odd totals: the extra at the back
-    ((1, 1, 6, 3, 3), (1, 1, 2, 1, 2), False, 1, "valid", (3, 1, 1), 1),
-    ((1, 2, 7, 3, 3), (2, 2, 2, 2, 1), True, (3, 1, 2), (1, 0, 0), 1, 1),       # depth stride > kernel
-    ((1, 2, 3, 3, 3), (2, 2, 1, 1, 1), True, [1, 2, 1], [0, 1, 0], [1, 1, 1], 1),  # lists, a 1-tap kernel
-]
-CONV_IDS = ["s2p1-bias", "dilation-groups-batch1", "unbatched", "same-even-groups", "valid-dilation",
-            "depth-stride-3", "lists-1tap"]
-
-
-@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
-def test_conv3d_gradcheck(device, case):
-    arrays = conv_inputs(case, case[1][0])
-    rep = check_grad(conv_call(F, "conv3d", case), *arrays, device=device)
-    assert len(rep.rows) == len(arrays)
-
-
-@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")   # torch's note on its own speed
-@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
-def test_conv3d_matches_torch(device, torch, case):
-    compare_with_torch(torch, conv_call(F, "conv3d", case), conv_call(torch.nn.functional, "conv3d", case),
-                       conv_inputs(case, case[1][0]), device=device)
-
-
 def test_conv3d_is_a_sum_of_conv2d_over_depth_taps():
     """The module's formula, one output slice at a time:
     y[:, :, d] = sum_j conv2d(x_pad[:, :, d s + j r], w[:, :, j])."""
@@ -54,31 +27,6 @@ def test_conv3d_is_a_sum_of_conv2d_over_depth_taps():
 
 
 # --------------------------------------------------------------------------- conv_transpose3d
-# (input shape, weight shape, bias, stride, padding, output_padding, groups, dilation)
-TRANSPOSE_CASES = [
-    ((2, 3, 3, 2, 3), (3, 2, 3, 3, 2), True, 2, 1, 1, 1, 1),
-    ((1, 4, 2, 3, 2), (4, 1, 4, 2, 3), False, (2, 1, 2), (1, 0, 1), 0, 2, 1),      # k4 s2 p1 along depth, groups
-    ((1, 2, 3, 2, 2), (2, 2, 3, 2, 2), True, 1, (1, 0, 0), (1, 0, 0), 1, (2, 1, 1)),  # op 1 >= stride 1 (dilation 2)
-    ((2, 3, 2, 3), (2, 2, 2, 2, 2), True, (3, 1, 2), 0, (2, 0, 1), 1, 1),          # unbatched, stride > kernel
-    ((1, 2, 4, 2, 2), (2, 1, 5, 1, 2), False, 1, (2, 0, 1), 0, 1, 1),              # padding crops much of the depth
-]
-TRANSPOSE_IDS = ["s2p1op1-bias", "k4s2p1-groups", "op-dilation", "unbatched-s3", "p2-crop"]
-
-
-@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=TRANSPOSE_IDS)
-def test_conv_transpose3d_gradcheck(device, case):
-    arrays = conv_inputs(case, case[1][1] * case[6])
-    rep = check_grad(conv_call(F, "conv_transpose3d", case), *arrays, device=device)
-    assert len(rep.rows) == len(arrays)
-
-
-@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=TRANSPOSE_IDS)
-def test_conv_transpose3d_matches_torch(device, torch, case):
-    compare_with_torch(torch, conv_call(F, "conv_transpose3d", case),
-                       conv_call(torch.nn.functional, "conv_transpose3d", case),
-                       conv_inputs(case, case[1][1] * case[6]), device=device)
-
-
 def test_conv_transpose3d_is_conv3d_adjoint(device):
     """<conv3d(x, w), y> == <x, conv_transpose3d(y, w)>: the same weight, the transposed map."""
     w = mg.tensor(randn(4, 2, 3, 2, 3, seed=7), device=device)
@@ -201,14 +149,6 @@ def test_pool_second_derivatives(device, fn, shape):
 ADAPTIVE_CASES = [((2, 2, 5, 4, 6), (3, 2, 4)), ((1, 2, 3, 3, 3), 3), ((1, 1, 2, 3, 2), (4, None, 3)),
                   ((2, 7, 4, 5), [3, 4, None])]
 ADAPTIVE_IDS = ["5x4x6-to-3x2x4", "identity", "more-outputs-None", "unbatched"]
-
-
-@pytest.mark.parametrize("shape,size", ADAPTIVE_CASES, ids=ADAPTIVE_IDS)
-def test_adaptive_avg_pool3d(device, torch, shape, size):
-    x = randn(*shape, seed=4)
-    check_grad(lambda t: F.adaptive_avg_pool3d(t, size), x, device=device)
-    compare_with_torch(torch, lambda t: F.adaptive_avg_pool3d(t, size),
-                       lambda t: torch.nn.functional.adaptive_avg_pool3d(t, size), [x], device=device)
 
 
 @pytest.mark.parametrize("shape,size", ADAPTIVE_CASES, ids=ADAPTIVE_IDS)
