@@ -10,13 +10,12 @@ Not here: the Bessel functions of the first and second kind (``bessel_j0``, ``be
 modified ones (``modified_bessel_k0``...), ``airy_ai``, ``spherical_bessel_j0``, Hurwitz's ``zeta``, the
 incomplete gamma functions ``gammainc``/``gammaincc``, and the orthogonal polynomials (Chebyshev, Hermite,
 Laguerre, Legendre)."""
-from .ops.activation import erf, sigmoid as expit  # noqa: F401
+from .ops.activation import erf, log_softmax, sigmoid as expit, softmax  # noqa: F401 - softmax's dtype= too
 from .ops.erfc_bessel import erfc, erfcx, i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri  # noqa: F401
 from .ops.math import exp2, expm1, log1p, round, sinc  # noqa: F401
 from .ops.pointwise import erfinv, logit, xlog1py, xlogy  # noqa: F401
 from .ops.reduction import logsumexp  # noqa: F401
 from .ops.special import digamma, digamma as psi, entr, lgamma as gammaln, polygamma  # noqa: F401
-from .ops.special import log_softmax_with_dtype as log_softmax, softmax_with_dtype as softmax  # noqa: F401
 from .ops.special import mvlgamma as multigammaln  # noqa: F401
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e",

@@ -212,8 +212,8 @@ class OpMethods:
     def pow(self, o): return _ops().pow(self, o)
     def maximum(self, o): return _ops().maximum(self, o)
     def minimum(self, o): return _ops().minimum(self, o)
-    def softmax(self, dim): return _ops().softmax(self, dim)
-    def log_softmax(self, dim): return _ops().log_softmax(self, dim)
+    def softmax(self, dim, dtype=None): return _ops().softmax(self, dim, dtype=dtype)
+    def log_softmax(self, dim, dtype=None): return _ops().log_softmax(self, dim, dtype=dtype)
 
     # Indexing, rearranging, sorting and matrix products: minigan/ops/indexing.py, rearrange.py, sort.py, matmul.py
     def gather(self, dim, index): return _ops().gather(self, dim, index)

@@ -393,9 +393,15 @@ class LogSoftmax(Function):
         return gy - exp(y) * _sum(gy, axis=ctx.axis, keepdims=True)
 
 
-def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """``log(softmax(x, dim))`` along ``dim`` (or ``axis``), computed without overflow."""
-    return LogSoftmax.apply(x, _softmax_dim("log_softmax", x, dim, axis))
+def _cast(x: Tensor, dtype) -> Tensor:
+    """``x`` in ``dtype`` first, where one is given (softmax's ``dtype=``: a recorded cast, so the gradient comes
+    back in x's own dtype), as PyTorch's."""
+    return x if dtype is None else x.to(dtype=dtype)
+
+
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:
+    """``log(softmax(x, dim))`` along ``dim`` (or ``axis``), computed without overflow; ``dtype`` casts x first."""
+    return LogSoftmax.apply(_cast(x, dtype), _softmax_dim("log_softmax", x, dim, axis))
 
 
 class Softmax(Function):
@@ -416,11 +422,12 @@ class Softmax(Function):
         return y * (gy - _sum(gy * y, axis=ctx.axis, keepdims=True))
 
 
-def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """``e^x / sum(e^x)`` along ``dim`` (or ``axis``): positive, summing to 1 along it."""
-    return Softmax.apply(x, _softmax_dim("softmax", x, dim, axis))
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:
+    """``e^x / sum(e^x)`` along ``dim`` (or ``axis``): positive, summing to 1 along it; ``dtype`` casts x first."""
+    return Softmax.apply(_cast(x, dtype), _softmax_dim("softmax", x, dim, axis))
 
 
-def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """``softmax(-x, dim)``: positive, summing to 1 along ``dim`` (or ``axis``), largest where x is smallest."""
-    return Softmax.apply(-x, _softmax_dim("softmin", x, dim, axis))
+def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:
+    """``softmax(-x, dim)``: positive, summing to 1 along ``dim`` (or ``axis``), largest where x is smallest;
+    ``dtype`` casts x first."""
+    return Softmax.apply(-_cast(x, dtype), _softmax_dim("softmin", x, dim, axis))

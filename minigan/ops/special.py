@@ -29,13 +29,11 @@ import numpy as np
 from .. import backend
 from ..autograd import Function, Tensor
 from ._util import as_floating
-from .activation import log_softmax, softmax
 from .arithmetic import _quietly, log
 from .shape import unsqueeze
 from .reduction import sum as _sum
 
-__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "entr", "softmax_with_dtype",
-           "log_softmax_with_dtype"]
+__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "entr"]
 
 _EULER_GAMMA = 0.5772156649015329
 
@@ -316,16 +314,3 @@ class Entr(Function):
 def entr(x: Tensor) -> Tensor:
     """``-x log x`` elementwise (see :class:`Entr`): the terms of an entropy. Integers give float32."""
     return Entr.apply(as_floating(x))
-
-
-# ----------------------------------------------------------------------------- softmax with a dtype
-def softmax_with_dtype(x: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """``torch.special.softmax(input, dim, *, dtype=None)``: :func:`~minigan.ops.activation.softmax` along
-    ``dim`` of x cast to ``dtype`` first (a recorded cast: the gradient comes back in x's dtype)."""
-    return softmax(x if dtype is None else x.to(dtype=dtype), dim)
-
-
-def log_softmax_with_dtype(x: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """``torch.special.log_softmax(input, dim, *, dtype=None)``: :func:`~minigan.ops.activation.log_softmax`
-    along ``dim`` of x cast to ``dtype`` first."""
-    return log_softmax(x if dtype is None else x.to(dtype=dtype), dim)

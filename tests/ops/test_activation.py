@@ -5,7 +5,7 @@ import pytest
 import minigan as mg
 import minigan.nn.functional as F
 
-from helpers import check_grad, distinct, tensors
+from helpers import check_grad, distinct, randn, tensors
 
 
 @pytest.mark.parametrize("fn", [
@@ -161,3 +161,16 @@ def test_bad_activation_arguments():
         F.softplus(mg.zeros(2), beta=0)
     with pytest.raises(TypeError, match="elu: expected a floating-point tensor"):
         F.elu(mg.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_softmax_family_takes_a_dtype_as_torch(torch, name):
+    """``dtype=`` casts the input first (a recorded cast): float32 in, float64 out, the gradient back in float32."""
+    a = randn(2, 5, seed=3).astype(np.float32)
+    x = mg.tensor(a, requires_grad=True)
+    y = getattr(F, name)(x, 1, dtype=mg.float64)
+    ty = getattr(torch.nn.functional, name)(torch.tensor(a), 1, dtype=torch.float64)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-12)
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
