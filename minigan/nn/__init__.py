@@ -1,6 +1,6 @@
 """Layers and models, with PyTorch's names, argument orders, defaults and weight layouts."""
 from . import functional, init, utils  # noqa: F401
-from .module import Module, Parameter  # noqa: F401
+from .module import Buffer, Module, Parameter  # noqa: F401
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
 from .layers import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d,  # noqa: F401
                      InstanceNorm3d, LayerNorm, Linear)

@@ -25,6 +25,21 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class Buffer(Tensor):
+    """A tensor to be registered as a buffer by assigning it to a module's attribute, as ``torch.nn.Buffer``:
+    ``self.mean = nn.Buffer(mg.zeros(3))`` is ``self.register_buffer("mean", mg.zeros(3))``, and
+    ``persistent=False`` keeps it out of ``state_dict()``. On the module it is a plain Tensor sharing its memory;
+    ``nn.Buffer()`` is an empty float32 tensor."""
+
+    def __init__(self, data: Any = None, *, persistent: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
+        elif not isinstance(data, Tensor) and not backend.is_array(data):
+            raise TypeError(f"Buffer: expected a Tensor or an array, got {type(data).__name__}")
+        super().__init__(data.data if isinstance(data, Tensor) else data)
+        self.persistent = persistent
+
+
 class _IncompatibleKeys(NamedTuple):
     """What ``load_state_dict`` returns: the model's keys the state dict lacked, and its keys the model lacks."""
     missing_keys: list[str]
@@ -92,7 +107,9 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         what = type(value).__name__
-        if isinstance(value, Parameter):
+        if isinstance(value, Buffer):
+            self.register_buffer(name, Tensor(value.data), persistent=value.persistent)
+        elif isinstance(value, Parameter):
             self._forget(name, keeping=self._parameters)
             self._parameters[name] = value
         elif name in self._parameters:

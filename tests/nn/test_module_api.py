@@ -174,3 +174,31 @@ def test_named_children_and_get_submodule():
     assert net.get_submodule("") is net
     with pytest.raises(AttributeError, match="no submodule '5'"):
         net.get_submodule("0.5")
+
+
+def test_buffer_assigned_to_an_attribute_is_registered_as_torch(torch):
+    """``self.x = nn.Buffer(t)`` registers a buffer (``persistent=False`` keeps it out of the state dict), stored as
+    a plain Tensor on the same memory, as ``torch.nn.Buffer``."""
+    class Ours(mg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mean = mg.nn.Buffer(mg.zeros(3))
+            self.scratch = mg.nn.Buffer(mg.ones(2), persistent=False)
+
+    class Theirs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mean = torch.nn.Buffer(torch.zeros(3))
+            self.scratch = torch.nn.Buffer(torch.ones(2), persistent=False)
+
+    ours, theirs = Ours(), Theirs()
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["mean"]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()] == ["mean", "scratch"]
+    assert type(ours.mean) is mg.Tensor and not ours.mean.requires_grad
+    t = mg.ones(2)
+    buf = mg.nn.Buffer(t)
+    ours.extra = buf
+    assert ours.extra.data is t.data                                        # the same memory
+    assert mg.nn.Buffer().shape == (0,) and mg.nn.Buffer().dtype == np.float32
+    with pytest.raises(TypeError, match="Buffer: expected a Tensor or an array, got list"):
+        mg.nn.Buffer([1, 2])
