@@ -72,6 +72,22 @@ def conv_inputs(case, out_channels: int):
     return arrays + [randn(out_channels, seed=3)] if bias else arrays
 
 
+def equal_to_torch(torch, ours: Callable, theirs: Callable, *arrays) -> int:
+    """Where torch raises, minigan raises a ValueError; elsewhere the same values, hence the same output size.
+    Returns 1 where the two computed, 0 where both raised (tests count the cases that ran)."""
+    import pytest
+    try:
+        expected = theirs(*(torch.tensor(a) for a in arrays)).numpy()
+    except RuntimeError:
+        with pytest.raises(ValueError):
+            ours(*(mg.tensor(a) for a in arrays))
+        return 0
+    got = ours(*(mg.tensor(a) for a in arrays)).numpy()
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+    return 1
+
+
 def load_from_torch(layer, t_layer):
     """``layer`` with the parameters and buffers of its torch twin ``t_layer`` (every key used, none missing)."""
     missing, unexpected = layer.load_state_dict({k: v.detach().numpy() for k, v in t_layer.state_dict().items()})

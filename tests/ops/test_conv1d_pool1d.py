@@ -11,7 +11,7 @@ import pytest
 import minigan as mg
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, distinct, randn, tensors
+from helpers import check_grad, compare_with_torch, distinct, equal_to_torch, randn, tensors
 
 # --------------------------------------------------------------------------- conv1d and conv_transpose1d
 # (their gradchecks and torch parity are on the shared tables of test_conv_pool_1d_3d.py)
@@ -113,25 +113,11 @@ def test_adaptive_max_pool1d(device, torch, shape, size):
 GRID = list(itertools.product((1, 2, 5, 8), (1, 2, 3), (1, 2, 3), (0, 1, 2), (1, 2)))   # L, k, s, p, d
 
 
-def _same_as_torch(torch, ours, theirs, *arrays):
-    """Where torch raises, minigan raises a ValueError; elsewhere the same values (hence the same length)."""
-    try:
-        expected = theirs(*(torch.tensor(a) for a in arrays)).numpy()
-    except RuntimeError:
-        with pytest.raises(ValueError):
-            ours(*(mg.tensor(a) for a in arrays))
-        return 0
-    got = ours(*(mg.tensor(a) for a in arrays)).numpy()
-    assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, atol=1e-12)
-    return 1
-
-
 def test_conv1d_output_length_rule(torch):
     ran = 0
     for n, k, s, p, d in GRID:
         x, w = randn(1, 2, n, seed=n), randn(3, 2, k, seed=k)
-        ran += _same_as_torch(torch, lambda a, b: F.conv1d(a, b, None, s, p, d),
+        ran += equal_to_torch(torch, lambda a, b: F.conv1d(a, b, None, s, p, d),
                               lambda a, b: torch.nn.functional.conv1d(a, b, None, s, p, d), x, w)
     assert ran > len(GRID) // 2
 
@@ -140,7 +126,7 @@ def test_conv_transpose1d_output_length_rule(torch):
     ran = 0
     for (n, k, s, p, d), o in itertools.product(GRID, (0, 1)):
         x, w = randn(1, 2, n, seed=n), randn(2, 3, k, seed=k)
-        ran += _same_as_torch(torch, lambda a, b: F.conv_transpose1d(a, b, None, s, p, o, 1, d),
+        ran += equal_to_torch(torch, lambda a, b: F.conv_transpose1d(a, b, None, s, p, o, 1, d),
                               lambda a, b: torch.nn.functional.conv_transpose1d(a, b, None, s, p, o, 1, d), x, w)
     assert ran > len(GRID) // 2
 
@@ -150,10 +136,10 @@ def test_pool1d_output_length_rule(torch, ceil_mode):
     ran = 0
     for n, k, s, p, d in GRID:
         x = distinct(2, 1, n, seed=n)
-        ran += _same_as_torch(torch, lambda a: F.max_pool1d(a, k, s, p, d, ceil_mode),
+        ran += equal_to_torch(torch, lambda a: F.max_pool1d(a, k, s, p, d, ceil_mode),
                               lambda a: torch.nn.functional.max_pool1d(a, k, s, p, d, ceil_mode), x)
         if d == 1:
-            ran += _same_as_torch(torch, lambda a: F.avg_pool1d(a, k, s, p, ceil_mode),
+            ran += equal_to_torch(torch, lambda a: F.avg_pool1d(a, k, s, p, ceil_mode),
                                   lambda a: torch.nn.functional.avg_pool1d(a, k, s, p, ceil_mode), x)
     assert ran > len(GRID) // 2
 

@@ -11,7 +11,7 @@ import pytest
 import minigan as mg
 import minigan.nn.functional as F
 
-from helpers import check_grad, compare_with_torch, distinct, randn, tensors
+from helpers import check_grad, compare_with_torch, distinct, equal_to_torch, randn, tensors
 
 # --------------------------------------------------------------------------- conv3d
 def test_conv3d_is_a_sum_of_conv2d_over_depth_taps():
@@ -170,20 +170,6 @@ def test_adaptive_max_pool3d(device, torch, shape, size):
 GRID = list(itertools.product((1, 2, 5), (1, 2, 3), (1, 2, 3), (0, 1, 2), (1, 2)))   # n, k, s, p, d
 
 
-def _same_as_torch(torch, ours, theirs, *arrays):
-    """Where torch raises, minigan raises a ValueError; elsewhere the same values (hence the same size)."""
-    try:
-        expected = theirs(*(torch.tensor(a) for a in arrays)).numpy()
-    except RuntimeError:
-        with pytest.raises(ValueError):
-            ours(*(mg.tensor(a) for a in arrays))
-        return 0
-    got = ours(*(mg.tensor(a) for a in arrays)).numpy()
-    assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, atol=1e-12)
-    return 1
-
-
 @pytest.mark.parametrize("isotropic", [False, True], ids=["depth", "all-dims"])
 def test_conv3d_output_size_rule(torch, isotropic):
     """Along depth with height and width fixed (the depth is this module's arithmetic), and along all three."""
@@ -192,7 +178,7 @@ def test_conv3d_output_size_rule(torch, isotropic):
         x_shape, kernel = ((1, 2, n, n, n), (k, k, k)) if isotropic else ((1, 2, n, 3, 4), (k, 2, 3))
         args = (s, p, d) if isotropic else ((s, 1, 2), (p, 1, 0), (d, 1, 1))
         x, w = randn(*x_shape, seed=n), randn(3, 2, *kernel, seed=k)
-        ran += _same_as_torch(torch, lambda a, b: F.conv3d(a, b, None, *args),
+        ran += equal_to_torch(torch, lambda a, b: F.conv3d(a, b, None, *args),
                               lambda a, b: torch.nn.functional.conv3d(a, b, None, *args), x, w)
     assert ran > len(GRID) // 3
 
@@ -205,7 +191,7 @@ def test_conv_transpose3d_output_size_rule(torch, isotropic):
         stride, padding, output_padding, dilation = ((s, p, o, d) if isotropic else
                                                      ((s, 1, 2), (p, 0, 1), (o, 0, 1), (d, 1, 1)))
         x, w = randn(*x_shape, seed=n), randn(2, 3, *kernel, seed=k)
-        ran += _same_as_torch(torch, lambda a, b: F.conv_transpose3d(a, b, None, stride, padding, output_padding, 1,
+        ran += equal_to_torch(torch, lambda a, b: F.conv_transpose3d(a, b, None, stride, padding, output_padding, 1,
                                                                      dilation),
                               lambda a, b: torch.nn.functional.conv_transpose3d(a, b, None, stride, padding,
                                                                                 output_padding, 1, dilation), x, w)
@@ -218,11 +204,11 @@ def test_pool3d_output_size_rule(torch, ceil_mode):
     for n, k, s, p, d in GRID:
         x = distinct(1, 2, n, 4, 3, seed=n)
         kernel, stride, padding, dilation = (k, 2, 1), (s, 1, 2), (p, 1, 0), (d, 1, 1)
-        ran += _same_as_torch(torch, lambda a: F.max_pool3d(a, kernel, stride, padding, dilation, ceil_mode),
+        ran += equal_to_torch(torch, lambda a: F.max_pool3d(a, kernel, stride, padding, dilation, ceil_mode),
                               lambda a: torch.nn.functional.max_pool3d(a, kernel, stride, padding, dilation,
                                                                        ceil_mode), x)
         if d == 1:
-            ran += _same_as_torch(torch, lambda a: F.avg_pool3d(a, kernel, stride, padding, ceil_mode),
+            ran += equal_to_torch(torch, lambda a: F.avg_pool3d(a, kernel, stride, padding, ceil_mode),
                                   lambda a: torch.nn.functional.avg_pool3d(a, kernel, stride, padding, ceil_mode), x)
     assert ran > len(GRID) // 3
 
