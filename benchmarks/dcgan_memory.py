@@ -7,7 +7,7 @@ al.'s 64x64 DCGAN (ngf = ndf = 64, 3 channels), runs ``--steps`` training steps 
 phases (the step of ``dcgan_step.py``), and reports its peak resident memory,
 ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, together with the resident memory before the first step
 (the interpreter, the library and the weights). Printed: both peaks and the ratio minigan / PyTorch.
-Writes ``results/dcgan_memory_cpu.json``.
+Writes ``results/dcgan_memory_cpu.json`` (``dcgan_memory_quick_cpu.json`` for ``--quick``).
 """
 from __future__ import annotations
 
@@ -99,12 +99,12 @@ def main(argv=None) -> int:
         print(f"ratio minigan / torch (peak): {ratio:.2f}x")
     for n in notes:
         print("note:", n)
-    if not args.quick:
-        path = write_json("dcgan_memory", {"benchmark": "dcgan_memory", "device": "cpu", "batch": args.batch,
-                                           "steps": args.steps, "width": args.width, "rows": rows,
-                                           "ratio_minigan_over_torch": ratio, "notes": notes,
-                                           "loadavg": os.getloadavg()})
-        print(f"wrote {path.relative_to(HERE.parent)}")
+    # a quick run's file names itself quick (write_json), so it never overwrites the measurement
+    path = write_json("dcgan_memory", {"benchmark": "dcgan_memory", "device": "cpu", "quick": args.quick,
+                                       "batch": args.batch, "steps": args.steps, "width": args.width, "rows": rows,
+                                       "ratio_minigan_over_torch": ratio, "notes": notes,
+                                       "loadavg": os.getloadavg()})
+    print(f"wrote {path}")
     return 0
 
 

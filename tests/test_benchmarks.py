@@ -60,6 +60,10 @@ def test_dcgan_step_on_the_gpu_compares_with_the_numpy_path(cuda_device, tmp_pat
 def test_dcgan_memory_quick_run(tmp_path):
     out = _run("dcgan_memory.py", ["--quick"], tmp_path)
     assert "ratio minigan / torch (peak)" in out or "PyTorch is not installed" in out
+    written = [p.name for p in tmp_path.iterdir()]
+    assert written == ["dcgan_memory_quick_cpu.json"], written
+    payload = json.loads((tmp_path / written[0]).read_text())
+    assert payload["quick"] is True and payload["rows"][0]["lib"] == "minigan"
 
 
 def test_plots_are_drawn_from_results(tmp_path):
