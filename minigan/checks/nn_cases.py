@@ -327,6 +327,20 @@ def _gamma_case(rs):
     return fn, [_t(rs, 3, positive=True), _t(rs, 3, positive=True), _t(rs, 2, 3, positive=True)]
 
 
+@_case("Multinomial, NegativeBinomial: log_prob; Gamma.cdf")
+def _multinomial_negative_binomial_case(rs):
+    # (the counts are constants: a count moved by eps leaves the support)
+    from .. import distributions as D
+    counts = Tensor(np.array([[2.0, 0.0, 3.0, 1.0], [0.0, 4.0, 1.0, 1.0]]))
+    def fn(logits, probs, total_count, nb_logits, a, rate, x):
+        return (D.Multinomial(6, logits=logits).log_prob(counts).sum()
+                + D.Multinomial(6, probs).log_prob(counts).sum()
+                + D.NegativeBinomial(total_count, logits=nb_logits).log_prob(counts[:, :3]).sum()
+                + D.Gamma(a, rate).cdf(x))
+    return fn, [_t(rs, 2, 4), _between(rs, 0.1, 0.9, 4), _t(rs, 3, positive=True), _t(rs, 3),
+                _t(rs, 3, positive=True), _t(rs, 3, positive=True), _t(rs, 2, 3, positive=True)]
+
+
 @_case("Beta and Dirichlet: log_prob, kl")
 def _beta_case(rs):
     from .. import distributions as D
@@ -335,4 +349,18 @@ def _beta_case(rs):
                 + D.kl_divergence(D.Dirichlet(c), D.Dirichlet(c * 2)).sum())
     return fn, [_t(rs, 3, positive=True), _t(rs, 3, positive=True), _t(rs, 2, 4, positive=True),
                 _between(rs, 0.1, 0.9, 2, 3)]
+
+
+@_case("TransformedDistribution, Cauchy, Gumbel, HalfNormal: log_prob, cdf")
+def _transformed_case(rs):
+    from .. import distributions as D
+    def fn(loc, scale, x, y, h):
+        td = D.TransformedDistribution(D.Normal(loc, scale), [D.AffineTransform(0.5, scale), D.TanhTransform()])
+        out = td.log_prob(y) + td.cdf(y) + D.HalfNormal(scale).log_prob(h) + D.HalfNormal(scale).cdf(h)
+        for family in (D.Cauchy, D.Gumbel):
+            d = family(loc, scale)
+            out = out + d.log_prob(x) + d.cdf(x)
+        return out
+    return fn, [_t(rs, 3), _t(rs, 3, positive=True), _t(rs, 2, 3), _between(rs, -0.8, 0.8, 2, 3),
+                _t(rs, 2, 3, positive=True)]
 

@@ -19,9 +19,10 @@ continuous families of one variable, ``expand``, and ``arg_constraints``/``suppo
 device. Every draw comes from minigan's seeded generator of the parameters' device, so ``mg.manual_seed`` makes
 it repeatable. ``validate_args`` is on by default, as in PyTorch: a bad parameter or a value outside the support
 is a ``ValueError`` naming the distribution and the argument. Nothing here is a new ``Function`` but the
-gamma draw's (:mod:`.gamma_grad`, first derivatives only): every other formula is a composition of minigan's
-differentiable ops (``log``, ``erf``, ``softplus``, ``gather``, ``cholesky``, ``solve_triangular``, ``lgamma``,
-...), so its gradients, of any order, are theirs chained.
+gamma draw's (:mod:`.gamma_grad`, first derivatives only) and the gamma cdf's (``RegularizedGammaP`` in
+:mod:`.gamma`; its gradient in the concentration is first-derivative only): every other formula is a
+composition of minigan's differentiable ops (``log``, ``erf``, ``softplus``, ``gather``, ``cholesky``,
+``solve_triangular``, ``lgamma``, ...), so its gradients, of any order, are theirs chained.
 
 ==========================  ==================================================================================
 file                        what it holds
@@ -38,38 +39,59 @@ file                        what it holds
 ``multivariate_normal.py``  MultivariateNormal (covariance, precision or scale_tril, through minigan.linalg)
 ``independent.py``          Independent (batch dims read as event dims)
 ``relaxed.py``              RelaxedBernoulli, RelaxedOneHotCategorical (Gumbel-softmax, with rsample)
-``gamma.py``                Gamma, Chi2, StudentT (lgamma, digamma; rsample by implicit reparameterisation)
+``gamma.py``                Gamma, Chi2, StudentT (lgamma, digamma; rsample by implicit reparameterisation);
+                            Gamma.cdf, the regularised incomplete gamma function
 ``beta.py``                 Beta, Dirichlet (normalised gamma draws)
 ``gamma_grad.py``           the standard gamma draw's gradient in its concentration: ``-(dF/da) / (dF/dx)``
 ``counts.py``               Poisson, Geometric, Binomial (sample only: a count has no rsample)
+``multinomial.py``          Multinomial (counts of n categorical draws; entropy over binomial margins)
+``negative_binomial.py``    NegativeBinomial (successes before total_count failures: a gamma-Poisson mixture)
+``transforms.py``           the maps (Exp, Affine, Sigmoid, Tanh, Power, Abs, Softplus); change of variables
+``transform_base.py``       the Transform base, its inverse (``t.inv``), ComposeTransform, identity_transform
+``transformed.py``          TransformedDistribution (a base distribution pushed through transforms)
+``cauchy.py``               Cauchy
+``half.py``                 HalfNormal, HalfCauchy (``|X|`` through AbsTransform)
+``gumbel.py``               Gumbel (a transformed uniform)
 ``kl.py``                   kl_divergence and the register_kl registry of closed forms
 ==========================  ==================================================================================
 
-Not here: ``Gamma.cdf`` and the rest of the Gamma family's relatives (NegativeBinomial, Multinomial, ...); the
-``TransformedDistribution`` machinery and its transforms (LogNormal and the relaxed families are written out
-instead); Cauchy, Gumbel, HalfNormal, MixtureSameFamily, LowRankMultivariateNormal and the others
-less often met while learning. ``kl_divergence`` knows the pairs of equal families above (Binomials of equal
-``total_count``; Chi2 as a Gamma), Exponential-Gamma and Gamma-Exponential, and ``inf`` for a
+LogNormal and the relaxed families are written out rather than built on ``TransformedDistribution``.
+Not here: the transforms Cat, Stack, Independent, Reshape, Softmax, StickBreaking, the Cholesky ones and
+CumulativeDistribution, and the ``biject_to``/``transform_to`` registries; MixtureSameFamily,
+LowRankMultivariateNormal and the other families less often met while learning. ``kl_divergence`` knows the
+pairs of equal families above (Binomials of equal ``total_count``; Chi2 as a Gamma; TransformedDistributions
+with equal transforms, by their bases), Exponential-Gamma and Gamma-Exponential, and ``inf`` for a
 Normal or Laplace ``p`` against an Exponential or Uniform ``q``; the other mixed pairs PyTorch knows
 (Exponential-Normal, Uniform-Normal, ...) raise ``NotImplementedError``.
 """
-from . import constraints  # noqa: F401
+from . import constraints, transforms  # noqa: F401
 from .bernoulli import Bernoulli
 from .beta import Beta, Dirichlet
 from .counts import Binomial, Geometric, Poisson
 from .gamma import Chi2, Gamma, StudentT
 from .categorical import Categorical, OneHotCategorical
+from .cauchy import Cauchy
 from .distribution import Distribution
 from .exponential import Exponential
+from .gumbel import Gumbel
+from .half import HalfCauchy, HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
 from .normal import LogNormal, Normal
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .transformed import TransformedDistribution
+from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
+                         SigmoidTransform, SoftplusTransform, TanhTransform, Transform, identity_transform)
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Geometric", "Poisson", "StudentT",
-           "Categorical", "Distribution", "Exponential", "Independent", "Laplace", "LogNormal",
-           "MultivariateNormal", "Normal", "OneHotCategorical", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-           "Uniform", "constraints", "kl_divergence", "register_kl"]
+           "Categorical", "Cauchy", "Distribution", "Exponential", "Gumbel", "HalfCauchy", "HalfNormal",
+           "Independent", "Laplace", "LogNormal", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
+           "OneHotCategorical", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TransformedDistribution",
+           "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",
+           "AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "PowerTransform",
+           "SigmoidTransform", "SoftplusTransform", "TanhTransform", "Transform", "identity_transform"]

@@ -259,3 +259,45 @@ def _kl_binomial_binomial(p, q):
         raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
     kl = p.total_count * (p.probs * (p.logits - q.logits) + ops.log1p(-p.probs) - ops.log1p(-q.probs))
     return _inf_where((p.total_count > q.total_count).data, kl)
+
+
+# ----------------------------------------------------------------- transformed distributions, Cauchy, Gumbel, half
+from .cauchy import Cauchy  # noqa: E402
+from .gumbel import Gumbel  # noqa: E402
+from .half import HalfNormal  # noqa: E402
+from .transformed import TransformedDistribution  # noqa: E402
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    """The bases' divergence, when both push their base through equal transforms: a one-to-one map applied to
+    both sides leaves KL unchanged. Other pairs are not implemented."""
+    if p.transforms != q.transforms:
+        raise NotImplementedError("KL between TransformedDistributions is only implemented for equal transforms")
+    if p.event_shape != q.event_shape:
+        raise NotImplementedError("KL between TransformedDistributions of different event shapes is not "
+                                  "implemented")
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    """Folding both at 0 keeps the divergence of the underlying ``N(0, s_p^2)`` and ``N(0, s_q^2)``."""
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    """``log(((s_p + s_q)^2 + (mu_p - mu_q)^2) / (4 s_p s_q))`` (Chyzak & Nielsen 2019)."""
+    d = p.loc - q.loc
+    s = p.scale + q.scale
+    return ops.log(s * s + d * d) - ops.log(4 * p.scale * q.scale)
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    """With ``r = s_p / s_q``: ``-log r + (mu_p - mu_q) / s_q + r γ + exp((mu_q - mu_p) / s_q) Γ(1 + r) - 1 - γ``
+    (``E_p[exp(-X / s_q)]`` is a Gamma function of ``r``)."""
+    r = p.scale / q.scale
+    shift = (p.loc - q.loc) / q.scale
+    return -ops.log(r) + shift + r * _EULER_GAMMA + ops.exp(ops.lgamma(1 + r) - shift) - (1 + _EULER_GAMMA)

@@ -26,6 +26,12 @@ FAMILIES = {
     "RelaxedBernoulli": lambda lib, t: lib.RelaxedBernoulli(t(np.array(0.5)), probs=t(np.full((2, 3), 0.3))),
     "RelaxedOneHotCategorical": lambda lib, t: lib.RelaxedOneHotCategorical(t(np.array(0.5)),
                                                                             probs=t(np.full((2, 4), 0.25))),
+    "Cauchy": lambda lib, t: lib.Cauchy(t(randn(2, 1)), t(np.full(3, 2.0))),
+    "Gumbel": lambda lib, t: lib.Gumbel(t(randn(2, 3)), 0.5),
+    "HalfNormal": lambda lib, t: lib.HalfNormal(t(np.full((2, 3), 1.5))),
+    "HalfCauchy": lambda lib, t: lib.HalfCauchy(t(np.full((2, 3), 0.7))),
+    "Multinomial": lambda lib, t: lib.Multinomial(5, probs=t(np.full((2, 4), 0.25))),
+    "NegativeBinomial": lambda lib, t: lib.NegativeBinomial(t(np.full((2, 3), 3.0)), logits=t(randn(2, 3))),
 }
 
 
@@ -43,7 +49,11 @@ def test_shapes_and_flags_match_torch(torch, name):
     assert ours.sample((3, 2)).dtype == np.dtype(str(theirs.sample().dtype).replace("torch.", ""))
     x = theirs.sample((3, 2))
     assert ours.log_prob(mg.tensor(x.numpy())).shape == tuple(theirs.log_prob(x).shape)
-    if name not in ("RelaxedBernoulli", "RelaxedOneHotCategorical"):
+    if name in ("NegativeBinomial",):                  # no entropy in either library
+        for d in (ours, theirs):
+            with pytest.raises(NotImplementedError):
+                d.entropy()
+    elif name not in ("RelaxedBernoulli", "RelaxedOneHotCategorical"):
         assert ours.entropy().shape == tuple(theirs.entropy().shape)
 
 
@@ -220,3 +230,14 @@ def test_perplexity_stddev_and_integer_parameters():
     assert d.rate.dtype == np.float32
     np.testing.assert_allclose(d.perplexity().numpy(), np.exp(1 - np.log([2.0, 4.0])), rtol=1e-6)
     np.testing.assert_allclose(D.Laplace(0.0, 2.0).stddev.item(), np.sqrt(8.0), rtol=1e-6)
+
+
+def test_every_exported_name_is_there_and_torch_has_it_too(torch):
+    import minigan.distributions as D
+    from minigan.distributions import multinomial, negative_binomial, transformed, transforms
+    for name in D.__all__:
+        assert getattr(D, name) is not None, name
+        assert hasattr(torch.distributions, name), f"torch.distributions has no {name}"
+    assert D.Multinomial is multinomial.Multinomial and D.NegativeBinomial is negative_binomial.NegativeBinomial
+    assert D.TransformedDistribution is transformed.TransformedDistribution and D.transforms is transforms
+    assert D.transforms.ExpTransform is D.ExpTransform
