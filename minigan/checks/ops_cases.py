@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Tensor
+from .. import linalg as LA
 from .. import ops as F
 from .registry import _between, _case, _const, _gap, _off_grid, _t
 
@@ -280,6 +281,22 @@ _case("linalg.svd (U S Vh, |U|, |Vh|; full), svdvals")(lambda rs: (
 _case("linalg.pinv (wide; hermitian), cond")(lambda rs: (
     lambda a, s: F.decompositions.pinv(a).sum() * F.decompositions.cond(a) + F.pinverse(a).sum()
     + F.decompositions.pinv(s @ s.mT, hermitian=True), [_t(rs, 3, 5), _t(rs, 3, 3)]))
+_case("linalg.lu_factor (square), lu (wide; tall)")(lambda rs: (
+    lambda a, w, t: LA.lu_factor(a).LU * LA.lu(w).U.sum() + LA.lu(t).L[..., :3, :] * LA.lu(t).U.sum(),
+    [_t(rs, 2, 3, 3), _t(rs, 3, 5), _t(rs, 5, 3)]))
+_case("linalg.lu_solve (left; right, adjoint)")(lambda rs: (
+    lambda a, b, i: (lambda LU, piv: LA.lu_solve(LU, piv, b)
+                     + LA.lu_solve(LU, piv, b.mT, left=False, adjoint=True).mT)(*LA.lu_factor(a + i)),
+    [_t(rs, 2, 3, 3), _t(rs, 3, 2), _const(3 * np.eye(3))]))
+_case("linalg.lstsq (tall, residuals; wide)")(lambda rs: (
+    lambda a, b, w: LA.lstsq(a, b).solution + LA.lstsq(a, b, driver="gelsd").residuals.sum()
+    + LA.lstsq(w, b[:3]).solution[:3], [_t(rs, 5, 3), _t(rs, 5, 2), _t(rs, 3, 5)]))
+_case("linalg.matrix_exp, householder_product, vander")(lambda rs: (
+    lambda a, h, tau, x: LA.matrix_exp(a).sum() * LA.householder_product(h, tau) + LA.vander(x, N=3),
+    [_t(rs, 2, 3, 3), _t(rs, 4, 3), _t(rs, 2), _t(rs, 4)]))
+_case("linalg.inv_ex, solve_ex, cholesky_ex")(lambda rs: (
+    lambda a, b, x, i: LA.inv_ex(a + i).inverse + LA.solve_ex(a + i, b).result.sum()
+    + LA.cholesky_ex(x @ x.mT + i).L, [_t(rs, 3, 3), _t(rs, 3, 2), _t(rs, 3, 3), _const(3 * np.eye(3))]))
 # --------------------------------------------------------------------------- special functions (torch.special)
 _case("lgamma (x < 0, near 1 and 2, large)")(lambda rs: (
     F.lgamma, [("tensor", np.array([[-2.6, -0.4, 0.3], [1.02, 1.97, 31.5]]), True)]))
@@ -291,7 +308,8 @@ _case("polygamma (n = 1, 2, 3; x < 0 too)")(lambda rs: (
 _case("mvlgamma (p = 3, 0-d too)")(lambda rs: (
     lambda x, y: F.mvlgamma(x, 3) + F.mvlgamma(y, 1), [_between(rs, 1.2, 6.0, 2, 3), ("tensor", np.array(2.5), True)]))
 _case("entr, xlog1py (broadcast)")(lambda rs: (
-    lambda p, x, y: F.entr(p) + F.xlog1py(x, y), [_between(rs, 0.05, 2.0, 3, 4), _t(rs, 3, 4), _between(rs, -0.9, 3.0, 4)]))
+    lambda p, x, y: F.entr(p) + F.xlog1py(x, y),
+    [_between(rs, 0.05, 2.0, 3, 4), _t(rs, 3, 4), _between(rs, -0.9, 3.0, 4)]))
 _case("erfc, erfcx (both signs, tail)")(lambda rs: (
     lambda x: F.erfc(x) + F.erfcx(x), [("tensor", np.array([-2.1, -0.3, 0.0, 0.8, 1.5, 2.6, 9.0]), True)]))
 _case("ndtr, log_ndtr (far left tail), ndtri")(lambda rs: (

@@ -6,8 +6,6 @@ gradients, come from those ops' backwards. The older hook-based ``spectral_norm`
 ``spectral_norm.py`` and ``weight_norm.py``) share their maths with these."""
 from __future__ import annotations
 
-import math
-
 from ... import backend
 from ...autograd import Tensor
 from ...creation import eye, zeros
@@ -16,6 +14,7 @@ from ...ops import concatenate
 from ...ops.decompositions import qr
 from ...ops.distance import normalize
 from ...ops.linalg import solve
+from ...ops.matrix_functions import householder_product, matrix_exp
 from ..conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..module import Module
 from . import parametrize
@@ -25,39 +24,6 @@ from .weight_norm import _weight_norm, norm_except_dim
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 _ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
-
-
-def _matrix_exp(A: Tensor) -> Tensor:
-    """``exp(A)`` of square matrices ``(*, n, n)`` by scaling and squaring: ``exp(A) = exp(A / 2^s)^(2^s)``, with
-    ``s`` chosen so that ``||A / 2^s||_1 <= 1/2``, where the Taylor series to degree 18 is exact to rounding.
-    A composition of matmuls, so its gradient is that of the (exact to rounding) approximation."""
-    xp = backend.xp_of(A.data)
-    norm = float(xp.abs(A.data).sum(axis=-2).max()) if A.data.size else 0.0
-    s = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0 else 0
-    B = A / (2.0 ** s)
-    identity = eye(A.shape[-1], device=A.device, dtype=A.dtype)
-    E = identity
-    for j in range(18, 0, -1):                      # Horner: I + B (I + B/2 (I + B/3 (...)))
-        E = identity + (B @ E) / j
-    for _ in range(s):
-        E = E @ E
-    return E
-
-
-def _householder_product(A: Tensor, tau: Tensor) -> Tensor:
-    """``H_1 H_2 ... H_k`` applied to the first ``k`` columns of the identity (``torch.linalg.householder_product``):
-    ``H_i = I - tau_i v_i v_iᵀ``, with ``v_i`` column ``i`` of ``A`` (``(*, n, k)``) below the diagonal and 1 on
-    it. Applied right to left, each reflection costs a rank-one update of the ``(n, k)`` result."""
-    n, k = A.shape[-2], A.shape[-1]
-    xp = backend.xp_of(A.data)
-    below = A.tril(-1)
-    Q = eye(n, k, device=A.device, dtype=A.dtype)
-    for i in range(k - 1, -1, -1):
-        unit = xp.zeros((n, 1), dtype=A.dtype)
-        unit[i] = 1
-        v = below[..., :, i:i + 1] + Tensor(unit)                       # (*, n, 1)
-        Q = Q - tau[..., i:i + 1].unsqueeze(-1) * (v @ (v.mT @ Q))
-    return Q
 
 
 def _is_orthogonal(Q: Tensor) -> bool:
@@ -101,7 +67,7 @@ class _Orthogonal(Module):
                 X = concatenate([X, zeros(*X.shape[:-2], n, n - k, device=X.device, dtype=X.dtype)], dim=-1)
             A = X - X.mT
             if self.orthogonal_map == "matrix_exp":
-                Q = _matrix_exp(A)
+                Q = matrix_exp(A)
             else:
                 identity = eye(n, device=A.device, dtype=A.dtype)
                 Q = solve(identity - 0.5 * A, identity + 0.5 * A)
@@ -110,7 +76,7 @@ class _Orthogonal(Module):
         else:
             A = X.tril(-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = _householder_product(A, tau)
+            Q = householder_product(A, tau)
             xp = backend.xp_of(X.data)      # X's diagonal holds the signs ±1, not trained: no graph through it
             Q = Q * Tensor(xp.trunc(xp.diagonal(X.data, axis1=-2, axis2=-1))[..., None, :])
         if "base" in self._buffers:
