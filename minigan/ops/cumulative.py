@@ -14,13 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..autograd import Function, Tensor
+from ..autograd import Function, Tensor, is_grad_enabled
 from ._util import either, normalize_dim, result_type
 from .arithmetic import _quietly, exp, log, sub, where
 from .indexing import gather
 from .math import ne
+from .rearrange import movedim
 from .reduction import ValuesIndices
-from .shape import astype, concatenate, getitem, reshape
+from .reduction import sum as _sum
+from .shape import astype, concatenate, getitem, reshape, unsqueeze
 
 
 def _flip(x: Tensor, axis: int) -> Tensor:
@@ -54,7 +56,12 @@ class Cumprod(Function):
     whatever zeros stand elsewhere (every y_k past a zero is 0, and so is the gradient of every input after the
     first zero). At the first zero of a slice, ``y / x`` is 0/0; its gradient is the same reversed sum over
     the running products taken with that zero read as 1. Later zeros get 0: each of their products holds the
-    first zero. These are PyTorch's values."""
+    first zero. These are PyTorch's values.
+
+    That 0 is right as a value but not as a function of ``x``: moving the first zero changes it. So where the
+    backward is itself recorded (a second derivative) and ``x`` holds zeros, the gradient is built from the
+    definition instead, as PyTorch does there: for each ``i`` the running product of ``x`` with ``x_i`` read
+    as 1, all ``n`` of them at once in an ``(n, *x.shape)`` tensor, which costs ``n`` times the memory."""
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -69,10 +76,26 @@ class Cumprod(Function):
         axis, zero = ctx.axis, x.data == 0
         if not zero.any():
             return Cumsum.apply(gy * y, axis, True) / x
+        if is_grad_enabled():
+            return _cumprod_grad_by_definition(gy, x, axis)
         first = zero & (backend.xp_of(zero).cumsum(zero, axis=axis) == 1)    # the first zero of each slice
         g = Cumsum.apply(gy * y, axis, True) / where(zero, 1.0, x)           # right wherever x != 0
         g_first = Cumsum.apply(gy * Cumprod.apply(where(first, 1.0, x), axis), axis, True)
         return where(zero, where(first, g_first, 0.0), g)
+
+
+def _cumprod_grad_by_definition(gy: Tensor, x: Tensor, axis: int) -> Tensor:
+    """``dL/dx_i = sum over k >= i of g_k * prod_(j <= k, j != i) x_j`` in differentiable ops, exact whatever
+    the zeros: row ``i`` of ``(n, *x.shape)`` is ``x`` with ``x_i`` read as 1, its running products are taken
+    along ``axis`` and summed against ``g`` from ``k = i`` on."""
+    xp = backend.xp_of(x.data)
+    n, after = x.shape[axis], x.ndim - axis - 1
+    i, k = xp.arange(n).reshape((n,) + (1,) * axis + (1,)), xp.arange(n).reshape((1,) * (axis + 1) + (n,))
+    i, k = i.reshape(i.shape + (1,) * after), k.reshape(k.shape + (1,) * after)      # (n, 1.., n, 1..)
+    without_i = where(Tensor(i == k), 1.0, unsqueeze(x, 0))                         # (n, *x.shape)
+    products = Cumprod.apply(without_i, axis + 1)
+    per_i = _sum(where(Tensor(k >= i), unsqueeze(gy, 0) * products, 0.0), axis=axis + 1)   # (n, *rest)
+    return movedim(per_i, 0, axis)
 
 
 def _scan(op: str, fn, x: Tensor, dim, dtype) -> Tensor:

@@ -117,6 +117,16 @@ def test_cumulative_second_derivatives(device, torch):
                        [ZEROS["one zero"]], device=device)
 
 
+@pytest.mark.parametrize("case", ["two zeros", "zero first and last", "all zero"])
+def test_cumprod_second_derivatives_with_several_zeros(device, torch, case):
+    """A later zero's gradient is 0 in value but moves with the first zero: the recorded backward keeps that."""
+    for dim in (0, 1):
+        mg.gradgradcheck(lambda x: mg.cumprod(x, dim), tensors(device, ZEROS[case]))
+        compare_with_torch(torch, _second(torch, lambda x: mg.cumprod(x, dim)),
+                           _second(torch, lambda x: torch.cumprod(x, dim)), [ZEROS[case]], device=device)
+    mg.gradgradcheck(lambda x: mg.prod(x, 1), tensors(device, ZEROS[case]))
+
+
 def test_cumulative_dtypes_and_shapes(torch):
     for name in ("cumsum", "cumprod"):
         for dtype in ("int32", "bool", "uint8", "int64"):
