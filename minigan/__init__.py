@@ -47,7 +47,7 @@ from .ops import (broadcast_to, clone, erf, flatten, logical_and, logical_not, l
 from .ops import (addcdiv, addcmul, bincount, corrcoef, cov, cummax, cummin, diff, erfinv, histc,  # noqa: F401
                   logcumsumexp, logit, nan_to_num, nanmean, nanmedian, nanquantile, nansum, quantile, std_mean,
                   var_mean, xlogy)
-from .ops import cross, det, inverse, logdet, matrix_power, pinverse, slogdet, svd  # noqa: F401
+from .ops import cross, det, inverse, logdet, matrix_exp, matrix_power, pinverse, slogdet, svd, vander  # noqa: F401
 from .ops import digamma, erfc, i0, lgamma, mvlgamma, polygamma  # noqa: F401
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 # torch.autograd.functional's home in minigan is minigan/jacobians.py; autograd.py is a module, not a package,

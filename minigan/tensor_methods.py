@@ -269,6 +269,7 @@ class OpMethods:
     def inverse(self): return _ops().inverse(self)
     def pinverse(self, rcond=1e-15): return _ops().pinverse(self, rcond)
     def matrix_power(self, n): return _ops().matrix_power(self, n)
+    def matrix_exp(self): return _ops().matrix_exp(self)
     def cross(self, other, dim=None): return _ops().cross(self, other, dim)
     def svd(self, some=True, compute_uv=True): return _ops().svd(self, some, compute_uv)
     def lgamma(self): return _ops().lgamma(self)

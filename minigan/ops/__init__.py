@@ -106,6 +106,7 @@ from .diagonal import diag_embed, diagonal, trace  # noqa: F401
 from .linalg import det, inverse, logdet, matrix_power, slogdet  # noqa: F401
 from .linalg import legacy_cross as cross  # noqa: F401
 from .decompositions import legacy_svd as svd, pinverse  # noqa: F401
+from .matrix_functions import legacy_vander as vander, matrix_exp  # noqa: F401
 from .special import digamma, entr, lgamma, mvlgamma, polygamma  # noqa: F401
 from .erfc_bessel import erfc, erfcx, i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401

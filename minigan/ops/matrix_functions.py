@@ -122,8 +122,7 @@ def vander(x: Tensor, N: int | None = None) -> Tensor:
 
     A composition: each column is the one before times ``x``, so the gradient is the product rule's,
     ``sum_j j x^(j-1) g_j``, right at ``x = 0`` too (``pow``'s ``j x^(j-1)`` would give ``0 * inf`` for
-    ``j = 0``), and so is the gradient of that gradient (a running product's backward, ``cumprod``'s, drops
-    the second derivative at repeated zeros)."""
+    ``j = 0``), and so is the gradient of that gradient."""
     op = "linalg.vander"
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
@@ -143,4 +142,22 @@ def vander(x: Tensor, N: int | None = None) -> Tensor:
     return stack(columns, -1)
 
 
-__all__ = ["MatrixExp", "householder_product", "matrix_exp", "vander"]
+def legacy_vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """``torch.vander``: one vector ``x (n,)`` -> ``(n, N)`` with the powers decreasing, columns ``x^(N-1), ...,
+    x, 1`` (``increasing=True`` gives :func:`vander`'s order). ``N = 0`` gives an empty ``(n, 0)`` matrix and
+    ``N = 1`` a column of ones; bools and integers give int64. The same columns as :func:`vander`, sliced and
+    reversed, so the gradient is its."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"vander: expected a Tensor, got {type(x).__name__}")
+    if x.ndim != 1:
+        raise ValueError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
+    N = x.shape[0] if N is None else int(N)
+    if N < 0:
+        raise ValueError(f"vander: N must be non-negative, got {N}")
+    if x.dtype == np.bool_:
+        x = astype(x, np.int64)
+    v = getitem(vander(x, max(N, 2)), (slice(None), slice(0, N)))
+    return v if increasing else getitem(v, (slice(None), slice(None, None, -1)))
+
+
+__all__ = ["MatrixExp", "householder_product", "legacy_vander", "matrix_exp", "vander"]

@@ -130,3 +130,37 @@ def test_orthogonal_parametrization_stays_orthogonal_and_trains(orthogonal_map):
     (layer(x) ** 2).sum().backward()
     grads = [p.grad for p in layer.parameters() if p.grad is not None]
     assert grads and all(np.isfinite(g.numpy()).all() for g in grads)
+
+
+# ----------------------------------------------------------------- torch.vander, torch.matrix_exp
+@pytest.mark.parametrize("N,increasing", [(None, False), (4, False), (2, True), (1, False), (0, True)])
+def test_top_level_vander_matches_torch(torch, device, N, increasing):
+    x = np.array([1.5, -0.5, 0.0, 2.0])
+    compare_with_torch(torch, lambda t: mg.vander(t, N=N, increasing=increasing),
+                       lambda t: torch.vander(t, N=N, increasing=increasing), [x], device=device, grad=False)
+    n = len(x) if N is None else N
+
+    def reference(t):            # torch.vander's own backward fails in torch 2.13 (an in-place write): the same
+        v = torch.linalg.vander(t, N=max(n, 2))[:, :n]                # columns from linalg.vander
+        return v if increasing else v.flip(-1)
+    compare_with_torch(torch, lambda t: mg.vander(t, N=N, increasing=increasing), reference, [x], device=device)
+    if N != 0:
+        check_grad(lambda t: mg.vander(t, N=N, increasing=increasing), x, device=device)
+
+
+def test_top_level_vander_dtypes_and_errors(torch):
+    for a in (np.array([1, 2, 3]), np.array([True, False])):
+        ours, theirs = mg.vander(mg.tensor(a)), torch.vander(torch.tensor(a))
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "") == "int64"
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(ValueError, match="vander: x must be a one-dimensional tensor"):
+        mg.vander(mg.ones(2, 2))
+    with pytest.raises(ValueError, match="vander: N must be non-negative"):
+        mg.vander(mg.ones(3), N=-1)
+
+
+def test_matrix_exp_is_also_a_top_level_function_and_a_tensor_method():
+    a = mg.tensor(randn(2, 3, 3, seed=4))
+    expected = LA.matrix_exp(a).numpy()
+    np.testing.assert_array_equal(mg.matrix_exp(a).numpy(), expected)
+    np.testing.assert_array_equal(a.matrix_exp().numpy(), expected)
