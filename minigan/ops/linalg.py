@@ -243,7 +243,15 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``), as ``torch.linalg.solve``. ``A`` is
     ``(*, n, n)``; ``B`` is ``(*, n, k)``, or a batch of vectors ``(*, n)`` (where ``B`` is 1-D or has A's shape
     but the last dim); the batch dims broadcast. See :class:`Solve`; ``left=False`` solves ``Aᵀ Xᵀ = Bᵀ``."""
-    op = "linalg.solve"
+    A, B, vector = solve_operands("linalg.solve", A, B, left)
+    X = Solve.apply(A, B) if left else _mT(Solve.apply(_mT(A), _mT(B)))
+    return reshape(X, X.shape[:-1]) if vector else X
+
+
+def solve_operands(op: str, A: Tensor, B: Tensor, left: bool):
+    """``(A, B, vector)`` for a solve named ``op``, checked and brought to one batch shape: ``A (*, n, n)`` and
+    ``B (*, n, k)`` (``(*, k, n)`` where not ``left``); a batch of vectors ``B`` becomes columns, and ``vector``
+    says so, for the caller to drop that dim from the solution again."""
     check_float(op, A)
     check_float(op, B)
     check_matrix(op, A, square=True)
@@ -259,10 +267,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         got = "x".join(str(k) for k in B.shape[-2:])
         raise ValueError(f"{op}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {got})")
     batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
-    A = broadcast_to(A, batch + A.shape[-2:])
-    B = broadcast_to(B, batch + B.shape[-2:])
-    X = Solve.apply(A, B) if left else _mT(Solve.apply(_mT(A), _mT(B)))
-    return reshape(X, X.shape[:-1]) if vector else X
+    return broadcast_to(A, batch + A.shape[-2:]), broadcast_to(B, batch + B.shape[-2:]), vector
 
 
 # ----------------------------------------------------------------------------- powers and products

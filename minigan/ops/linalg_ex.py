@@ -19,9 +19,9 @@ from .. import backend
 from ..autograd import Tensor
 from .arithmetic import where
 from .decompositions import Cholesky, _factors
-from .linalg import LinAlgError, _eye, _mT, check_float, check_matrix
+from .linalg import LinAlgError, _eye, _mT, check_float, check_matrix, solve_operands
 from .lu import LUFactor, lu_solve
-from .shape import broadcast_to, reshape, unsqueeze
+from .shape import broadcast_to, reshape
 
 
 class InvExResult(NamedTuple):
@@ -80,22 +80,7 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
     shapes of :func:`~minigan.ops.linalg.solve` (``B`` a matrix ``(*, n, k)`` or a batch of vectors; batch dims
     broadcast), solved by the LU factors of ``A``; ``info`` as :func:`inv_ex`'s."""
     op = "linalg.solve_ex"
-    check_float(op, A)
-    check_float(op, B)
-    check_matrix(op, A, square=True)
-    if A.dtype != B.dtype:
-        raise TypeError(f"{op}: Expected A and B to have the same dtype, but found A of type {A.dtype} and B of "
-                        f"type {B.dtype} instead")
-    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
-    if vector:
-        B = unsqueeze(B, -1)
-    n = A.shape[-1]
-    if B.ndim < 2 or (B.shape[-2] if left else B.shape[-1]) != n:
-        got = "x".join(str(k) for k in B.shape[-2:])
-        raise ValueError(f"{op}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
-                         f"({n}x{n} and {got})")
-    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
-    A, B = broadcast_to(A, batch + (n, n)), broadcast_to(B, batch + B.shape[-2:])
+    A, B, vector = solve_operands(op, A, B, left)
     LU, pivots, info = LUFactor.apply(A)
     if check_errors and _first_failure(info) is not None:
         raise LinAlgError(f"{op}: {_where(info, _first_failure(info)[0])}The solver failed because the input matrix "
