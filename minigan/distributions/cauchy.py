@@ -10,15 +10,14 @@ import math
 
 from .. import creation, ops
 from ..autograd import Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, uniform
+from .normal import _LocScale
+from .utils import uniform
 
 _LOG_PI = math.log(math.pi)
 _LOG_4PI = math.log(4 * math.pi)
 
 
-class Cauchy(Distribution):
+class Cauchy(_LocScale):
     """Density ``1 / (pi scale (1 + ((x - loc) / scale)^2))``: ``loc`` is the median and mode, ``scale`` (> 0)
     the half width at half maximum; Tensors or numbers, broadcast together into the batch shape.
 
@@ -28,24 +27,12 @@ class Cauchy(Distribution):
     * ``entropy = log(4 pi) + log(scale)``.
     * ``mean`` is ``nan`` and ``variance`` ``inf`` (the integrals diverge), as in PyTorch; ``mode`` is ``loc``."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(type(self).__name__, loc=loc, scale=scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
     def _full(self, value: float) -> Tensor:
         return creation.full(self._extended_shape(), value, device=self.loc.device, dtype=self.loc.dtype)
 
     @property
     def mean(self) -> Tensor:
         return self._full(math.nan)
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

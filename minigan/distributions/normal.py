@@ -17,9 +17,9 @@ _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 class _LocScale(Distribution):
-    """A location-scale family on the real line (:class:`Normal`, :class:`~minigan.distributions.Laplace`): ``loc``
-    (any real) and ``scale`` (> 0), Tensors or numbers broadcast together into the batch shape; the mean and the
-    mode are ``loc``."""
+    """A location-scale family on the real line (:class:`Normal`, :class:`~minigan.distributions.Laplace`,
+    :class:`~minigan.distributions.Cauchy`): ``loc`` (any real) and ``scale`` (> 0), Tensors or numbers broadcast
+    together into the batch shape; the mode is ``loc``, and so is the mean where there is one (not Cauchy's)."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
