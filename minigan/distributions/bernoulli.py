@@ -29,6 +29,11 @@ class _CoinParams(Distribution):
     def _param(self) -> Tensor:
         return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
 
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        """The shape of the parameter given (``probs`` or ``logits``)."""
+        return self._param.shape
+
     @lazy_property
     def logits(self) -> Tensor:
         return probs_to_logits(self.probs, is_binary=True)
@@ -58,10 +63,6 @@ class Bernoulli(_CoinParams):
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
         self._set_coin(probs, logits)
         super().__init__(self._param.shape, validate_args=validate_args)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._param.shape
 
     @property
     def mean(self) -> Tensor:

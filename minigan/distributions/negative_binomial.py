@@ -36,10 +36,6 @@ class NegativeBinomial(_CoinParams):
         super().__init__(self._param.shape, validate_args=validate_args)
 
     @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._param.shape
-
-    @property
     def mean(self) -> Tensor:
         return self.total_count * ops.exp(self.logits)
 
