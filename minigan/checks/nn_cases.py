@@ -341,6 +341,21 @@ def _multinomial_negative_binomial_case(rs):
                 _t(rs, 3, positive=True), _t(rs, 3, positive=True), _t(rs, 2, 3, positive=True)]
 
 
+@_case("StickBreaking, LowerCholesky, CorrCholesky transforms; LogisticNormal")
+def _simplex_cholesky_transforms_case(rs):
+    from .. import distributions as D
+    T = D.transforms
+    value = Tensor(np.array([[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.4, 0.1]]))       # on the simplex: a constant
+    def fn(v, m, c, loc, scale):
+        sb, lc, cc = T.StickBreakingTransform(), T.LowerCholeskyTransform(), T.CorrCholeskyTransform()
+        y, low, r = sb(v), lc(m), cc(c)
+        return ((y ** 3).sum() + sb.log_abs_det_jacobian(v, y).sum() + (sb.inv(y) ** 2).sum()
+                + (low ** 3).sum() + (lc.inv(low) ** 2).sum() + (r ** 3).sum()
+                + cc.log_abs_det_jacobian(c, r).sum() + (cc.inv(r) ** 2).sum()
+                + D.LogisticNormal(loc, scale).log_prob(value).sum())
+    return fn, [_t(rs, 2, 3), _t(rs, 2, 3, 3), _t(rs, 2, 3), _t(rs, 3), _t(rs, 3, positive=True)]
+
+
 @_case("Beta and Dirichlet: log_prob, kl")
 def _beta_case(rs):
     from .. import distributions as D

@@ -46,19 +46,25 @@ file                        what it holds
 ``counts.py``               Poisson, Geometric, Binomial (sample only: a count has no rsample)
 ``multinomial.py``          Multinomial (counts of n categorical draws; entropy over binomial margins)
 ``negative_binomial.py``    NegativeBinomial (successes before total_count failures: a gamma-Poisson mixture)
-``transforms.py``           the maps (Exp, Affine, Sigmoid, Tanh, Power, Abs, Softplus); change of variables
+``transforms.py``           the maps (Exp, Affine, Sigmoid, Tanh, Power, Abs, Softplus); change of variables;
+                            every transform's public name
+``transforms_simplex.py``   Softmax, StickBreaking, LowerCholesky, PositiveDefinite, CorrCholesky transforms
+``transforms_structure.py`` Independent, Reshape, Cat, Stack transforms (one transform per slice or event)
+``transforms_cdf.py``       CumulativeDistributionTransform (a law's cdf as a map onto [0, 1])
+``constraint_registry.py``  ``biject_to``, ``transform_to`` (a constraint -> a transform landing in it)
 ``transform_base.py``       the Transform base, its inverse (``t.inv``), ComposeTransform, identity_transform
 ``transformed.py``          TransformedDistribution (a base distribution pushed through transforms)
 ``cauchy.py``               Cauchy
 ``half.py``                 HalfNormal, HalfCauchy (``|X|`` through AbsTransform)
 ``gumbel.py``               Gumbel (a transformed uniform)
+``logistic_normal.py``      LogisticNormal (a Normal vector through StickBreakingTransform)
 ``kl.py``                   kl_divergence and the register_kl registry of closed forms
 ==========================  ==================================================================================
 
 LogNormal and the relaxed families are written out rather than built on ``TransformedDistribution``.
-Not here: the transforms Cat, Stack, Independent, Reshape, Softmax, StickBreaking, the Cholesky ones and
-CumulativeDistribution, and the ``biject_to``/``transform_to`` registries; MixtureSameFamily,
-LowRankMultivariateNormal and the other families less often met while learning. ``kl_divergence`` knows the
+Not here: the constraints ``positive_semidefinite``, ``corr_cholesky``, ``cat`` and ``stack`` as public
+names (the Cholesky and Cat/Stack transforms keep private ones); MixtureSameFamily, LowRankMultivariateNormal
+and the other families less often met while learning. ``kl_divergence`` knows the
 pairs of equal families above (Binomials of equal ``total_count``; Chi2 as a Gamma; TransformedDistributions
 with equal transforms, by their bases), Exponential-Gamma and Gamma-Exponential, and ``inf`` for a
 Normal or Laplace ``p`` against an Exponential or Uniform ``q``; the other mixed pairs PyTorch knows
@@ -70,6 +76,7 @@ from .beta import Beta, Dirichlet
 from .counts import Binomial, Geometric, Poisson
 from .gamma import Chi2, Gamma, StudentT
 from .categorical import Categorical, OneHotCategorical
+from .constraint_registry import biject_to, transform_to
 from .cauchy import Cauchy
 from .distribution import Distribution
 from .exponential import Exponential
@@ -78,14 +85,18 @@ from .half import HalfCauchy, HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .logistic_normal import LogisticNormal
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
 from .normal import LogNormal, Normal
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import TransformedDistribution
-from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
-                         SigmoidTransform, SoftplusTransform, TanhTransform, Transform, identity_transform)
+from .transforms import (AbsTransform, AffineTransform, CatTransform, ComposeTransform, CorrCholeskyTransform,
+                         CumulativeDistributionTransform, ExpTransform, IndependentTransform, LowerCholeskyTransform,
+                         PositiveDefiniteTransform, PowerTransform, ReshapeTransform, SigmoidTransform,
+                         SoftmaxTransform, SoftplusTransform, StackTransform, StickBreakingTransform, TanhTransform,
+                         Transform, identity_transform)
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Geometric", "Poisson", "StudentT",
@@ -93,5 +104,9 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Geome
            "Independent", "Laplace", "LogNormal", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
            "OneHotCategorical", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TransformedDistribution",
            "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",
-           "AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "PowerTransform",
-           "SigmoidTransform", "SoftplusTransform", "TanhTransform", "Transform", "identity_transform"]
+           "LogisticNormal", "biject_to", "transform_to",
+           "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
+           "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
+           "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",
+           "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform",
+           "identity_transform"]

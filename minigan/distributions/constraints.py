@@ -10,8 +10,8 @@ Kept from PyTorch's ``torch.distributions.constraints``: ``real``, ``real_vector
 ``nonnegative``, ``greater_than``, ``greater_than_eq``, ``less_than``, ``interval``, ``half_open_interval``,
 ``unit_interval``, ``boolean``, ``integer_interval``, ``simplex``, ``one_hot``, ``lower_cholesky``,
 ``positive_definite``, ``independent`` and ``dependent`` (a constraint that cannot be checked on its own and is
-skipped). Not kept: the ``biject_to``/``transform_to`` registries (the transforms themselves are in
-:mod:`.transforms`), and the integer, lower-triangular, correlation and Cat/Stack constraints."""
+skipped). Not kept: the integer, lower-triangular, correlation and Cat/Stack constraints (the transforms that
+need them keep private ones); the ``biject_to``/``transform_to`` registries are in :mod:`.constraint_registry`."""
 from __future__ import annotations
 
 from .. import backend

@@ -9,7 +9,9 @@ density::
 (the probability of a little interval is kept, ``p_Y(y) |dy| = p_X(x) |dx|``, so where ``f`` stretches space the
 density thins out). A transform therefore knows three things: the forward map ``t(x)``, its inverse ``t.inv(y)``
 and ``t.log_abs_det_jacobian(x, y) = log|dy/dx|`` (for a vector event the log of the absolute determinant of
-the Jacobian matrix; for the maps here, all elementwise, the sum of the elementwise terms over the event dims).
+the Jacobian matrix; for the elementwise maps of this file, the sum of the elementwise terms over the event
+dims). The maps on vectors and matrices are in :mod:`.transforms_simplex`, :mod:`.transforms_structure` and
+:mod:`.transforms_cdf`; this module re-exports them, so every transform is ``transforms.<Name>`` as in PyTorch.
 :class:`~minigan.distributions.transformed.TransformedDistribution` chains them onto a base distribution.
 
 Each transform also has a ``domain`` and a ``codomain`` (constraints: where ``x`` and ``y`` may lie), ``bijective``
@@ -35,10 +37,17 @@ from .. import creation, ops
 from ..autograd import Tensor
 from . import constraints
 from .transform_base import ComposeTransform, Transform, identity_transform
+from .transforms_cdf import CumulativeDistributionTransform
+from .transforms_simplex import (CorrCholeskyTransform, LowerCholeskyTransform, PositiveDefiniteTransform,
+                                 SoftmaxTransform, StickBreakingTransform)
+from .transforms_structure import CatTransform, IndependentTransform, ReshapeTransform, StackTransform
 from .utils import sum_rightmost
 
 __all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "PowerTransform",
-           "SigmoidTransform", "SoftplusTransform", "TanhTransform", "Transform", "identity_transform"]
+           "SigmoidTransform", "SoftplusTransform", "TanhTransform", "Transform", "identity_transform",
+           "CatTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "IndependentTransform",
+           "LowerCholeskyTransform", "PositiveDefiniteTransform", "ReshapeTransform", "SoftmaxTransform",
+           "StackTransform", "StickBreakingTransform"]
 
 
 def _shape_of(p) -> tuple[int, ...]:

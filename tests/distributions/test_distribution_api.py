@@ -32,6 +32,7 @@ FAMILIES = {
     "HalfCauchy": lambda lib, t: lib.HalfCauchy(t(np.full((2, 3), 0.7))),
     "Multinomial": lambda lib, t: lib.Multinomial(5, probs=t(np.full((2, 4), 0.25))),
     "NegativeBinomial": lambda lib, t: lib.NegativeBinomial(t(np.full((2, 3), 3.0)), logits=t(randn(2, 3))),
+    "LogisticNormal": lambda lib, t: lib.LogisticNormal(t(randn(2, 3)), 0.5),
 }
 
 
@@ -49,7 +50,7 @@ def test_shapes_and_flags_match_torch(torch, name):
     assert ours.sample((3, 2)).dtype == np.dtype(str(theirs.sample().dtype).replace("torch.", ""))
     x = theirs.sample((3, 2))
     assert ours.log_prob(mg.tensor(x.numpy())).shape == tuple(theirs.log_prob(x).shape)
-    if name in ("NegativeBinomial",):                  # no entropy in either library
+    if name in ("NegativeBinomial", "LogisticNormal"):                # no entropy in either library
         for d in (ours, theirs):
             with pytest.raises(NotImplementedError):
                 d.entropy()
