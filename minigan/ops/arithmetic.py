@@ -201,6 +201,14 @@ def _select_mask(x, cond):
     return Tensor(cond.astype(x.dtype))
 
 
+def _routed(gy: Tensor, cond, shape) -> Tensor:
+    """The gradient ``gy`` where ``cond``, 0 elsewhere, summed to ``shape``: a select, not a product with a 0/1
+    mask, so an infinite or nan ``gy`` where ``cond`` is false still gives 0 there, as in PyTorch (``inf * 0``
+    would be nan). Recorded as a :class:`Where`, so it has its own gradient."""
+    cond = backend.xp_of(gy.data).broadcast_to(cond, gy.shape)
+    return sum_to(Where.apply(cond, gy, Tensor(backend.xp_of(gy.data).zeros((), dtype=gy.dtype))), shape)
+
+
 class Maximum(Function):
     """Elementwise max. Where a == b the gradient is split evenly, as in PyTorch."""
 
@@ -256,7 +264,7 @@ class Clip(Function):
         needs = iter(ctx.needs_input_grad)     # one flag per tensor input: x, then lo and hi if tensors
 
         def grad_where(cond, shape):
-            return sum_to(gy * _select_mask(gy.data, cond), shape) if next(needs) else None
+            return _routed(gy, cond, shape) if next(needs) else None
 
         inside = True
         if lo is not None:
@@ -283,8 +291,8 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        m = _select_mask(gy.data, ctx.cond)
-        return sum_to(gy * m, ctx.shapes[0]), sum_to(gy * (1 - m), ctx.shapes[1])
+        cond = backend.xp_of(gy.data).broadcast_to(ctx.cond, gy.shape)
+        return _routed(gy, cond, ctx.shapes[0]), _routed(gy, ~cond, ctx.shapes[1])
 
 
 # ----------------------------------------------------------------------------- functional names

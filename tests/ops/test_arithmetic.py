@@ -82,6 +82,21 @@ def test_where(device):
     np.testing.assert_array_equal(y.grad.numpy(), (~cond).sum(axis=(0, 1)))
 
 
+def test_where_and_clamp_give_zero_where_not_chosen_even_under_an_infinite_gradient(device, torch):
+    """The classic guard ``log(where(x > 0, x, 1))``: at x = 0 the upstream gradient of the unchosen branch is
+    infinite, and it must come back as 0 (a select), not inf * 0 = nan (a product with a mask)."""
+    x = np.array([0.0, 1.0, 2.0, -3.0])
+    compare_with_torch(torch, lambda t: mg.log(mg.where(t > 0, t, mg.zeros(4, dtype=mg.float64, device=device))),
+                       lambda t: torch.log(torch.where(t > 0, t, torch.zeros(4, dtype=torch.float64))), [x],
+                       device=device)
+    compare_with_torch(torch, lambda t: mg.log(mg.clamp(t, 1.0, None) - 1), lambda t: torch.log(t.clamp(1.0) - 1),
+                       [x], device=device)
+    t = tensors(device, x)[0]
+    mg.log(mg.where(t > 0, t, 0.0)).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [0.0, 1.0, 0.5, 0.0])
+    mg.gradgradcheck(lambda a, b: mg.where(a > 0, a * b, b ** 2), tensors(device, randn(3, 4, seed=3), randn(4, seed=4)))
+
+
 def test_where_accepts_a_list_condition(device):
     x = tensors(device, [1.0, 2.0, 3.0])[0]
     mg.where([True, False, True], x, 0.0).sum().backward()
