@@ -34,7 +34,9 @@ class Add(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return sum_to(gy, ctx.shapes[0]), sum_to(gy, ctx.shapes[1])
+        # only where asked: for a constant (x + 1) the sum over all of gy would be a pass over memory for nothing
+        return (sum_to(gy, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+                sum_to(gy, ctx.shapes[1]) if ctx.needs_input_grad[1] else None)
 
 
 class Sub(Function):
@@ -47,7 +49,8 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return sum_to(gy, ctx.shapes[0]), sum_to(neg(gy), ctx.shapes[1])
+        return (sum_to(gy, ctx.shapes[0]) if ctx.needs_input_grad[0] else None,
+                sum_to(neg(gy), ctx.shapes[1]) if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function):
