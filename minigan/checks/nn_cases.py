@@ -379,3 +379,17 @@ def _transformed_case(rs):
     return fn, [_t(rs, 3), _t(rs, 3, positive=True), _t(rs, 2, 3), _between(rs, -0.8, 0.8, 2, 3),
                 _t(rs, 2, 3, positive=True)]
 
+
+@_case("MixtureSameFamily, LowRankMultivariateNormal, Weibull, Pareto, Kumaraswamy")
+def _mixture_lowrank_power_case(rs):
+    from .. import distributions as D
+    def fn(logits, loc, scale, x, W, d, v, a, b, w, u):
+        gmm = D.MixtureSameFamily(D.Categorical(logits=logits), D.Normal(loc, scale))
+        lr = D.LowRankMultivariateNormal(loc, W, d)
+        out = (gmm.log_prob(x) + gmm.cdf(x) + gmm.variance).sum() + lr.log_prob(v).sum()
+        out = out + D.kl_divergence(lr, D.LowRankMultivariateNormal(loc * 0.5, W * W, d + 1)) + lr.entropy()
+        out = out + D.Weibull(a, b).log_prob(w) + D.Pareto(a, b).log_prob(a + w) + D.Kumaraswamy(a, b).log_prob(u)
+        return out + D.Weibull(a, b).cdf(w) + D.Kumaraswamy(a, b).icdf(u) + D.Pareto(a, b + 2).variance
+    return fn, [_t(rs, 3), _t(rs, 3), _t(rs, 3, positive=True), _t(rs, 2), _t(rs, 3, 2),
+                _t(rs, 3, positive=True), _t(rs, 2, 3), _t(rs, 3, positive=True), _t(rs, 3, positive=True),
+                _t(rs, 2, 3, positive=True), _between(rs, 0.1, 0.9, 2, 3)]

@@ -24,51 +24,58 @@ gamma draw's (:mod:`.gamma_grad`, first derivatives only) and the gamma cdf's (`
 composition of minigan's differentiable ops (``log``, ``erf``, ``softplus``, ``gather``, ``cholesky``,
 ``solve_triangular``, ``lgamma``, ...), so its gradients, of any order, are theirs chained.
 
-==========================  ==================================================================================
-file                        what it holds
-==========================  ==================================================================================
-``distribution.py``         the ``Distribution`` base: shapes, checks, ``expand``, ``sample`` from ``rsample``
-``constraints.py``          where parameters and samples may lie (``real``, ``positive``, ``simplex``, ...)
-``utils.py``                parameter broadcasting, probs <-> logits, the seeded noise every family draws
-``normal.py``               Normal, LogNormal
-``uniform.py``              Uniform
-``exponential.py``          Exponential
-``laplace.py``              Laplace
-``bernoulli.py``            Bernoulli (probs or logits)
-``categorical.py``          Categorical, OneHotCategorical (probs or logits)
-``multivariate_normal.py``  MultivariateNormal (covariance, precision or scale_tril, through minigan.linalg)
-``independent.py``          Independent (batch dims read as event dims)
-``relaxed.py``              RelaxedBernoulli, RelaxedOneHotCategorical (Gumbel-softmax, with rsample)
-``gamma.py``                Gamma, Chi2, StudentT (lgamma, digamma; rsample by implicit reparameterisation);
-                            Gamma.cdf, the regularised incomplete gamma function
-``beta.py``                 Beta, Dirichlet (normalised gamma draws)
-``gamma_grad.py``           the standard gamma draw's gradient in its concentration: ``-(dF/da) / (dF/dx)``
-``counts.py``               Poisson, Geometric, Binomial (sample only: a count has no rsample)
-``multinomial.py``          Multinomial (counts of n categorical draws; entropy over binomial margins)
-``negative_binomial.py``    NegativeBinomial (successes before total_count failures: a gamma-Poisson mixture)
-``transforms.py``           the maps (Exp, Affine, Sigmoid, Tanh, Power, Abs, Softplus); change of variables;
-                            every transform's public name
-``transforms_simplex.py``   Softmax, StickBreaking, LowerCholesky, PositiveDefinite, CorrCholesky transforms
-``transforms_structure.py`` Independent, Reshape, Cat, Stack transforms (one transform per slice or event)
-``transforms_cdf.py``       CumulativeDistributionTransform (a law's cdf as a map onto [0, 1])
-``constraint_registry.py``  ``biject_to``, ``transform_to`` (a constraint -> a transform landing in it)
-``transform_base.py``       the Transform base, its inverse (``t.inv``), ComposeTransform, identity_transform
-``transformed.py``          TransformedDistribution (a base distribution pushed through transforms)
-``cauchy.py``               Cauchy
-``half.py``                 HalfNormal, HalfCauchy (``|X|`` through AbsTransform)
-``gumbel.py``               Gumbel (a transformed uniform)
-``logistic_normal.py``      LogisticNormal (a Normal vector through StickBreakingTransform)
-``kl.py``                   kl_divergence and the register_kl registry of closed forms
-==========================  ==================================================================================
+==================================  ==================================================================================
+file                                what it holds
+==================================  ==================================================================================
+``distribution.py``                 the ``Distribution`` base: shapes, checks, ``expand``, ``sample`` from ``rsample``
+``constraints.py``                  where parameters and samples may lie (``real``, ``positive``, ``simplex``, ...)
+``utils.py``                        parameter broadcasting, probs <-> logits, the seeded noise every family draws
+``normal.py``                       Normal, LogNormal
+``uniform.py``                      Uniform
+``exponential.py``                  Exponential
+``laplace.py``                      Laplace
+``bernoulli.py``                    Bernoulli (probs or logits)
+``categorical.py``                  Categorical, OneHotCategorical (probs or logits)
+``multivariate_normal.py``          MultivariateNormal (covariance, precision or scale_tril, through minigan.linalg)
+``independent.py``                  Independent (batch dims read as event dims)
+``relaxed.py``                      RelaxedBernoulli, RelaxedOneHotCategorical (Gumbel-softmax, with rsample)
+``gamma.py``                        Gamma, Chi2, StudentT (lgamma, digamma; rsample by implicit reparameterisation);
+                                    Gamma.cdf, the regularised incomplete gamma function
+``beta.py``                         Beta, Dirichlet (normalised gamma draws)
+``gamma_grad.py``                   the standard gamma draw's gradient in its concentration: ``-(dF/da) / (dF/dx)``
+``counts.py``                       Poisson, Geometric, Binomial (sample only: a count has no rsample)
+``multinomial.py``                  Multinomial (counts of n categorical draws; entropy over binomial margins)
+``negative_binomial.py``            NegativeBinomial (successes before total_count failures: a gamma-Poisson mixture)
+``transforms.py``                   the maps (Exp, Affine, Sigmoid, Tanh, Power, Abs, Softplus); change of variables;
+                                    every transform's public name
+``transforms_simplex.py``           Softmax, StickBreaking, LowerCholesky, PositiveDefinite, CorrCholesky transforms
+``transforms_structure.py``         Independent, Reshape, Cat, Stack transforms (one transform per slice or event)
+``transforms_cdf.py``               CumulativeDistributionTransform (a law's cdf as a map onto [0, 1])
+``constraint_registry.py``          ``biject_to``, ``transform_to`` (a constraint -> a transform landing in it)
+``transform_base.py``               the Transform base, its inverse (``t.inv``), ComposeTransform, identity_transform
+``transformed.py``                  TransformedDistribution (a base distribution pushed through transforms)
+``cauchy.py``                       Cauchy
+``half.py``                         HalfNormal, HalfCauchy (``|X|`` through AbsTransform)
+``gumbel.py``                       Gumbel (a transformed uniform)
+``weibull.py``                      Weibull (a powered exponential)
+``pareto.py``                       Pareto (an exponentiated exponential; support x >= scale)
+``kumaraswamy.py``                  Kumaraswamy (a Beta-like law on [0, 1] with a closed-form cdf)
+``mixture_same_family.py``          MixtureSameFamily (k components of one family: a Gaussian mixture)
+``lowrank_multivariate_normal.py``  LowRankMultivariateNormal (W Wᵀ + diag(D): Woodbury, the capacitance matrix)
+``logistic_normal.py``              LogisticNormal (a Normal vector through StickBreakingTransform)
+``kl.py``                           kl_divergence and the register_kl registry of closed forms
+==================================  ==================================================================================
 
 LogNormal and the relaxed families are written out rather than built on ``TransformedDistribution``.
 Not here: the constraints ``positive_semidefinite``, ``corr_cholesky``, ``cat`` and ``stack`` as public
-names (the Cholesky and Cat/Stack transforms keep private ones); MixtureSameFamily, LowRankMultivariateNormal
-and the other families less often met while learning. ``kl_divergence`` knows the
-pairs of equal families above (Binomials of equal ``total_count``; Chi2 as a Gamma; TransformedDistributions
-with equal transforms, by their bases), Exponential-Gamma and Gamma-Exponential, and ``inf`` for a
-Normal or Laplace ``p`` against an Exponential or Uniform ``q``; the other mixed pairs PyTorch knows
-(Exponential-Normal, Uniform-Normal, ...) raise ``NotImplementedError``.
+names (the Cholesky and Cat/Stack transforms keep private ones); the families less often met while learning
+(VonMises, ContinuousBernoulli, FisherSnedecor, LKJCholesky, Wishart, ...). ``kl_divergence`` knows the
+pairs of equal families above that PyTorch knows (not StudentT, Multinomial, NegativeBinomial, the relaxed
+ones, Kumaraswamy, Weibull or MixtureSameFamily; Binomials of equal ``total_count``; Chi2 as a Gamma;
+TransformedDistributions with equal transforms, by their bases, so HalfCauchy and LogisticNormal too),
+LowRankMultivariateNormal against MultivariateNormal both ways, Exponential-Gamma and Gamma-Exponential, and
+``inf`` for a Normal or Laplace ``p`` against an Exponential or Uniform ``q``; the other mixed pairs PyTorch
+knows (Exponential-Normal, Uniform-Normal, Normal-Pareto, ...) raise ``NotImplementedError``.
 """
 from . import constraints, transforms  # noqa: F401
 from .bernoulli import Bernoulli
@@ -83,13 +90,17 @@ from .exponential import Exponential
 from .gumbel import Gumbel
 from .half import HalfCauchy, HalfNormal
 from .independent import Independent
+from .kumaraswamy import Kumaraswamy
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .logistic_normal import LogisticNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
 from .normal import LogNormal, Normal
+from .pareto import Pareto
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import TransformedDistribution
 from .transforms import (AbsTransform, AffineTransform, CatTransform, ComposeTransform, CorrCholeskyTransform,
@@ -98,13 +109,15 @@ from .transforms import (AbsTransform, AffineTransform, CatTransform, ComposeTra
                          SoftmaxTransform, SoftplusTransform, StackTransform, StickBreakingTransform, TanhTransform,
                          Transform, identity_transform)
 from .uniform import Uniform
+from .weibull import Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Geometric", "Poisson", "StudentT",
            "Categorical", "Cauchy", "Distribution", "Exponential", "Gumbel", "HalfCauchy", "HalfNormal",
            "Independent", "Laplace", "LogNormal", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
            "OneHotCategorical", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TransformedDistribution",
            "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",
-           "LogisticNormal", "biject_to", "transform_to",
+           "LogisticNormal", "biject_to", "transform_to", "Kumaraswamy", "LowRankMultivariateNormal",
+           "MixtureSameFamily", "Pareto", "Weibull",
            "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
            "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
            "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",

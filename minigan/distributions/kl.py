@@ -301,3 +301,64 @@ def _kl_gumbel_gumbel(p, q):
     r = p.scale / q.scale
     shift = (p.loc - q.loc) / q.scale
     return -ops.log(r) + shift + r * _EULER_GAMMA + ops.exp(ops.lgamma(1 + r) - shift) - (1 + _EULER_GAMMA)
+
+
+# ----------------------------------------------------------------- low-rank normals, Pareto
+from .lowrank_multivariate_normal import (LowRankMultivariateNormal, lowrank_mahalanobis,  # noqa: E402
+                                          solve_lower)
+from .pareto import Pareto  # noqa: E402
+
+
+def _same_events(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"KL-divergence between two (Low Rank) Multivariate Normals with different event shapes "
+                         f"({p.event_shape} and {q.event_shape}) cannot be computed")
+
+
+def _gaussian_kl(p, q, log_det_p, log_det_q, trace, mahalanobis):
+    """``(log det S_q - log det S_p + tr(S_q^-1 S_p) + (mu_q - mu_p)^T S_q^-1 (mu_q - mu_p) - n) / 2``, broadcast
+    to the two batch shapes: the divergence of any two normals, given its four terms."""
+    out = 0.5 * (log_det_q - log_det_p + trace + mahalanobis - p.event_shape[0])
+    shape = np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    return out if out.shape == shape else ops.broadcast_to(out, shape)
+
+
+def _lowrank_mahalanobis_of(q, x):
+    return lowrank_mahalanobis(q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, x, q._capacitance_tril)
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_lowrank(p, q):
+    """With ``S_p = W_p W_p^T + diag(D_p)``: ``tr(S_q^-1 S_p) = tr(W_p^T S_q^-1 W_p) + tr(diag(D_p) S_q^-1)``,
+    both by Woodbury through ``q``'s capacitance matrix; nothing ``n x n`` is formed."""
+    _same_events(p, q)
+    trace = q._inverse_quadratic(p._unbroadcasted_cov_factor) + q._inverse_trace_diag(p._unbroadcasted_cov_diag)
+    return _gaussian_kl(p, q, p._log_det(), q._log_det(), trace, _lowrank_mahalanobis_of(q, q.loc - p.loc))
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_mvn_lowrank(p, q):
+    """``tr(S_q^-1 S_p) = tr(L_p^T S_q^-1 L_p)``, by Woodbury through ``q``'s capacitance matrix."""
+    _same_events(p, q)
+    trace = q._inverse_quadratic(p._unbroadcasted_scale_tril)
+    return _gaussian_kl(p, q, 2 * p._half_log_det(), q._log_det(), trace, _lowrank_mahalanobis_of(q, q.loc - p.loc))
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_mvn(p, q):
+    """``tr(S_q^-1 S_p) = |L_q^-1 W_p|_F^2 + |L_q^-1 diag(sqrt D_p)|_F^2`` (two triangular solves)."""
+    _same_events(p, q)
+    Lq = q._unbroadcasted_scale_tril
+    a = solve_lower(Lq, p._unbroadcasted_cov_factor)
+    b = solve_lower(Lq, ops.diag_embed(ops.sqrt(p._unbroadcasted_cov_diag)))
+    trace = ops.sum(a * a, (-2, -1)) + ops.sum(b * b, (-2, -1))
+    return _gaussian_kl(p, q, p._log_det(), 2 * q._half_log_det(), trace, batch_mahalanobis(Lq, q.loc - p.loc))
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    """``log(a_p / a_q) + a_q log(s_p / s_q) + a_q / a_p - 1`` (from ``E_p[log X] = log s_p + 1 / a_p``); ``inf``
+    where ``s_p < s_q``: p puts mass below q's least value."""
+    alpha_ratio = q.alpha / p.alpha
+    kl = q.alpha * ops.log(p.scale / q.scale) - ops.log(alpha_ratio) + alpha_ratio - 1
+    return _inf_where((p.scale < q.scale).data, kl)

@@ -33,6 +33,13 @@ FAMILIES = {
     "Multinomial": lambda lib, t: lib.Multinomial(5, probs=t(np.full((2, 4), 0.25))),
     "NegativeBinomial": lambda lib, t: lib.NegativeBinomial(t(np.full((2, 3), 3.0)), logits=t(randn(2, 3))),
     "LogisticNormal": lambda lib, t: lib.LogisticNormal(t(randn(2, 3)), 0.5),
+    "Weibull": lambda lib, t: lib.Weibull(t(np.full((2, 3), 1.5)), t(np.full(3, 2.0))),
+    "Pareto": lambda lib, t: lib.Pareto(t(np.full((2, 3), 1.0)), 3.0),
+    "Kumaraswamy": lambda lib, t: lib.Kumaraswamy(t(np.full((2, 3), 2.0)), 3.0),
+    "MixtureSameFamily": lambda lib, t: lib.MixtureSameFamily(lib.Categorical(t(np.full((2, 4), 0.25))),
+                                                              lib.Normal(t(randn(2, 4)), t(np.full((2, 4), 1.0)))),
+    "LowRankMultivariateNormal": lambda lib, t: lib.LowRankMultivariateNormal(t(randn(2, 3)), t(randn(2, 3, 2)),
+                                                                              t(np.full(3, 0.5))),
 }
 
 
@@ -50,7 +57,7 @@ def test_shapes_and_flags_match_torch(torch, name):
     assert ours.sample((3, 2)).dtype == np.dtype(str(theirs.sample().dtype).replace("torch.", ""))
     x = theirs.sample((3, 2))
     assert ours.log_prob(mg.tensor(x.numpy())).shape == tuple(theirs.log_prob(x).shape)
-    if name in ("NegativeBinomial", "LogisticNormal"):                # no entropy in either library
+    if name in ("NegativeBinomial", "LogisticNormal", "MixtureSameFamily"):     # no entropy in either library
         for d in (ours, theirs):
             with pytest.raises(NotImplementedError):
                 d.entropy()
