@@ -319,3 +319,27 @@ _case("i0, i1, i0e, i1e (series and asymptotic ranges)")(lambda rs: (
     lambda x, y: F.i0(x) + F.i1(x) + F.i0e(y) + F.i1e(y),
     [("tensor", np.array([[-3.1], [-0.4], [0.0], [1.7], [6.2]]), True),
      ("tensor", np.array([-30.0, -24.9, -1.1, 0.6, 25.2, 80.0]), True)]))
+
+
+def _special():
+    from .. import special
+    return special
+
+
+_case("gammainc, gammaincc (series, small-a and continued-fraction forms, broadcast)")(lambda rs: (
+    lambda a, x: _special().gammainc(a, x) + _special().gammaincc(a, x * 1.3),
+    [("tensor", np.array([[0.4], [2.0], [7.5]]), True), ("tensor", np.array([0.3, 2.5, 11.0, 1.1]), True)]))
+_case("zeta (in q: positive and negative shifts)")(lambda rs: (
+    lambda q, x: _special().zeta(x, q),
+    [("tensor", np.array([0.6, 1.7, -2.5, 30.0]), True), _const(np.array([[2.0], [3.0], [6.0]]))]))
+_case("bessel_j0, j1, y0, y1 (series, recurrence and asymptotic ranges)")(lambda rs: (
+    lambda x, y: (_special().bessel_j0(x) + _special().bessel_j1(x) + _special().bessel_y0(y)
+                  + _special().bessel_y1(y)),
+    [("tensor", np.array([[-8.2], [-0.7], [0.0], [3.4], [26.5]]), True),
+     ("tensor", np.array([0.04, 0.9, 2.6, 12.6, 27.0]), True)]))
+_case("modified_bessel_k0, k1, scaled k0, k1; spherical_bessel_j0; airy_ai")(lambda rs: (
+    lambda x, y: (_special().modified_bessel_k0(x) + _special().modified_bessel_k1(x)
+                  + _special().scaled_modified_bessel_k0(x) + _special().scaled_modified_bessel_k1(x)
+                  + _special().spherical_bessel_j0(y) + _special().airy_ai(y)),
+    [("tensor", np.array([[0.04], [0.9], [2.6], [7.3], [26.0]]), True),
+     ("tensor", np.array([-13.0, -3.3, -0.02, 0.0, 0.7, 2.1, 9.4]), True)]))

@@ -19,8 +19,8 @@ continuous families of one variable, ``expand``, and ``arg_constraints``/``suppo
 device. Every draw comes from minigan's seeded generator of the parameters' device, so ``mg.manual_seed`` makes
 it repeatable. ``validate_args`` is on by default, as in PyTorch: a bad parameter or a value outside the support
 is a ``ValueError`` naming the distribution and the argument. Nothing here is a new ``Function`` but the
-gamma draw's (:mod:`.gamma_grad`, first derivatives only) and the gamma cdf's (``RegularizedGammaP`` in
-:mod:`.gamma`; its gradient in the concentration is first-derivative only): every other formula is a
+gamma draw's and the gamma cdf's (``StandardGammaGrad`` and ``RegularizedGammaP``, in
+:mod:`minigan.ops.incomplete_gamma`, first derivatives only in the concentration): every other formula is a
 composition of minigan's differentiable ops (``log``, ``erf``, ``softplus``, ``gather``, ``cholesky``,
 ``solve_triangular``, ``lgamma``, ...), so its gradients, of any order, are theirs chained.
 

@@ -5,18 +5,18 @@ Densities and entropies are compositions of minigan's differentiable ops (``lgam
 ``log1p``), so their gradients in every parameter, of any order, are those ops' backwards chained. ``rsample``
 draws a standard gamma from minigan's generator and differentiates it in its concentration by implicit
 reparameterisation (:mod:`.gamma_grad`): first derivatives only, as in PyTorch. ``Gamma.cdf`` is the regularised
-lower incomplete gamma function, a ``Function`` of its own here (:class:`RegularizedGammaP`)."""
+lower incomplete gamma function, ``torch.special.gammainc``
+(:class:`~minigan.ops.incomplete_gamma.RegularizedGammaP`)."""
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from .. import backend, creation, ops
-from ..autograd import Function, Tensor
+from .. import creation, ops
+from ..autograd import Tensor
 from . import constraints
 from .distribution import Distribution
-from .gamma_grad import StandardGammaGrad, regularized_gamma_p, standard_gamma_rsample
+from ..ops.incomplete_gamma import regularized_gamma_p_op
+from .gamma_grad import standard_gamma_rsample
 from .utils import broadcast_all, standard_normal
 
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
@@ -35,8 +35,8 @@ class Gamma(Distribution):
       from the division. A draw that underflows is raised to the dtype's smallest normal number, as in
       PyTorch.
     * ``cdf(x) = P(a, rate x)``, the regularised lower incomplete gamma function (PyTorch's
-      ``torch.special.gammainc``), by :class:`RegularizedGammaP`: differentiable in ``x`` and ``rate`` (any
-      order) and, unlike PyTorch's, in ``a`` too (first derivatives)."""
+      ``torch.special.gammainc``), by :class:`~minigan.ops.incomplete_gamma.RegularizedGammaP`: differentiable
+      in ``x`` and ``rate`` (any order) and, unlike PyTorch's, in ``a`` too (first derivatives)."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
@@ -155,48 +155,3 @@ class StudentT(Distribution):
         log_beta = ops.lgamma(half) + math.lgamma(0.5) - ops.lgamma(half_up)
         return (ops.log(self.scale) + half_up * (ops.digamma(half_up) - ops.digamma(half)) + 0.5 * ops.log(df)
                 + log_beta)
-
-
-class RegularizedGammaP(Function):
-    """``P(a, x) = γ(a, x) / Γ(a)``, the cdf of ``Gamma(a, 1)`` at ``x >= 0`` (``torch.special.gammainc``):
-    ``(a, x) -> P``, shapes ``(*), (*) -> (*)`` (broadcast beforehand by :func:`regularized_gamma_p_op`).
-
-    Forward: :func:`~minigan.distributions.gamma_grad.regularized_gamma_p` on raw arrays (in float64, cast to
-    the inputs' dtype), ``1`` at ``x = inf``. Backward:
-
-    * ``dP/dx`` is the density ``x^(a-1) e^-x / Γ(a)``, written with minigan's ops (``xlogy``, ``lgamma``,
-      ``exp``), so it can be differentiated again, in ``x`` and in ``a``.
-    * ``dP/da`` has no closed form, but the implicit-reparameterisation gradient of a gamma draw already holds
-      it: ``dx/da = -(dP/da) / (dP/dx)`` at fixed ``P``, so ``dP/da = -(dx/da) * density``, with ``dx/da`` from
-      :class:`~minigan.distributions.gamma_grad.StandardGammaGrad` (accurate to about 1e-12; first derivatives
-      only: differentiating it again raises). ``0`` at ``x = 0``, where ``P`` is 0 for every ``a``. PyTorch
-      raises instead (its ``igamma`` has no derivative in ``a``)."""
-
-    @staticmethod
-    def forward(ctx, a, x):
-        ctx.save_for_backward(a, x)
-        xp = backend.xp_of(x)
-        at_inf = x == xp.inf
-        p = regularized_gamma_p(a, xp.where(at_inf, 0.0, x))
-        return xp.where(at_inf, 1.0, p).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, x = ctx.saved_tensors
-        density = ops.exp(ops.xlogy(a - 1, x) - x - ops.lgamma(a))
-        ga = None
-        if ctx.needs_input_grad[0]:
-            at_zero = (x.data == 0) | backend.xp_of(x.data).isinf(x.data)     # P is flat in a there
-            dp_da = -StandardGammaGrad.apply(a, x.data) * density
-            ga = gy * (ops.where(at_zero, 0.0, dp_da) if bool(at_zero.any()) else dp_da)
-        return ga, gy * density if ctx.needs_input_grad[1] else None
-
-
-def regularized_gamma_p_op(a: Tensor, x: Tensor) -> Tensor:
-    """``P(a, x)`` of two floating Tensors, brought to one shape and dtype first (by recorded ops: gradients
-    reach both): see :class:`RegularizedGammaP`."""
-    shape = np.broadcast_shapes(a.shape, x.shape)
-    dtype = np.result_type(a.dtype, x.dtype)
-    a, x = (ops.astype(t, dtype) if t.dtype != dtype else t for t in (a, x))
-    a, x = (t if t.shape == shape else ops.broadcast_to(t, shape) for t in (a, x))
-    return RegularizedGammaP.apply(a, x)

@@ -43,7 +43,8 @@ def _exp_of_square(a, scale: float):
 def _erfcx_positive(a):
     """``erfcx(a) = e^(a²) erfc(a)`` for ``a >= 0`` (float64), to a few ulp: below 1, ``e^(a²) (1 - erf(a))``
     (erfc is at least 0.157 there, so the difference loses nothing to speak of); from 1 on, the continued fraction
-    (:func:`~minigan.ops.activation.erfcx_fraction`: 200 levels on [1, 2), 60 from 2 on). About ``1/(a√π)`` for large a."""
+    (:func:`~minigan.ops.activation.erfcx_fraction`: 200 levels on [1, 2), 60 from 2 on). About ``1/(a√π)`` for
+    large a."""
     xp = backend.xp_of(a)
     with _quietly():
         near = xp.exp(a * a) * (1 - _erf_array(xp.minimum(a, 1.0)))

@@ -269,7 +269,14 @@ def test_xlog1py_gradcheck(device):
 # ----------------------------------------------------------------- the namespace, aliases and methods
 _SPECIAL = ["expit", "logit", "erf", "erfc", "erfcx", "erfinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "digamma",
             "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "sinc", "entr", "xlogy", "xlog1py",
-            "logsumexp", "softmax", "log_softmax", "round", "log1p", "expm1", "exp2"]
+            "logsumexp", "softmax", "log_softmax", "round", "log1p", "expm1", "exp2",
+            "gammainc", "gammaincc", "zeta", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+            "scaled_modified_bessel_k1", "spherical_bessel_j0", "airy_ai", "chebyshev_polynomial_t",
+            "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+            "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+            "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+            "legendre_polynomial_p"]
 
 
 def test_special_namespace_has_torch_names(torch):
