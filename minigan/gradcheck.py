@@ -134,7 +134,7 @@ def _compare(name, shape, analytic, numeric, atol, rtol) -> InputResult:
     n = backend.to_numpy(numeric).astype(np.float64).reshape(shape)
     err = np.abs(a - n)
     rel = err / np.maximum(np.abs(n), 1e-12)
-    bad = err > atol + rtol * np.abs(n)
+    bad = ~(err <= atol + rtol * np.abs(n))     # a nan on either side fails too (as torch's allclose)
     if a.size == 0:
         return InputResult(name, tuple(shape), 0.0, 0.0, (), 0.0, 0.0, True)
     # The worst element: the one furthest beyond its tolerance (the biggest error if all pass).

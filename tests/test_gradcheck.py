@@ -267,3 +267,12 @@ def test_integer_and_bool_inputs_are_passed_unchanged():
     x = mg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     assert mg.gradcheck(lambda a, i: a[i] * 2, (x, mg.tensor([0, 1, 1])))
     assert mg.gradcheck(lambda a, m: a[m] ** 2, (x, mg.tensor([True, False, True])))
+
+
+def test_a_nan_on_either_side_fails_and_is_pointed_at():
+    """nan compares false with everything: a check written as ``err > tol`` would let it through."""
+    x = mg.tensor([2.0, 6.0, 7.0], dtype=mg.float64, requires_grad=True)
+    report = mg.gradcheck(lambda x: mg.log(x - 5), [x], raise_exception=False)      # log of -3 at element 0
+    assert not report and report.rows[0].worst_index == (0,)
+    with pytest.raises(mg.GradcheckError, match="nan"):
+        mg.gradcheck(lambda x: mg.sqrt(x - 6), [x])                                 # also a nan output
