@@ -94,7 +94,8 @@ def test_where_and_clamp_give_zero_where_not_chosen_even_under_an_infinite_gradi
     t = tensors(device, x)[0]
     mg.log(mg.where(t > 0, t, 0.0)).sum().backward()
     np.testing.assert_array_equal(t.grad.numpy(), [0.0, 1.0, 0.5, 0.0])
-    mg.gradgradcheck(lambda a, b: mg.where(a > 0, a * b, b ** 2), tensors(device, randn(3, 4, seed=3), randn(4, seed=4)))
+    mg.gradgradcheck(lambda a, b: mg.where(a > 0, a * b, b ** 2),
+                     tensors(device, randn(3, 4, seed=3), randn(4, seed=4)))
 
 
 def test_where_accepts_a_list_condition(device):
