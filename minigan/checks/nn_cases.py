@@ -393,3 +393,27 @@ def _mixture_lowrank_power_case(rs):
     return fn, [_t(rs, 3), _t(rs, 3), _t(rs, 3, positive=True), _t(rs, 2), _t(rs, 3, 2),
                 _t(rs, 3, positive=True), _t(rs, 2, 3), _t(rs, 3, positive=True), _t(rs, 3, positive=True),
                 _t(rs, 2, 3, positive=True), _between(rs, 0.1, 0.9, 2, 3)]
+
+
+@_case("fractional_max_pool2d/3d (fixed _random_samples, overlapping windows)")
+def _fractional_max_pool_case(rs):
+    from ..ops.fractional_pool import fractional_max_pool2d, fractional_max_pool3d
+    s2, s3 = Tensor(rs.random((2, 2, 2))), Tensor(rs.random((1, 2, 3)))
+    def fn(x, v):
+        return (fractional_max_pool2d(x, 3, (4, 3), _random_samples=s2).sum()
+                + fractional_max_pool3d(v, 2, (3, 2, 3), _random_samples=s3).sum())
+    return fn, [_gap(rs, 2, 2, 7, 6), _gap(rs, 1, 2, 5, 4, 5)]
+
+
+@_case("AdaptiveLogSoftmaxWithLoss: output, loss, log_prob (shortlist and two clusters)")
+def _adaptive_log_softmax_case(rs):
+    from ..nn import AdaptiveLogSoftmaxWithLoss
+    from .. import backend
+    backend.manual_seed(0)
+    m = AdaptiveLogSoftmaxWithLoss(4, 9, [2, 5], div_value=2.0, head_bias=True).double()
+    target = np.array([0, 3, 8, 6, 1])
+    def fn(x):
+        m.to(x.device)
+        out, loss = m(x, Tensor(backend.to_device(target, x.device)))
+        return out + loss + m.log_prob(x)[:, 6]
+    return fn, [_t(rs, 5, 4)]

@@ -36,3 +36,11 @@ from .activation import RReLU  # noqa: F401
 from .reshape import AlphaDropout, ChannelShuffle, FeatureAlphaDropout  # noqa: F401
 from .embedding import EmbeddingBag  # noqa: F401
 from .loss import CTCLoss  # noqa: F401
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,  # noqa: F401
+                   LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d,
+                   LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear, UninitializedBuffer, UninitializedParameter)
+from .fractional_pooling import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: F401
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: F401
+from .legacy import CrossMapLRN2d, NLLLoss2d  # noqa: F401
+from .recurrent import _RNNBase as RNNBase  # noqa: F401
+from .recurrent_cells import _CellBase as RNNCellBase  # noqa: F401

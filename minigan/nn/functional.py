@@ -27,6 +27,12 @@ from ..ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d,
                    max_pool1d)
 from ..ops import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d, conv_transpose3d,  # noqa: F401
                    max_pool3d)
+from ..ops.fractional_pool import (fractional_max_pool2d, fractional_max_pool2d_with_indices,  # noqa: F401
+                                   fractional_max_pool3d, fractional_max_pool3d_with_indices)
+from .functional_aliases import (adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,  # noqa: F401
+                                 adaptive_max_pool3d_with_indices, celu_, elu_, hardtanh_, leaky_relu_,
+                                 max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices, relu_,
+                                 rrelu_, selu_, threshold_, upsample_bilinear, upsample_nearest)
 
 
 def upsample(x, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):
