@@ -42,13 +42,33 @@ from .ops import (acos, acosh, add, all, allclose, any, asin, asinh, atan, atan2
                   isclose, isfinite, isinf, isnan, le, lerp, log10, log1p, log2, log_softmax, logaddexp, logsumexp,
                   lt, median, mul, ne, neg, norm, pow, prod, reciprocal, remainder, round, rsqrt, sign, sin, sinc,
                   sinh, softmax, square, sub, tan, trunc)
+from .ops import (absolute, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, concat, divide,  # noqa: F401
+                  fix, greater, greater_equal, less, less_equal, multiply, negative, not_equal, positive, rsub, sgn,
+                  subtract, true_divide)
+from .ops import (copysign, deg2rad, float_power, floor_divide, fmax, fmin, frexp, gcd, heaviside, isin,  # noqa: F401
+                  isneginf, isposinf, isreal, lcm, ldexp, logaddexp2, nextafter, rad2deg, signbit)
+from .ops import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,  # noqa: F401
+                  bitwise_xor)
+from .ops import (aminmax, argwhere, broadcast_shapes, broadcast_tensors, chain_matmul, combinations,  # noqa: F401
+                  diagflat, dist, dsplit, fliplr, flipud, ger, hsplit, mode, msort, renorm, split_with_sizes,
+                  tensor_split, unflatten, unravel_index, vdot, vsplit)
+from .ops import (can_cast, is_complex, is_floating_point, is_nonzero, is_same_size, is_signed,  # noqa: F401
+                  promote_types, result_type)
 from .ops import (broadcast_to, clone, erf, flatten, logical_and, logical_not, logical_or, logical_xor,  # noqa: F401
                   squeeze, unsqueeze)
 from .ops import (addcdiv, addcmul, bincount, corrcoef, cov, cummax, cummin, diff, erfinv, histc,  # noqa: F401
                   logcumsumexp, logit, nan_to_num, nanmean, nanmedian, nanquantile, nansum, quantile, std_mean,
                   var_mean, xlogy)
 from .ops import cross, det, inverse, logdet, matrix_exp, matrix_power, pinverse, slogdet, svd, vander  # noqa: F401
+from .ops import (diagonal_scatter, index_copy, index_fill, index_put, index_reduce, masked_scatter,  # noqa: F401
+                  put, select, select_scatter, slice_scatter)
+from .ops.top_level import *  # noqa: F401,F403  (torch.conv2d, torch.dropout ...: the names in its __all__)
+from .ops.inplace import *  # noqa: F401,F403  (mg.relu_, mg.abs_ ...: the names in its __all__)
 from .ops import digamma, erfc, i0, lgamma, mvlgamma, polygamma  # noqa: F401
+from .ops import (bartlett_window, blackman_window, cholesky, cholesky_inverse, cholesky_solve,  # noqa: F401
+                  cumulative_trapezoid, frobenius_norm, geqrf, gradient, hamming_window, hann_window, histogram,
+                  histogramdd, igamma, igammac, kaiser_window, lu, lu_solve, lu_unpack, nuclear_norm, orgqr, ormqr,
+                  pca_lowrank, qr, svd_lowrank, trapezoid, trapz, triangular_solve)
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 # torch.autograd.functional's home in minigan is minigan/jacobians.py; autograd.py is a module, not a package,
 # so it is registered under PyTorch's name: `import minigan.autograd.functional as AF` works too.

@@ -343,3 +343,63 @@ _case("modified_bessel_k0, k1, scaled k0, k1; spherical_bessel_j0; airy_ai")(lam
                   + _special().spherical_bessel_j0(y) + _special().airy_ai(y)),
     [("tensor", np.array([[0.04], [0.9], [2.6], [7.3], [26.0]]), True),
      ("tensor", np.array([-13.0, -3.3, -0.02, 0.0, 0.7, 2.1, 9.4]), True)]))
+# torch's aliases and small elementwise/tensor functions (elementwise_more, splitting, selection, products_more)
+_case("copysign, fmax, fmin (nan-free, no ties), logaddexp2, ldexp, nextafter (broadcast)")(lambda rs: (
+    lambda a, b: (F.copysign(a, b) + F.fmax(a, b) * F.fmin(a, b) + F.logaddexp2(a, b) + F.ldexp(a, b)
+                  + F.nextafter(a, b)),
+    [("tensor", _gap(rs, 3, 1)[1] + 0.013, True), ("tensor", np.array([-1.13, 0.42, 2.07, -0.66]), True)]))
+_case("float_power, frexp mantissa, deg2rad, rad2deg, divide(rounding_mode) (zero gradient)")(lambda rs: (
+    lambda x, y: (F.float_power(x, y) + F.frexp(x).mantissa + F.deg2rad(x) * F.rad2deg(y)
+                  + F.divide(x, y, rounding_mode="floor") + F.subtract(x, y, alpha=2) + F.rsub(x, y)),
+    [_between(rs, 0.3, 3.0, 2, 3), _t(rs, 3)]))
+_case("tensor_split, hsplit, broadcast_tensors, unflatten, diagflat, fliplr")(lambda rs: (
+    lambda x, y: (sum(p.sum() * (i + 1) for i, p in enumerate(F.tensor_split(x, [1, 4, 2], 1)))
+                  + (F.broadcast_tensors(x, y)[1] * F.fliplr(x)).sum() + F.hsplit(x, 5)[3].sum()
+                  + F.unflatten(x, 1, (5, 1)).sum() * F.diagflat(y).sum()),
+    [_t(rs, 3, 5), _t(rs, 5)]))
+_case("aminmax, mode (distinct values), msort, combinations, vdot, ger, chain_matmul, dist, renorm")(lambda rs: (
+    lambda x, v: (F.aminmax(x, dim=0).min.sum() + F.aminmax(x).max + F.mode(x, 1).values.sum() + F.msort(x).sum()
+                  + F.combinations(v, 2).prod(1).sum() + F.vdot(v, v) + F.ger(v, v).sum() * F.dist(x[0], v[:3], 3)
+                  + F.chain_matmul(x, x.T, x).sum() + F.renorm(x, 2, 0, 0.8).sum()),
+    [_gap(rs, 4, 3), _gap(rs, 4)]))
+# writing into a copy (scatter_more: index_copy, index_fill, index_put, put, masked_scatter, index_reduce, the
+# region scatters, select) and torch's top-level functional names (top_level)
+_case("index_copy, index_fill (0-d value), index_put (accumulate, repeats), put, masked_scatter")(lambda rs: (
+    lambda x, s, v: (F.index_copy(x, 1, [2, 0], s) * F.index_fill(x, -1, [1, -1], v)
+                     + F.index_put(x, (np.array([0, 2, 0]),), s[:, :1], True)
+                     + F.put(x, np.array([7, -1, 7]), s[:, 1], True) + F.masked_scatter(x, np.eye(3, 4) > 0, s)),
+    [_t(rs, 3, 4), _t(rs, 3, 2), _t(rs)]))
+_case("index_reduce (prod, mean, amax on distinct values)")(lambda rs: (
+    lambda x, s: (F.index_reduce(x, 0, [1, 0, 1], s, "prod") + F.index_reduce(x, 0, [2, 2, 0], s, "mean")
+                  + F.index_reduce(x, 0, [1, 0, 1], s, "amax", include_self=False)),
+    [_gap(rs, 3, 2), _gap(rs, 3, 2)]))
+_case("select, select_scatter, slice_scatter (step 2), diagonal_scatter (offset, swapped dims)")(lambda rs: (
+    lambda x, a, b, d: (F.select_scatter(x, a, 1, -1) * F.slice_scatter(x, b, 2, 1, None, 2)
+                        + F.diagonal_scatter(x, d, -1, 2, 0) + F.select(x, 0, 1)),
+    [_t(rs, 2, 3, 4), _t(rs, 2, 4), _t(rs, 2, 3, 2), _t(rs, 3, 2)]))
+_case("conv2d, batch_norm, kl_div (int reduction), bce with logits under torch's top-level signatures")(lambda rs: (
+    lambda x, w, g, t: (F.top_level.conv2d(x, w, None, 1, 1).sum()
+                        + F.top_level.batch_norm(x, g, None, None, None, True, 0.1, 1e-5, False).pow(2).sum()
+                        + F.top_level.kl_div(x, w.sum() * x, 2, log_target=True)
+                        + F.top_level.binary_cross_entropy_with_logits(x, t.sigmoid(), None, None, 1)),
+    [_t(rs, 2, 3, 4, 3), _t(rs, 2, 3, 3, 2), _t(rs, 3), _t(rs, 2, 3, 4, 3, requires_grad=False)]))
+
+
+# --------------------------------------------------------------------------- calculus on samples, legacy linalg names
+_case("trapezoid, cumulative_trapezoid (uneven x, size-1 dim), gradient (coordinates, edge_order 2)")(lambda rs: (
+    lambda y, x: (F.trapezoid(y, x, dim=0).sum() + F.cumulative_trapezoid(y, x, dim=0).sum(0)
+                  + F.gradient(y, spacing=[x], dim=0, edge_order=2)[0].pow(2).sum(0)),
+    [_t(rs, 5, 1, 3), ("tensor", np.array([0.0, 0.4, 1.5, 1.9, 3.0]), True)]))
+_case("cholesky_solve, cholesky_inverse, triangular_solve (transpose, batch broadcast)")(lambda rs: (
+    lambda b, L: (F.cholesky_solve(b, F.tril(L)).sum(-1) + F.cholesky_inverse(F.tril(L)).sum(-1)
+                  + F.triangular_solve(b, L, False, True).solution.sum(-1)),
+    [_t(rs, 2, 3, 2), ("tensor", np.array([[1.6, 0.0, 0.0], [0.4, 1.3, 0.0], [-0.7, 0.2, 2.1]]), True)]))
+_case("lu, lu_unpack, lu_solve, orgqr, ormqr (of geqrf's output)")(lambda rs: (
+    lambda A, b, h, tau: (F.lu_unpack(*F.lu(A))[2].sum(-1) + F.lu_solve(b, *F.lu(A)).sum(-1)
+                          + F.orgqr(h, tau).sum(-1)[:3] + F.ormqr(h, tau, b, True, True).sum(-1)[:3]),
+    [("tensor", rs.standard_normal((3, 3)) + 2 * np.eye(3), True), _t(rs, 3, 2),
+     ("tensor", F.geqrf(Tensor(rs.standard_normal((3, 3)))).a.numpy(), True),
+     ("tensor", F.geqrf(Tensor(rs.standard_normal((3, 3)))).tau.numpy(), True)]))
+_case("nuclear_norm, frobenius_norm, svd_lowrank (a fixed draw, full rank q)")(lambda rs: (
+    lambda A: (F.nuclear_norm(A) + F.frobenius_norm(A, (0, 1)) + F.svd_lowrank(A, q=3, niter=1)[1].sum()),
+    [_t(rs, 4, 3)]))

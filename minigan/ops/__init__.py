@@ -70,6 +70,31 @@ file                    what it holds
 ``random_ops.py``       rrelu, alpha_dropout, feature_alpha_dropout, gumbel_softmax (seeded by mg.manual_seed)
 ``embedding_bag.py``    embedding_bag (the sum, mean or max of bags of rows: a lookup, then a segment sum)
 ``ctc.py``              ctc_loss (the forward-backward algorithm in log space; its gradient from alpha and beta)
+``aliases.py``          PyTorch's other names (absolute, arccos..., greater, less, multiply, concat, fix, sgn ...);
+                        subtract and rsub (alpha), divide (rounding_mode: a rounded quotient, zero gradient), positive
+``elementwise_more.py`` copysign, signbit, heaviside, deg2rad, rad2deg, float_power, ldexp, frexp, logaddexp2, fmax,
+                        fmin (nan skipped; a tie's gradient to the first), nextafter, floor_divide, gcd, lcm, isin,
+                        isposinf, isneginf, isreal
+``bitwise.py``          bitwise_and/or/xor/not/left_shift/right_shift on integer and bool tensors (no gradient)
+``splitting.py``        tensor_split, hsplit/vsplit/dsplit, split_with_sizes, unflatten; broadcast_shapes,
+                        broadcast_tensors (slices and broadcasts: their gradients)
+``selection.py``        aminmax, mode (a gather at the most frequent value), msort, argwhere, unravel_index,
+                        combinations (an index of every r-subset)
+``products_more.py``    vdot, ger, chain_matmul, dist (a p-norm of a difference), renorm (slices scaled to a norm)
+``dtypes.py``           is_floating_point, is_complex, is_signed, is_nonzero, is_same_size; promote_types,
+                        result_type, can_cast (PyTorch's promotion rules on NumPy's dtypes)
+``scatter_more.py``     index_copy, index_fill, index_put, index_reduce, masked_scatter, put, select_scatter,
+                        slice_scatter, diagonal_scatter (a copy with a region overwritten), select
+``top_level.py``        torch.conv2d, torch.dropout, torch.kl_div ...: the functional ops under torch's top-level
+                        signatures (reduction as an int, no defaults where torch has none)
+``inplace.py``          the top-level in-place functions: mg.relu_, mg.abs_, mg.dropout_, mg.fill_, mg.zero_ ...
+``calculus.py``        trapezoid, trapz, cumulative_trapezoid (the trapezoid rule), gradient (finite differences)
+``windows.py``         hann, hamming, blackman, bartlett, kaiser windows (creation functions, no gradient)
+``histogram.py``       histogram, histogramdd (counts with their bin edges, no gradient)
+``linalg_legacy.py``   torch.cholesky, cholesky_solve, cholesky_inverse, qr, lu, lu_solve, lu_unpack,
+                       triangular_solve, geqrf (Householder QR, packed), orgqr, ormqr, nuclear_norm,
+                       frobenius_norm, igamma, igammac: the older names, composed from the linalg forms
+``lowrank.py``         svd_lowrank, pca_lowrank (a randomised SVD: a range basis, then a small SVD)
 ======================  ==========================================================
 """
 from .arithmetic import (abs, add, clamp, clip, div, exp, log, maximum, minimum, mul, neg, pow, sqrt, sub,  # noqa: F401
@@ -82,6 +107,12 @@ from .cumulative import cummax, cummin, diff, logcumsumexp  # noqa: F401
 from .statistics import (bincount, corrcoef, cov, histc, nanmean, nanmedian, nanquantile, nansum,  # noqa: F401
                          quantile, std_mean, var_mean)
 from .pointwise import addcdiv, addcmul, erfinv, logit, nan_to_num, xlog1py, xlogy  # noqa: F401
+from .calculus import cumulative_trapezoid, gradient, trapezoid, trapz  # noqa: F401
+from .windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: F401
+from .histogram import histogram, histogramdd  # noqa: F401
+from .linalg_legacy import (cholesky, cholesky_inverse, cholesky_solve, frobenius_norm, geqrf, igamma,  # noqa: F401
+                            igammac, lu, lu_solve, lu_unpack, nuclear_norm, orgqr, ormqr, qr, triangular_solve)
+from .lowrank import pca_lowrank, svd_lowrank  # noqa: F401
 from .math import (acos, acosh, asin, asinh, atan, atan2, atanh, ceil, cos, cosh, exp2, expm1, floor,  # noqa: F401
                    fmod, frac, hypot, lerp, log10, log1p, log2, logaddexp, reciprocal, remainder, round, rsqrt,
                    sign, sin, sinc, sinh, square, tan, trunc)
@@ -92,12 +123,30 @@ from .shape import (astype, broadcast_to, cat, chunk, clone, concatenate, expand
 from .indexing import (gather, index_add, index_select, masked_fill, masked_select, narrow, nonzero,  # noqa: F401
                        scatter, scatter_add, take_along_dim)
 from .scatter_reduce import scatter_reduce  # noqa: F401
+from .scatter_more import (diagonal_scatter, index_copy, index_fill, index_put, index_reduce,  # noqa: F401
+                           masked_scatter, put, select, select_scatter, slice_scatter)
+from . import top_level, inplace  # noqa: F401  (torch's top-level signatures; mg.relu_ ... in-place functions)
 from .rearrange import (diag, flip, matrix_transpose, moveaxis, movedim, repeat, roll, swapaxes,  # noqa: F401
                         swapdims, t, tile, tril, triu, unbind, repeat_interleave, rot90, take)
 from .sort import argsort, kthvalue, sort, topk  # noqa: F401
 from .stacking import (atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod, column_stack,  # noqa: F401
                        dstack, hstack, meshgrid, row_stack, vstack)
 from .search import bucketize, searchsorted, unique, unique_consecutive  # noqa: F401
+from .aliases import (absolute, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, concat,  # noqa: F401
+                      divide, fix, greater, greater_equal, less, less_equal, multiply, negative, not_equal, positive,
+                      rsub, sgn, subtract, true_divide)
+from .elementwise_more import (copysign, deg2rad, float_power, floor_divide, fmax, fmin, frexp, gcd,  # noqa: F401
+                               heaviside, isin, isneginf, isposinf, isreal, lcm, ldexp, logaddexp2, nextafter,
+                               rad2deg, signbit)
+from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,  # noqa: F401
+                      bitwise_xor)
+from .splitting import (broadcast_shapes, broadcast_tensors, dsplit, hsplit, split_with_sizes,  # noqa: F401
+                        tensor_split, unflatten, vsplit)
+from .selection import aminmax, argwhere, combinations, mode, msort, unravel_index  # noqa: F401
+from .rearrange import diagflat, fliplr, flipud  # noqa: F401
+from .products_more import chain_matmul, dist, ger, renorm, vdot  # noqa: F401
+from .dtypes import (can_cast, is_complex, is_floating_point, is_nonzero, is_same_size, is_signed,  # noqa: F401
+                     promote_types, result_type)
 from .pad import pad  # noqa: F401
 from .matmul import addmm, bmm, dot, matmul, mm, mv, outer  # noqa: F401
 from .matmul import addbmm, addmv, addr, baddbmm  # noqa: F401

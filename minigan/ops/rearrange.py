@@ -328,3 +328,24 @@ def matrix_transpose(x: Tensor) -> Tensor:
                          f"(shape {x.shape})")
     return transpose(x, -2, -1)
 
+
+
+# --------------------------------------------------------------------------- PyTorch's flips and diagflat
+def fliplr(x: Tensor) -> Tensor:
+    """``x`` reversed left to right (along dim 1), as ``torch.fliplr``: :func:`flip` on dim 1."""
+    if x.ndim < 2:
+        raise ValueError(f"fliplr: input must be >= 2-d, got a {x.ndim}-D tensor")
+    return flip(x, 1)
+
+
+def flipud(x: Tensor) -> Tensor:
+    """``x`` reversed upside down (along dim 0), as ``torch.flipud``: :func:`flip` on dim 0."""
+    if x.ndim < 1:
+        raise ValueError("flipud: input must be >= 1-d, got a 0-D tensor")
+    return flip(x, 0)
+
+
+def diagflat(x: Tensor, offset: int = 0) -> Tensor:
+    """The square matrix with ``x``'s elements (flattened) on diagonal ``offset`` and zeros elsewhere, as
+    ``torch.diagflat``: :func:`diag` of ``x`` reshaped to one dim."""
+    return diag(reshape(x, -1), offset)
