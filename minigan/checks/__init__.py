@@ -5,7 +5,8 @@ padding, dilation, groups, output_padding) and the function to check. ``minigan 
 all in float64 and prints one row per op; the test suite runs the same registry, so the command a
 learner types and the tests can never disagree about what "checked" means.
 
-The entries are in :mod:`.ops_cases` (tensor ops) and :mod:`.nn_cases` (neural-network ops), in the order
+The entries are in :mod:`.ops_cases` (tensor ops), :mod:`.linalg_special_cases` (linear algebra, special
+functions), :mod:`.nn_cases` (neural-network ops) and :mod:`.distribution_cases`, in the order
 ``minigan gradcheck`` prints them; :mod:`.registry` says what an entry is."""
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from ..autograd import Tensor
 from ..gradcheck import gradcheck
 from .registry import REGISTRY, Case
 from . import ops_cases  # noqa: F401,E402 - importing them registers their entries, in this order
+from . import linalg_special_cases  # noqa: F401,E402
 from . import nn_cases  # noqa: F401,E402
+from . import distribution_cases  # noqa: F401,E402
 
 __all__ = ["REGISTRY", "Case", "build_inputs", "run_case", "run_registry"]
 
