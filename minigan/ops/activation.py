@@ -13,11 +13,21 @@ import warnings
 from .. import backend
 from ..autograd import Function, Tensor, is_grad_enabled
 from ._util import as_floating, either, normalize_dim
+from .arithmetic import _quietly, gated
 from .reduction import sum as _sum
 
 
 def _mask(x, cond) -> Tensor:
     return Tensor(cond.astype(x.dtype))
+
+
+def _zero_where_dead(g: Tensor, gy: Tensor, dead) -> Tensor:
+    """``g`` (``gy`` times a 0/1 mask, made in place) with 0 where the unit is ``dead`` even if ``gy`` is infinite
+    or nan there, as PyTorch gives; only looked at where ``gy`` holds such a value (see ``arithmetic.gated``)."""
+    xp = backend.xp_of(gy.data)
+    if not bool(xp.isfinite(gy.data).all()):
+        g.data[xp.broadcast_to(dead, g.shape)] = 0
+    return g
 
 
 def _expect_floating(op: str, x: Tensor) -> None:
@@ -40,9 +50,10 @@ class ReLU(Function):
         (y,) = ctx.saved_tensors
         mask = _mask(y.data, y.data > 0)
         if is_grad_enabled():              # recorded (double backward): the mask is a constant factor
-            return gy * mask
-        mask.data *= gy.data               # the 0/1 mask, in place: no third array
-        return mask
+            return gated(gy, mask)
+        with _quietly():                   # (inf * 0 at a dead unit: set to 0 just below)
+            mask.data *= gy.data           # the 0/1 mask, in place: no third array
+        return _zero_where_dead(mask, gy, y.data <= 0)
 
 
 def relu(x: Tensor) -> Tensor:
@@ -72,7 +83,8 @@ class LeakyReLU(Function):
     def backward(ctx, gy):
         (ref,) = ctx.saved_tensors
         # ref is y (slope >= 0) or x: positive where x is. The factor (1 or slope) is made with arithmetic
-        # on the 0/1 mask: a select (where) on an unpredictable mask is several times slower on a CPU.
+        # on the 0/1 mask: a select (where) on an unpredictable mask is several times slower on a CPU. A product,
+        # as PyTorch's is here too: with slope 0, an infinite gy gives nan where x <= 0 in both (relu gives 0).
         scale = (ref.data > 0).astype(ref.dtype)
         if 0 <= ctx.slope <= 1:
             backend.xp_of(scale).maximum(scale, backend.sample_operand(ctx.slope, scale), out=scale)  # 1, slope
@@ -81,7 +93,8 @@ class LeakyReLU(Function):
             scale += ctx.slope
         if is_grad_enabled():              # recorded (double backward): the mask is a constant factor
             return gy * Tensor(scale)
-        scale *= gy.data
+        with _quietly():
+            scale *= gy.data
         return Tensor(scale)
 
 

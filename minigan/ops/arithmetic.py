@@ -204,6 +204,18 @@ def _select_mask(x, cond):
     return Tensor(cond.astype(x.dtype))
 
 
+def gated(gy: Tensor, factor: Tensor) -> Tensor:
+    """``gy * factor`` for a constant gate ``factor`` (0/1, or 0/slope), but 0 wherever the gate is 0, even where
+    ``gy`` is infinite or nan, as PyTorch's selects give (``inf * 0`` would be nan). A product is several times
+    faster than a select on a CPU, so the select is made only where ``gy`` holds a value that is not finite
+    (checked in one pass): otherwise the two agree exactly."""
+    out = gy * factor
+    xp = backend.xp_of(gy.data)
+    if bool(xp.isfinite(gy.data).all()):
+        return out
+    return Where.apply(xp.broadcast_to(factor.data != 0, out.shape), out, Tensor(xp.zeros((), dtype=out.dtype)))
+
+
 def _routed(gy: Tensor, cond, shape) -> Tensor:
     """The gradient ``gy`` where ``cond``, 0 elsewhere, summed to ``shape``: a select, not a product with a 0/1
     mask, so an infinite or nan ``gy`` where ``cond`` is false still gives 0 there, as in PyTorch (``inf * 0``
@@ -225,7 +237,7 @@ class Maximum(Function):
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         wa = _select_mask(gy.data, a.data > b.data) + _select_mask(gy.data, a.data == b.data) * 0.5
-        return sum_to(gy * wa, a.shape), sum_to(gy * (1 - wa), b.shape)
+        return sum_to(gated(gy, wa), a.shape), sum_to(gated(gy, 1 - wa), b.shape)
 
 
 class Minimum(Function):
@@ -239,7 +251,7 @@ class Minimum(Function):
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         wa = _select_mask(gy.data, a.data < b.data) + _select_mask(gy.data, a.data == b.data) * 0.5
-        return sum_to(gy * wa, a.shape), sum_to(gy * (1 - wa), b.shape)
+        return sum_to(gated(gy, wa), a.shape), sum_to(gated(gy, 1 - wa), b.shape)
 
 
 class Clip(Function):

@@ -26,7 +26,7 @@ from .. import backend
 from ..autograd import Function, Tensor
 from ._util import lift
 from .activation import _expect_floating
-from .arithmetic import where
+from .arithmetic import gated, where
 
 
 def _mask(x, cond) -> Tensor:
@@ -44,7 +44,7 @@ class Hardtanh(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * _mask(gy.data, ctx.inside)
+        return gated(gy, _mask(gy.data, ctx.inside))
 
 
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -76,7 +76,7 @@ class Hardsigmoid(Function):
     def backward(ctx, gy):
         slope = ctx.inside.astype(gy.dtype)
         slope /= 6
-        return gy * Tensor(slope)
+        return gated(gy, Tensor(slope))
 
 
 def hardsigmoid(x: Tensor) -> Tensor:
@@ -102,7 +102,7 @@ class Hardswish(Function):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         parabola = (x.data > -3) & (x.data < 3)
-        return gy * where(parabola, x / 3 + 0.5, _mask(x.data, x.data >= 3))
+        return gated(gy, where(parabola, x / 3 + 0.5, _mask(x.data, x.data >= 3)))
 
 
 def hardswish(x: Tensor) -> Tensor:
