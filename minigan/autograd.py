@@ -22,6 +22,8 @@ import numpy as np
 from . import backend
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .tensor_methods import OpMethods
+from .tensor_inplace import InPlaceMethods
+from .tensor_more import MoreMethods
 
 __all__ = ["Tensor", "Function", "Context", "tensor", "no_grad", "enable_grad", "inference_mode", "is_grad_enabled",
            "set_grad_enabled", "grad", "as_tensor", "is_tensor"]
@@ -32,7 +34,8 @@ _FLOAT_KINDS = "f"
 
 
 def _default_float():
-    return np.float32
+    from .settings import get_default_dtype   # mg.set_default_dtype
+    return get_default_dtype()
 
 
 def _can_cast_inplace(src, dst) -> bool:
@@ -88,7 +91,7 @@ class _VersionCounter:
     value = 0  # read from the class until the first bump gives this counter its own value
 
 
-class Tensor(OpMethods):
+class Tensor(OpMethods, InPlaceMethods, MoreMethods):
     """An array plus what autograd needs to know about it.
 
     ``data`` is the NumPy (``"cpu"``) or CuPy (``"cuda:N"``) array. A tensor made by a Function
@@ -423,8 +426,9 @@ class Tensor(OpMethods):
 
     # ----------------------------------------------------------------- printing
     def __repr__(self) -> str:
-        body = np.array2string(backend.to_numpy(self.data), precision=4, separator=", ", threshold=50,
-                               prefix="tensor(")
+        from .settings import array2string_options   # mg.set_printoptions
+        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(",
+                               **array2string_options())
         extra = []
         if self.device != "cpu":
             extra.append(f"device='{self.device}'")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from .autograd import Tensor
+from .autograd import Tensor, _default_float
 
 
 def _shape(shape) -> tuple[int, ...]:
@@ -19,34 +19,40 @@ def _shape(shape) -> tuple[int, ...]:
     return tuple(int(n) for n in shape)
 
 
+def _float(dtype):
+    """``dtype``, or the default float dtype (``mg.set_default_dtype``) where it is None."""
+    return _default_float() if dtype is None else dtype
+
+
 def _make(arr, requires_grad: bool) -> Tensor:
     return Tensor(arr, requires_grad=requires_grad)
 
 
-def zeros(*shape, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
+def zeros(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     dev = backend.normalize_device(device)
-    return _make(backend.xp_for(dev).zeros(_shape(shape), dtype=dtype), requires_grad)
+    return _make(backend.xp_for(dev).zeros(_shape(shape), dtype=_float(dtype)), requires_grad)
 
 
-def ones(*shape, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
+def ones(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     dev = backend.normalize_device(device)
-    return _make(backend.xp_for(dev).ones(_shape(shape), dtype=dtype), requires_grad)
+    return _make(backend.xp_for(dev).ones(_shape(shape), dtype=_float(dtype)), requires_grad)
 
 
-def empty(*shape, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
+def empty(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` whose values you are about to overwrite (``torch.empty``). PyTorch leaves them
     uninitialised; minigan fills them with zeros, but code should not rely on that."""
     return zeros(*shape, device=device, dtype=dtype, requires_grad=requires_grad)
 
 
-def eye(n: int, m: int | None = None, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """The ``(n, m)`` identity matrix (``m`` defaults to ``n``): ones on the diagonal, zeros elsewhere
     (``torch.eye``)."""
     dev = backend.normalize_device(device)
-    return _make(backend.xp_for(dev).eye(int(n), None if m is None else int(m), dtype=dtype), requires_grad)
+    return _make(backend.xp_for(dev).eye(int(n), None if m is None else int(m), dtype=_float(dtype)),
+                 requires_grad)
 
 
-def linspace(start, end, steps: int, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """``steps`` values evenly spaced from ``start`` to ``end``, both included (``torch.linspace``); float32
     unless a dtype is given. They are computed in float64 and then cast, so an integer dtype truncates
     toward zero, as in PyTorch."""
@@ -54,7 +60,7 @@ def linspace(start, end, steps: int, device=None, dtype=np.float32, requires_gra
         raise ValueError(f"linspace(): number of steps must be non-negative, got {steps}")
     dev = backend.normalize_device(device)
     arr = backend.xp_for(dev).linspace(start, end, int(steps), dtype=np.float64)
-    return _make(arr.astype(dtype, copy=False), requires_grad)
+    return _make(arr.astype(_float(dtype), copy=False), requires_grad)
 
 
 def from_numpy(a: np.ndarray) -> Tensor:
@@ -74,7 +80,7 @@ def _dtype_of_value(value):
         return np.bool_
     if isinstance(value, (int, np.integer)):
         return np.int64
-    return np.float32
+    return _default_float()
 
 
 def full(shape, value, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -121,7 +127,7 @@ def arange(start, end=None, step=1, device=None, dtype=None, requires_grad: bool
         raise ValueError("arange(): step must be nonzero")
     dev = backend.normalize_device(device)
     if dtype is None:
-        dtype = np.float32 if any(isinstance(v, float) for v in (start, end, step)) else np.int64
+        dtype = _default_float() if any(isinstance(v, float) for v in (start, end, step)) else np.int64
     return _make(backend.xp_for(dev).arange(start, end, step, dtype=dtype), requires_grad)
 
 
@@ -131,15 +137,17 @@ def _drawn(dtype):
     return np.float64 if np.dtype(dtype) == np.float64 else np.float32
 
 
-def randn(*shape, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
+def randn(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the device's seeded generator."""
+    dtype = _float(dtype)
     dev = backend.normalize_device(device)
     arr = backend.rng(dev).standard_normal(_shape(shape), dtype=_drawn(dtype))
     return _make(arr.astype(dtype, copy=False), requires_grad)
 
 
-def rand(*shape, device=None, dtype=np.float32, requires_grad: bool = False) -> Tensor:
+def rand(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the device's seeded generator."""
+    dtype = _float(dtype)
     dev = backend.normalize_device(device)
     arr = backend.rng(dev).random(_shape(shape), dtype=_drawn(dtype))
     return _make(arr.astype(dtype, copy=False), requires_grad)
@@ -267,7 +275,7 @@ def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad: 
             raise TypeError("normal(): with a float mean and std, give the size, as normal(0.0, 1.0, (2, 3))")
         if not float(std) >= 0:
             raise ValueError(f"normal(): expects std >= 0.0, but found std {std}")
-        z = randn(_shape((size,)), device=device, dtype=np.float32 if dtype is None else dtype)
+        z = randn(_shape((size,)), device=device, dtype=dtype)
         return _make((z.data * float(std) + float(mean)).astype(z.dtype, copy=False), requires_grad)
     if dtype is not None or device is not None or requires_grad:
         raise TypeError("normal(): dtype, device and requires_grad go with the float form; a tensor mean or std "
@@ -322,7 +330,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     does, and the powers are truncated toward zero."""
     if int(steps) < 0:
         raise ValueError(f"logspace(): number of steps must be non-negative, got {steps}")
-    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    dtype = np.dtype(_default_float() if dtype is None else dtype)
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if dtype.kind in "biu":
         start, end = int(start), int(end)

@@ -116,3 +116,24 @@ class inference_mode(_GradModeBlock):
 
     def _fresh(self) -> "inference_mode":
         return inference_mode(not self.mode)
+
+    def __enter__(self):
+        self.__dict__.setdefault("inference_prev", []).append(_inference.enabled)
+        _inference.enabled = not self.mode
+        return super().__enter__()
+
+    def __exit__(self, *exc) -> None:
+        _inference.enabled = self.inference_prev.pop()
+        super().__exit__(*exc)
+
+
+class _InferenceMode(threading.local):
+    enabled = False
+
+
+_inference = _InferenceMode()
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside an ``inference_mode()`` block (``torch.is_inference_mode_enabled``)."""
+    return _inference.enabled

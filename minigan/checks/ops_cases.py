@@ -137,6 +137,9 @@ _case("split (sizes, one unused)")(lambda rs: (lambda x: F.split(x, [1, 3, 1], d
                                                 [_t(rs, 3, 5)]))
 _case("chunk (uneven)")(lambda rs: (lambda x: F.chunk(x, 3, dim=-1)[2], [_t(rs, 2, 7)]))
 _case("expand (-1 keeps a size)")(lambda rs: (lambda x: x.expand(2, -1, 4), [_t(rs, 3, 1)]))
+_case("Tensor.unfold (overlapping windows, dim -2)")(lambda rs: (lambda x: x.unfold(-2, 3, 2), [_t(rs, 2, 7, 3)]))
+_case("Tensor.sum_to_size (lead and size-1 dims)")(lambda rs: (lambda x: x.sum_to_size(3, 1), [_t(rs, 2, 3, 4)]))
+_case("Tensor.mH")(lambda rs: (lambda x: x.mH, [_t(rs, 2, 3, 4)]))
 # --------------------------------------------------------------------------- indexing, rearranging, sorting
 _case("gather (repeated indices, dim -2)")(lambda rs: (
     lambda x: F.gather(x, -2, np.array([[[3, 0], [0, 0], [2, 3]], [[1, 1], [3, 0], [0, 2]]])), [_t(rs, 2, 4, 3)]))
