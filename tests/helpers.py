@@ -117,3 +117,18 @@ def layer_matches_torch(torch, layer, t_layer, x_np, device: str = "cpu", seed: 
 def host(t) -> np.ndarray:
     """A host numpy array of a Tensor or an array on any device."""
     return backend.to_numpy(t.data if isinstance(t, mg.Tensor) else t)
+
+
+def assert_count_draws(d, x, device: str = "cpu") -> None:
+    """Draws ``x (n, 3)`` of a counting distribution ``d`` (batch of 3) look like it: float64, no graph, in the
+    support, mean within 6 standard errors, variance within 8%, and the frequencies of 0 and 1 within 6 standard
+    errors of ``exp(log_prob)``."""
+    n = x.shape[0]
+    assert x.shape == (n, 3) and x.dtype == np.float64 and not x.requires_grad
+    xs, mean, var = x.numpy(), d.mean.numpy(), d.variance.numpy()
+    assert bool(d.support.check(x).numpy().all())
+    np.testing.assert_array_less(np.abs(xs.mean(0) - mean), 6 * np.sqrt(var / n))
+    np.testing.assert_allclose(xs.var(0), var, rtol=0.08)
+    for k in (0, 1):
+        pk = np.exp(d.log_prob(mg.tensor(np.full(3, float(k)), device=device)).numpy())
+        np.testing.assert_array_less(np.abs((xs == k).mean(0) - pk), 6 * np.sqrt(pk * (1 - pk) / n) + 1e-9)
