@@ -217,11 +217,10 @@ def gated(gy: Tensor, factor: Tensor) -> Tensor:
 
 
 def _routed(gy: Tensor, cond, shape) -> Tensor:
-    """The gradient ``gy`` where ``cond``, 0 elsewhere, summed to ``shape``: a select, not a product with a 0/1
-    mask, so an infinite or nan ``gy`` where ``cond`` is false still gives 0 there, as in PyTorch (``inf * 0``
-    would be nan). Recorded as a :class:`Where`, so it has its own gradient."""
-    cond = backend.xp_of(gy.data).broadcast_to(cond, gy.shape)
-    return sum_to(Where.apply(cond, gy, Tensor(backend.xp_of(gy.data).zeros((), dtype=gy.dtype))), shape)
+    """The gradient ``gy`` where ``cond``, 0 elsewhere, summed to ``shape``: :func:`gated` by the 0/1 mask, so an
+    infinite or nan ``gy`` where ``cond`` is false still gives 0 there, as in PyTorch, and a finite one costs a
+    product, not a select."""
+    return sum_to(gated(gy, _select_mask(gy.data, cond)), shape)
 
 
 class Maximum(Function):
@@ -306,8 +305,7 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        cond = backend.xp_of(gy.data).broadcast_to(ctx.cond, gy.shape)
-        return _routed(gy, cond, ctx.shapes[0]), _routed(gy, ~cond, ctx.shapes[1])
+        return _routed(gy, ctx.cond, ctx.shapes[0]), _routed(gy, ~ctx.cond, ctx.shapes[1])
 
 
 # ----------------------------------------------------------------------------- functional names
