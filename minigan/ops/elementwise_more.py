@@ -16,7 +16,8 @@ from .. import backend
 from ..autograd import Function, Tensor
 from ._util import as_floating, lift, lift_pair, result_type
 from .arithmetic import _check_broadcast, _routed, abs, mul, pow
-from .math import _no_integer_zero_divisor, logaddexp
+from .aliases import rounded_divide
+from .math import logaddexp
 from .shape import sum_to
 
 
@@ -171,12 +172,7 @@ def floor_divide(input, other) -> Tensor:  # noqa: A002
     """``floor(input / other)`` in the operands' promoted dtype (integers stay integers; an integer division
     by zero is a ZeroDivisionError). PyTorch defines no derivative for it: the result has no graph (for a
     zero gradient through a rounded quotient use ``divide(a, b, rounding_mode="floor")``)."""
-    a, b = _tensor_pair(input, other)
-    _no_integer_zero_divisor("floor_divide", b.data)
-    _check_broadcast("floor_divide", a.data, b.data)
-    data = a.data.astype(np.int64) if a.dtype.kind == "b" else a.data
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return Tensor(backend.xp_of(a.data).floor_divide(data, b.data.astype(data.dtype)))
+    return rounded_divide("floor_divide", input, other, "floor").detach()
 
 
 def _integers(op: str, a, b) -> tuple[Tensor, Tensor]:
