@@ -346,7 +346,7 @@ print(f"gradgradcheck: {'passed' if report.passed else 'FAILED'}, max abs error 
 # %%
 E8, H = 8, 2
 mg.manual_seed(0)
-mha = nn.MultiheadAttention(E8, H, batch_first=True).to(mg.float64)
+mha = nn.MultiheadAttention(E8, H, batch_first=True, dtype=mg.float64)   # its parameters made in float64
 for name, p in mha.named_parameters():
     p.data[...] = rs.standard_normal(p.shape) * 0.5  # PyTorch's init has zero biases: make every part count
 print(mha)

@@ -77,7 +77,15 @@ def _as_array(data: Any, dtype=None, device: str | None = None):
 
 # The dtypes a tensor's repr leaves out, as PyTorch's: the default float, the default complex, and the two
 # that the printed numbers already show (``tensor([1, 2])`` is int64, ``tensor([True])`` bool).
-_DTYPES_NOT_SHOWN = (np.dtype(np.float32), np.dtype(np.complex64), np.dtype(np.int64), np.dtype(np.bool_))
+def _dtype_shown(dtype, empty: bool) -> bool:
+    """Does a tensor's repr say its dtype? As PyTorch's: not for the default float dtype (``mg.set_default_dtype``);
+    not for int64, bool or the default's complex kind either, whose printed values show them, unless the tensor is
+    empty and nothing printed shows anything."""
+    from .settings import get_default_dtype
+    default = np.dtype(get_default_dtype())
+    if dtype == default:
+        return False
+    return empty or dtype not in (np.result_type(default, np.complex64), np.dtype(np.int64), np.dtype(np.bool_))
 
 
 # --------------------------------------------------------------------------- Tensor
@@ -432,9 +440,7 @@ class Tensor(OpMethods, InPlaceMethods, MoreMethods):
         extra = []
         if self.device != "cpu":
             extra.append(f"device='{self.device}'")
-        if self.numel() == 0 and self.dtype != np.float32:   # nothing printed shows the kind: say it
-            extra.append(f"dtype={self.dtype}")
-        elif self.numel() > 0 and self.dtype not in _DTYPES_NOT_SHOWN:
+        if _dtype_shown(self.dtype, self.numel() == 0):
             extra.append(f"dtype={self.dtype}")
         if self._node is not None:
             extra.append(f"grad_fn=<{self._node.fn.__name__}>")

@@ -3,16 +3,15 @@
 for PyTorch code, and the result is computed out of place all the same."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..autograd import Tensor
 from ..ops import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from ..ops import (celu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu,
                    softmin, softsign, tanhshrink, threshold)
 from ..ops import hardshrink, softshrink
 from ..ops.random_ops import rrelu
+from .factory import factory
 from .init import constant_
-from .module import Module, Parameter
+from .module import Module
 
 
 class ReLU(Module):
@@ -338,10 +337,10 @@ class PReLU(Module):
     channel of ``(N, C, *)`` inputs (``num_parameters=C``). ``weight`` has shape ``(num_parameters,)`` and starts
     at ``init``: ``torch.nn.PReLU``, whose state dict has the same single entry, ``weight``."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
         super().__init__()
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(np.empty(num_parameters, dtype=np.float32))
+        self.weight = factory(self, device, dtype).parameter(num_parameters)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -24,20 +24,10 @@ from ..autograd import Tensor, as_tensor
 from ..ops import argmax, cat, gather, getitem, index_select, log_softmax, squeeze, unsqueeze
 from .container import ModuleList, Sequential
 from .layers import Linear
-from .module import Module, Parameter
+from .factory import factory
+from .module import Module
 
 __all__ = ["AdaptiveLogSoftmaxWithLoss"]
-
-
-def _linear(in_features: int, out_features: int) -> Linear:
-    """``Linear(in_features, out_features, bias=False)``, also for ``in_features == 0`` (a small ``in_features``
-    over a large ``div_value**i`` gives a cluster a projection of size 0, as in PyTorch): its weight is then
-    ``(out_features, 0)`` and there is nothing to draw."""
-    if in_features > 0:
-        return Linear(in_features, out_features, bias=False)
-    layer = Linear(1, out_features, bias=False)
-    layer.in_features, layer.weight = 0, Parameter(np.zeros((out_features, 0), dtype=np.float32))
-    return layer
 
 
 class _ASMoutput(NamedTuple):
@@ -54,8 +44,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     ``tail.{i}.1.weight``, PyTorch's names."""
 
     def __init__(self, in_features: int, n_classes: int, cutoffs, div_value: float = 4.0,
-                 head_bias: bool = False) -> None:
+                 head_bias: bool = False, device=None, dtype=None) -> None:
         super().__init__()
+        make = factory(self, device, dtype).kwargs
         cutoffs = list(cutoffs)
         if len(cutoffs) == 0:
             raise ValueError("cutoffs should be a sequence of length larger than 0")
@@ -70,12 +61,15 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         self.shortlist_size = self.cutoffs[0]
         self.n_clusters = len(self.cutoffs) - 1
         self.head_size = self.shortlist_size + self.n_clusters
-        self.head = Linear(in_features, self.head_size, bias=head_bias)
+        self.head = Linear(in_features, self.head_size, bias=head_bias, **make)
         self.tail = ModuleList()
         for i in range(self.n_clusters):
             hidden = int(in_features // (div_value ** (i + 1)))
             size = self.cutoffs[i + 1] - self.cutoffs[i]
-            self.tail.append(Sequential(Linear(in_features, hidden, bias=False), _linear(hidden, size)))
+            # a small in_features over a large div_value**i gives a cluster a projection of size 0, as in PyTorch
+            # (whose init then warns that it has nothing to draw, as minigan's does)
+            self.tail.append(Sequential(Linear(in_features, hidden, bias=False, **make),
+                                        Linear(hidden, size, bias=False, **make)))
 
     def reset_parameters(self) -> None:
         """Draw every Linear's weights (and the head's bias) again, as new ones."""

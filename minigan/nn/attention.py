@@ -26,14 +26,11 @@ from ..ops import cat, linear, mean, pad, reshape, transpose, unsqueeze
 from ..ops.attention import attention_with_weights
 from ..ops.shape import astype, broadcast_to
 from . import init
+from .factory import factory
 from .layers import Linear
-from .module import Module, Parameter
+from .module import Module
 
 NAME = "MultiheadAttention"
-
-
-def _param(*shape) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=np.float32))
 
 
 class MultiheadAttention(Module):
@@ -56,7 +53,7 @@ class MultiheadAttention(Module):
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
-                 vdim: int | None = None, batch_first: bool = False) -> None:
+                 vdim: int | None = None, batch_first: bool = False, device=None, dtype=None) -> None:
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"{NAME}: embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} "
                              f"and num_heads={num_heads}")
@@ -64,6 +61,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"{NAME}: embed_dim={embed_dim} must be divisible by num_heads={num_heads} (each head "
                              f"gets embed_dim // num_heads features)")
         super().__init__()
+        make = factory(self, device, dtype)
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -71,21 +69,21 @@ class MultiheadAttention(Module):
         self.num_heads, self.dropout, self.batch_first = num_heads, dropout, batch_first
         self.head_dim = embed_dim // num_heads
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = _param(3 * embed_dim, embed_dim)
+            self.in_proj_weight = make.parameter((3 * embed_dim, embed_dim))
             for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
                 self.register_parameter(name, None)
         else:
-            self.q_proj_weight = _param(embed_dim, embed_dim)
-            self.k_proj_weight = _param(embed_dim, self.kdim)
-            self.v_proj_weight = _param(embed_dim, self.vdim)
+            self.q_proj_weight = make.parameter((embed_dim, embed_dim))
+            self.k_proj_weight = make.parameter((embed_dim, self.kdim))
+            self.v_proj_weight = make.parameter((embed_dim, self.vdim))
             self.register_parameter("in_proj_weight", None)
         if bias:
-            self.in_proj_bias = _param(3 * embed_dim)
+            self.in_proj_bias = make.parameter(3 * embed_dim)
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, **make.kwargs)
         if add_bias_kv:
-            self.bias_k, self.bias_v = _param(1, 1, embed_dim), _param(1, 1, embed_dim)
+            self.bias_k, self.bias_v = make.parameter((1, 1, embed_dim)), make.parameter((1, 1, embed_dim))
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn

@@ -24,13 +24,12 @@ names unchanged.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ..autograd import Tensor
 from ..kernels import shapes
 from ..ops import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, pad, squeeze, unsqueeze
 from . import init
-from .module import Module, Parameter
+from .factory import factory
+from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
@@ -58,7 +57,7 @@ class _ConvNd(Module):
     _dims: int = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride, padding, dilation, groups: int,
-                 bias: bool, weight_shape, padding_mode: str = "zeros") -> None:
+                 bias: bool, weight_shape, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
         name, n = type(self).__name__, self._dims
         if in_channels % groups or out_channels % groups:
@@ -78,11 +77,9 @@ class _ConvNd(Module):
         else:
             self.padding = shapes.ntuple(padding, n, "padding", name)
         self.output_padding = (0,) * n
-        self.weight = Parameter(np.zeros((*weight_shape, *self.kernel_size), dtype=np.float32))
-        if bias:
-            self.bias = Parameter(np.zeros(out_channels, dtype=np.float32))
-        else:
-            self.register_parameter("bias", None)
+        make = factory(self, device, dtype)
+        self.weight = make.parameter((*weight_shape, *self.kernel_size))
+        self.register_parameter("bias", make.parameter(out_channels) if bias else None)
         self.impl: str | None = None  # kernel implementation; None: minigan.kernels' default
         self.reset_parameters()
 
@@ -120,9 +117,9 @@ class _Conv(_ConvNd):
     ``floor((n + 2p - d(k-1) - 1)/s) + 1``; weight ``(out_channels, in_channels/groups, *kernel_size)``."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros") -> None:
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         (out_channels, in_channels // groups), padding_mode)
+                         (out_channels, in_channels // groups), padding_mode, device, dtype)
 
     def _mode_padding(self) -> tuple[int, ...]:
         """``self.padding`` as pad's ``(left, right, top, bottom, ...)``; an odd "same" total puts the extra one at
@@ -147,7 +144,8 @@ class _ConvTransposeNd(_ConvNd):
     (the output's sizes, or its whole shape), as PyTorch's."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros") -> None:
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
         name, forms = type(self).__name__, "an int or a pair" if self._dims == 2 else f"an int or a {self._dims}-tuple"
         if isinstance(padding, str):       # "same" and "valid" are a Conv's, as in PyTorch
             raise ValueError(f"{name}: padding={padding!r} is for {name.replace('Transpose', '')} only; give {forms}")
@@ -155,7 +153,7 @@ class _ConvTransposeNd(_ConvNd):
             raise ValueError(f"{name}: only padding_mode 'zeros' is supported (as in PyTorch), got {padding_mode!r}")
         output_padding = shapes.ntuple(output_padding, self._dims, "output_padding", name)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         (in_channels, out_channels // groups))
+                         (in_channels, out_channels // groups), device=device, dtype=dtype)
         self.output_padding = output_padding
         if any(not (o < s or o < d) for o, s, d in zip(output_padding, self.stride, self.dilation)):
             raise ValueError(f"{name}: output_padding {output_padding} must be smaller than either stride "

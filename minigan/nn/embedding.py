@@ -2,14 +2,25 @@
 the sum, mean or max of bags of its rows."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..autograd import Tensor
 from ..grad_mode import no_grad
 from ..ops.embedding import _padding_index, embedding
 from ..ops.embedding_bag import embedding_bag
 from . import init
+from .factory import factory
 from .module import Module, Parameter
+
+
+def _table(layer, num_embeddings: int, embedding_dim: int, weight, device, dtype) -> Parameter:
+    """An embedding layer's weight: ``weight`` itself where given (as a Parameter; its shape checked), else a new
+    ``(num_embeddings, embedding_dim)`` table of the layer's device and dtype, for its ``reset_parameters`` to
+    draw."""
+    if weight is not None:
+        if tuple(weight.shape) != (num_embeddings, embedding_dim):
+            raise ValueError(f"{type(layer).__name__}: _weight has shape {tuple(weight.shape)}, expected "
+                             f"({num_embeddings}, {embedding_dim})")
+        return weight if isinstance(weight, Parameter) else Parameter(weight)
+    return factory(layer, device, dtype).parameter((num_embeddings, embedding_dim))
 
 
 class Embedding(Module):
@@ -18,20 +29,18 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                 sparse: bool = False, _weight: Tensor | None = None) -> None:
+                 sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device=None,
+                 dtype=None) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = None if padding_idx is None else _padding_index(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        self.weight = _table(self, num_embeddings, embedding_dim, _weight, device, dtype)
         if _weight is None:
-            self.weight = Parameter(np.zeros((num_embeddings, embedding_dim), dtype=np.float32))
             self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight has shape {tuple(_weight.shape)}, expected "
-                                 f"({num_embeddings}, {embedding_dim})")
-            self.weight = _weight if isinstance(_weight, Parameter) else Parameter(_weight)
+        if _freeze:
+            self.weight.requires_grad_(False)
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
@@ -74,20 +83,15 @@ class EmbeddingBag(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
                  _weight: Tensor | None = None, include_last_offset: bool = False,
-                 padding_idx: int | None = None) -> None:
+                 padding_idx: int | None = None, device=None, dtype=None) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.padding_idx = None if padding_idx is None else _padding_index(padding_idx, num_embeddings)
         self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
+        self.weight = _table(self, num_embeddings, embedding_dim, _weight, device, dtype)
         if _weight is None:
-            self.weight = Parameter(np.zeros((num_embeddings, embedding_dim), dtype=np.float32))
             self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight has shape {tuple(_weight.shape)}, expected "
-                                 f"({num_embeddings}, {embedding_dim})")
-            self.weight = _weight if isinstance(_weight, Parameter) else Parameter(_weight)
 
     reset_parameters = Embedding.reset_parameters
 

@@ -15,11 +15,8 @@ from ..autograd import Tensor
 from ..ops import batch_norm, group_norm, instance_norm, layer_norm, linear, rms_norm, squeeze, unsqueeze
 from ..ops import bilinear, local_response_norm
 from . import init
-from .module import Module, Parameter
-
-
-def _empty(*shape) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=np.float32))
+from .factory import factory
+from .module import Module
 
 
 def _expect(layer: Module, x: Tensor, ndims: tuple[int, ...], channels: int, what: str) -> None:
@@ -35,13 +32,12 @@ def _expect(layer: Module, x: Tensor, ndims: tuple[int, ...], channels: int, wha
 class Linear(Module):
     """``y = x Wᵀ + b``: ``(*, in_features) -> (*, out_features)``; weight ``(out_features, in_features)``."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        make = factory(self, device, dtype)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = _empty(out_features, in_features)
-        self.bias = _empty(out_features) if bias else None
-        if not bias:
-            self.register_parameter("bias", None)
+        self.weight = make.parameter((out_features, in_features))
+        self.register_parameter("bias", make.parameter(out_features) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -61,14 +57,13 @@ class Bilinear(Module):
     (*, out_features)`` (the same leading dims); weight ``(out_features, in1_features, in2_features)``, drawn with
     the bias from PyTorch's ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))``: ``torch.nn.Bilinear``."""
 
-    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True) -> None:
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
         super().__init__()
+        make = factory(self, device, dtype)
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
-        self.weight = _empty(out_features, in1_features, in2_features)
-        if bias:
-            self.bias = _empty(out_features)
-        else:
-            self.register_parameter("bias", None)
+        self.weight = make.parameter((out_features, in1_features, in2_features))
+        self.register_parameter("bias", make.parameter(out_features) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -92,11 +87,12 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-def _affine_parameters(layer: Module, shape, weight: bool, bias: bool) -> None:
-    """A normalisation layer's weight (ones) and bias (zeros) of ``shape``, each registered as None when not
-    wanted (PyTorch's ``affine=False`` or ``bias=False``), so ``state_dict`` has PyTorch's keys."""
-    layer.register_parameter("weight", Parameter(np.ones(shape, dtype=np.float32)) if weight else None)
-    layer.register_parameter("bias", Parameter(np.zeros(shape, dtype=np.float32)) if bias else None)
+def _affine_parameters(layer: Module, make, shape, weight: bool, bias: bool) -> None:
+    """A normalisation layer's weight (ones) and bias (zeros) of ``shape``, made by ``make`` (the layer's
+    :func:`~minigan.nn.factory.factory`), each registered as None when not wanted (PyTorch's ``affine=False`` or
+    ``bias=False``), so ``state_dict`` has PyTorch's keys."""
+    layer.register_parameter("weight", make.parameter(shape, 1.0) if weight else None)
+    layer.register_parameter("bias", make.parameter(shape) if bias else None)
 
 
 def _reset_affine(layer: Module) -> None:
@@ -111,15 +107,16 @@ class _BatchNorm(Module):
     _ndims: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, *, bias: bool = True) -> None:
+                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
+        make = factory(self, device, dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        _affine_parameters(self, num_features, affine, affine and bias)
+        _affine_parameters(self, make, num_features, affine, affine and bias)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+            self.register_buffer("running_mean", make.buffer(num_features))
+            self.register_buffer("running_var", make.buffer(num_features, 1.0))
+            self.register_buffer("num_batches_tracked", make.buffer((), dtype=np.int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -172,11 +169,11 @@ class LayerNorm(Module):
     weight (ones) and bias (zeros) of shape ``normalized_shape``: ``torch.nn.LayerNorm``."""
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True) -> None:
+                 bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        _affine_parameters(self, shape, elementwise_affine, elementwise_affine and bias)
+        _affine_parameters(self, factory(self, device, dtype), shape, elementwise_affine, elementwise_affine and bias)
 
     def reset_parameters(self) -> None:
         """Weight 1 and bias 0, as in a new layer."""
@@ -200,12 +197,13 @@ class RMSNorm(Module):
     ``normalized_shape`` when ``elementwise_affine``; ``eps=None`` is the machine epsilon of the input's dtype:
     ``torch.nn.RMSNorm``."""
 
-    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True) -> None:
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None,
+                 dtype=None) -> None:
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        self.register_parameter("weight", Parameter(np.ones(shape, dtype=np.float32)) if elementwise_affine
-                                else None)
+        make = factory(self, device, dtype)
+        self.register_parameter("weight", make.parameter(shape, 1.0) if elementwise_affine else None)
 
     def reset_parameters(self) -> None:
         """Weight 1, as in a new layer."""
@@ -227,13 +225,13 @@ class GroupNorm(Module):
     """Normalise each of ``num_groups`` groups of channels of each sample: ``(N, C, *) -> (N, C, *)``, with a
     per-channel weight (ones) and bias (zeros) when ``affine``: ``torch.nn.GroupNorm``."""
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, *,
-                 bias: bool = True) -> None:
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by num_groups={num_groups}")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        _affine_parameters(self, num_channels, affine, affine and bias)
+        _affine_parameters(self, factory(self, device, dtype), num_channels, affine, affine and bias)
 
     def reset_parameters(self) -> None:
         """Weight 1 and bias 0, as in a new layer."""
@@ -260,8 +258,8 @@ class _InstanceNorm(_BatchNorm):
     _layouts: tuple[str, str] = ("", "")     # (batched, unbatched), set by each layer
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, *, bias: bool = True) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
+                 track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, x: Tensor) -> Tensor:
         batched, unbatched = self._layouts

@@ -18,6 +18,7 @@ from .. import backend
 from ..autograd import Tensor
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, Linear
+from .factory import factory
 from .module import Parameter
 
 __all__ = ["UninitializedParameter", "UninitializedBuffer", "LazyModuleMixin", "LazyLinear", "LazyConv1d",
@@ -58,9 +59,7 @@ class UninitializedParameter(_UninitializedTensorMixin, Parameter):
     cls_to_become = Parameter
 
     def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
-        data = np.empty(0, dtype=np.float32 if dtype is None else dtype)
-        Parameter.__init__(self, backend.to_device(data, backend.normalize_device(device or "cpu")),
-                           requires_grad=requires_grad)
+        Parameter.__init__(self, factory(type(self), device, dtype).full(0), requires_grad=requires_grad)
 
 
 class UninitializedBuffer(_UninitializedTensorMixin, Tensor):
@@ -69,9 +68,7 @@ class UninitializedBuffer(_UninitializedTensorMixin, Tensor):
     cls_to_become = Tensor
 
     def __init__(self, requires_grad: bool = False, device=None, dtype=None) -> None:
-        data = np.empty(0, dtype=np.float32 if dtype is None else dtype)
-        Tensor.__init__(self, backend.to_device(data, backend.normalize_device(device or "cpu")),
-                        requires_grad=requires_grad)
+        Tensor.__init__(self, factory(type(self), device, dtype).full(0), requires_grad=requires_grad)
 
 
 def _is_lazy(t) -> bool:
@@ -127,11 +124,12 @@ class LazyLinear(LazyModuleMixin, Linear):
     Shown as ``in_features=0`` until then."""
     cls_to_become = Linear
 
-    def __init__(self, out_features: int, bias: bool = True) -> None:
-        super().__init__(0, out_features, bias)
-        self.weight = UninitializedParameter()
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(0, out_features, bias, device, dtype)
+        make = factory(self, device, dtype).kwargs
+        self.weight = UninitializedParameter(**make)
         if bias:
-            self.bias = UninitializedParameter()
+            self.bias = UninitializedParameter(**make)
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_features != 0:
@@ -155,10 +153,11 @@ class _LazyConvXdMixin(LazyModuleMixin):
     unbatched input); the weight is ``(out, in/groups, *k)`` for a Conv and ``(in, out/groups, *k)`` for a
     ConvTranspose."""
 
-    def _make_lazy(self, bias: bool) -> None:
-        self.weight = UninitializedParameter()
+    def _make_lazy(self, bias: bool, device, dtype) -> None:
+        make = factory(self, device, dtype).kwargs
+        self.weight = UninitializedParameter(**make)
         if bias:
-            self.bias = UninitializedParameter()
+            self.bias = UninitializedParameter(**make)
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_channels != 0:
@@ -192,17 +191,18 @@ def _lazy_conv(base, doc: str):
 
     if transposed:
         def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
-                     bias: bool = True, dilation=1, padding_mode: str = "zeros") -> None:
+                     bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None) -> None:
             base.__init__(self, 0, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
-                          dilation, padding_mode)
+                          dilation, padding_mode, device, dtype)
             object.__setattr__(self, "_initialize_hook", self.register_forward_pre_hook(_infer_parameters))
-            self._make_lazy(bias)
+            self._make_lazy(bias, device, dtype)
     else:
         def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-                     bias: bool = True, padding_mode: str = "zeros") -> None:
-            base.__init__(self, 0, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)
+                     bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+            base.__init__(self, 0, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                          device, dtype)
             object.__setattr__(self, "_initialize_hook", self.register_forward_pre_hook(_infer_parameters))
-            self._make_lazy(bias)
+            self._make_lazy(bias, device, dtype)
     return type("Lazy" + base.__name__, (_LazyConvXdMixin, base),
                 {"__init__": __init__, "cls_to_become": base, "__doc__": doc, "__module__": __name__})
 
@@ -224,13 +224,14 @@ class _LazyNormBase(LazyModuleMixin):
     _unbatched_ndim = -1          # an instance norm takes one unbatched sample of this many dims
 
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True) -> None:
-        super().__init__(0, eps, momentum, affine, track_running_stats)
+                 track_running_stats: bool = True, device=None, dtype=None) -> None:
+        super().__init__(0, eps, momentum, affine, track_running_stats, device, dtype)
+        make = factory(self, device, dtype).kwargs
         if affine:
-            self.weight, self.bias = UninitializedParameter(), UninitializedParameter()
+            self.weight, self.bias = UninitializedParameter(**make), UninitializedParameter(**make)
         if track_running_stats:
-            self.register_buffer("running_mean", UninitializedBuffer())
-            self.register_buffer("running_var", UninitializedBuffer())
+            self.register_buffer("running_mean", UninitializedBuffer(**make))
+            self.register_buffer("running_var", UninitializedBuffer(**make))
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.num_features != 0:

@@ -7,7 +7,7 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
-from .. import backend
+from .. import backend, settings
 from ..autograd import Tensor
 from ..backward import RemovableHandle, zero_grads
 
@@ -29,11 +29,11 @@ class Buffer(Tensor):
     """A tensor to be registered as a buffer by assigning it to a module's attribute, as ``torch.nn.Buffer``:
     ``self.mean = nn.Buffer(mg.zeros(3))`` is ``self.register_buffer("mean", mg.zeros(3))``, and
     ``persistent=False`` keeps it out of ``state_dict()``. On the module it is a plain Tensor sharing its memory;
-    ``nn.Buffer()`` is an empty float32 tensor."""
+    ``nn.Buffer()`` is an empty tensor of the default dtype."""
 
     def __init__(self, data: Any = None, *, persistent: bool = True) -> None:
         if data is None:
-            data = np.empty(0, dtype=np.float32)
+            data = np.empty(0, dtype=settings.get_default_dtype())
         elif not isinstance(data, Tensor) and not backend.is_array(data):
             raise TypeError(f"Buffer: expected a Tensor or an array, got {type(data).__name__}")
         super().__init__(data.data if isinstance(data, Tensor) else data)

@@ -60,8 +60,9 @@ from .. import backend
 from ..autograd import Tensor
 from ..ops import cat, dropout, index_select, linear, relu, split, stack, tanh, transpose, unbind, unsqueeze
 from . import init
+from .factory import factory
 from .module import Module, Parameter
-from .recurrent_cells import (_check_dtype, _check_pair, _check_tensor, _gru_step, _lstm_step, _param, _rnn_step,
+from .recurrent_cells import (_check_dtype, _check_pair, _check_tensor, _gru_step, _lstm_step, _rnn_step,
                               _zeros_like_batch)
 from .utils.rnn import PackedSequence
 
@@ -126,7 +127,7 @@ class _RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 proj_size: int = 0) -> None:
+                 proj_size: int = 0, device=None, dtype=None) -> None:
         name = type(self).__name__
         if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing the probability of "
@@ -151,6 +152,7 @@ class _RNNBase(Module):
             raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got proj_size={proj_size} "
                              f"and hidden_size={hidden_size}")
         super().__init__()
+        make = factory(self, device, dtype)
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
@@ -172,7 +174,7 @@ class _RNNBase(Module):
                 names = []
                 for stem, shape in shapes:                  # torch's names, in torch's (state_dict) order
                     names.append(f"{stem}_l{layer}{suffix}")
-                    setattr(self, names[-1], _param(*shape))
+                    setattr(self, names[-1], make.parameter(shape))
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
         self.reset_parameters()
@@ -335,11 +337,11 @@ class RNN(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False) -> None:
+                 bidirectional: bool = False, device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; select from 'tanh' or 'relu'")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
-                         num_layers, bias, batch_first, dropout, bidirectional)
+                         num_layers, bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def _step(self, gi, h, params):
@@ -364,9 +366,9 @@ class LSTM(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 proj_size: int = 0) -> None:
+                 proj_size: int = 0, device=None, dtype=None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         proj_size)
+                         proj_size, device, dtype)
 
     def _step(self, gi, state, params):
         return _lstm_step(gi, state, params["weight_hh"], params.get("bias_hh"), params.get("weight_hr"))
@@ -386,8 +388,10 @@ class GRU(_RNNBase):
     and ``..._reverse`` for the backward direction."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False) -> None:
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device=device, dtype=dtype)
 
     def _step(self, gi, h, params):
         return _gru_step(gi, h, params["weight_hh"], params.get("bias_hh"))

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import backend
 from ..autograd import Tensor
 from ..ops import chunk, linear, relu, sigmoid, tanh
 from . import init
-from .module import Module, Parameter
+from .factory import factory
+from .module import Module
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell"]
-
-
-def _param(*shape) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=np.float32))
 
 
 def _zeros_like_batch(x: Tensor, *shape) -> Tensor:
@@ -79,14 +74,16 @@ class _CellBase(Module):
     """What the cells share: ``weight_ih (chunks*H, H_in)``, ``weight_hh (chunks*H, H)``, ``bias_ih`` and
     ``bias_hh (chunks*H,)``, all drawn from U(-1/sqrt(H), 1/sqrt(H)), as torch's ``RNNCellBase``."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None,
+                 dtype=None) -> None:
         super().__init__()
+        make = factory(self, device, dtype)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        self.weight_ih = _param(num_chunks * hidden_size, input_size)
-        self.weight_hh = _param(num_chunks * hidden_size, hidden_size)
+        self.weight_ih = make.parameter((num_chunks * hidden_size, input_size))
+        self.weight_hh = make.parameter((num_chunks * hidden_size, hidden_size))
         if bias:
-            self.bias_ih = _param(num_chunks * hidden_size)
-            self.bias_hh = _param(num_chunks * hidden_size)
+            self.bias_ih = make.parameter(num_chunks * hidden_size)
+            self.bias_hh = make.parameter(num_chunks * hidden_size)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -141,10 +138,11 @@ class RNNCell(_CellBase):
     ``torch.nn.RNNCell``. ``cell(input, hx=None)``: input ``(N, H_in)`` or unbatched ``(H_in,)``, ``hx`` of
     shape ``(N, H)`` or ``(H,)`` (zeros when None) -> ``h'`` of the same shape as ``hx``."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh") -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}; select from 'tanh' or 'relu'")
-        super().__init__(input_size, hidden_size, bias, num_chunks=1)
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -158,8 +156,8 @@ class LSTMCell(_CellBase):
     ``torch.nn.LSTMCell``. ``cell(input, (h, c)=None)`` -> ``(h', c')``: input ``(N, H_in)`` or ``(H_in,)``,
     each state ``(N, H)`` or ``(H,)`` (zeros when None)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=4)
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         self._check_input(input)
@@ -176,8 +174,8 @@ class GRUCell(_CellBase):
     ``torch.nn.GRUCell``. ``cell(input, hx=None)``: input ``(N, H_in)`` or unbatched ``(H_in,)``, ``hx`` of
     shape ``(N, H)`` or ``(H,)`` (zeros when None) -> ``h'`` of the same shape as ``hx``."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=3)
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         self._check_input(input)
