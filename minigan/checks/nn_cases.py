@@ -55,6 +55,16 @@ _case("cross_entropy (label_smoothing, ignore_index)")(lambda rs: (
     lambda x: F.cross_entropy(x, np.array([2, 0, 3]), ignore_index=0, label_smoothing=0.1), [_t(rs, 3, 4)]))
 _case("nll_loss (weight, ignore_index)")(lambda rs: (
     lambda x: F.nll_loss(x, np.array([2, -100, 3, 0]), weight=np.array([0.5, 1.0, 2.0, 1.5])), [_t(rs, 4, 4)]))
+_case("cross_entropy (K=2 class indices, weight, ignore_index, label_smoothing)")(lambda rs: (
+    lambda x: F.cross_entropy(x, np.array([[[0], [1], [2]], [[1], [2], [1]]]), np.array([0.5, 2.0, 1.25]),
+                              ignore_index=1, label_smoothing=0.2), [_t(rs, 2, 3, 3, 1)]))
+_case("nll_loss (K=3, weight, ignore_index, sum)")(lambda rs: (
+    lambda x: F.nll_loss(x, np.array([[[[3, -100]], [[0, 2]], [[1, 3]]]]), np.array([0.5, 2.0, 1.25, 0.75]),
+                         reduction="sum"), [_t(rs, 1, 4, 3, 1, 2)]))
+_case("cross_entropy (unbatched: a class index, and probabilities with weight)")(lambda rs: (
+    lambda x, p: (F.cross_entropy(x, np.array(3), label_smoothing=0.1)
+                  + F.cross_entropy(x, p, np.array([0.5, 2.0, 1.25, 0.75, 1.5]))),
+    [_t(rs, 5), _between(rs, 0.05, 1.0, 5)]))
 _case("huber_loss (delta 0.7, both pieces)")(lambda rs: (
     lambda x, t: F.huber_loss(x, t, delta=0.7), [_t(rs, 3, 4), _t(rs, 3, 4)]))
 _case("smooth_l1_loss (beta 0.6, both pieces)")(lambda rs: (

@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 
 from .. import backend
-from ..autograd import Tensor, as_tensor
-from ..ops import matmul, permute, reshape
+from ..autograd import Tensor
+from ..ops import matmul, permute
 from .loss import NLLLoss
 from .module import Module
 
@@ -18,9 +18,8 @@ __all__ = ["NLLLoss2d", "CrossMapLRN2d"]
 
 class NLLLoss2d(NLLLoss):
     """Deprecated alias of :class:`~minigan.nn.NLLLoss`; warns with PyTorch's ``FutureWarning`` when made. It takes
-    ``(N, C, d1, ...)`` log-probabilities and ``(N, d1, ...)`` targets (each position a sample: the class dim is
-    moved last and the rest flattened, which leaves the sum and the weighted mean as they are), and ``(N, C)``
-    with ``(N,)`` as NLLLoss does; ``reduction="none"`` gives ``(N, d1, ...)``."""
+    what NLLLoss takes: ``(N, C, d1, ...)`` log-probabilities with ``(N, d1, ...)`` targets (each position a
+    sample), ``(N, C)`` with ``(N,)``; ``reduction="none"`` gives the target's shape."""
 
     def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
         warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and "
@@ -29,16 +28,11 @@ class NLLLoss2d(NLLLoss):
         super().__init__(weight, ignore_index=ignore_index, reduction=reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
-        if input.ndim <= 2:
-            return super().forward(input, target)
-        target = as_tensor(target, device=input.device)
-        if target.shape != (input.shape[0],) + input.shape[2:]:
-            raise ValueError(f"NLLLoss2d: expected a target of shape {(input.shape[0],) + input.shape[2:]} for an "
-                             f"input of shape {input.shape}, got {target.shape}")
-        dims = (0,) + tuple(range(2, input.ndim)) + (1,)
-        flat = reshape(permute(input, *dims), (-1, input.shape[1]))
-        out = super().forward(flat, reshape(target, (-1,)))
-        return reshape(out, target.shape) if self.reduction == "none" else out
+        expected = (input.shape[0],) + input.shape[2:] if input.ndim > 2 else None
+        if expected is not None and hasattr(target, "shape") and tuple(target.shape) != expected:
+            raise ValueError(f"NLLLoss2d: expected a target of shape {expected} for an input of shape {input.shape}, "
+                             f"got {tuple(target.shape)}")             # its own message; NLLLoss does the rest
+        return super().forward(input, target)
 
 
 def cross_map_window(channels: int, size: int) -> np.ndarray:

@@ -107,8 +107,9 @@ class NLLLoss(_WeightedLoss):
     the summed weights of the samples counted. Put a :class:`LogSoftmax` in front (or use
     :class:`CrossEntropyLoss`, which does both).
 
-    Shapes: input ``(N, C)`` log-probabilities, target ``(N,)`` integers in ``[0, C)``, weight ``(C,)``;
-    output ``()``, or ``(N,)`` with ``reduction="none"``."""
+    Shapes: input ``(N, C)`` log-probabilities with target ``(N,)``, ``(N, C, d1, ..., dK)`` (each position a
+    sample) with ``(N, d1, ..., dK)``, or ``(C,)`` with ``()``; targets are integers in ``[0, C)``, weight ``(C,)``;
+    output ``()``, or the target's shape with ``reduction="none"``."""
 
     def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(weight, reduction)
@@ -120,13 +121,16 @@ class NLLLoss(_WeightedLoss):
 
 class CrossEntropyLoss(_WeightedLoss):
     """Softmax cross-entropy from logits, ``NLLLoss(LogSoftmax(dim=1)(input), target)``; mirrors
-    ``torch.nn.CrossEntropyLoss``. The target is class indices ``(N,)`` (with ``weight`` and ``ignore_index`` as
-    in :class:`NLLLoss`) or class probabilities ``(N, C)``, a float tensor of the input's shape.
+    ``torch.nn.CrossEntropyLoss``. The target is class indices, the input's shape without the class dim (with
+    ``weight`` and ``ignore_index`` as in :class:`NLLLoss`), or class probabilities, a float tensor of the
+    input's shape.
 
     ``label_smoothing`` ε mixes the target with the uniform distribution over the classes (see
     :func:`minigan.ops.cross_entropy`).
 
-    Shapes: input ``(N, C)`` logits; output ``()``, or ``(N,)`` with ``reduction="none"``."""
+    Shapes: input ``(N, C)``, ``(N, C, d1, ..., dK)`` or ``(C,)`` logits; class indices ``(N,)``,
+    ``(N, d1, ..., dK)`` or ``()``; output ``()``, or the input's shape without the class dim (``(N,)``,
+    ``(N, d1, ..., dK)``, ``()``) with ``reduction="none"``."""
 
     def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:

@@ -48,6 +48,7 @@ file                    what it holds
                         PyTorch's values at the kinks
 ``loss.py``             mse, l1, huber, smooth_l1, kl_div, gaussian_nll, poisson_nll, binary cross-entropy (on
                         probabilities and on logits), nll, cross-entropy
+``loss_classes.py``     the shapes nll and cross-entropy take: (N, C), (N, C, d1, ..., dK) and unbatched (C,)
 ``loss_margin.py``      soft_margin, multilabel_soft_margin, margin_ranking, hinge_embedding, cosine_embedding,
                         triplet_margin, triplet_margin_with_distance, multi_margin, multilabel_margin
 ``distance.py``         normalize, cosine_similarity, pairwise_distance (PyTorch's eps, each in its own place);

@@ -19,7 +19,9 @@ from ._util import as_floating, lift
 from .activation import _expect_floating, log_softmax, softplus
 from .distance import ClampMinValue
 from .reduction import mean, sum as _sum
-from .shape import getitem, unsqueeze
+from .loss_classes import (check_index_target, class_axis, class_weights, pick_index,
+                           weight_along_classes)
+from .shape import getitem, reshape, unsqueeze
 
 
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
@@ -145,15 +147,24 @@ def _class_indices(op: str, target, input: Tensor):  # noqa: A002
 
 def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,  # noqa: A002 - PyTorch's name
              reduction: str = "mean") -> Tensor:
-    """``-w[t_i] input[i, t_i]`` for log-probabilities ``input`` (N, C) and class indices ``target`` (N,),
-    with ``w`` the optional per-class ``weight`` (C,) (1 without). A sample whose target is ``ignore_index``
-    counts for nothing. ``"mean"`` divides by the weights of the samples counted, ``sum_i w[t_i]`` (PyTorch's
-    weighted mean; the plain mean when no weight is given and no sample is ignored)."""
+    """``-w[t] input[t]`` at every position, for log-probabilities ``input`` and class indices ``target``:
+
+        input (N, C)  target (N,)               input (N, C, d1, ..., dK)  target (N, d1, ..., dK)
+        input (C,)    target ()   (one sample, unbatched)
+
+    ``w`` is the optional per-class ``weight`` (C,) (1 without). A position whose target is ``ignore_index``
+    counts for nothing. ``"none"`` gives the target's shape; ``"sum"`` adds every position; ``"mean"`` divides
+    the sum by the weights of the positions counted, ``sum w[t]`` (PyTorch's weighted mean; the plain mean when
+    no weight is given and nothing is ignored). A K-dim input is N d1 ... dK samples of C classes: its loss is the
+    (N d1 ... dK, C) one's, read in place (:mod:`minigan.ops.loss_classes`). Written with ``getitem``, whose
+    gradient scatters ``-w`` back to the positions read; the weights are constants."""
     t = _class_indices("nll_loss", target, input)
-    if input.ndim != 2 or t.ndim != 1 or t.shape[0] != input.shape[0]:
-        raise ValueError(f"nll_loss: expected log-probabilities (N, C) and class indices (N,), got "
-                         f"{input.shape} and {tuple(t.shape)}")
-    n, c = input.shape
+    class_axis("nll_loss", input)
+    check_index_target("nll_loss", input.shape, t.shape)
+    if input.ndim == 1:                                # one sample: as a batch of one, then its 0-d loss
+        loss = nll_loss(unsqueeze(input, 0), t.reshape(1), weight, ignore_index=ignore_index, reduction=reduction)
+        return reshape(loss, ()) if reduction == "none" else loss
+    c = input.shape[1]
     counted = t != ignore_index
     out_of_bounds = counted & ((t < 0) | (t >= c))
     if out_of_bounds.any():
@@ -161,18 +172,14 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,  #
                          f"classes, 0 to {c - 1} (ignore_index is {ignore_index})")
     xp = backend.xp_of(t)
     every = bool(counted.all())
-    t = t if every else xp.where(counted, t, 0)        # an ignored sample picks class 0, and gets weight 0
-    picked = getitem(input, (xp.arange(n), t))        # (N,): input[i, t_i]
+    t = t if every else xp.where(counted, t, 0)        # an ignored position picks class 0, and gets weight 0
+    picked = getitem(input, pick_index(t, input.shape))   # t's shape: input[n, t[n, i..], i..]
     if weight is None and every:
         return _reduce(-picked, reduction, "nll_loss")
     if weight is None:
         w = counted.astype(input.dtype)
     else:
-        w_class = weight.data if isinstance(weight, Tensor) else xp.asarray(weight)
-        if tuple(w_class.shape) != (c,):
-            raise ValueError(f"nll_loss: weight should hold one value per class, shape ({c},), but got shape "
-                             f"{tuple(w_class.shape)}")
-        w = (w_class[t] * counted).astype(input.dtype, copy=False)
+        w = (class_weights("nll_loss", weight, c, t)[t] * counted).astype(input.dtype, copy=False)
     loss = -picked * Tensor(w)                        # the weights are constants (no gradient)
     if reduction == "mean":
         return _sum(loss) / Tensor(w.sum())
@@ -181,32 +188,42 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,  #
 
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100,  # noqa: A002
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Softmax cross-entropy from logits (N, C): ``nll_loss(log_softmax(x), t)`` for class indices ``t`` (N,)
-    (with ``weight`` and ``ignore_index`` as there); for class probabilities ``t`` (N, C), a float tensor of
-    the input's shape, ``-sum_c w_c t_c log_softmax(x)_c`` per sample ("mean" divides by N).
+    """Softmax cross-entropy from logits, the softmax taken over the class dim (dim 1; dim 0 of an unbatched
+    input). The target is either
+
+    - class indices, integers of the input's shape without the class dim: input (N, C) with target (N,),
+      (N, C, d1, ..., dK) with (N, d1, ..., dK), or (C,) with (); the loss is ``nll_loss(log_softmax(x), t)``,
+      with ``weight`` and ``ignore_index`` (and the weighted mean) as there; or
+    - class probabilities, a float tensor of the input's shape: ``-sum_c w_c t_c log_softmax(x)_c`` at each
+      position, ``"mean"`` dividing by the number of positions (N d1 ... dK), not by the weights.
+
+    ``"none"`` gives the input's shape without the class dim (0-d for an unbatched input).
 
     ``label_smoothing`` ε mixes the target with the uniform distribution over the C classes, as PyTorch:
     a probability target becomes ``(1 - ε) t + ε / C``; for class indices the loss is
     ``(1 - ε) nll + (ε / C) (-sum_c w_c log p_c)``, the second term counted and averaged over the same
-    samples (and weights) as the first."""
-    if input.ndim != 2:
-        raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {input.shape}")
+    positions (and weights) as the first. A composition of log_softmax, getitem, products and sums."""
+    axis = class_axis("cross_entropy", input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    log_p = log_softmax(input, axis=1)
-    n_classes = input.shape[1]
+    n_classes = input.shape[axis]
     t = target.data if isinstance(target, Tensor) else target
+    if weight is not None:
+        class_weights("cross_entropy", weight, n_classes, input.data)
     if backend.is_array(t) and t.dtype.kind == "f":
         if t.shape != input.shape:
             raise TypeError(f"cross_entropy: a float target holds class probabilities and must have the "
                             f"input's shape {input.shape}, got {tuple(t.shape)}; class indices must be integers")
+        log_p = log_softmax(input, axis=axis)
         target = lift(target, log_p, log_p.dtype)
         if label_smoothing:
             target = target * (1.0 - label_smoothing) + label_smoothing / n_classes
         if weight is not None:
-            log_p = log_p * lift(weight, log_p)
-        loss = -_sum(target * log_p, axis=1)
+            log_p = log_p * weight_along_classes("cross_entropy", weight, log_p, axis)
+        loss = -_sum(target * log_p, axis=axis)
         return _reduce(loss, reduction, "cross_entropy")
+    check_index_target("cross_entropy", input.shape, _class_indices("cross_entropy", target, input).shape)
+    log_p = log_softmax(input, axis=axis)
     loss = nll_loss(log_p, target, weight, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:
         return loss
@@ -215,18 +232,20 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
 
 
 def _uniform_target_loss(log_p: Tensor, target, weight, ignore_index: int, reduction: str) -> Tensor:
-    """``-sum_c w_c log p_c`` per sample, 0 for an ignored one, reduced as :func:`nll_loss` reduces."""
+    """``-sum_c w_c log p_c`` at each position, 0 for an ignored one, reduced as :func:`nll_loss` reduces."""
     t = _class_indices("cross_entropy", target, log_p)
+    axis = class_axis("cross_entropy", log_p)
     counted = t != ignore_index
-    per_sample = -_sum(log_p if weight is None else log_p * lift(weight, log_p), axis=1)
+    w = None if weight is None else weight_along_classes("cross_entropy", weight, log_p, axis)
+    per_position = -_sum(log_p if w is None else log_p * w, axis=axis)
     if not bool(counted.all()):
-        per_sample = per_sample * Tensor(counted.astype(log_p.dtype))
+        per_position = per_position * Tensor(counted.astype(log_p.dtype))
     if reduction != "mean":
-        return _reduce(per_sample, reduction, "cross_entropy")
+        return _reduce(per_position, reduction, "cross_entropy")
     if weight is None:
-        return _sum(per_sample) / float(counted.sum())
-    w_class = weight.data if isinstance(weight, Tensor) else backend.xp_of(t).asarray(weight)
-    return _sum(per_sample) / float(w_class[t[counted]].sum())     # nll_loss's weighted mean's denominator
+        return _sum(per_position) / float(counted.sum())
+    w_class = class_weights("cross_entropy", weight, log_p.shape[axis], t)
+    return _sum(per_position) / float(w_class[t[counted]].sum())     # nll_loss's weighted mean's denominator
 
 
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002
