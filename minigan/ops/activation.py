@@ -4,7 +4,12 @@ forward's output where that is cheaper and exact (sigmoid' = s(1 - s), tanh' = 1
 
 Those that are short compositions of minigan ops (silu, mish, gelu, softsign, tanhshrink, softmin, glu) are
 written as such: their backward and double backward follow from the ops'. The piecewise family, with kinks
-(hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu), is in :mod:`minigan.ops.piecewise`."""
+(hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu), is in :mod:`minigan.ops.piecewise`.
+
+The functions take PyTorch's arguments, ``F.leaky_relu(input, 0.2, inplace=True)`` included: minigan records no
+in-place operation, so ``inplace`` is accepted and the result computed out of place, as by the layers
+(``nn.ReLU(inplace=True)``); use the result, ``x = F.relu(x, inplace=True)``, as PyTorch code does. The
+functions ending in ``_`` (``F.relu_``, ``x.relu_()``) are the ones that overwrite their input."""
 from __future__ import annotations
 
 import math
@@ -56,9 +61,9 @@ class ReLU(Function):
         return _zero_where_dead(mask, gy, y.data <= 0)
 
 
-def relu(x: Tensor) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(x, 0); its derivative at 0 is 0, as in PyTorch."""
-    return ReLU.apply(x)
+    return ReLU.apply(input)
 
 
 class LeakyReLU(Function):
@@ -98,9 +103,9 @@ class LeakyReLU(Function):
         return Tensor(scale)
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    _expect_floating("leaky_relu", x)
-    return LeakyReLU.apply(x, float(negative_slope))
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    _expect_floating("leaky_relu", input)
+    return LeakyReLU.apply(input, float(negative_slope))
 
 
 def _stable_sigmoid(x):
@@ -204,31 +209,31 @@ class ELU(Function):
         return gy * where(ctx.positive, ctx.scale, below)
 
 
-def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """Exponential linear unit: ``x`` for ``x > 0``, ``alpha (e^x - 1)`` otherwise (``F.elu`` in PyTorch)."""
-    _expect_floating("elu", x)
-    return ELU.apply(x, float(alpha))
+    _expect_floating("elu", input)
+    return ELU.apply(input, float(alpha))
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def selu(x: Tensor) -> Tensor:
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """Scaled ELU, ``scale * elu(x, alpha)``, with the two constants (``SELU_ALPHA`` ≈ 1.6733, ``SELU_SCALE``
     ≈ 1.0507) chosen so that activations of zero mean and unit variance keep them through a deep stack of
     linear layers (Klambauer et al., 2017). ``F.selu`` in PyTorch."""
-    _expect_floating("selu", x)
-    return ELU.apply(x, SELU_ALPHA, SELU_SCALE)
+    _expect_floating("selu", input)
+    return ELU.apply(input, SELU_ALPHA, SELU_SCALE)
 
 
-def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """Continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha (e^(x/alpha) - 1)`` otherwise; its
     derivative is 1 on both sides of 0 for every alpha (``F.celu`` in PyTorch)."""
-    _expect_floating("celu", x)
+    _expect_floating("celu", input)
     if alpha == 0:
         raise ValueError("celu: alpha must be nonzero (the negative side is alpha (e^(x/alpha) - 1))")
-    return ELU.apply(x, float(alpha), 1.0, 1.0 / alpha)
+    return ELU.apply(input, float(alpha), 1.0, 1.0 / alpha)
 
 
 def _erf_array(x):
@@ -304,18 +309,18 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(x: Tensor) -> Tensor:
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """Sigmoid linear unit (swish), ``x sigmoid(x)`` (``F.silu`` in PyTorch). Finite for any x, since
     sigmoid is: 0 and gradient 0 at -1000, x and gradient 1 at 1000."""
-    _expect_floating("silu", x)
-    return x * sigmoid(x)
+    _expect_floating("silu", input)
+    return input * sigmoid(input)
 
 
-def mish(x: Tensor) -> Tensor:
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x tanh(softplus(x))`` (Misra, 2019; ``F.mish`` in PyTorch), finite for any x because softplus is:
     ``softplus(-1000) = 0`` and ``softplus(1000) = 1000``."""
-    _expect_floating("mish", x)
-    return x * tanh(softplus(x))
+    _expect_floating("mish", input)
+    return input * tanh(softplus(input))
 
 
 class LogSigmoid(Function):

@@ -6,7 +6,10 @@ backward (and double backward) follow from the ops they are made of. Training-mo
 a GAN runs every step, is one Function (:class:`BatchNorm`): composed of ten elementwise ops it would
 pass over the activations about thirty times per step, fused it passes about ten times. Its backward is
 the closed form below; written in minigan ops when the backward is being recorded, so gradient
-penalties and ``gradgradcheck`` still differentiate it."""
+penalties and ``gradgradcheck`` still differentiate it.
+
+The dropouts accept PyTorch's ``inplace=`` and compute their result out of place, as the activations do
+(:mod:`minigan.ops.activation`)."""
 from __future__ import annotations
 
 import math
@@ -347,17 +350,17 @@ def instance_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor
     return _channel_affine("instance_norm", _normalize(x, axes, eps), weight, bias)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Zero each element with probability ``p`` and scale the survivors by ``1/(1-p)`` (inverted
     dropout), so evaluation needs no rescaling. Identity when not training or when ``p == 0``."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
-        return x
+        return input
     if p == 1:
-        return x * 0.0
-    keep = backend.rng(x.device).random(x.shape) >= p
-    return x * Tensor((keep / (1 - p)).astype(x.dtype))
+        return input * 0.0
+    keep = backend.rng(input.device).random(input.shape) >= p
+    return input * Tensor((keep / (1 - p)).astype(input.dtype))
 
 
 def _channel_dropout(x: Tensor, p: float, training: bool, op: str, leads: dict, layout: str) -> Tensor:
@@ -377,21 +380,21 @@ def _channel_dropout(x: Tensor, p: float, training: bool, op: str, leads: dict, 
     return x * Tensor((keep / (1 - p)).astype(x.dtype))
 
 
-def dropout1d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Channel dropout of signals ``(N, C, L)`` or one ``(C, L)``: whole channels zeroed with probability ``p``,
     the others scaled by ``1/(1-p)`` (``torch.nn.functional.dropout1d``)."""
-    return _channel_dropout(x, p, training, "dropout1d", {2: 1, 3: 2}, "(C, L) or (N, C, L)")
+    return _channel_dropout(input, p, training, "dropout1d", {2: 1, 3: 2}, "(C, L) or (N, C, L)")
 
 
-def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Channel dropout: zero whole channels (feature maps) of ``(N, C, H, W)`` with probability ``p``, and scale
     the others by ``1/(1-p)``, as ``torch.nn.functional.dropout2d``. Neighbouring pixels of a feature map are
     strongly correlated, so dropping single pixels hardly regularises a convolution; dropping the map does.
     A 3-D input is taken as ``(N, C, L)``, as PyTorch now takes it."""
-    return _channel_dropout(x, p, training, "dropout2d", {3: 2, 4: 2}, "(N, C, H, W)")
+    return _channel_dropout(input, p, training, "dropout2d", {3: 2, 4: 2}, "(N, C, H, W)")
 
 
-def dropout3d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Channel dropout of volumes ``(N, C, D, H, W)`` or one ``(C, D, H, W)``: whole channels zeroed with
     probability ``p``, the others scaled by ``1/(1-p)`` (``torch.nn.functional.dropout3d``)."""
-    return _channel_dropout(x, p, training, "dropout3d", {4: 1, 5: 2}, "(C, D, H, W) or (N, C, D, H, W)")
+    return _channel_dropout(input, p, training, "dropout3d", {4: 1, 5: 2}, "(C, D, H, W) or (N, C, D, H, W)")

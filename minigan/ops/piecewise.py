@@ -19,7 +19,9 @@ softshrink(l)       x - l above l, x + l below -l, else 0  0 at -l and at l (1 o
 hardtanh's derivative at a bound is 0, where :func:`~minigan.ops.clip`'s is 1 (a clip passes the gradient to x
 when x equals a bound): the two ops agree everywhere else. The 0/1 masks that pick the pieces are constants, so
 every backward here is again made of minigan ops, and differentiating it once more gives the second derivative
-(0 for the straight pieces, 1/3 on hardswish's parabola)."""
+(0 for the straight pieces, 1/3 on hardswish's parabola).
+
+``inplace=`` is accepted and the result computed out of place, as in :mod:`minigan.ops.activation`."""
 from __future__ import annotations
 
 from .. import backend
@@ -47,18 +49,18 @@ class Hardtanh(Function):
         return gated(gy, _mask(gy.data, ctx.inside))
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` clipped to ``[min_val, max_val]`` (``F.hardtanh`` in PyTorch); an integer tensor stays integer."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got min_val={min_val}, "
                          f"max_val={max_val}")
-    return Hardtanh.apply(x, min_val, max_val)
+    return Hardtanh.apply(input, min_val, max_val)
 
 
-def relu6(x: Tensor) -> Tensor:
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)``, with its derivative 0 at both 0 and 6, as in PyTorch
     (``F.relu6``). MobileNetV2 uses it: the bound suits low-precision arithmetic."""
-    return Hardtanh.apply(x, 0, 6)
+    return Hardtanh.apply(input, 0, 6)
 
 
 class Hardsigmoid(Function):
@@ -79,10 +81,10 @@ class Hardsigmoid(Function):
         return gated(gy, Tensor(slope))
 
 
-def hardsigmoid(x: Tensor) -> Tensor:
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """0 below -3, 1 above 3, ``x/6 + 1/2`` between (``F.hardsigmoid`` in PyTorch)."""
-    _expect_floating("hardsigmoid", x)
-    return Hardsigmoid.apply(x)
+    _expect_floating("hardsigmoid", input)
+    return Hardsigmoid.apply(input)
 
 
 class Hardswish(Function):
@@ -105,19 +107,19 @@ class Hardswish(Function):
         return gated(gy, where(parabola, x / 3 + 0.5, _mask(x.data, x.data >= 3)))
 
 
-def hardswish(x: Tensor) -> Tensor:
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x relu6(x + 3) / 6`` (``F.hardswish`` in PyTorch)."""
-    _expect_floating("hardswish", x)
-    return Hardswish.apply(x)
+    _expect_floating("hardswish", input)
+    return Hardswish.apply(input)
 
 
-def threshold(x: Tensor, threshold: float, value: float) -> Tensor:
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` where ``x > threshold``, else ``value`` (``F.threshold`` in PyTorch; ``relu`` is ``threshold(x, 0,
     0)``). Written as a select: the gradient reaches x only where x was kept, so it is 0 at the threshold
     itself. The test is PyTorch's ``x <= threshold`` read the other way round, so a NaN stays NaN; ``value``
     takes x's dtype, so an integer tensor stays integer (its value truncated), as in PyTorch."""
-    fill = Tensor(backend.xp_of(x.data).asarray(value, dtype=x.data.dtype))
-    return where(x.data <= threshold, fill, x)
+    fill = Tensor(backend.xp_of(input.data).asarray(value, dtype=input.data.dtype))
+    return where(input.data <= threshold, fill, input)
 
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
