@@ -8,7 +8,8 @@ channel dim for a convolution or a normalisation), gives each placeholder its sh
 layer's usual initial values, and then turns the module itself into its non-lazy class (``cls_to_become``:
 ``LazyLinear`` becomes ``Linear``). From then on it is that layer; build the optimizer after that first call
 (``parameters()`` before it yields the placeholders). Buffers that depend on the size (batch norm's running
-statistics) are :class:`UninitializedBuffer` s likewise.
+statistics) are :class:`UninitializedBuffer` s likewise. ``load_state_dict``, on the layer or on a model that holds
+it, gives the placeholders the state dict's shapes first, as PyTorch's load hook does.
 """
 from __future__ import annotations
 
@@ -78,8 +79,8 @@ def _is_lazy(t) -> bool:
 class LazyModuleMixin:
     """What a lazy module adds to its layer (put it first among the bases): a forward pre-hook that, on the first
     call, runs ``initialize_parameters(*inputs)``, checks nothing was left uninitialised, takes itself off and
-    turns the module into ``cls_to_become``. ``load_state_dict`` on the lazy module materialises the placeholders
-    with the shapes of the state dict's tensors first."""
+    turns the module into ``cls_to_become``. ``load_state_dict``, on the lazy module or on a model holding it,
+    materialises the placeholders with the shapes of the state dict's tensors first."""
     cls_to_become: type | None = None
 
     def __init__(self, *args, **kwargs) -> None:
@@ -93,13 +94,15 @@ class LazyModuleMixin:
     def initialize_parameters(self, *args) -> None:  # pragma: no cover - each lazy layer defines it
         raise NotImplementedError(f"{type(self).__name__} has no initialize_parameters()")
 
-    def load_state_dict(self, state: dict, strict: bool = True):
+    def _materialize_from_state(self, state: dict, prefix: str) -> None:
+        """Give each placeholder the shape of its entry in ``state`` (keys ``prefix + name``), before
+        :meth:`Module.load_state_dict` copies the values in: a lazy layer loads a state dict, on its own or
+        inside a model, without a forward first (it becomes its ``cls_to_become`` at its first call)."""
         for table in (self._parameters, self._buffers):
             for name, t in table.items():
-                if _is_lazy(t) and name in state:
-                    value = state[name]
+                if _is_lazy(t) and prefix + name in state:
+                    value = state[prefix + name]
                     t.materialize(value.shape if isinstance(value, Tensor) else np.shape(value))
-        return super().load_state_dict(state, strict)
 
 
 def _infer_parameters(module, args):

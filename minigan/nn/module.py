@@ -312,6 +312,9 @@ class Module:
         default) a missing or an unexpected key, is a ``RuntimeError`` that lists all of them, each with its
         name (and both shapes), as PyTorch's does; nothing is copied then. Values move to each tensor's
         device. Returns ``(missing_keys, unexpected_keys)`` as a named tuple."""
+        for prefix, m in self.named_modules():   # a lazy layer first takes its shapes from the state dict
+            if hasattr(m, "_materialize_from_state"):
+                m._materialize_from_state(state, prefix + "." if prefix else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]

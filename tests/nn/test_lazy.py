@@ -126,6 +126,21 @@ def test_load_state_dict_before_the_first_call():
     assert repr(lazy) == "Linear(in_features=2, out_features=3, bias=True)"
 
 
+def test_a_model_holding_lazy_layers_loads_a_state_dict_before_the_first_call(torch):
+    """The model's load_state_dict gives each lazy layer inside it its shapes (PyTorch's load hook does the same),
+    and the model then computes what the model the state dict came from computes."""
+    src = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
+                              torch.nn.Linear(36, 5)).double().eval()
+    f64 = {"dtype": mg.float64}
+    model = nn.Sequential(nn.LazyConv2d(4, 3, **f64), nn.LazyBatchNorm2d(**f64), nn.Flatten(), nn.LazyLinear(5, **f64))
+    result = model.load_state_dict({k: v.numpy() for k, v in src.state_dict().items()})
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    x = np.random.default_rng(3).standard_normal((2, 2, 5, 5))
+    np.testing.assert_allclose(model.eval()(mg.tensor(x)).numpy(), src(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-10, atol=1e-12)
+    assert [type(m).__name__ for m in model] == ["Conv2d", "BatchNorm2d", "Flatten", "Linear"]
+
+
 def test_norm_without_parameters_reads_num_features():
     bn = nn.LazyBatchNorm1d(affine=False, track_running_stats=False)
     assert not bn.has_uninitialized_params()
