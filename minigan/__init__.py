@@ -80,6 +80,11 @@ from .func import vmap  # noqa: F401
 from . import autograd as _autograd, jacobians as _jacobians  # noqa: E402
 _autograd.functional = _jacobians
 _sys.modules["minigan.autograd.functional"] = _jacobians
+# the rest of torch.autograd's names: the checks, and anomaly detection (minigan/anomaly_mode.py)
+from .anomaly_mode import (detect_anomaly as _detect_anomaly, is_anomaly_check_nan_enabled,  # noqa: E402,F401
+                           is_anomaly_enabled, set_anomaly_enabled, set_detect_anomaly as _set_detect_anomaly)
+_autograd.gradcheck, _autograd.gradgradcheck = gradcheck, gradgradcheck
+_autograd.detect_anomaly, _autograd.set_detect_anomaly = _detect_anomaly, _set_detect_anomaly
 
 
 def numel(x: Tensor) -> int:

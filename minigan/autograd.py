@@ -319,17 +319,7 @@ class Tensor(OpMethods, InPlaceMethods, MoreMethods):
             gradient = Tensor(backend.xp_of(self.data).ones_like(self.data))
         else:
             gradient = _grad_like(gradient, self, "backward")
-        retain_graph = create_graph if retain_graph is None else retain_graph
-        if inputs is None:
-            _run_backward([self], [gradient], retain_graph, create_graph, inputs=None)
-            return
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        if not inputs:
-            raise RuntimeError("backward(): inputs= is an empty list; give at least one tensor (or None for all)")
-        grads = _run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
-        for t, g in zip(inputs, grads):
-            if g is not None:
-                _accumulate_grad(t, g, create_graph)
+        _backward_from([self], [gradient], retain_graph, create_graph, inputs)
 
     def zero_(self) -> "Tensor":
         self._check_inplace("zero_")
@@ -593,4 +583,5 @@ def as_tensor(data: Any, device=None, dtype=None) -> Tensor:
 
 # Function and the graph (minigan/function.py), and the backward pass (minigan/backward.py), need Tensor
 from .function import Context, Function, Node, _op_name  # noqa: E402,F401
-from .backward import RemovableHandle, _accumulate_grad, _grad_like, _run_backward, grad  # noqa: E402,F401
+from .backward import (RemovableHandle, _accumulate_grad, _backward_from, _grad_like, _run_backward,  # noqa: E402,F401
+                       backward, grad)

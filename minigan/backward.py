@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from . import backend
+from . import anomaly_mode, backend
 from .autograd import Node, Tensor, _as_array, _op_name
 from .grad_mode import set_grad_enabled
 
@@ -113,12 +113,17 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
                 gouts.append(g)
             if node.ctx._freed:
                 node.ctx.saved_tensors  # raises the clear "second time" error
-            gin = node.fn.backward(node.ctx, *gouts)
+            if anomaly_mode._enabled:                  # mg.autograd.detect_anomaly: name the op, show its call
+                gin = _backward_watched(node, gouts)
+            else:
+                gin = node.fn.backward(node.ctx, *gouts)
             if not isinstance(gin, tuple):
                 gin = (gin,)
             if len(gin) != len(node.edges) and len(gin) == node.ctx._n_args:
                 # one gradient per argument, as PyTorch's Functions return them: keep the Tensors' ones
                 gin = tuple(gin[i] for i in node.ctx._tensor_positions)
+            if anomaly_mode._enabled:
+                anomaly_mode.check_gradients(_op_name(node.fn), node.stack, gin)
             if len(gin) != len(node.edges):
                 raise RuntimeError(f"{_op_name(node.fn)}.backward returned {len(gin)} gradients for "
                                    f"{len(node.edges)} tensor inputs")
@@ -145,6 +150,15 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
     for leaf, g in leaf_grads.values():
         _accumulate_grad(leaf, g, create_graph)
     return None
+
+
+def _backward_watched(node: Node, gouts):
+    """``node``'s backward under anomaly detection: an error inside it first shows where the op was called."""
+    try:
+        return node.fn.backward(node.ctx, *gouts)
+    except Exception:
+        anomaly_mode.report(_op_name(node.fn), node.stack)
+        raise
 
 
 class RemovableHandle:
@@ -227,26 +241,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
 
     With ``create_graph=True`` the result is itself recorded, so it can be differentiated again
     (a gradient penalty, or :func:`minigan.gradgradcheck`)."""
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    outputs, gos = _roots(outputs, grad_outputs, "grad", "grad_outputs")
     single_input = isinstance(inputs, Tensor)
     inputs = [inputs] if single_input else list(inputs)
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor) or backend.is_array(grad_outputs):
-        grad_outputs = [grad_outputs]
-    grad_outputs = list(grad_outputs)
-    if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad(): got {len(outputs)} outputs and {len(grad_outputs)} grad_outputs; give one "
-                           "gradient (or None) per output")
-    gos = []
-    for o, g in zip(outputs, grad_outputs):
-        if not o.requires_grad:
-            raise RuntimeError("grad(): an output does not require grad and has no graph")
-        if g is None:
-            if o.numel() != 1:
-                raise RuntimeError(f"grad(): grad_outputs is needed for a non-scalar output of shape {o.shape}")
-            g = Tensor(backend.xp_of(o.data).ones_like(o.data))
-        gos.append(_grad_like(g, o, "grad"))
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError(f"grad(): an input of shape {t.shape} does not require grad")
@@ -258,3 +255,52 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
         raise RuntimeError(f"grad(): input(s) {idx} were not used to compute the outputs "
                            "(pass allow_unused=True to get None for them)")
     return res
+
+
+def _roots(outputs, grad_outputs, where: str, name: str) -> tuple[list[Tensor], list[Tensor]]:
+    """``outputs`` (a Tensor or several) and one gradient for each, from ``grad_outputs`` (one, several, or None:
+    ones for a one-element output), checked: what :func:`grad` and :func:`backward` start the pass from."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor) or backend.is_array(grad_outputs):
+        grad_outputs = [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"{where}(): got {len(outputs)} outputs and {len(grad_outputs)} {name}; give one "
+                           "gradient (or None) per output")
+    gos = []
+    for o, g in zip(outputs, grad_outputs):
+        if not o.requires_grad:
+            raise RuntimeError(f"{where}(): an output does not require grad and has no graph")
+        if g is None:
+            if o.numel() != 1:
+                raise RuntimeError(f"{where}(): {name} is needed for a non-scalar output of shape {o.shape}")
+            g = Tensor(backend.xp_of(o.data).ones_like(o.data))
+        gos.append(_grad_like(g, o, where))
+    return outputs, gos
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Backward from several outputs at once, their gradients summed into the leaves' ``.grad``
+    (``torch.autograd.backward``): ``backward([loss_a, loss_b])`` is ``(loss_a + loss_b).backward()`` without the
+    sum. ``grad_tensors`` gives each output's gradient (None for a one-element output); ``inputs`` limits the
+    accumulation to those tensors, as :meth:`Tensor.backward`'s does."""
+    outputs, gos = _roots(tensors, grad_tensors, "backward", "grad_tensors")
+    _backward_from(outputs, gos, retain_graph, create_graph, inputs)
+
+
+def _backward_from(outputs, gos, retain_graph: bool | None, create_graph: bool, inputs) -> None:
+    """The pass of :func:`backward` and :meth:`Tensor.backward`, from checked outputs and their gradients."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is None:
+        _run_backward(outputs, gos, retain_graph, create_graph, inputs=None)
+        return
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError("backward(): inputs= is an empty list; give at least one tensor (or None for all)")
+    for t, g in zip(inputs, _run_backward(outputs, gos, retain_graph, create_graph, inputs=inputs)):
+        if g is not None:
+            _accumulate_grad(t, g, create_graph)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend
+from . import anomaly_mode, backend
 from .autograd import _FLOAT_KINDS, Tensor, _VersionCounter, is_grad_enabled
 
 __all__ = ["Function", "Context", "Node"]
@@ -45,9 +45,10 @@ class Context:
 class Node:
     """One recorded Function call: the Function, its context, and where each input came from."""
 
-    __slots__ = ("fn", "ctx", "edges", "out_meta", "retained", "hooks", "__weakref__")
+    __slots__ = ("fn", "ctx", "edges", "out_meta", "retained", "hooks", "stack", "__weakref__")
 
     def __init__(self, fn, ctx, edges, out_meta) -> None:
+        self.stack = anomaly_mode.forward_stack() if anomaly_mode._enabled else None   # mg.autograd.detect_anomaly
         self.retained = None        # {output index: weakref to a tensor that asked for retain_grad()}
         self.hooks = None           # {output index: [hooks of that output tensor]} (Tensor.register_hook)
         self.fn = fn
