@@ -114,7 +114,12 @@ def train(args) -> int:
             device=args.device, sample_every=args.sample_every, checkpoint_every=args.sample_every,
             judge=judged and images.shape[1] == 1)
         trainer = Trainer(config, images)
-    trainer.fit(out, quiet=args.quiet)
+    if args.detect_anomaly:
+        import minigan as mg
+        with mg.autograd.detect_anomaly():
+            trainer.fit(out, quiet=args.quiet)
+    else:
+        trainer.fit(out, quiet=args.quiet)
     if not args.quiet:
         print(f"wrote {out}/: samples.png, samples/, losses.png, metrics.json, {CHECKPOINT}")
     return 0
@@ -206,6 +211,9 @@ def add_parser(subparsers) -> None:
     t.add_argument("--resume", nargs="?", const="auto", default=None, metavar="CKPT",
                    help="continue from CKPT (OUT/checkpoint.npz if no CKPT is given)")
     t.add_argument("--quiet", action="store_true", help="no progress bar or per-period lines")
+    t.add_argument("--detect-anomaly", action="store_true",
+                   help="stop at the first NaN gradient, naming the op whose backward made it and the line that "
+                        "called it (mg.autograd.detect_anomaly; slower, for debugging)")
     t.set_defaults(func=train)
 
     s = sub.add_parser("sample", help="a grid of samples from a checkpoint")

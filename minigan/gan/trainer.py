@@ -185,8 +185,10 @@ class Trainer:
     def _check(self, value: float, what: str) -> None:
         """Stop on a non-finite loss or gradient norm (``what`` names it), before any step uses it."""
         if not math.isfinite(value):
+            hint = ("; `minigan gan train --detect-anomaly` (mg.autograd.detect_anomaly) names the op whose "
+                    "backward made it" if "gradient" in what else "")
             raise GANDiverged(f"step {self.step + 1}: the {what} is {value}; training stopped before "
-                              f"updating with it (the last good checkpoint is kept)")
+                              f"updating with it (the last good checkpoint is kept){hint}")
 
     def _check_parameters(self) -> None:
         """Stop if a weight or a BatchNorm statistic of G or D is NaN or infinite (checked before saving)."""

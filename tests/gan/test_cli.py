@@ -12,6 +12,12 @@ from minigan.gan import trainer as trainer_module
 TINY = ["--steps", "2", "--batch", "8", "--width", "4", "--sample-every", "1", "--quiet"]
 
 
+def test_train_with_anomaly_detection(tmp_path):
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        assert main(["gan", "train", "--out", str(tmp_path / "run"), "--detect-anomaly", *TINY]) == 0
+    assert (tmp_path / "run" / "checkpoint.npz").is_file() and not mg.is_anomaly_enabled()
+
+
 def test_train_then_sample_then_resume(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["gan", "train", "--out", str(out), *TINY]) == 0
@@ -132,7 +138,7 @@ def _option_help(capsys, argv) -> dict:
 @pytest.mark.parametrize("command", ["train", "sample"])
 def test_help_states_each_default_once(capsys, command):
     helps = _option_help(capsys, ["gan", command])
-    no_default = {"-h", "--quiet", "--resume", "--ckpt"}
+    no_default = {"-h", "--quiet", "--resume", "--ckpt", "--detect-anomaly"}
     for name, text in helps.items():
         assert "(default: None)" not in text and "(default: False)" not in text, text
         assert text.count("default") == (0 if name in no_default else 1), text

@@ -157,12 +157,31 @@ def test_nan_gradient_with_finite_loss_stops_before_the_step(tmp_path, monkeypat
     plain = L.discriminator_loss
     monkeypatch.setattr(L, "discriminator_loss", lambda r, f, smooth=0.0: plain(_NaNGradient.apply(r), f, smooth))
     t.config.steps = 5
-    with pytest.raises(GANDiverged, match=r"step 3: the norm of the discriminator's gradient is nan.*is kept"):
+    with pytest.raises(GANDiverged, match=r"step 3: the norm of the discriminator's gradient is nan.*is kept\); "
+                                          r"`minigan gan train --detect-anomaly`.*names the op"):
         t.fit(tmp_path, quiet=True)
     # D did not step with the NaN gradient (its BatchNorm statistics did see the step's batch)
     assert all(np.array_equal(a, p.numpy()) for a, p in zip(d_before, t.D.parameters()))
     assert (tmp_path / "checkpoint.npz").read_bytes() == before
     _finite_checkpoint(tmp_path / "checkpoint.npz", 2)
+
+
+def test_anomaly_detection_names_the_op_that_made_the_nan_gradient(tmp_path, monkeypatch):
+    """What the divergence message points to: under mg.autograd.detect_anomaly the same run stops inside the
+    backward, at the op whose backward made the NaN, and the last good checkpoint is kept all the same."""
+    from minigan.gan import losses as L
+    t = Trainer(_tiny(steps=2, checkpoint_every=1), _images())
+    t.fit(tmp_path, quiet=True)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    plain = L.discriminator_loss
+    monkeypatch.setattr(L, "discriminator_loss", lambda r, f, smooth=0.0: plain(_NaNGradient.apply(r), f, smooth))
+    t.config.steps = 5
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        with mg.autograd.detect_anomaly():
+            with pytest.warns(UserWarning, match="Error detected in _NaNGradientBackward"):
+                with pytest.raises(RuntimeError, match="'_NaNGradientBackward' returned nan values in its 0th"):
+                    t.fit(tmp_path, quiet=True)
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
 
 
 def test_non_finite_parameters_are_not_saved(tmp_path, monkeypatch):
