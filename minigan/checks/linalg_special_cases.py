@@ -23,6 +23,10 @@ _case("linalg.inv (batch), matrix_power (-2, 3)")(lambda rs: (
 _case("linalg.solve (broadcast, vector, left=False)")(lambda rs: (
     lambda a, b, c, i: F.linalg.solve(a + i, b).sum() + F.linalg.solve(a + i, c, left=False),
     [_t(rs, 2, 3, 3), _t(rs, 3), _t(rs, 2, 4, 3), _const(3 * np.eye(3))]))
+_case("linalg.tensorinv (ind 2), tensorsolve (dims)")(lambda rs: (
+    lambda a, b, i: LA.tensorinv((a + i).reshape(2, 3, 3, 2), 2).sum(axis=(0, 1))
+    + LA.tensorsolve((a + i).reshape(6, 2, 3), b, dims=(0,)).reshape(2, 3),
+    [_t(rs, 6, 6), _t(rs, 2, 3), _const(3 * np.eye(6))]))
 _case("linalg.solve_triangular (upper; unit lower)")(lambda rs: (
     lambda a, b, i: F.decompositions.solve_triangular(a + i, b, upper=True)
     + F.decompositions.solve_triangular(a, b, upper=False, unitriangular=True),
