@@ -196,6 +196,8 @@ def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
         t.grad = Tensor(g.data.copy())
     else:
         t.grad = Tensor(t.grad.data + g.data)
+    for hook in list(t.__dict__.get("_post_accumulate_hooks", ())):   # register_post_accumulate_grad_hook
+        hook(t)
 
 
 def zero_grads(parameters, set_to_none: bool = True) -> None:

@@ -238,6 +238,23 @@ def _xp(t):
     return backend.xp_of(t.data)
 
 
+def register_post_accumulate_grad_hook(t, hook):
+    """Call ``hook(t)`` each time a backward pass has added to the leaf ``t``'s ``.grad``, after it did (PyTorch's
+    ``register_post_accumulate_grad_hook``): where an optimizer can step a parameter as soon as its gradient is
+    ready, and free it (``p.grad = None``), instead of keeping every gradient until the pass ends. The hook sees
+    the tensor; what it returns is ignored. Returns a handle whose ``remove()`` takes the hook off."""
+    from .backward import RemovableHandle
+    if not t.requires_grad:
+        raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a tensor that doesn't "
+                           "require gradient")
+    if t._node is not None:
+        raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks cannot be registered on "
+                           "non-leaf tensors (their gradient is not accumulated; use register_hook)")
+    hooks = t.__dict__.setdefault("_post_accumulate_hooks", [])
+    hooks.append(hook)
+    return RemovableHandle(hooks, hook)
+
+
 class MoreMethods:
     """The methods above, under PyTorch's names (one line each, handing over to this module's functions or to
     the op of the same name in :mod:`minigan.ops`)."""
@@ -268,6 +285,7 @@ class MoreMethods:
     itemsize = property(lambda self: int(self.data.itemsize), doc="Bytes per element.")
     nbytes = property(lambda self: int(self.data.nbytes), doc="Bytes of all the elements.")
     def new(self, *args): return _new(self, *args)
+    def register_post_accumulate_grad_hook(self, hook): return register_post_accumulate_grad_hook(self, hook)
     # Random in-place fillers, from the device's seeded generator (``mg.manual_seed``)
     def bernoulli_(self, p=0.5): return bernoulli_(self, p)
     def cauchy_(self, median=0.0, sigma=1.0): return cauchy_(self, median, sigma)
