@@ -22,15 +22,15 @@ How every scheduler works, as in PyTorch:
   rates and ``initial_lr``), then the scheduler's: building a scheduler sets the rates, loading restores them.
 
 The schedules meant to be stepped once per batch, which cycle the rate (and the momentum) up and down
-(``CosineAnnealingWarmRestarts``, ``CyclicLR``, ``OneCycleLR``), live in :mod:`minigan.optim.lr_scheduler_cyclic`
-and are re-exported here.
+(``CosineAnnealingWarmRestarts``, ``CyclicLR``, ``OneCycleLR``), live in :mod:`minigan.optim.lr_scheduler_cyclic`,
+``ReduceLROnPlateau`` in :mod:`minigan.optim.lr_scheduler_plateau`, and the schedulers that drive others
+(``SequentialLR``, ``ChainedScheduler``) in :mod:`minigan.optim.lr_scheduler_composite`; all are re-exported here.
 """
 from __future__ import annotations
 
 import copy
 import math
 import types
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Callable
@@ -347,192 +347,8 @@ def cosine_anneal(start: float, end: float, fraction: float) -> float:
     return end + (start - end) * (1 + math.cos(math.pi * fraction)) / 2
 
 
-def _check_schedulers(name: str, schedulers: list[LRScheduler], optimizer: Optimizer, none_given: str) -> None:
-    """What SequentialLR and ChainedScheduler ask of the schedulers they drive (PyTorch's checks and messages):
-    at least one, each with an optimizer, that optimizer the given one, and no ReduceLROnPlateau."""
-    if len(schedulers) < 1:
-        raise ValueError(f"{name} {none_given}, but got no scheduler.")
-    for i, scheduler in enumerate(schedulers):
-        if not hasattr(scheduler, "optimizer"):
-            raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
-        if isinstance(scheduler, ReduceLROnPlateau):
-            raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                             "kwargs to be specified when calling `step`, but got one at index "
-                             f"{i} in the given schedulers sequence.")
-        if scheduler.optimizer is not optimizer:
-            raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
-                             f"{type(scheduler).__name__} at index {i} has {scheduler.optimizer}, which is "
-                             f"different from {type(optimizer).__name__}.")
-
-
-class _Composite(LRScheduler):
-    """A scheduler that drives others (``_schedulers``): its state dict holds theirs, one each, in order."""
-
-    _schedulers: list[LRScheduler]
-
-    def state_dict(self) -> dict[str, Any]:
-        state = {key: copy.deepcopy(value) for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = copy.deepcopy(state_dict)
-        saved_schedulers = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, saved in zip(self._schedulers, saved_schedulers):
-            scheduler.load_state_dict(saved)
-
-
-class SequentialLR(_Composite):
-    """``schedulers[i]`` runs from ``milestones[i - 1]`` to ``milestones[i]``, each starting again from its own
-    epoch 0: e.g. ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt, 95)], [5])``
-    warms up for 5 epochs, then anneals."""
-
-    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int],
-                 last_epoch: int = -1) -> None:
-        _check_schedulers(type(self).__name__, schedulers, optimizer, "expects at least one scheduler")
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more than the "
-                             f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
-                             f"number of milestones to be equal to {len(milestones)}")
-        self._schedulers = schedulers
-        self._milestones = milestones
-        self.last_epoch = last_epoch + 1
-        self.optimizer = optimizer
-        # Each scheduler took its initial step when it was built: undo them all, then take only the first's.
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        _undo_initial_steps(self)
-        first = self._schedulers[bisect_right(milestones, 0)]
-        first._initial_step()
-        self._last_lr = first.get_last_lr()
-
-    def step(self) -> None:
-        self.last_epoch += 1
-        i = bisect_right(self._milestones, self.last_epoch)
-        scheduler = self._schedulers[i]
-        if i > 0 and self._milestones[i - 1] == self.last_epoch:
-            scheduler._jump_to_start()
-        else:
-            scheduler.step()
-        self._last_lr = scheduler.get_last_lr()
-
-
-class ChainedScheduler(_Composite):
-    """Every scheduler in ``schedulers`` steps, in order, at each ``step()``: the recursive schedules multiply
-    their factors together (``[ConstantLR(opt, 0.1, total_iters=20), ExponentialLR(opt, 0.9)]``: ``0.1 * 0.9 **
-    epoch`` for 20 epochs, then ``0.9 ** epoch``). The schedulers took their first steps when they were built,
-    so building the chain changes no rate. ``optimizer`` defaults to the first scheduler's."""
-
-    def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None) -> None:
-        if optimizer is None and len(schedulers) > 0:
-            optimizer = getattr(schedulers[0], "optimizer", None)
-        _check_schedulers(type(self).__name__, schedulers, optimizer, "expects at least one scheduler to be chained")
-        self._schedulers = list(schedulers)
-        self.optimizer = optimizer
-        self._last_lr = self._current_lrs()
-
-    def step(self) -> None:
-        for scheduler in self._schedulers:
-            scheduler.step()
-        self._last_lr = self._current_lrs()
-
-
-def _undo_initial_steps(scheduler) -> None:
-    """Take one off ``last_epoch`` of every scheduler inside ``scheduler`` (nested SequentialLRs included)."""
-    if hasattr(scheduler, "_schedulers"):
-        for inner in scheduler._schedulers:
-            _undo_initial_steps(inner)
-    elif hasattr(scheduler, "last_epoch"):
-        scheduler.last_epoch -= 1
-
-
-class ReduceLROnPlateau(LRScheduler):
-    """``lr = max(lr * factor, min_lr)`` once the metric given to ``step(metric)`` has not improved for more
-    than ``patience`` epochs in a row; then wait ``cooldown`` epochs before counting again. "Improved" means
-    below ``best * (1 - threshold)`` (mode ``"min"``, threshold_mode ``"rel"``), below ``best - threshold``
-    (``"abs"``), or above ``best * (1 + threshold)`` / ``best + threshold`` in mode ``"max"``. A reduction
-    smaller than ``eps`` is skipped."""
-
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
-                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
-                 min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        self.factor = factor
-        _check_optimizer(optimizer)
-        self.optimizer = optimizer
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}")
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
-        self.last_epoch = 0
-        self._last_lr = self._current_lrs()
-        self._set_mode(mode, threshold, threshold_mode)
-        self.best = self.mode_worse
-        self.cooldown_counter = 0       # epochs of cooldown left
-        self.num_bad_epochs = 0         # epochs in a row without improvement
-
-    def _set_mode(self, mode: str, threshold: float, threshold_mode: str) -> None:
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode} is unknown!")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-        self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
-
-    @property
-    def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
-
-    def _is_better(self, a: float, best: float) -> bool:
-        """Whether the metric value ``a`` improves on ``best`` by more than the threshold."""
-        if self.mode == "min":
-            return a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
-        return a > (best * (self.threshold + 1.0) if self.threshold_mode == "rel" else best + self.threshold)
-
-    def step(self, metrics) -> None:   # type: ignore[override]
-        """Record this epoch's metric (a number or a one-element Tensor) and reduce the rates if it is time."""
-        current = float(metrics)
-        self.last_epoch += 1
-        if self._is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0    # bad epochs during cooldown do not count
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = self._current_lrs()
-
-    def _reduce_lr(self) -> None:
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(
-                    f"The number of param groups in the `optimizer` ({len(groups)}) differs from when "
-                    f"`ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), usually due to a new param group "
-                    "being added to the optimizer. Please modify the `min_lrs` field to match the length of the "
-                    "`optimizer` param groups.")
-            self.min_lrs = [self.default_min_lr] * len(groups)
-        for group, min_lr in zip(groups, self.min_lrs):
-            old_lr = float(group["lr"])
-            new_lr = max(old_lr * self.factor, min_lr)
-            if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
-
-
-# The per-batch cycling schedules (their module builds on LRScheduler above, so it is imported last).
+# The per-batch cycling schedules, ReduceLROnPlateau and the schedulers of schedulers (their modules build on
+# LRScheduler above, so they are imported last).
 from .lr_scheduler_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: E402
+from .lr_scheduler_plateau import ReduceLROnPlateau  # noqa: E402
+from .lr_scheduler_composite import ChainedScheduler, SequentialLR  # noqa: E402
