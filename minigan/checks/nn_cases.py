@@ -47,6 +47,9 @@ _case("hardshrink (0.3)")(lambda rs: (lambda x: F.hardshrink(x, 0.3), [_gap(rs, 
 _case("softshrink (0.3)")(lambda rs: (lambda x: F.softshrink(x, 0.3), [_gap(rs, 3, 4)]))
 # --------------------------------------------------------------------------- losses
 _case("mse_loss")(lambda rs: (F.mse_loss, [_t(rs, 3, 4), _t(rs, 3, 4)]))
+_case("mse_loss + l1_loss (weight, weighted means)")(lambda rs: (
+    lambda x, t, w: F.mse_loss(x, t, weight=w) + F.l1_loss(x, t, weight=w),
+    [_gap(rs, 3, 4), _const(np.full((3, 4), 0.02)), _between(rs, 0.5, 2.0, 3, 4)]))
 _case("binary_cross_entropy")(lambda rs: (
     F.binary_cross_entropy, [("tensor", rs.uniform(0.1, 0.9, (5,)), True), _const(rs.uniform(0, 1, (5,)))]))
 _case("bce_with_logits")(lambda rs: (F.binary_cross_entropy_with_logits, [_t(rs, 2, 3), _t(rs, 2, 3)]))

@@ -19,13 +19,15 @@ __all__ = ["NLLLoss2d", "CrossMapLRN2d"]
 class NLLLoss2d(NLLLoss):
     """Deprecated alias of :class:`~minigan.nn.NLLLoss`; warns with PyTorch's ``FutureWarning`` when made. It takes
     what NLLLoss takes: ``(N, C, d1, ...)`` log-probabilities with ``(N, d1, ...)`` targets (each position a
-    sample), ``(N, C)`` with ``(N,)``; ``reduction="none"`` gives the target's shape."""
+    sample), ``(N, C)`` with ``(N,)``; ``reduction="none"`` gives the target's shape. Its arguments are NLLLoss's,
+in PyTorch's order (``size_average`` and ``reduce`` included)."""
 
-    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean") -> None:
         warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and "
                       "see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.",
                       FutureWarning, stacklevel=2)
-        super().__init__(weight, ignore_index=ignore_index, reduction=reduction)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         expected = (input.shape[0],) + input.shape[2:] if input.ndim > 2 else None

@@ -7,9 +7,13 @@ every call, so
 ``nn.CrossEntropyLoss(weight=w)(x, t)`` is ``F.cross_entropy(x, t, weight=w)``. Like PyTorch, ``weight`` and
 ``pos_weight`` are buffers: they appear in ``state_dict()`` and move with ``to()``.
 
-PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not taken (``reduction`` replaces them), so
-the arguments that PyTorch places after them are keyword-only."""
+Every argument sits where PyTorch puts it, the deprecated ``size_average`` and ``reduce`` included:
+``nn.MSELoss(size_average=False)`` is ``nn.MSELoss(reduction="sum")``, with PyTorch's warning, and
+``nn.NLLLoss(None, None, -100, None, "sum")`` is a summed NLLLoss (see
+:func:`~minigan.ops.loss_reduction.legacy_reduction`). The losses that never had them take only ``reduction``."""
 from __future__ import annotations
+
+import sys
 
 from ..autograd import Tensor, as_tensor
 from ..ops import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
@@ -19,6 +23,7 @@ from ..ops import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_los
                    soft_margin_loss, triplet_margin_loss)
 from ..ops import multi_margin_loss, multilabel_margin_loss, triplet_margin_with_distance_loss
 from ..ops.ctc import ctc_loss
+from ..ops.loss_reduction import legacy_reduction
 from .distance import PairwiseDistance
 from .module import Module
 
@@ -26,12 +31,18 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 class _Loss(Module):
-    """What every loss module has: a ``reduction``, checked here so that a typo fails at construction."""
+    """What every loss module has: a ``reduction``, checked here so that a typo fails at construction. Where
+    ``size_average`` or ``reduce`` is given, they decide it (and warn, at the line that made the module)."""
 
     _reductions = _REDUCTIONS             # the ones its function takes
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
+        if size_average is not None or reduce is not None:
+            level, frame = 3, sys._getframe(1)    # 1 warn's caller, 2 here, then this object's __init__ chain
+            while frame is not None and frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is self:
+                level, frame = level + 1, frame.f_back
+            reduction = legacy_reduction(size_average, reduce, reduction, stacklevel=level)
         if reduction not in self._reductions:
             *first, last = (repr(r) for r in self._reductions)
             raise ValueError(f"{type(self).__name__}: reduction must be {', '.join(first)} or {last}, "
@@ -42,8 +53,8 @@ class _Loss(Module):
 class _WeightedLoss(_Loss):
     """A loss with an optional ``weight`` tensor, kept as a buffer (None without one)."""
 
-    def __init__(self, weight=None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", None if weight is None else as_tensor(weight))
 
 
@@ -52,8 +63,8 @@ class MSELoss(_Loss):
 
     Shapes: input and target ``(*)``, the same; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002 - PyTorch's name
         return mse_loss(input, target, reduction=self.reduction)
@@ -64,8 +75,8 @@ class L1Loss(_Loss):
 
     Shapes: input and target ``(*)``, the same; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         return l1_loss(input, target, reduction=self.reduction)
@@ -78,8 +89,8 @@ class BCELoss(_WeightedLoss):
 
     Shapes: input and target ``(*)``, the same; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
-    def __init__(self, weight=None, *, reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         return binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
@@ -92,8 +103,9 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
     Shapes: input and target ``(*)``, the same; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
-    def __init__(self, weight=None, *, reduction: str = "mean", pos_weight=None) -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         self.register_buffer("pos_weight", None if pos_weight is None else as_tensor(pos_weight))
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
@@ -111,8 +123,9 @@ class NLLLoss(_WeightedLoss):
     sample) with ``(N, d1, ..., dK)``, or ``(C,)`` with ``()``; targets are integers in ``[0, C)``, weight ``(C,)``;
     output ``()``, or the target's shape with ``reduction="none"``."""
 
-    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
@@ -132,9 +145,9 @@ class CrossEntropyLoss(_WeightedLoss):
     ``(N, d1, ..., dK)`` or ``()``; output ``()``, or the input's shape without the class dim (``(N,)``,
     ``(N, d1, ..., dK)``, ``()``) with ``reduction="none"``."""
 
-    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
         self.ignore_index = ignore_index
@@ -147,7 +160,7 @@ class CrossEntropyLoss(_WeightedLoss):
 
 class HuberLoss(_Loss):
     """``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, for ``d = input - target``, reduced;
-    mirrors ``torch.nn.HuberLoss`` (whose arguments are both positional: it never had ``size_average``).
+    mirrors ``torch.nn.HuberLoss`` (which never had ``size_average`` or ``reduce``).
 
     Shapes: input and target ``(*)``, the same; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
@@ -156,7 +169,7 @@ class HuberLoss(_Loss):
             raise TypeError(f"HuberLoss: delta must be a float or int, got {type(delta).__name__}")
         if delta <= 0:
             raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
@@ -169,10 +182,10 @@ class SmoothL1Loss(_Loss):
 
     Shapes: input and target ``(*)``, the same; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
-    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0) -> None:
         if beta < 0:
             raise ValueError(f"SmoothL1Loss: beta must be at least 0, got {beta}")
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
@@ -189,8 +202,8 @@ class KLDivLoss(_Loss):
 
     _reductions = ("mean", "batchmean", "sum", "none")
 
-    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
@@ -206,7 +219,7 @@ class GaussianNLLLoss(_Loss):
     number; output ``()``, or ``(N, *)`` with ``reduction="none"``."""
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.full, self.eps = full, eps
 
     def forward(self, input: Tensor, target, var) -> Tensor:  # noqa: A002
@@ -220,9 +233,9 @@ class PoissonNLLLoss(_Loss):
 
     Shapes: input and target ``(*)``; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
-    def __init__(self, log_input: bool = True, full: bool = False, *, eps: float = 1e-8,
-                 reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
+                 reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, log_input: Tensor, target) -> Tensor:
@@ -235,8 +248,8 @@ class SoftMarginLoss(_Loss):
 
     Shapes: input and target ``(*)``; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         return soft_margin_loss(input, target, reduction=self.reduction)
@@ -249,8 +262,8 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
     Shapes: input and target ``(N, C)``, weight ``(C,)``; output ``()``, or ``(N,)`` with ``reduction="none"``."""
 
-    def __init__(self, weight=None, *, reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         return multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
@@ -259,8 +272,8 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 class _MarginLoss(_Loss):
     """A loss with a ``margin`` (its first argument, positional as in PyTorch)."""
 
-    def __init__(self, margin: float, reduction: str) -> None:
-        super().__init__(reduction)
+    def __init__(self, margin: float, size_average, reduce, reduction: str) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
 
@@ -271,8 +284,8 @@ class MarginRankingLoss(_MarginLoss):
     Shapes: input1, input2 and target ``(N,)`` (or ``()``); output ``()``, or ``(N,)`` with
     ``reduction="none"``."""
 
-    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction)
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input1: Tensor, input2: Tensor, target) -> Tensor:
         return margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
@@ -284,8 +297,8 @@ class HingeEmbeddingLoss(_MarginLoss):
 
     Shapes: input and target ``(*)``; output ``()``, or ``(*)`` with ``reduction="none"``."""
 
-    def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction)
+    def __init__(self, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         return hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
@@ -298,8 +311,8 @@ class CosineEmbeddingLoss(_MarginLoss):
     Shapes: input1 and input2 ``(N, D)`` (or ``(D,)``), target ``(N,)`` (or ``()``); output ``()``, or ``(N,)``
     with ``reduction="none"``."""
 
-    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction)
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input1: Tensor, input2: Tensor, target) -> Tensor:
         return cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
@@ -313,11 +326,11 @@ class TripletMarginLoss(_MarginLoss):
     Shapes: anchor, positive and negative ``(N, D)`` (or ``(D,)``); output ``()``, or ``(N,)`` with
     ``reduction="none"``."""
 
-    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, *,
-                 reduction: str = "mean") -> None:
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                 size_average=None, reduce=None, reduction: str = "mean") -> None:
         if margin <= 0:
             raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
-        super().__init__(margin, reduction)
+        super().__init__(margin, size_average, reduce, reduction)
         self.p, self.eps, self.swap = p, eps, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
@@ -338,7 +351,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         if margin <= 0:
             raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
                              f"instead")
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.distance_function = PairwiseDistance() if distance_function is None else distance_function
         self.margin, self.swap = margin, swap
 
@@ -355,10 +368,11 @@ class MultiMarginLoss(_WeightedLoss):
     Shapes: input ``(N, C)`` (or ``(C,)``), target ``(N,)`` (or ``()``), weight ``(C,)``; output ``()``, or the
     target's shape with ``reduction="none"``."""
 
-    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, *, reduction: str = "mean") -> None:
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
         if p != 1 and p != 2:
             raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got p={p!r}")
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         if self.weight is not None and self.weight.ndim != 1:
             raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {self.weight.ndim}D "
                              f"instead")
@@ -375,8 +389,8 @@ class MultiLabelMarginLoss(_Loss):
 
     Shapes: input and target ``(N, C)`` (or ``(C,)``); output ``()``, or ``(N,)`` with ``reduction="none"``."""
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target) -> Tensor:  # noqa: A002
         return multilabel_margin_loss(input, target, reduction=self.reduction)
@@ -390,7 +404,7 @@ class CTCLoss(_Loss):
     input_lengths and target_lengths ``(N,)``; output ``()``, or ``(N,)`` with ``reduction="none"``."""
 
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.blank, self.zero_infinity = blank, zero_infinity
 
     def forward(self, log_probs: Tensor, targets, input_lengths, target_lengths) -> Tensor:

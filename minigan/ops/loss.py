@@ -4,7 +4,12 @@ likelihood losses (mse, l1, huber, smooth_l1, kl_div, gaussian_nll, poisson_nll)
 
 Binary cross-entropy from logits uses the stable form
 ``max(a, 0) - a*t + log(1 + e^-|a|)``, which never evaluates ``log(sigmoid(a))`` directly, so a logit
-of -1000 gives a finite loss and the right gradient ``sigmoid(a) - t``."""
+of -1000 gives a finite loss and the right gradient ``sigmoid(a) - t``.
+
+Every loss here that PyTorch gives the deprecated ``size_average`` and ``reduce`` flags takes them too, as
+keyword-only arguments (PyTorch also takes them positionally, before ``reduction``; here ``reduction`` keeps its
+place as the third argument): ``binary_cross_entropy(recon, x, size_average=False)`` is the summed loss, with
+PyTorch's warning. :func:`~minigan.ops.loss_reduction.legacy_reduction` says how they map to ``reduction``."""
 from __future__ import annotations
 
 import math
@@ -18,20 +23,11 @@ from . import arithmetic as A
 from ._util import as_floating, lift
 from .activation import _expect_floating, log_softmax, softplus
 from .distance import ClampMinValue
-from .reduction import mean, sum as _sum
-from .loss_classes import (check_index_target, class_axis, class_weights, pick_index,
-                           weight_along_classes)
+from .reduction import sum as _sum
+from .loss_classes import (check_index_target, class_axis, class_indices as _class_indices, class_weights,
+                           pick_index, weight_along_classes)
+from .loss_reduction import legacy_reduction, reduce_loss as _reduce, weighted_reduce
 from .shape import getitem, reshape, unsqueeze
-
-
-def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
-    if reduction == "mean":
-        return mean(loss)
-    if reduction == "sum":
-        return _sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _same_shape(op: str, x: Tensor, t: Tensor) -> None:
@@ -39,11 +35,18 @@ def _same_shape(op: str, x: Tensor, t: Tensor) -> None:
         raise ValueError(f"{op}: input has shape {x.shape} but target has shape {t.shape}")
 
 
-def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002 - PyTorch's name
-    """mean((input - target)²)."""
+def mse_loss(input: Tensor, target, reduction: str = "mean", weight=None, *,  # noqa: A002 - PyTorch's name
+             size_average=None, reduce=None) -> Tensor:
+    """``(input - target)²`` per element, reduced: ``mean`` by default. ``weight``, of the input's shape, scales
+    each element's loss, and ``"mean"`` is then the weighted mean ``sum(w d²) / sum(w)`` (not the plain mean of
+    the weighted losses, as :func:`huber_loss`'s is); it gets a gradient if it requires one
+    (:func:`~minigan.ops.loss_reduction.weighted_reduce`)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     target = lift(target, input)
     _same_shape("mse_loss", input, target)
     d = input - target
+    if weight is not None:
+        return weighted_reduce(d * d, weight, reduction, "mse_loss")
     return _reduce(d * d, reduction, "mse_loss")
 
 
@@ -99,9 +102,11 @@ def _check_probabilities(name: str, a) -> None:
                          f"binary_cross_entropy_with_logits")
 
 
-def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:  # noqa: A002
+def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean", *,  # noqa: A002
+                         size_average=None, reduce=None) -> Tensor:
     """-(t log p + (1-t) log(1-p)) on probabilities p in [0, 1] (see :class:`BinaryCrossEntropy`); ``weight``
     (broadcast to the input) scales each element's loss."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     input = as_floating(input)  # noqa: A001
     target = lift(target, input, input.dtype)
     _same_shape("binary_cross_entropy", input, target)
@@ -114,9 +119,10 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reduction: str = "mean",  # noqa: A002
-                                     pos_weight=None) -> Tensor:
+                                     pos_weight=None, *, size_average=None, reduce=None) -> Tensor:
     """BCE on logits ``a``: ``softplus(a) - t*a`` (= max(a,0) - a t + log1p(e^-|a|)), stable for any a.
     With ``pos_weight`` p: ``(1-t) a + (1 + (p-1) t) softplus(-a)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     target = lift(target, input)
     _same_shape("binary_cross_entropy_with_logits", input, target)
     if pos_weight is None:
@@ -129,24 +135,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def _class_indices(op: str, target, input: Tensor):  # noqa: A002
-    """``target`` as an int64 array of class indices on ``input``'s device, or a TypeError saying why not."""
-    if isinstance(target, Tensor):
-        t = target.data
-    elif backend.is_array(target):
-        t = target
-    else:
-        raise TypeError(f"{op}: target must be a Tensor (or array) of class indices, got a "
-                        f"{type(target).__name__}; make one with mg.tensor(...)")
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{op}: target must hold class indices (an integer dtype), got dtype {t.dtype}")
-    if backend.device_of(t) != input.device:
-        t = backend.to_device(t, input.device)
-    return t.astype(np.int64, copy=False)
-
-
 def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,  # noqa: A002 - PyTorch's name
-             reduction: str = "mean") -> Tensor:
+             reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
     """``-w[t] input[t]`` at every position, for log-probabilities ``input`` and class indices ``target``:
 
         input (N, C)  target (N,)               input (N, C, d1, ..., dK)  target (N, d1, ..., dK)
@@ -158,6 +148,7 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,  #
     no weight is given and nothing is ignored). A K-dim input is N d1 ... dK samples of C classes: its loss is the
     (N d1 ... dK, C) one's, read in place (:mod:`minigan.ops.loss_classes`). Written with ``getitem``, whose
     gradient scatters ``-w`` back to the positions read; the weights are constants."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     t = _class_indices("nll_loss", target, input)
     class_axis("nll_loss", input)
     check_index_target("nll_loss", input.shape, t.shape)
@@ -187,7 +178,7 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,  #
 
 
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100,  # noqa: A002
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+                  reduction: str = "mean", label_smoothing: float = 0.0, size_average=None, reduce=None) -> Tensor:
     """Softmax cross-entropy from logits, the softmax taken over the class dim (dim 1; dim 0 of an unbatched
     input). The target is either
 
@@ -203,6 +194,7 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
     a probability target becomes ``(1 - ε) t + ε / C``; for class indices the loss is
     ``(1 - ε) nll + (ε / C) (-sum_c w_c log p_c)``, the second term counted and averaged over the same
     positions (and weights) as the first. A composition of log_softmax, getitem, products and sums."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     axis = class_axis("cross_entropy", input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
@@ -248,9 +240,15 @@ def _uniform_target_loss(log_p: Tensor, target, weight, ignore_index: int, reduc
     return _sum(per_position) / float(w_class[t[counted]].sum())     # nll_loss's weighted mean's denominator
 
 
-def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002
+def l1_loss(input: Tensor, target, reduction: str = "mean", weight=None, *,  # noqa: A002
+            size_average=None, reduce=None) -> Tensor:
+    """``|input - target|`` per element, reduced; ``weight`` as in :func:`mse_loss` (``"mean"`` is the weighted
+    mean ``sum(w |d|) / sum(w)``)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     target = lift(target, input)
     _same_shape("l1_loss", input, target)
+    if weight is not None:
+        return weighted_reduce(A.abs(input - target), weight, reduction, "l1_loss")
     return _reduce(A.abs(input - target), reduction, "l1_loss")
 
 
@@ -278,10 +276,12 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     return _reduce(loss, reduction, "huber_loss")
 
 
-def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
+def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0, *,  # noqa: A002
+                   size_average=None, reduce=None) -> Tensor:
     """``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, for ``d = input - target``: Huber's loss
     divided by ``beta`` (Fast R-CNN's box regression loss), with slope ±1 far away. ``beta = 0`` is
     :func:`l1_loss`. The gradient at ``|d| = beta`` is ``±1`` from either side."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _expect_floating("smooth_l1_loss", input)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be at least 0, got {beta}")
@@ -298,7 +298,8 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float =
 _KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
 
 
-def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = False) -> Tensor:  # noqa: A002
+def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = False, *,  # noqa: A002
+           size_average=None, reduce=None) -> Tensor:
     """The Kullback-Leibler divergence ``KL(target || q)`` per element, for log-probabilities ``input = log q``
     (``F.kl_div`` in PyTorch; the argument order is the reverse of KL's)::
 
@@ -308,14 +309,17 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
     A target of 0 adds 0, not ``0 log 0 = nan`` (PyTorch's ``xlogy``); there the slope of ``t log t`` is taken
     as 0, so the target's gradient is ``-input`` (PyTorch's is NaN: the slope ``log t + 1`` is -inf at 0).
     ``"batchmean"`` divides the sum by the batch size ``input.shape[0]``, which is the KL divergence of each
-    sample's distribution, averaged; ``"mean"`` divides by the number of elements, and warns, as in PyTorch.
-    Input and target broadcast together."""
+    sample's distribution, averaged; ``"mean"`` divides by the number of elements, and warns, as in PyTorch
+    (unless the legacy ``size_average``/``reduce`` chose it: they warn their own warning). Input and target
+    broadcast together."""
+    legacy = size_average is not None or reduce is not None
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _expect_floating("kl_div", input)
     target = lift(target, input)
     _expect_floating("kl_div", target)
     if reduction not in _KL_REDUCTIONS:
         raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
-    if reduction == "mean":
+    if reduction == "mean" and not legacy:
         warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and the support "
                       "size; 'batchmean' divides by the batch size only, as the KL divergence's definition does",
                       UserWarning, stacklevel=2)
@@ -371,7 +375,7 @@ def _is_floating(value) -> bool:
 
 
 def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool = False,  # noqa: A002
-                     eps: float = 1e-8, reduction: str = "mean") -> Tensor:
+                     eps: float = 1e-8, reduction: str = "mean", *, size_average=None, reduce=None) -> Tensor:
     """The negative log-likelihood of counts ``target`` under Poisson distributions of rate λ, without the
     constant ``log(target!)`` (``F.poisson_nll_loss`` in PyTorch)::
 
@@ -381,6 +385,7 @@ def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool =
     ``full`` adds Stirling's approximation of ``log(target!)``, ``t log t - t + 0.5 log(2π t)``, where
     ``t > 1`` (0 elsewhere, as in PyTorch; its gradient with respect to the target is 0 there too). An integer
     target (counts) takes the input's dtype."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     input = as_floating(input)  # noqa: A001
     target = lift(target, input, None if _is_floating(target) else input.dtype)
     if log_input:

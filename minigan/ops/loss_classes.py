@@ -10,13 +10,32 @@ An input has one of three layouts, as in PyTorch::
 
 Each of the ``N d1 ... dK`` positions of a K-dim input is a sample of its own (a pixel of a segmentation map,
 say): the losses treat ``(N, C, H, W)`` exactly as ``(N H W, C)`` with the class dim moved last, but index the
-input where it lies instead of moving it, so no copy is made and the errors name the shapes the user gave."""
+input where it lies instead of moving it, so no copy is made and the errors name the shapes the user gave. The
+class indices themselves are checked and made int64 by :func:`class_indices`."""
 from __future__ import annotations
+
+import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
 from ._util import lift
 from .shape import reshape
+
+
+def class_indices(op: str, target, input: Tensor):  # noqa: A002 - PyTorch's name
+    """``target`` as an int64 array of class indices on ``input``'s device, or a TypeError saying why not."""
+    if isinstance(target, Tensor):
+        t = target.data
+    elif backend.is_array(target):
+        t = target
+    else:
+        raise TypeError(f"{op}: target must be a Tensor (or array) of class indices, got a "
+                        f"{type(target).__name__}; make one with mg.tensor(...)")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must hold class indices (an integer dtype), got dtype {t.dtype}")
+    if backend.device_of(t) != input.device:
+        t = backend.to_device(t, input.device)
+    return t.astype(np.int64, copy=False)
 
 
 def class_axis(op: str, input: Tensor) -> int:  # noqa: A002 - PyTorch's name
@@ -74,5 +93,5 @@ def weight_along_classes(op: str, weight, log_p: Tensor, axis: int) -> Tensor:
     return reshape(w, (log_p.shape[axis],) + (1,) * trailing) if trailing else w
 
 
-__all__ = ["class_axis", "index_target_shape", "check_index_target", "pick_index", "class_weights",
+__all__ = ["class_indices", "class_axis", "index_target_shape", "check_index_target", "pick_index", "class_weights",
            "weight_along_classes"]

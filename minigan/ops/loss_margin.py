@@ -21,7 +21,11 @@ Each is a composition of minigan ops, so its backward and double backward follow
 ``clip(z, min=0)``, whose gradient at ``z = 0`` passes (PyTorch's ``clamp_min``), not relu's 0; except in the two
 multi-class hinges, which count a term only where ``z > 0``, so that at ``z = 0`` its gradient is 0 (PyTorch's
 kernels do the same). The soft margins use ``logsigmoid``, finite for any score: ``log(1 + e^1000)`` is 1000,
-not inf."""
+not inf.
+
+All but ``triplet_margin_with_distance_loss`` also take PyTorch's deprecated ``size_average`` and ``reduce``, as
+keyword-only arguments (PyTorch also takes them positionally, before ``reduction``); see
+:func:`~minigan.ops.loss_reduction.legacy_reduction`."""
 from __future__ import annotations
 
 from .. import backend
@@ -31,24 +35,29 @@ from ._util import as_floating, lift
 from .activation import _expect_floating, logsigmoid
 from .distance import pairwise_distance
 from .indexing import gather
-from .loss import _class_indices, _reduce
+from .loss_classes import class_indices as _class_indices
+from .loss_reduction import legacy_reduction, reduce_loss as _reduce
 from .reduction import sum as _sum
 from .shape import reshape
 
 
-def soft_margin_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002 - PyTorch's name
+def soft_margin_loss(input: Tensor, target, reduction: str = "mean", *,  # noqa: A002 - PyTorch's name
+                     size_average=None, reduce=None) -> Tensor:
     """``log(1 + e^(-y x))`` for scores ``x`` and labels ``y = ±1``: the two-class logistic loss, written as
     ``-logsigmoid(y x)`` so that it is finite for any score. Input and target broadcast together."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _expect_floating("soft_margin_loss", input)
     target = lift(target, input)
     return _reduce(-logsigmoid(target * input), reduction, "soft_margin_loss")
 
 
-def multilabel_soft_margin_loss(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:  # noqa: A002
+def multilabel_soft_margin_loss(input: Tensor, target, weight=None, reduction: str = "mean", *,  # noqa: A002
+                                size_average=None, reduce=None) -> Tensor:
     """One binary cross-entropy from logits per class, averaged over the classes (the last dim):
     ``-mean_c w_c (y_c log σ(x_c) + (1 - y_c) log σ(-x_c))`` for targets ``y_c`` in {0, 1}, then reduced over the
     samples. Shapes: input and target ``(N, C)`` (or ``(C,)``), weight ``(C,)``; output ``()``, or ``(N,)`` with
     ``reduction="none"``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _expect_floating("multilabel_soft_margin_loss", input)
     if input.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected an input with a class dim, (N, C) or (C,), "
@@ -62,10 +71,11 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight=None, reduction: s
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0,
-                        reduction: str = "mean") -> Tensor:
+                        reduction: str = "mean", *, size_average=None, reduce=None) -> Tensor:
     """``max(0, -y (x1 - x2) + margin)``: 0 once ``x1`` exceeds ``x2`` by ``margin`` where ``y = 1`` (and the
     other way round where ``y = -1``). The three tensors must have the same number of dims (PyTorch's rule)
     and broadcast together; integer scores give float32, as in PyTorch."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     input1, input2 = as_floating(input1), as_floating(input2)
     target = lift(target, input1)
     if not input1.ndim == input2.ndim == target.ndim:
@@ -75,10 +85,12 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 
     return _reduce(loss, reduction, "margin_ranking_loss")
 
 
-def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, reduction: str = "mean") -> Tensor:  # noqa: A002
+def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, reduction: str = "mean", *,  # noqa: A002
+                         size_average=None, reduce=None) -> Tensor:
     """For distances ``x`` between pairs: ``x`` where ``y = 1`` (similar pairs are pulled together) and
     ``max(0, margin - x)`` where ``y = -1`` (dissimilar ones pushed at least ``margin`` apart). As in PyTorch,
     a target that is neither counts both terms (``y != 1`` takes the first, ``y != -1`` the second)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _expect_floating("hinge_embedding_loss", input)
     y = lift(target, input).data
     loss = A.where(y != 1, A.clip(margin - input, min=0), 0.0) + A.where(y != -1, input, 0.0)
@@ -89,11 +101,12 @@ _COSINE_EPS = 1e-12        # PyTorch's EPSILON, added to each squared norm in co
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0,
-                          reduction: str = "mean") -> Tensor:
+                          reduction: str = "mean", *, size_average=None, reduce=None) -> Tensor:
     """``1 - cos(x1, x2)`` where ``y = 1`` and ``max(0, cos(x1, x2) - margin)`` where ``y = -1``, with PyTorch's
     cosine ``<x1, x2> / sqrt((|x1|² + 1e-12)(|x2|² + 1e-12))``, which is 0 for a zero vector. Shapes: inputs
     ``(N, D)`` and target ``(N,)``, or inputs ``(D,)`` and a 0-d target; output ``()``, or ``(N,)`` with
     ``reduction="none"``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     input1, input2 = as_floating(input1), as_floating(input2)
     y = lift(target, input1).data
     if y.ndim not in (0, 1):
@@ -112,12 +125,14 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float 
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
-                        eps: float = 1e-6, swap: bool = False, reduction: str = "mean") -> Tensor:
+                        eps: float = 1e-6, swap: bool = False, reduction: str = "mean", *, size_average=None,
+                        reduce=None) -> Tensor:
     """``max(0, d(a, p) - d(a, n) + margin)``, ``d`` the :func:`~minigan.ops.pairwise_distance` (with ``p`` and
     ``eps``) along the last dim: the anchor should be nearer the positive than the negative, by ``margin``.
     With ``swap``, ``d(a, n)`` is replaced by ``min(d(a, n), d(p, n))`` (Balntas et al., 2016). Shapes:
     ``(N, D)`` or ``(D,)``, the same number of dims for all three; output ``()``, or ``(N,)`` with
     ``reduction="none"``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
     if not anchor.ndim == positive.ndim == negative.ndim:
@@ -176,16 +191,16 @@ def _scores(op: str, input: Tensor) -> tuple[int, int]:  # noqa: A002
 
 
 def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight=None,  # noqa: A002
-                      reduction: str = "mean") -> Tensor:
+                      reduction: str = "mean", *, size_average=None, reduce=None) -> Tensor:
     """The multi-class hinge (Weston and Watkins; Crammer and Singer's sum form): for scores ``x`` of C classes
     and the class index ``y`` of each sample, ``sum_{i != y} w_y max(0, margin - x_y + x_i)^p / C``, so every
     other class should score at least ``margin`` below the target; ``p`` is 1 or 2 and ``weight`` (C,) weighs
     each sample by its target's class. A term counts where ``margin - x_y + x_i > 0`` (its gradient at 0 is 0,
     as in PyTorch). ``"mean"`` divides by the number of samples (not by the weights, unlike nll_loss).
-    PyTorch's deprecated ``size_average``/``reduce`` are not taken. Shapes: input ``(N, C)`` and target ``(N,)``,
-    or input ``(C,)`` and target ``()`` or ``(1,)``; output ``()``, or the target's shape with
-    ``reduction="none"``."""
+    Shapes: input ``(N, C)`` and target ``(N,)``, or input ``(C,)`` and target ``()`` or ``(1,)``; output ``()``,
+    or the target's shape with ``reduction="none"``."""
     op = "multi_margin_loss"
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got p={p!r}")
     n, c = _scores(op, input)
@@ -214,7 +229,8 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     return _reduce(reshape(loss, tuple(t.shape)), reduction, op)
 
 
-def multilabel_margin_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002
+def multilabel_margin_loss(input: Tensor, target, reduction: str = "mean", *,  # noqa: A002
+                           size_average=None, reduce=None) -> Tensor:
     """The multi-label hinge: each sample's target lists its classes ``y_j`` as class indices, ended by the first
     -1 (what follows it is ignored; a sample of all C classes needs no -1), and every target class should score
     at least 1 above every other class: ``sum_j sum_{i not a target} max(0, 1 - (x_{y_j} - x_i)) / C``. A class
@@ -223,6 +239,7 @@ def multilabel_margin_loss(input: Tensor, target, reduction: str = "mean") -> Te
     ``(C,)`` (one sample); output ``()``, or ``(N,)`` (``()`` for one sample) with ``reduction="none"``. The
     hinges are formed for every pair of a listed class and a class, ``(N, C, C)`` values."""
     op = "multilabel_margin_loss"
+    reduction = legacy_reduction(size_average, reduce, reduction)
     n, c = _scores(op, input)
     _check_reduction(op, reduction)
     t = _class_indices(op, target, input)

@@ -170,12 +170,15 @@ def test_loss_module_argument_errors(torch):
         nn.TripletMarginLoss(margin=-1)
     with pytest.raises(ValueError, match="TripletMarginLoss: expected margin to be greater than 0, got -1 instead"):
         torch.nn.TripletMarginLoss(margin=-1)
-    # PyTorch's deprecated size_average / reduce are not taken: what follows them is keyword-only
+    # PyTorch's positional order, with its deprecated size_average and reduce (None: reduction decides)
     for make in (lambda: nn.SmoothL1Loss(None, None, "sum"), lambda: nn.KLDivLoss(None, None, "sum"),
-                 lambda: nn.SoftMarginLoss(None, None, "sum"), lambda: nn.MarginRankingLoss(0.0, None, None, "sum"),
-                 lambda: nn.PoissonNLLLoss(True, False, None, 1e-8), lambda: nn.GaussianNLLLoss(True),
-                 lambda: nn.TripletMarginLoss(1.0, 2.0, 1e-6, False, None)):
-        with pytest.raises(TypeError):
-            make()
+                 lambda: nn.SoftMarginLoss(None, None, "sum"), lambda: nn.MarginRankingLoss(0.0, None, None, "sum")):
+        assert make().reduction == "sum"
+    assert nn.PoissonNLLLoss(True, False, None, 1e-8).eps == 1e-8
+    assert nn.TripletMarginLoss(1.0, 2.0, 1e-6, False, None).reduction == "mean"
+    with pytest.raises(TypeError):                   # its arguments are keyword-only, in PyTorch too
+        nn.GaussianNLLLoss(True)
+    with pytest.raises(TypeError):
+        torch.nn.GaussianNLLLoss(True)
     assert nn.HuberLoss("sum", 2.0).reduction == "sum" and nn.HuberLoss("sum", 2.0).delta == 2.0   # both positional
     assert torch.nn.HuberLoss("sum", 2.0).delta == 2.0
