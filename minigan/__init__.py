@@ -73,6 +73,7 @@ from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  
 from .top_level_more import *  # noqa: F401,F403  (mg.clamp_min, mg.empty_like ...: the names in its __all__)
 from .settings import (get_default_dtype, get_num_threads, get_rng_state, initial_seed, seed,  # noqa: F401
                        set_default_dtype, set_num_threads, set_printoptions, set_rng_state)
+from .serialization import load, save  # noqa: F401
 from .grad_mode import is_inference_mode_enabled  # noqa: F401
 from .func import vmap  # noqa: F401
 # torch.autograd.functional's home in minigan is minigan/jacobians.py; autograd.py is a module, not a package,
