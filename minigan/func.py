@@ -33,10 +33,18 @@ from . import backend, jacobians
 from .autograd import Tensor, enable_grad, is_grad_enabled
 from .backward import _topological_nodes
 from .creation import zeros_like
-from .nn.utils.stateless import functional_call
 from .ops import stack, unbind
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call"]
+
+
+def __getattr__(name: str):
+    """``functional_call`` lives with the modules (:mod:`minigan.nn.utils.stateless`) and is loaded on first use,
+    so that ``import minigan`` (which takes :func:`vmap` from here) does not load all of ``minigan.nn``."""
+    if name == "functional_call":
+        from .nn.utils.stateless import functional_call
+        return functional_call
+    raise AttributeError(f"module 'minigan.func' has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- pytrees
