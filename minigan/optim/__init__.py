@@ -4,6 +4,8 @@
 (averaged SGD) and :class:`LBFGS` (strong-Wolfe line search), on a common
 :class:`Optimizer` base whose parameter groups, ``zero_grad``, ``step`` and ``state_dict`` follow PyTorch's
 ``torch.optim``.
+Also :class:`Adafactor` (factored second moments, steps relative to the weights) and :class:`Muon` (momentum
+orthogonalised by Newton-Schulz, for 2-D weights).
 :mod:`minigan.optim.lr_scheduler` changes the learning rates as training goes on (``StepLR``, ``CosineAnnealingLR``,
 ``OneCycleLR``, ``ReduceLROnPlateau``, ...), as ``torch.optim.lr_scheduler`` does."""
 from . import lr_scheduler
@@ -19,6 +21,9 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
+from .adafactor import Adafactor
+from .muon import Muon
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
-           "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
+           "Rprop", "ASGD", "LBFGS", "lr_scheduler",
+           "Adafactor", "Muon"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, lerp_
 
 __all__ = ["Adamax"]
 
@@ -61,7 +61,7 @@ class Adamax(Optimizer):
         g = Optimizer._gradient(p, group)      # maximize and weight decay applied
 
         m, u = state["exp_avg"], state["exp_inf"]
-        m += (1 - beta1) * (g - m)                      # m = beta1 m + (1 - beta1) g, as PyTorch's lerp
+        lerp_(m, g, 1 - beta1)                          # m = beta1 m + (1 - beta1) g, as PyTorch's lerp
         u *= beta2
         xp.maximum(u, xp.abs(g) + group["eps"], out=u)  # u = max(beta2 u, |g| + eps)
         p.data -= (group["lr"] / (1 - beta1 ** t)) * m / u

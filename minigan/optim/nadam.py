@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, lerp_
 
 __all__ = ["NAdam"]
 
@@ -81,7 +81,7 @@ class NAdam(Optimizer):
         state["mu_product"] = mu_product = float(state["mu_product"]) * mu     # M_t = M_{t-1} mu_t
 
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)          # m = beta1 m + (1 - beta1) g, as PyTorch's lerp
+        lerp_(m, g, 1 - beta1)              # m = beta1 m + (1 - beta1) g, as PyTorch's lerp
         v *= beta2
         v += (1 - beta2) * g * g            # v = beta2 v + (1 - beta2) g²
         d = xp.sqrt(v / (1 - beta2 ** t))

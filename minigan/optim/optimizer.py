@@ -276,6 +276,20 @@ class Optimizer:
         return "\n".join(lines)
 
 
+def lerp_(start, end, weight: float):
+    """``start += weight * (end - start)`` in place, in the form PyTorch's ``lerp`` uses for the weight's size:
+    ``start + w (end - start)`` for ``|w| < 0.5``, else ``end - (1 - w)(end - start)``, so that ``w = 1`` gives
+    ``end`` exactly (Adafactor's first step) and float32 runs round as PyTorch's do. The running means of
+    every optimizer here (Adam's ``m = beta1 m + (1 - beta1) g`` is ``lerp_(m, g, 1 - beta1)``) are made with it."""
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        start *= -1
+        start += end
+        start *= -(1 - weight)      # -(1 - w)(end - start)
+        start += end
+
+
 def _copy_tree(value: Any, like=None) -> Any:
     """A deep copy of nested dicts/lists/tuples of arrays and scalars.
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, lerp_
 
 __all__ = ["RAdam"]
 
@@ -76,7 +76,7 @@ class RAdam(Optimizer):
         g = Optimizer._gradient(p, group)      # maximize and weight decay applied
 
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)          # m = beta1 m + (1 - beta1) g, as PyTorch's lerp
+        lerp_(m, g, 1 - beta1)              # m = beta1 m + (1 - beta1) g, as PyTorch's lerp
         v *= beta2
         v += (1 - beta2) * g * g            # v = beta2 v + (1 - beta2) g²
         bias_correction2 = 1 - beta2 ** t

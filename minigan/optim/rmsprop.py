@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, lerp_
 
 __all__ = ["RMSprop"]
 
@@ -82,7 +82,7 @@ class RMSprop(Optimizer):
         v += (1 - alpha) * g * g        # v = alpha v + (1 - alpha) g²
         if group["centered"]:
             a = state["grad_avg"]
-            a += (1 - alpha) * (g - a)  # a = alpha a + (1 - alpha) g, as a + (1 - alpha)(g - a) (PyTorch's lerp)
+            lerp_(a, g, 1 - alpha)      # a = alpha a + (1 - alpha) g, as PyTorch's lerp
             s = xp.sqrt(v - a * a)
         else:
             s = xp.sqrt(v)
