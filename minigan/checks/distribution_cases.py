@@ -114,3 +114,31 @@ def _mixture_lowrank_power_case(rs):
     return fn, [_t(rs, 3), _t(rs, 3), _t(rs, 3, positive=True), _t(rs, 2), _t(rs, 3, 2),
                 _t(rs, 3, positive=True), _t(rs, 2, 3), _t(rs, 3, positive=True), _t(rs, 3, positive=True),
                 _t(rs, 2, 3, positive=True), _between(rs, 0.1, 0.9, 2, 3)]
+
+
+@_case("ContinuousBernoulli: log_prob, cdf, icdf, entropy, mean, variance, kl, rsample (seeded)")
+def _continuous_bernoulli_case(rs):
+    from .. import distributions as D
+    def fn(probs, logits, x, u):
+        p, q = D.ContinuousBernoulli(probs), D.ContinuousBernoulli(logits=logits)
+        out = p.log_prob(x) + p.cdf(x) + p.icdf(u) + q.log_prob(x) + q.cdf(x) + q.icdf(u)
+        out = out + p.entropy() + p.mean + p.variance + D.kl_divergence(p, q) + D.kl_divergence(q, p)
+        return out + _seeded(lambda: p.rsample((2,)) + q.rsample((2,)))()
+    return fn, [_between(rs, 0.05, 0.45, 3), _t(rs, 3), _between(rs, 0.05, 0.95, 2, 3), _between(rs, 0.1, 0.9, 2, 3)]
+
+
+@_case("InverseGamma, FisherSnedecor, GeneralizedPareto, VonMises")
+def _more_families_case(rs):
+    # (the gamma-based rsample gradients are implicit, tested in tests/distributions, as Gamma's; the
+    # straight-through rsample of OneHotCategoricalStraightThrough is by design not the derivative of its draw)
+    from .. import distributions as D
+    def fn(a, b, x, loc, scale, xi, y, u):
+        ig, f = D.InverseGamma(a, b), D.FisherSnedecor(a, b)
+        gp = D.GeneralizedPareto(loc, scale, xi)
+        out = ig.log_prob(x) + ig.cdf(x) + ig.entropy() + ig.mode + f.log_prob(x)
+        out = out + gp.log_prob(loc + y) + gp.cdf(loc + y) + gp.icdf(u) + gp.entropy()
+        out = out + _seeded(lambda: gp.rsample((2,)))() + D.VonMises(loc, b).log_prob(x) + D.VonMises(loc, b).variance
+        return out
+    return fn, [_t(rs, 3, positive=True), _t(rs, 3, positive=True), _t(rs, 2, 3, positive=True), _t(rs, 3),
+                _t(rs, 3, positive=True), _between(rs, -0.4, 0.6, 3), _between(rs, 0.05, 0.5, 2, 3),
+                _between(rs, 0.1, 0.9, 2, 3)]

@@ -64,18 +64,26 @@ file                                what it holds
 ``lowrank_multivariate_normal.py``  LowRankMultivariateNormal (W Wᵀ + diag(D): Woodbury, the capacitance matrix)
 ``logistic_normal.py``              LogisticNormal (a Normal vector through StickBreakingTransform)
 ``kl.py``                           kl_divergence and the register_kl registry of closed forms
+``kl_continuous_bernoulli.py``      the continuous Bernoulli's KL pairs, registered there
+``continuous_bernoulli.py``         ContinuousBernoulli (the normalised Bernoulli density on [0, 1], for VAEs)
+``one_hot_straight_through.py``     OneHotCategoricalStraightThrough (one-hot draws, straight-through rsample)
+``inverse_gamma.py``                InverseGamma (1 / Gamma, through PowerTransform(-1))
+``fisher_snedecor.py``              FisherSnedecor (the F law: a ratio of two scaled gamma draws)
+``generalized_pareto.py``           GeneralizedPareto (excesses over a threshold; support set by concentration)
+``von_mises.py``                    VonMises (angles; Best-Fisher rejection sampler, sample only)
 ==================================  ==================================================================================
 
 LogNormal and the relaxed families are written out rather than built on ``TransformedDistribution``.
 Not here: the constraints ``positive_semidefinite``, ``corr_cholesky``, ``cat`` and ``stack`` as public
-names (the Cholesky and Cat/Stack transforms keep private ones); the families less often met while learning
-(VonMises, ContinuousBernoulli, FisherSnedecor, LKJCholesky, Wishart, ...). ``kl_divergence`` knows the
+names (the Cholesky and Cat/Stack transforms keep private ones); LKJCholesky and Wishart, distributions over
+matrices, less often met while learning. ``kl_divergence`` knows the
 pairs of equal families above that PyTorch knows (not StudentT, Multinomial, NegativeBinomial, the relaxed
 ones, Kumaraswamy, Weibull or MixtureSameFamily; Binomials of equal ``total_count``; Chi2 as a Gamma;
 TransformedDistributions with equal transforms, by their bases, so HalfCauchy and LogisticNormal too),
 LowRankMultivariateNormal against MultivariateNormal both ways, Exponential-Gamma and Gamma-Exponential, and
-``inf`` for a Normal or Laplace ``p`` against an Exponential or Uniform ``q``; the other mixed pairs PyTorch
-knows (Exponential-Normal, Uniform-Normal, Normal-Pareto, ...) raise ``NotImplementedError``.
+``inf`` for a Normal or Laplace ``p`` against an Exponential or Uniform ``q``, and the continuous Bernoulli's
+pairs (:mod:`minigan.distributions.kl_continuous_bernoulli`); the other mixed pairs PyTorch knows
+(Exponential-Normal, Uniform-Normal, Normal-Pareto, ...) raise ``NotImplementedError``.
 """
 from . import constraints, transforms  # noqa: F401
 from .bernoulli import Bernoulli
@@ -110,6 +118,12 @@ from .transforms import (AbsTransform, AffineTransform, CatTransform, ComposeTra
                          Transform, identity_transform)
 from .uniform import Uniform
 from .weibull import Weibull
+from .continuous_bernoulli import ContinuousBernoulli
+from .fisher_snedecor import FisherSnedecor
+from .generalized_pareto import GeneralizedPareto
+from .inverse_gamma import InverseGamma
+from .one_hot_straight_through import OneHotCategoricalStraightThrough
+from .von_mises import VonMises
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Geometric", "Poisson", "StudentT",
            "Categorical", "Cauchy", "Distribution", "Exponential", "Gumbel", "HalfCauchy", "HalfNormal",
@@ -122,4 +136,6 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Geome
            "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
            "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",
            "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform",
-           "identity_transform"]
+           "identity_transform",
+           "ContinuousBernoulli", "FisherSnedecor", "GeneralizedPareto", "InverseGamma",
+           "OneHotCategoricalStraightThrough", "VonMises"]

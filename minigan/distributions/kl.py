@@ -362,3 +362,7 @@ def _kl_pareto_pareto(p, q):
     alpha_ratio = q.alpha / p.alpha
     kl = q.alpha * ops.log(p.scale / q.scale) - ops.log(alpha_ratio) + alpha_ratio - 1
     return _inf_where((p.scale < q.scale).data, kl)
+
+
+# The continuous Bernoulli's pairs are in their own module, which registers them here on import.
+from . import kl_continuous_bernoulli  # noqa: E402,F401
