@@ -134,8 +134,9 @@ print(f"C: {C2.shape}, T: {T2.shape}, max |T - C^T| = {max_abs(T2, C2.T)}")
 #
 # Building $C$ costs one pass per input pixel, fine for 25 pixels but not for an image. The *dot-product
 # test* checks $T = C^\top$ with two random vectors instead:
-# $\langle C x, y\rangle = \langle x, C^\top y\rangle$ for all $x, y$ is the definition of the transpose. `mg.check_adjoint` runs it (in float64) — here on an awkward
-# case: odd sizes, stride 2, dilation 2, two groups, and the `output_padding` that makes the sizes match.
+# $\langle C x, y\rangle = \langle x, C^\top y\rangle$ for all $x, y$ is the definition of the transpose.
+# `mg.check_adjoint` runs it (in float64) — here on an awkward case: odd sizes, stride 2, dilation 2, two groups,
+# and the `output_padding` that makes the sizes match.
 
 # %%
 xs, ws = (2, 4, 9, 8), (6, 2, 3, 3)

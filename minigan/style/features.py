@@ -253,10 +253,11 @@ def _vgg_shapes(config) -> dict[str, tuple]:
 def load_vgg19_weights(path) -> dict[str, np.ndarray]:
     """The ``features.*`` arrays of a VGG-19 ``.npz`` with torchvision's names, as float32.
 
-    Make the file once, where torchvision is installed (it downloads the ImageNet weights), with two lines::
+    Make the file once, where torchvision is installed (it downloads the ImageNet weights), with three lines::
 
         import torchvision, numpy as np
-        np.savez("vgg19.npz", **{k: v.numpy() for k, v in torchvision.models.vgg19(weights="DEFAULT").state_dict().items()})
+        state = torchvision.models.vgg19(weights="DEFAULT").state_dict()
+        np.savez("vgg19.npz", **{k: v.numpy() for k, v in state.items()})
 
     The names are ``features.{i}.weight`` ``(C_out, C_in, 3, 3)`` and ``features.{i}.bias`` ``(C_out,)`` for
     the conv at index ``i`` of ``features`` (0, 2, 5, 7, 10, ...); ``classifier.*`` is ignored. A missing

@@ -1,5 +1,6 @@
 """DiffAugment: each transformation keeps the images' shape and dtype, does what it says, draws from minigan's
-seed, and passes gradients; the trainer applies it to every image D sees, in both phases (its exact resume is in test_trainer.py)."""
+seed, and passes gradients; the trainer applies it to every image D sees, in both phases (its exact resume is in
+test_trainer.py)."""
 import numpy as np
 import pytest
 

@@ -357,8 +357,8 @@ def test_conv_transpose2d_fast_off_the_cpu_equals_naive(rng, case, layout, monke
     from minigan.kernels import scratch
     monkeypatch.setattr(fast, "CPU_CHUNK_BYTES", 1)
     x, w, gy, (s, p, op, d, g) = _convt_arrays(rng, case)
-    np.testing.assert_allclose(fast.conv_transpose2d(x, w, s, p, op, d, g), naive.conv_transpose2d(x, w, s, p, op, d, g),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.conv_transpose2d(x, w, s, p, op, d, g),
+                               naive.conv_transpose2d(x, w, s, p, op, d, g), rtol=1e-12, atol=1e-12)
     if shapes.check_conv2d(gy.shape, w.shape, s, p, d, g) == x.shape:
         gx, gw = fast.conv_transpose2d_backward(gy, x, w, s, p, d, g)
         np.testing.assert_allclose(gx, naive.conv2d(gy, w, s, p, d, g), rtol=1e-12, atol=1e-12)
