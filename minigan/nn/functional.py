@@ -35,6 +35,7 @@ from .functional_aliases import (adaptive_max_pool1d_with_indices, adaptive_max_
                                  rrelu_, selu_, threshold_, upsample_bilinear, upsample_nearest)
 
 
-def upsample(x, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):
+def upsample(input, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
+             align_corners: bool | None = None):
     """Alias of :func:`interpolate` (PyTorch's older name)."""
-    return interpolate(x, size, scale_factor, mode, align_corners)
+    return interpolate(input, size, scale_factor, mode, align_corners)

@@ -128,8 +128,8 @@ class Sigmoid(Function):
         return gy * y * (1 - y)
 
 
-def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(as_floating(x))
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return Sigmoid.apply(as_floating(input))
 
 
 class Tanh(Function):
@@ -145,8 +145,8 @@ class Tanh(Function):
         return gy * (1 - y * y)
 
 
-def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(as_floating(x))
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return Tanh.apply(as_floating(input))
 
 
 class Softplus(Function):
@@ -346,33 +346,33 @@ def logsigmoid(x: Tensor) -> Tensor:
     return LogSigmoid.apply(x)
 
 
-def softsign(x: Tensor) -> Tensor:
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
     """``x / (1 + |x|)``: from -1 to 1 like tanh, but nearing ±1 as ``1/|x|`` shrinks, not exponentially. Its
     derivative ``1 / (1 + |x|)²`` is 1 at 0, which the composition gives too (there ``x`` times the
     derivative of ``|x|`` is 0)."""
-    x = as_floating(x)
+    input = as_floating(input)
     from .arithmetic import abs as _abs
-    return x / (_abs(x) + 1)
+    return input / (_abs(input) + 1)
 
 
-def tanhshrink(x: Tensor) -> Tensor:
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     """``x - tanh(x)`` (``F.tanhshrink`` in PyTorch)."""
-    x = as_floating(x)
-    return x - tanh(x)
+    input = as_floating(input)
+    return input - tanh(input)
 
 
-def glu(x: Tensor, dim: int = -1) -> Tensor:
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """Gated linear unit: ``x`` cut in two halves ``a, b`` along ``dim``, then ``a sigmoid(b)``:
     ``(*, 2n, *) -> (*, n, *)`` (Dauphin et al., 2017; ``F.glu`` in PyTorch)."""
-    _expect_floating("glu", x)
-    if x.ndim == 0:
+    _expect_floating("glu", input)
+    if input.ndim == 0:
         raise ValueError("glu: does not support 0-d tensors, because the halved dimension must be even")
-    d = normalize_dim(dim, x.ndim, "glu")
-    if x.shape[d] % 2:
-        raise ValueError(f"glu: the halved dimension must be even, but dimension {d} is size {x.shape[d]} "
-                         f"(input shape {x.shape})")
+    d = normalize_dim(dim, input.ndim, "glu")
+    if input.shape[d] % 2:
+        raise ValueError(f"glu: the halved dimension must be even, but dimension {d} is size {input.shape[d]} "
+                         f"(input shape {input.shape})")
     from .shape import chunk
-    a, b = chunk(x, 2, dim=d)
+    a, b = chunk(input, 2, dim=d)
     return a * sigmoid(b)
 
 
@@ -417,9 +417,9 @@ def _cast(x: Tensor, dtype) -> Tensor:
     return x if dtype is None else x.to(dtype=dtype)
 
 
-def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:  # noqa: A002
     """``log(softmax(x, dim))`` along ``dim`` (or ``axis``), computed without overflow; ``dtype`` casts x first."""
-    return LogSoftmax.apply(_cast(x, dtype), _softmax_dim("log_softmax", x, dim, axis))
+    return LogSoftmax.apply(_cast(input, dtype), _softmax_dim("log_softmax", input, dim, axis))
 
 
 class Softmax(Function):
@@ -440,12 +440,12 @@ class Softmax(Function):
         return y * (gy - _sum(gy * y, axis=ctx.axis, keepdims=True))
 
 
-def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:
+def softmax(input: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:  # noqa: A002
     """``e^x / sum(e^x)`` along ``dim`` (or ``axis``): positive, summing to 1 along it; ``dtype`` casts x first."""
-    return Softmax.apply(_cast(x, dtype), _softmax_dim("softmax", x, dim, axis))
+    return Softmax.apply(_cast(input, dtype), _softmax_dim("softmax", input, dim, axis))
 
 
-def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:
+def softmin(input: Tensor, dim: int | None = None, *, axis: int | None = None, dtype=None) -> Tensor:  # noqa: A002
     """``softmax(-x, dim)``: positive, summing to 1 along ``dim`` (or ``axis``), largest where x is smallest;
     ``dtype`` casts x first."""
-    return Softmax.apply(-_cast(x, dtype), _softmax_dim("softmin", x, dim, axis))
+    return Softmax.apply(-_cast(input, dtype), _softmax_dim("softmin", input, dim, axis))

@@ -183,9 +183,9 @@ def _batch_norm_backward_ops(gy, x, w, has_b, axes, eps):
     return gx, gw, gb
 
 
-def batch_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
+def batch_norm(input: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
-               eps: float = 1e-5) -> Tensor:
+               eps: float = 1e-5) -> Tensor:  # noqa: A002
     """Normalise each channel: ``(x - mean) / sqrt(var + eps) * weight + bias``.
 
     Input ``(N, C)``, ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)``; statistics are over every axis but
@@ -195,24 +195,24 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | 
     variance (n / (n - 1)). Evaluation uses the running statistics.
     ``running_mean``/``running_var`` are Tensors or arrays; they may be None when training (then nothing is
     updated), but evaluation needs them, as in PyTorch."""
-    if x.ndim not in (2, 3, 4, 5):
-        raise ValueError(f"batch_norm: expected a 2-D to 5-D input (N, C, ...), got shape {x.shape}")
+    if input.ndim not in (2, 3, 4, 5):
+        raise ValueError(f"batch_norm: expected a 2-D to 5-D input (N, C, ...), got shape {input.shape}")
     if not training:
         for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
             if stat is None:
                 raise RuntimeError(f"batch_norm: {name} must be defined in evaluation mode (training=False); "
                                    "pass training=True to normalise with the batch's own statistics")
-    axes = (0,) + tuple(range(2, x.ndim))
-    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     if training or running_mean is None:
-        n = x.numel() // x.shape[1]
+        n = input.numel() // input.shape[1]
         if n < 2 and training:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
-                             f"shape {x.shape}")
+                             f"shape {input.shape}")
         running = None
         if training and running_mean is not None:
             running = tuple(t.data if isinstance(t, Tensor) else t for t in (running_mean, running_var))
-        y = BatchNorm.apply(x, weight, bias, axes, eps, running, momentum)
+        y = BatchNorm.apply(input, weight, bias, axes, eps, running, momentum)
         if running is not None:
             for t in (running_mean, running_var):
                 if isinstance(t, Tensor):
@@ -220,9 +220,9 @@ def batch_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | 
         return y
     rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
     rv = running_var.data if isinstance(running_var, Tensor) else running_var
-    mu = Tensor(rm.reshape(shape).astype(x.dtype, copy=False))
-    v = Tensor(rv.reshape(shape).astype(x.dtype, copy=False))
-    y = (x - mu) / A.sqrt(v + eps)
+    mu = Tensor(rm.reshape(shape).astype(input.dtype, copy=False))
+    v = Tensor(rv.reshape(shape).astype(input.dtype, copy=False))
+    y = (input - mu) / A.sqrt(v + eps)
     if weight is not None:
         y = y * reshape(weight, shape)
     if bias is not None:
@@ -255,21 +255,21 @@ def _channel_affine(op: str, y: Tensor, weight: Tensor | None, bias: Tensor | No
     return y
 
 
-def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
-               eps: float = 1e-5) -> Tensor:
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:  # noqa: A002
     """Normalise each sample over its last dims: ``(*, *normalized_shape) -> same shape`` (``F.layer_norm``).
 
     ``y = (x - mean) / sqrt(var + eps) * weight + bias``, mean and biased variance over the trailing
     ``len(normalized_shape)`` dims; ``weight`` and ``bias`` have shape ``normalized_shape`` (elementwise)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
-    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
         raise ValueError(f"layer_norm: normalized_shape={shape} expects an input of shape (*, "
-                         f"{', '.join(map(str, shape))}), got shape {x.shape}")
+                         f"{', '.join(map(str, shape))}), got shape {input.shape}")
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != shape:
             raise ValueError(f"layer_norm: expected {name} of shape {shape} (normalized_shape), got shape {p.shape}")
-    y = _normalize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    y = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
@@ -277,7 +277,7 @@ def layer_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, bias: 
     return y
 
 
-def rms_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
     """Root-mean-square norm over each sample's last dims: ``(*, *normalized_shape) -> same shape``
     (``F.rms_norm``).
 
@@ -287,38 +287,38 @@ def rms_norm(x: Tensor, normalized_shape, weight: Tensor | None = None, eps: flo
     differentiable ops (mean, rsqrt, mul), so its backward, and its backward's, are theirs."""
     shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     k = len(shape)
-    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
         raise ValueError(f"rms_norm: normalized_shape={shape} expects an input of shape (*, "
-                         f"{', '.join(map(str, shape))}), got shape {x.shape}")
+                         f"{', '.join(map(str, shape))}), got shape {input.shape}")
     if weight is not None and tuple(weight.shape) != shape:
         raise ValueError(f"rms_norm: expected weight of shape {shape} (normalized_shape), got shape {weight.shape}")
-    x = as_floating(x)
+    input = as_floating(input)
     if eps is None:
-        eps = float(backend.xp_of(x.data).finfo(x.dtype).eps)
-    axes = tuple(range(x.ndim - k, x.ndim))
-    y = x / A.sqrt(mean(x * x, axis=axes, keepdims=True) + eps)
+        eps = float(backend.xp_of(input.data).finfo(input.dtype).eps)
+    axes = tuple(range(input.ndim - k, input.ndim))
+    y = input / A.sqrt(mean(input * input, axis=axes, keepdims=True) + eps)
     return y if weight is None else y * weight
 
 
-def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
-               eps: float = 1e-5) -> Tensor:
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:  # noqa: A002
     """Split the ``C`` channels into ``num_groups`` groups of ``C / num_groups`` and normalise each group of
     each sample: ``(N, C, *) -> (N, C, *)`` (``F.group_norm``). ``weight``/``bias`` are per channel, ``(C,)``.
     One group is layer norm over ``(C, *)``; ``C`` groups is instance norm."""
-    if x.ndim < 2:
-        raise ValueError(f"group_norm: expected an input (N, C, *) of at least 2 dims, got shape {x.shape}")
-    n, c = x.shape[:2]
+    if input.ndim < 2:
+        raise ValueError(f"group_norm: expected an input (N, C, *) of at least 2 dims, got shape {input.shape}")
+    n, c = input.shape[:2]
     if num_groups < 1 or c % num_groups:
         raise ValueError(f"group_norm: expected a channel count divisible by num_groups={num_groups}, "
-                         f"got {c} channels (input shape {x.shape})")
-    grouped = reshape(x, (n, num_groups, -1))                  # each row: one group of one sample
-    y = reshape(_normalize(grouped, (2,), eps), x.shape)
+                         f"got {c} channels (input shape {input.shape})")
+    grouped = reshape(input, (n, num_groups, -1))                  # each row: one group of one sample
+    y = reshape(_normalize(grouped, (2,), eps), input.shape)
     return _channel_affine("group_norm", y, weight, bias)
 
 
-def instance_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
+def instance_norm(input: Tensor, running_mean=None, running_var=None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
-                  eps: float = 1e-5) -> Tensor:
+                  eps: float = 1e-5) -> Tensor:  # noqa: A002
     """Normalise each channel of each sample over its positions: ``(N, C, L)``, ``(N, C, H, W)`` or
     ``(N, C, D, H, W)`` -> same shape (``F.instance_norm``); the normalisation of style-transfer networks.
     ``weight``/``bias``: ``(C,)``.
@@ -327,27 +327,27 @@ def instance_norm(x: Tensor, running_mean=None, running_var=None, weight: Tensor
     ``running_mean``/``running_var`` they are also updated in place as PyTorch does, with the mean over the
     batch of the per-sample mean and *unbiased* variance. ``use_input_stats=False`` normalises with the
     running statistics instead (as batch norm in evaluation)."""
-    if x.ndim not in (3, 4, 5):
+    if input.ndim not in (3, 4, 5):
         raise ValueError(f"instance_norm: expected a 3-D, 4-D or 5-D input (N, C, L), (N, C, H, W) or (N, C, D, H, W), "
-                         f"got shape {x.shape}")
+                         f"got shape {input.shape}")
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise RuntimeError("instance_norm: running_mean and running_var must be given when use_input_stats=False")
-        return batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)
-    axes = tuple(range(2, x.ndim))
-    m = x.numel() // (x.shape[0] * x.shape[1]) if x.shape[0] * x.shape[1] else 0
+        return batch_norm(input, running_mean, running_var, weight, bias, training=False, eps=eps)
+    axes = tuple(range(2, input.ndim))
+    m = input.numel() // (input.shape[0] * input.shape[1]) if input.shape[0] * input.shape[1] else 0
     if m < 2:
         raise ValueError(f"instance_norm: expected more than 1 spatial element per channel when using the "
-                         f"input's statistics, got input shape {x.shape}")
+                         f"input's statistics, got input shape {input.shape}")
     if running_mean is not None and running_var is not None:
-        per_sample = (x.data.mean(axis=axes), x.data.var(axis=axes, ddof=1))         # each (N, C)
+        per_sample = (input.data.mean(axis=axes), input.data.var(axis=axes, ddof=1))         # each (N, C)
         for stat, batch in zip((running_mean, running_var), per_sample):
             arr = stat.data if isinstance(stat, Tensor) else stat
             arr *= 1 - momentum
             arr += momentum * batch.mean(axis=0).astype(arr.dtype)
             if isinstance(stat, Tensor):
                 stat._bump_version()
-    return _channel_affine("instance_norm", _normalize(x, axes, eps), weight, bias)
+    return _channel_affine("instance_norm", _normalize(input, axes, eps), weight, bias)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002

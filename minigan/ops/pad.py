@@ -104,7 +104,7 @@ def _check_copy_mode(x: Tensor, pad: tuple, pairs: list, mode: str) -> None:
                              f"the size of its dim ({size}), got {where}")
 
 
-def pad(x: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
     """Pad the last dims of ``x``, as ``torch.nn.functional.pad``: ``pad(x, (1, 1, 2, 2))`` maps
     ``(N, C, H, W)`` to ``(N, C, H + 4, W + 2)``. A negative amount crops.
 
@@ -117,21 +117,21 @@ def pad(x: Tensor, pad, mode: str = "constant", value: float | None = None) -> T
     if not isinstance(pad, (tuple, list)) or not all(isinstance(p, (int, np.integer)) for p in pad):
         raise TypeError(f"pad: pad must be a tuple of ints (left, right, top, bottom, ...), starting from the "
                         f"last dim, got {pad!r}")
-    if len(pad) % 2 or len(pad) > 2 * x.ndim:
+    if len(pad) % 2 or len(pad) > 2 * input.ndim:
         raise ValueError(f"pad: pad {tuple(pad)} must hold a (before, after) pair for each of at most the "
-                         f"tensor's {x.ndim} dims (shape {x.shape})")
+                         f"tensor's {input.ndim} dims (shape {input.shape})")
     pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]      # last dim first
     if mode == "constant":
-        widths = ((0, 0),) * (x.ndim - len(pairs)) + tuple(reversed(pairs))      # one pair per dim, in order
-        for (b, a), n in zip(widths, x.shape):
+        widths = ((0, 0),) * (input.ndim - len(pairs)) + tuple(reversed(pairs))      # one pair per dim, in order
+        for (b, a), n in zip(widths, input.shape):
             if n + min(b, 0) + min(a, 0) < 0:
-                raise ValueError(f"pad: pad {tuple(pad)} crops more than the tensor holds (shape {x.shape})")
-        return Pad.apply(x, widths, 0.0 if value is None else value)
+                raise ValueError(f"pad: pad {tuple(pad)} crops more than the tensor holds (shape {input.shape})")
+        return Pad.apply(input, widths, 0.0 if value is None else value)
     if value is not None and value != 0:
         raise ValueError(f"pad: mode {mode!r} copies values of the input and takes no value (got value={value}); "
                          "only mode='constant' fills with a value")
-    _check_copy_mode(x, pad, pairs, mode)
-    xp = backend.xp_of(x.data)
-    maps = [INDEX_MAPS[mode](n, b, a) for n, (b, a) in zip(x.shape[-len(pairs):], reversed(pairs))]
+    _check_copy_mode(input, pad, pairs, mode)
+    xp = backend.xp_of(input.data)
+    maps = [INDEX_MAPS[mode](n, b, a) for n, (b, a) in zip(input.shape[-len(pairs):], reversed(pairs))]
     grid = tuple(xp.asarray(m) for m in np.ix_(*maps))  # one index array per padded dim, on an open grid
-    return x[(Ellipsis,) + grid]
+    return input[(Ellipsis,) + grid]

@@ -250,7 +250,7 @@ def adaptive_max_pool2d(x: Tensor, output_size, return_indices: bool = False):
     return (y, indices) if return_indices else y
 
 
-def max_unpool2d(x: Tensor, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+def max_unpool2d(input: Tensor, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:  # noqa: A002
     """The inverse of ``max_pool2d(..., return_indices=True)``, as ``torch.nn.functional.max_unpool2d``: a zero
     image ``(N, C, H_out, W_out)`` with each value of ``x (N, C, H, W)`` put back at its index (the flat
     ``h * W_out + w`` that max_pool2d returned), so every non-maximum is 0. Where two windows named the same
@@ -260,11 +260,11 @@ def max_unpool2d(x: Tensor, indices, kernel_size, stride=None, padding=0, output
     came from when its floor dropped nothing; ``output_size`` (``(H_out, W_out)`` or a full
     ``(N, C, H_out, W_out)``) picks another, less than a stride away from it."""
     kernel, stride, padding, _ = shapes.pool2d_args(kernel_size, stride, padding)
-    if x.ndim != 4:
-        raise ValueError(f"max_unpool2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
-    out_hw = unpool_output_size("max_unpool2d", x.shape[2:], kernel, stride, padding, output_size)
-    indices = unpool_indices("max_unpool2d", x, indices, out_hw)
-    return MaxUnpool2d.apply(x, indices, out_hw)
+    if input.ndim != 4:
+        raise ValueError(f"max_unpool2d: expected a 4-D input (N, C, H, W), got shape {input.shape}")
+    out_hw = unpool_output_size("max_unpool2d", input.shape[2:], kernel, stride, padding, output_size)
+    indices = unpool_indices("max_unpool2d", input, indices, out_hw)
+    return MaxUnpool2d.apply(input, indices, out_hw)
 
 
 def adaptive_windows(n_in: int, n_out: int) -> np.ndarray:

@@ -69,8 +69,8 @@ CUBIC_A_ANTIALIAS = -0.5    # ... and PIL's, which PyTorch uses for bicubic with
 ANTIALIAS_MODES = ("bilinear", "bicubic")
 
 
-def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
-                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:  # noqa: A002
     """Resize the spatial dims of ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)`` to ``size`` or by
     ``scale_factor`` (``H_out = floor(H * s)``), as ``torch.nn.functional.interpolate``. ``mode`` is one of
     ``"nearest"``, ``"nearest-exact"`` and ``"area"`` (any number of spatial dims), ``"linear"`` (signals),
@@ -89,42 +89,43 @@ def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest", 
     only changes the shrink factor, to ``(H - 1) / (H_out - 1)``, not where the output pixels sit."""
     if mode not in MODES:
         raise ValueError(f"interpolate: mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if antialias and (mode not in ANTIALIAS_MODES or x.ndim != 4):
+    if antialias and (mode not in ANTIALIAS_MODES or input.ndim != 4):
         raise ValueError("interpolate: Anti-alias option is restricted to bilinear and bicubic modes and requires "
-                         f"a 4-D tensor as input, got mode {mode!r} and shape {x.shape}")
-    if x.ndim not in (3, 4, 5):
+                         f"a 4-D tensor as input, got mode {mode!r} and shape {input.shape}")
+    if input.ndim not in (3, 4, 5):
         raise ValueError(f"interpolate: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
-                         f"got shape {x.shape}")
-    spatial = x.ndim - 2
+                         f"got shape {input.shape}")
+    spatial = input.ndim - 2
     if SPATIAL_DIMS_OF.get(mode, spatial) != spatial:
         need = SPATIAL_DIMS_OF[mode] + 2
-        raise ValueError(f"interpolate: mode {mode!r} needs a {need}-D input, got a {x.ndim}-D one (shape {x.shape})")
+        raise ValueError(f"interpolate: mode {mode!r} needs a {need}-D input, got a {input.ndim}-D one "
+                         f"(shape {input.shape})")
     if align_corners is not None and mode not in ("linear", "bilinear", "bicubic", "trilinear"):
         raise ValueError(f"interpolate: align_corners can only be set with the linear modes or 'bicubic', "
                          f"got mode {mode!r}")
-    out, scales = _output_size(x.shape[2:], size, scale_factor, recompute_scale_factor)
+    out, scales = _output_size(input.shape[2:], size, scale_factor, recompute_scale_factor)
     if mode in ("nearest", "nearest-exact"):
-        return _nearest(x, out, scales, exact=mode == "nearest-exact")
-    if not x.is_floating_point():
-        raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got {x.dtype}")
+        return _nearest(input, out, scales, exact=mode == "nearest-exact")
+    if not input.is_floating_point():
+        raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got {input.dtype}")
     kind = "area" if mode == "area" else "bicubic" if mode == "bicubic" else "bilinear"
-    return _along(x, [resize_matrix(n, m, kind, s, bool(align_corners), bool(antialias))
-                      for n, m, s in zip(x.shape[2:], out, scales)])
+    return _along(input, [resize_matrix(n, m, kind, s, bool(align_corners), bool(antialias))
+                          for n, m, s in zip(input.shape[2:], out, scales)])
 
 
-def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:  # noqa: A002
     """Average pooling to a given output size, ``(N, C, H, W) -> (N, C, H_out, W_out)``, as PyTorch's:
     output row ``i`` averages input rows ``floor(i H / H_out)`` up to, not including,
     ``ceil((i + 1) H / H_out)`` (windows may overlap by a row when ``H_out`` does not divide ``H``), and
     columns likewise. ``None`` in ``output_size`` keeps that input size. One unbatched image ``(C, H, W)`` will
     do too."""
-    if not image_batch("adaptive_avg_pool2d", x):
-        return on_one_image(adaptive_avg_pool2d, x, output_size)
-    h, w = x.shape[2:]
+    if not image_batch("adaptive_avg_pool2d", input):
+        return on_one_image(adaptive_avg_pool2d, input, output_size)
+    h, w = input.shape[2:]
     oh, ow = shapes.adaptive_output_size("adaptive_avg_pool2d", output_size, (h, w))
-    if not x.is_floating_point():
-        raise TypeError(f"adaptive_avg_pool2d: needs a floating-point input, got {x.dtype}")
-    return _along(x, [resize_matrix(h, oh, "area"), resize_matrix(w, ow, "area")])
+    if not input.is_floating_point():
+        raise TypeError(f"adaptive_avg_pool2d: needs a floating-point input, got {input.dtype}")
+    return _along(input, [resize_matrix(h, oh, "area"), resize_matrix(w, ow, "area")])
 
 
 def resize_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
@@ -165,7 +166,7 @@ def resize_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
 
 
 def _antialias_matrix(n_in: int, n_out: int, mode: str, scale: float | None = None,
-                     align_corners: bool = False) -> np.ndarray:
+                      align_corners: bool = False) -> np.ndarray:
     """The antialiased resize matrix (``resize_matrix(..., antialias=True)``), PyTorch's CPU weights.
 
     With ``r`` the input step per output pixel (``n_in / n_out``, ``1 / scale`` for a given scale factor,

@@ -69,3 +69,22 @@ def test_the_arguments_are_named_and_placed_as_in_pytorch(torch):
         assert ours[:len(t_params)] == t_params[:len(ours)], f"F.{name}: {ours} against PyTorch's {t_params}"
         checked += 1
     assert checked >= 15
+
+
+def test_the_first_argument_is_named_input_as_in_pytorch(torch):
+    """``F.softmax(input=x, dim=1)``, ``F.pad(input=x, pad=...)``...: wherever PyTorch names the first argument of
+    a ``torch.nn.functional`` function ``input``, minigan's has that name too."""
+    checked, wrong = 0, []
+    for name in dir(torch.nn.functional):
+        theirs, ours = getattr(torch.nn.functional, name), getattr(F, name, None)
+        if name.startswith("_") or not inspect.isfunction(theirs) or not callable(ours):
+            continue
+        try:
+            t_params, m_params = list(inspect.signature(theirs).parameters), list(inspect.signature(ours).parameters)
+        except (TypeError, ValueError):
+            continue
+        if t_params[:1] == ["input"]:
+            checked += 1
+            if m_params[:1] != ["input"]:
+                wrong.append(f"F.{name}({m_params[0]}, ...)")
+    assert wrong == [] and checked >= 60
