@@ -71,8 +71,9 @@ from .ops import (bartlett_window, blackman_window, cholesky, cholesky_inverse, 
                   pca_lowrank, qr, svd_lowrank, trapezoid, trapz, triangular_solve)
 from .gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck  # noqa: F401
 from .top_level_more import *  # noqa: F401,F403  (mg.clamp_min, mg.empty_like ...: the names in its __all__)
-from .settings import (get_default_dtype, get_num_threads, get_rng_state, initial_seed, seed,  # noqa: F401
-                       set_default_dtype, set_num_threads, set_printoptions, set_rng_state)
+from .settings import (get_default_device, get_default_dtype, get_num_threads, get_rng_state,  # noqa: F401
+                       initial_seed, seed, set_default_device, set_default_dtype, set_num_threads, set_printoptions,
+                       set_rng_state)
 from .serialization import load, save  # noqa: F401
 from .grad_mode import is_inference_mode_enabled  # noqa: F401
 from .func import vmap  # noqa: F401

@@ -560,11 +560,21 @@ def tensor(data: Any, requires_grad: bool = False, device=None, dtype=None) -> T
 
     >>> x = tensor([[1.0, 2.0]], requires_grad=True)   # float32, like PyTorch
     """
-    dev = backend.normalize_device(device) if device is not None else None
-    arr = _as_array(data, dtype=dtype, device=dev)
+    arr = _as_array(data, dtype=dtype, device=_made_on(data, device))
     if arr is (data.data if isinstance(data, Tensor) else data):
         arr = arr.copy()
     return Tensor(arr, requires_grad=requires_grad)
+
+
+def _made_on(data: Any, device) -> str | None:
+    """The device :func:`tensor` and :func:`as_tensor` put ``data`` on: ``device`` if given; else the default
+    device (``mg.set_default_device``) for data held by no device (lists, numbers, NumPy arrays, as PyTorch puts
+    them there); else None, which leaves a Tensor's or a CuPy array's data where it is."""
+    from .settings import creation_device, get_default_device
+    if device is not None:
+        return creation_device(device)
+    held = isinstance(data, Tensor) or (backend.is_array(data) and not isinstance(data, np.ndarray))
+    return None if held or get_default_device() == "cpu" else get_default_device()
 
 
 def is_tensor(obj: Any) -> bool:
@@ -577,8 +587,7 @@ def as_tensor(data: Any, device=None, dtype=None) -> Tensor:
     if isinstance(data, Tensor) and (device is None or backend.normalize_device(device) == data.device) \
             and (dtype is None or np.dtype(dtype) == data.dtype):
         return data
-    dev = backend.normalize_device(device) if device is not None else None
-    return Tensor(_as_array(data, dtype=dtype, device=dev))
+    return Tensor(_as_array(data, dtype=dtype, device=_made_on(data, device)))
 
 
 # Function and the graph (minigan/function.py), and the backward pass (minigan/backward.py), need Tensor

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend
+from . import backend, settings
 from .autograd import Tensor, _default_float
 
 
@@ -29,12 +29,12 @@ def _make(arr, requires_grad: bool) -> Tensor:
 
 
 def zeros(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     return _make(backend.xp_for(dev).zeros(_shape(shape), dtype=_float(dtype)), requires_grad)
 
 
 def ones(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     return _make(backend.xp_for(dev).ones(_shape(shape), dtype=_float(dtype)), requires_grad)
 
 
@@ -47,7 +47,7 @@ def empty(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tenso
 def eye(n: int, m: int | None = None, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """The ``(n, m)`` identity matrix (``m`` defaults to ``n``): ones on the diagonal, zeros elsewhere
     (``torch.eye``)."""
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     return _make(backend.xp_for(dev).eye(int(n), None if m is None else int(m), dtype=_float(dtype)),
                  requires_grad)
 
@@ -58,7 +58,7 @@ def linspace(start, end, steps: int, device=None, dtype=None, requires_grad: boo
     toward zero, as in PyTorch."""
     if int(steps) < 0:
         raise ValueError(f"linspace(): number of steps must be non-negative, got {steps}")
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     arr = backend.xp_for(dev).linspace(start, end, int(steps), dtype=np.float64)
     return _make(arr.astype(_float(dtype), copy=False), requires_grad)
 
@@ -86,7 +86,7 @@ def _dtype_of_value(value):
 def full(shape, value, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` filled with ``value``; its dtype follows the value (bool, int64 or float32), as in
     PyTorch, unless ``dtype`` is given."""
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     dtype = _dtype_of_value(value) if dtype is None else dtype
     return _make(backend.xp_for(dev).full(_shape((shape,)), value, dtype=dtype), requires_grad)
 
@@ -125,7 +125,7 @@ def arange(start, end=None, step=1, device=None, dtype=None, requires_grad: bool
         end = stop
     if step == 0:
         raise ValueError("arange(): step must be nonzero")
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     if dtype is None:
         dtype = _default_float() if any(isinstance(v, float) for v in (start, end, step)) else np.int64
     return _make(backend.xp_for(dev).arange(start, end, step, dtype=dtype), requires_grad)
@@ -140,7 +140,7 @@ def _drawn(dtype):
 def randn(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the device's seeded generator."""
     dtype = _float(dtype)
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     arr = backend.rng(dev).standard_normal(_shape(shape), dtype=_drawn(dtype))
     return _make(arr.astype(dtype, copy=False), requires_grad)
 
@@ -148,7 +148,7 @@ def randn(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tenso
 def rand(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the device's seeded generator."""
     dtype = _float(dtype)
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     arr = backend.rng(dev).random(_shape(shape), dtype=_drawn(dtype))
     return _make(arr.astype(dtype, copy=False), requires_grad)
 
@@ -180,7 +180,7 @@ def randint(low: int, high=None, size=None, device=None, dtype=np.int64) -> Tens
         if high is None:
             raise TypeError("randint(): give the size, as randint(low, high, size) or randint(high, size)")
         low, high, size = 0, low, high
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     return Tensor(backend.rng(dev).integers(low, high, size=_shape((size,))).astype(dtype, copy=False))
 
 
@@ -196,7 +196,7 @@ def randperm(n: int, *, dtype=np.int64, device=None, requires_grad: bool = False
         raise ValueError(f"randperm(): n must be non-negative, got {n}")
     if dtype.kind == "b" or (dtype.kind in "iu" and n > np.iinfo(dtype).max + 1):
         raise TypeError(f"randperm(): the values 0 .. {n - 1} do not fit in dtype {dtype}")
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     keys = backend.rng(dev).random(int(n), dtype=np.float64)
     return _make(backend.xp_for(dev).argsort(keys).astype(dtype), requires_grad)
 
@@ -334,7 +334,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if dtype.kind in "biu":
         start, end = int(start), int(end)
-    dev = backend.normalize_device(device)
+    dev = settings.creation_device(device)
     xp = backend.xp_for(dev)
     powers = xp.power(float(base), xp.linspace(start, end, int(steps), dtype=np.float64))
     return _make(powers.astype(dtype), requires_grad)
@@ -346,7 +346,7 @@ def _triangle_indices(op: str, row: int, col: int, offset: int, upper: bool, dty
             raise ValueError(f"{op}: {name} must be non-negative, got {v}")
     if np.dtype(dtype).kind not in "iu":
         raise TypeError(f"{op}: indices need an integer dtype, got {np.dtype(dtype)}")
-    xp = backend.xp_for(backend.normalize_device(device))
+    xp = backend.xp_for(settings.creation_device(device))
     below = xp.tri(int(row), int(col), int(offset) - 1 if upper else int(offset), dtype=bool)  # j <= i + k
     return Tensor(xp.stack(xp.nonzero(~below if upper else below)).astype(dtype).reshape(2, -1))
 

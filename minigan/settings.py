@@ -1,6 +1,7 @@
 """minigan's process-wide settings, under PyTorch's names: the default float dtype, how tensors print, the
 random generators' state and seed, and the number of BLAS threads.
 
+- ``mg.set_default_device("cuda")``: the device of tensors and layers made without one (the CPU until changed).
 - ``mg.set_default_dtype(mg.float64)``: the dtype of floats made without one (``mg.tensor([1.5])``,
   ``mg.zeros(3)``, ``mg.randn(2)``, ``mg.arange(0.0, 1.0, 0.5)``, an integer tensor's ``exp``...); float32
   until changed. Only floating-point dtypes are accepted.
@@ -38,6 +39,33 @@ def set_default_dtype(d) -> None:
     if dtype not in _FLOAT_DTYPES:
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {dtype}")
     _default_dtype = dtype.type
+
+
+# --------------------------------------------------------------------------- the default device
+_default_device = "cpu"
+
+
+def get_default_device() -> str:
+    """The device minigan makes tensors on when none is given (``torch.get_default_device``): ``"cpu"`` unless
+    :func:`set_default_device` changed it. minigan's devices are strings (``"cpu"``, ``"cuda:0"``)."""
+    return _default_device
+
+
+def set_default_device(device) -> None:
+    """Make ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:N"``; None for the CPU) the device of the tensors made
+    without one (``torch.set_default_device``): ``mg.zeros(3)``, ``mg.randn(2)``, ``mg.tensor([1.0])`` (of data that
+    is not on a device already), the window functions, and every layer's parameters (``nn.Linear(3, 2)``). What
+    follows an input's device (``zeros_like``, ``x.new_zeros``, ops) is unchanged, and so is the CPU's part of the
+    library (the data loaders, the checkpoints' ``map_location``). Raises DeviceError for a GPU this machine cannot
+    use, saying why; a test that changes it should restore it."""
+    global _default_device
+    _default_device = backend.normalize_device(device)
+
+
+def creation_device(device) -> str:
+    """The device a tensor is made on: ``device`` (any form :func:`minigan.backend.normalize_device` takes), or the
+    default device where it is None."""
+    return _default_device if device is None else backend.normalize_device(device)
 
 
 # --------------------------------------------------------------------------- printing

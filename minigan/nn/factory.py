@@ -63,4 +63,4 @@ def factory(layer: Any, device=None, dtype=None) -> Factory:
         name = layer if isinstance(layer, str) else type(layer).__name__
         raise TypeError(f"{name}: dtype={dtype} cannot be a layer's dtype; only floating-point tensors can "
                         f"require gradients")
-    return Factory(backend.normalize_device(device), dtype)
+    return Factory(settings.creation_device(device), dtype)

@@ -2,8 +2,9 @@
 Fourier transform multiplies each frame by so that its ends fade to (nearly) zero.
 
 Each is a creation function, like :func:`~minigan.creation.linspace`: a new 1-D tensor of ``window_length``
-values (no gradient flows into it; ``requires_grad=True`` makes it a leaf), float32 unless a floating ``dtype``
-is given, on ``device``. The values are computed in float64 and then cast.
+values (no gradient flows into it; ``requires_grad=True`` makes it a leaf), of the default dtype
+(``mg.set_default_dtype``) unless a floating ``dtype`` is given, on ``device`` (default: the default device). The
+values are computed in float64 and then cast.
 
 With ``N`` points ``n = 0 .. N-1`` and ``t = 2 pi n / (N - 1)``:
 
@@ -20,7 +21,7 @@ import math
 
 import numpy as np
 
-from .. import backend
+from .. import backend, settings
 from ..autograd import Tensor
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
@@ -31,12 +32,12 @@ def _window(op: str, window_length, periodic: bool, dtype, device, requires_grad
     if isinstance(window_length, bool) or not isinstance(window_length, (int, np.integer)):
         raise TypeError(f"{op}(): argument 'window_length' (position 1) must be int, not "
                         f"{type(window_length).__name__}")
-    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    dtype = np.dtype(settings.get_default_dtype() if dtype is None else dtype)
     if dtype.kind != "f":
         raise TypeError(f"{op} expects floating point dtypes, got: {dtype}")
     if window_length < 0:
         raise ValueError(f"{op} requires non-negative window_length, got window_length={window_length}")
-    xp = backend.xp_for(backend.normalize_device(device))
+    xp = backend.xp_for(settings.creation_device(device))
     if window_length <= 1:
         return Tensor(xp.ones((int(window_length),), dtype=dtype), requires_grad=requires_grad)
     N = int(window_length) + 1 if periodic else int(window_length)
