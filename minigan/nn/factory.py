@@ -6,7 +6,8 @@ Every layer that holds tensors takes them, as in PyTorch::
     nn.Conv2d(1, 8, 3, device="cuda")          # its weight made (and drawn) on the GPU
 
 Without a dtype, the layer's floats take the default dtype (``mg.set_default_dtype``; float32 unless changed),
-as ``mg.zeros`` does; without a device, they are on the CPU. A layer built of other layers (a Transformer of
+as ``mg.zeros`` does; without a device, they are on the default device
+(``mg.set_default_device``; the CPU unless changed). A layer built of other layers (a Transformer of
 attention, linear and norm layers; an RNN of its weights) passes the two on to them. What is not a float keeps its
 own dtype whatever ``dtype`` says: batch norm's ``num_batches_tracked`` counts in int64.
 
@@ -54,10 +55,10 @@ class Factory(NamedTuple):
 
 
 def factory(layer: Any, device=None, dtype=None) -> Factory:
-    """The device and dtype a layer's tensors are made with: ``device`` (default the CPU) and ``dtype`` (default
-    :func:`minigan.get_default_dtype`). ``layer`` (the layer, or its name) is named in the error for a dtype
-    that cannot be learned: only floating-point parameters can require gradients (PyTorch also learns complex
-    ones; minigan's tensors are real)."""
+    """The device and dtype a layer's tensors are made with: ``device`` (default :func:`minigan.get_default_device`)
+    and ``dtype`` (default :func:`minigan.get_default_dtype`). ``layer`` (the layer, or its name) is named in the
+    error for a dtype that cannot be learned: only floating-point parameters can require gradients (PyTorch also
+    learns complex ones; minigan's tensors are real)."""
     dtype = np.dtype(settings.get_default_dtype() if dtype is None else dtype)
     if dtype.kind != "f":
         name = layer if isinstance(layer, str) else type(layer).__name__
