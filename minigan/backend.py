@@ -342,6 +342,28 @@ def rng(device: str = "cpu"):
     return gen
 
 
+def rng_states(devices=()) -> dict:
+    """The exact states of the CPU's generator and of ``devices``' (``"cuda:0"``...), to put back with
+    :func:`set_rng_states` in this process (gradient checkpointing replays a segment's random draws). Unlike
+    :func:`get_rng_state` it holds the GPU streams too, as device arrays: not for saving to a file."""
+    snap = {}
+    for device in ["cpu", *devices]:
+        bits = rng(device).bit_generator
+        # CuPy's generators keep their state in a device array, ``_state`` (they have no public ``state``)
+        snap[device] = bits.state if device == "cpu" else bits._state.copy()
+    return snap
+
+
+def set_rng_states(snap: dict) -> None:
+    """Put back the generators' states that :func:`rng_states` took."""
+    for device, state in snap.items():
+        bits = rng(device).bit_generator
+        if device == "cpu":
+            bits.state = state
+        else:
+            bits._state[...] = state
+
+
 def get_rng_state() -> dict:
     """A picklable snapshot of the CPU generator (for checkpoints); GPU streams are re-derived."""
     state = {"seed": _rng.seed}

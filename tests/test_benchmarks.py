@@ -19,6 +19,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 # none); a quick run's file is ``<name>[_<n>thread]_quick_<device kind>.json``
 QUICK_RUNS = [
     ("autograd_overhead.py", ["--quick"], "autograd overhead on", "autograd_overhead"),
+    ("checkpoint_memory.py", ["--quick"], "checkpoint memory: MLP of", "checkpoint_memory"),
     ("conv.py", ["--quick"], "conv kernels, forward + both gradients", "conv"),
     ("dcgan_step.py", ["--quick"], "one two-phase step on", None),
     ("kernels.py", ["--quick"], "median ms (float32)", "kernels"),
