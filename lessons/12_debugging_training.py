@@ -325,12 +325,13 @@ print(f"parameter hooks run before the first layer's output got its gradient: {e
       f", after it: {events[last:].count('parameter')}")
 
 # %% [markdown]
-# The same weights, bit for bit, with one gradient alive at a time instead of all of them. The peak falls
-# by most of one set of gradients, not more: the event order shows that minigan's backward pass finishes
-# the whole graph before it hands the parameters their gradients (and runs their hooks), so the pass's own
-# gradients are all alive at that moment; what the hooks save is the `.grad` tensors that no longer wait
-# together for `step()`. (PyTorch's engine hands a parameter its gradient as soon as it is complete, so
-# there the hooks also run during the pass.)
+# The same weights, bit for bit, with one gradient alive at a time instead of all of them, and the peak
+# falls by most of one set of gradients. The event order shows why it can: the backward pass hands each
+# parameter its gradient as soon as it is complete, while the rest of the graph is still to run: every layer's
+# weight and bias are stepped before the first layer's output has its gradient (only that layer's own two come
+# after it). minigan's engine, like PyTorch's, runs each node of the graph as soon as all the nodes that use its
+# outputs are done, the newest first, so a weight's gradient is finished right after the product that used the
+# weight, not at the end of the pass.
 #
 # ## 3. Trading compute for memory
 #

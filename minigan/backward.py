@@ -25,23 +25,37 @@ def _accumulate(a: Tensor | None, b: Tensor) -> Tensor:
 
 
 def _topological_nodes(roots: Sequence[Tensor]) -> list[Node]:
-    """Nodes reachable from ``roots``, every node before the nodes of its inputs (iterative DFS)."""
-    order: list[Node] = []
-    visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(r._node, False) for r in roots if r._node is not None]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+    """Nodes reachable from ``roots``, every node after all the nodes that consume its outputs, each as soon as
+    the last of them is done (Kahn's algorithm over the consumer counts, the newest ready node first, as
+    PyTorch's engine takes a node once its inputs' gradients are complete). So a side branch that ends at a leaf,
+    the transpose of a Linear's weight, runs right after its consumer: the weight's gradient is complete, and
+    handed over, there and then, not at the end of the pass."""
+    consumers: dict[int, int] = {}
+    seen: set[int] = set()
+    stack = [r._node for r in roots if r._node is not None]
+    while stack:                                  # every reachable node, and how many edges point at it
+        node = stack.pop()
+        if id(node) in seen:
             continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
+        seen.add(id(node))
         for e in node.edges:
-            if isinstance(e, tuple) and id(e[0]) not in visited:
-                stack.append((e[0], False))
-    order.reverse()  # post-order reversed: consumers before producers
+            if isinstance(e, tuple):
+                consumers[id(e[0])] = consumers.get(id(e[0]), 0) + 1
+                stack.append(e[0])
+    ready, queued = [], set()
+    for r in roots:
+        if r._node is not None and consumers.get(id(r._node), 0) == 0 and id(r._node) not in queued:
+            queued.add(id(r._node))
+            ready.append(r._node)
+    order: list[Node] = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for e in node.edges:
+            if isinstance(e, tuple):
+                consumers[id(e[0])] -= 1
+                if consumers[id(e[0])] == 0:
+                    ready.append(e[0])
     return order
 
 
@@ -57,6 +71,20 @@ def _nodes_leading_to(order: list[Node], inputs: Sequence[Tensor]) -> set[int]:
                or isinstance(e, tuple) and (id(e[0]) in targets or id(e[0]) in run) for e in node.edges):
             run.add(id(node))
     return run
+
+
+def _last_feeders(order: list[Node]) -> dict[int, list[int]]:
+    """``{i: ids of the leaves whose last gradient comes from order[i]}``: after that node has run, their
+    gradients are complete."""
+    last: dict[int, int] = {}
+    for i, node in enumerate(order):
+        for e in node.edges:
+            if isinstance(e, Tensor):
+                last[id(e)] = i
+    out: dict[int, list[int]] = {}
+    for key, i in last.items():
+        out.setdefault(i, []).append(key)
+    return out
 
 
 def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
@@ -81,60 +109,76 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             slot = grads.setdefault(id(node), [None] * len(node.out_meta))
             slot[idx] = _accumulate(slot[idx], g)
 
+    def run_node(node) -> None:
+        """One node's backward: its outputs' gradients (through their hooks) in, its inputs' sent on."""
+        slot = grads.pop(id(node), None)
+        if slot is None:
+            return
+        if node.hooks:                              # register_hook() on an output: see or change its gradient
+            for i, hooks in node.hooks.items():
+                if slot[i] is not None:
+                    slot[i] = _hooked(hooks, slot[i], node.out_meta[i][0])
+        for i, g in enumerate(slot):
+            key = (id(node), i)
+            if key in want_node and g is not None:
+                want_node[key] = g
+        if node.retained and inputs is None:        # retain_grad(): .grad as a leaf's, summed over calls
+            for i, ref in node.retained.items():
+                t = ref()
+                if t is not None and slot[i] is not None:
+                    _accumulate_grad(t, slot[i], create_graph)
+        if all(g is None for g in slot) or (run is not None and id(node) not in run):
+            return
+        gouts = []
+        for g, (shape, dtype) in zip(slot, node.out_meta):
+            if g is None:
+                xp = backend.xp_of(slot[next(i for i, s in enumerate(slot) if s is not None)].data)
+                g = Tensor(xp.zeros(shape, dtype=dtype))
+            gouts.append(g)
+        if node.ctx._freed:
+            node.ctx.saved_tensors  # raises the clear "second time" error
+        if anomaly_mode._enabled:                  # mg.autograd.detect_anomaly: name the op, show its call
+            gin = _backward_watched(node, gouts)
+        else:
+            gin = node.fn.backward(node.ctx, *gouts)
+        if not isinstance(gin, tuple):
+            gin = (gin,)
+        if len(gin) != len(node.edges) and len(gin) == node.ctx._n_args:
+            # one gradient per argument, as PyTorch's Functions return them: keep the Tensors' ones
+            gin = tuple(gin[i] for i in node.ctx._tensor_positions)
+        if anomaly_mode._enabled:
+            anomaly_mode.check_gradients(_op_name(node.fn), node.stack, gin)
+        if len(gin) != len(node.edges):
+            raise RuntimeError(f"{_op_name(node.fn)}.backward returned {len(gin)} gradients for "
+                               f"{len(node.edges)} tensor inputs")
+        for edge, g in zip(node.edges, gin):
+            if g is not None and edge is not None:
+                _check_grad_shape(node, edge, g)
+                g = _match_dtype(edge, g)
+            send(edge, g)
+        if not retain_graph and node.ctx._saved:     # a node that saved nothing can run again
+            node.ctx._saved = ()
+            node.ctx._freed = True
+
+    def finish(leaf: Tensor, g: Tensor) -> None:
+        """A leaf's whole gradient: through its hooks, then into ``.grad`` (and its post-accumulate hooks)."""
+        if leaf.__dict__.get("_hooks"):                 # a leaf's hooks see its gradient summed over its uses
+            g = _hooked(leaf._hooks, g, leaf.shape)
+        _accumulate_grad(leaf, g, create_graph)
+
     with set_grad_enabled(create_graph):
         for r, g in zip(roots, root_grads):
             send(r if r._node is None else (r._node, r._out_index), g)
         order = _topological_nodes(roots)
         run = None if inputs is None else _nodes_leading_to(order, inputs)
-        for node in order:
-            slot = grads.pop(id(node), None)
-            if slot is None:
-                continue
-            if node.hooks:                              # register_hook() on an output: see or change its gradient
-                for i, hooks in node.hooks.items():
-                    if slot[i] is not None:
-                        slot[i] = _hooked(hooks, slot[i], node.out_meta[i][0])
-            for i, g in enumerate(slot):
-                key = (id(node), i)
-                if key in want_node and g is not None:
-                    want_node[key] = g
-            if node.retained and inputs is None:        # retain_grad(): .grad as a leaf's, summed over calls
-                for i, ref in node.retained.items():
-                    t = ref()
-                    if t is not None and slot[i] is not None:
-                        _accumulate_grad(t, slot[i], create_graph)
-            if all(g is None for g in slot) or (run is not None and id(node) not in run):
-                continue
-            gouts = []
-            for g, (shape, dtype) in zip(slot, node.out_meta):
-                if g is None:
-                    xp = backend.xp_of(slot[next(i for i, s in enumerate(slot) if s is not None)].data)
-                    g = Tensor(xp.zeros(shape, dtype=dtype))
-                gouts.append(g)
-            if node.ctx._freed:
-                node.ctx.saved_tensors  # raises the clear "second time" error
-            if anomaly_mode._enabled:                  # mg.autograd.detect_anomaly: name the op, show its call
-                gin = _backward_watched(node, gouts)
-            else:
-                gin = node.fn.backward(node.ctx, *gouts)
-            if not isinstance(gin, tuple):
-                gin = (gin,)
-            if len(gin) != len(node.edges) and len(gin) == node.ctx._n_args:
-                # one gradient per argument, as PyTorch's Functions return them: keep the Tensors' ones
-                gin = tuple(gin[i] for i in node.ctx._tensor_positions)
-            if anomaly_mode._enabled:
-                anomaly_mode.check_gradients(_op_name(node.fn), node.stack, gin)
-            if len(gin) != len(node.edges):
-                raise RuntimeError(f"{_op_name(node.fn)}.backward returned {len(gin)} gradients for "
-                                   f"{len(node.edges)} tensor inputs")
-            for edge, g in zip(node.edges, gin):
-                if g is not None and edge is not None:
-                    _check_grad_shape(node, edge, g)
-                    g = _match_dtype(edge, g)
-                send(edge, g)
-            if not retain_graph and node.ctx._saved:     # a node that saved nothing can run again
-                node.ctx._saved = ()
-                node.ctx._freed = True
+        # Accumulating, a leaf's gradient goes into .grad as soon as the last node that feeds it has run, as in
+        # PyTorch: its post-accumulate hooks (an optimizer stepping inside the backward) then run during the pass.
+        complete_after = _last_feeders(order) if inputs is None else {}
+        for i, node in enumerate(order):
+            run_node(node)
+            for key in complete_after.get(i, ()):
+                if key in leaf_grads:
+                    finish(*leaf_grads.pop(key))
         for key, (leaf, g) in leaf_grads.items():       # a leaf's hooks see its gradient summed over its uses
             if leaf.__dict__.get("_hooks"):
                 leaf_grads[key] = (leaf, _hooked(leaf._hooks, g, leaf.shape))

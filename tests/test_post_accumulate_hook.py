@@ -74,3 +74,35 @@ def test_errors():
     x = mg.tensor([1.0], requires_grad=True) * 2
     with pytest.raises(RuntimeError, match="cannot be registered on non-leaf tensors"):
         x.register_post_accumulate_grad_hook(print)
+
+
+def test_each_leaf_is_handed_its_gradient_as_soon_as_it_is_complete():
+    """Not at the end of the pass: the last layer's weight is done (and its hook run) before the first layer's
+    output gets its gradient, as in PyTorch's engine; the first layer's own weight only after."""
+    mg.manual_seed(0)
+    net = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.ReLU(), mg.nn.Linear(4, 4), mg.nn.ReLU(), mg.nn.Linear(4, 1))
+    events = []
+    for name, p in net.named_parameters():
+        p.register_post_accumulate_grad_hook(lambda p, name=name: events.append(name))
+    first = net[0](mg.randn(5, 3))
+    first.register_hook(lambda g: events.append("first output"))
+    net[1:](first).sum().backward()
+    cut = events.index("first output")
+    assert set(events[:cut]) == {"2.weight", "2.bias", "4.weight", "4.bias"}
+    assert set(events[cut + 1:]) == {"0.weight", "0.bias"}
+
+
+def test_the_same_order_of_hooks_as_pytorch(torch):
+    mg.manual_seed(0)
+    net = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.Tanh(), mg.nn.Linear(4, 2))
+    tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    tnet.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
+    ours, theirs = [], []
+    for (name, p), (_, tp) in zip(net.named_parameters(), tnet.named_parameters()):
+        p.register_post_accumulate_grad_hook(lambda p, name=name: ours.append(name))
+        tp.register_post_accumulate_grad_hook(lambda p, name=name: theirs.append(name))
+    x = randn(5, 3).astype(np.float32)
+    net(mg.tensor(x)).sum().backward()
+    tnet(torch.tensor(x)).sum().backward()
+    assert set(ours[:2]) == set(theirs[:2]) == {"2.weight", "2.bias"}      # the last layer's first
+    assert set(ours[2:]) == set(theirs[2:]) == {"0.weight", "0.bias"}
