@@ -24,6 +24,22 @@ def _accumulate(a: Tensor | None, b: Tensor) -> Tensor:
     return b if a is None else a + b
 
 
+def graph_nodes(roots: Sequence[Tensor]) -> list[Node]:
+    """Every node of the graph behind ``roots``, once each, in no particular order (a walk with a stack, never
+    recursion)."""
+    found: list[Node] = []
+    seen: set[int] = set()
+    stack = [r._node for r in roots if r._node is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        found.append(node)
+        stack += [e[0] for e in node.edges if isinstance(e, tuple)]
+    return found
+
+
 def _topological_nodes(roots: Sequence[Tensor]) -> list[Node]:
     """Nodes reachable from ``roots``, every node after all the nodes that consume its outputs, each as soon as
     the last of them is done (Kahn's algorithm over the consumer counts, the newest ready node first, as
@@ -31,17 +47,10 @@ def _topological_nodes(roots: Sequence[Tensor]) -> list[Node]:
     the transpose of a Linear's weight, runs right after its consumer: the weight's gradient is complete, and
     handed over, there and then, not at the end of the pass."""
     consumers: dict[int, int] = {}
-    seen: set[int] = set()
-    stack = [r._node for r in roots if r._node is not None]
-    while stack:                                  # every reachable node, and how many edges point at it
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+    for node in graph_nodes(roots):               # how many edges point at each reachable node
         for e in node.edges:
             if isinstance(e, tuple):
                 consumers[id(e[0])] = consumers.get(id(e[0]), 0) + 1
-                stack.append(e[0])
     ready, queued = [], set()
     for r in roots:
         if r._node is not None and consumers.get(id(r._node), 0) == 0 and id(r._node) not in queued:

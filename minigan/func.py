@@ -31,7 +31,7 @@ from typing import Callable
 
 from . import backend, jacobians
 from .autograd import Tensor, enable_grad, is_grad_enabled
-from .backward import _topological_nodes
+from .backward import graph_nodes
 from .creation import zeros_like
 from .ops import stack, unbind
 
@@ -103,7 +103,7 @@ def _reaches_outside(t: Tensor, fresh: set) -> bool:
     """Whether ``t``'s graph reaches a leaf that requires grad other than the transform's ``fresh`` ones."""
     if t._node is None:
         return t.requires_grad and id(t) not in fresh
-    return any(isinstance(e, Tensor) and id(e) not in fresh for node in _topological_nodes([t]) for e in node.edges)
+    return any(isinstance(e, Tensor) and id(e) not in fresh for node in graph_nodes([t]) for e in node.edges)
 
 
 def _exit(tree, fresh: set, keep: bool):

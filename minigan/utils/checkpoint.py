@@ -35,7 +35,7 @@ import warnings
 
 from .. import backend
 from ..autograd import Tensor
-from ..backward import grad as _grad
+from ..backward import grad as _grad, graph_nodes
 from ..function import Function
 from ..grad_mode import is_grad_enabled, no_grad, set_grad_enabled
 
@@ -270,24 +270,15 @@ class _Checkpoint(Function):
 
 def _leaves_of_dropped_graph(outs: list[Tensor], inputs: list[Tensor]) -> list[Tensor]:
     """The leaves requiring grad that the graph of ``outs`` reaches, ``inputs`` (leaves themselves) left out: the
-    tensors a segment used besides its arguments. A walk without recursion over the nodes' edges, which also lets
-    each node's saved tensors go: that graph is never run, and an op that saved its own output (ReLU, tanh...)
-    holds its node in a reference cycle, which only Python's garbage collector would free, later."""
+    tensors a segment used besides its arguments. The walk over the graph's nodes also lets each node's saved
+    tensors go: that graph is never run, and an op that saved its own output (ReLU, tanh...) holds its node in a
+    reference cycle, which only Python's garbage collector would free, later."""
     skip = {id(t) for t in inputs}
     found: dict[int, Tensor] = {}
-    visited: set[int] = set()
-    stack = [o._node for o in outs if o._node is not None]
-    while stack:
-        node = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
+    for node in graph_nodes(outs):
         for e in node.edges:
-            if isinstance(e, Tensor):
-                if id(e) not in skip and e.requires_grad:
-                    found.setdefault(id(e), e)
-            elif e is not None:
-                stack.append(e[0])
+            if isinstance(e, Tensor) and id(e) not in skip and e.requires_grad:
+                found.setdefault(id(e), e)
         node.ctx._saved, node.ctx._freed = (), True
     return list(found.values())
 
