@@ -1,5 +1,6 @@
 """Function transforms, as ``torch.func``: :func:`grad`, :func:`grad_and_value`, :func:`vjp`, :func:`jvp`,
-:func:`jacrev`, :func:`jacfwd`, :func:`hessian`, :func:`vmap` and :func:`functional_call`.
+:func:`linearize`, :func:`jacrev`, :func:`jacfwd`, :func:`hessian`, :func:`vmap`, and :func:`functional_call`
+with ``stack_module_state`` (an ensemble's state, for ``vmap``; both in :mod:`minigan.nn.utils.stateless`).
 
 A *transform* takes a Python function and returns a new function: ``grad(f)`` is the function ``x -> df/dx``,
 ``vmap(f)`` the function that applies ``f`` to every slice of a batch. Because the results are functions they
@@ -35,15 +36,16 @@ from .backward import graph_nodes
 from .creation import zeros_like
 from .ops import stack, unbind
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian", "vmap",
+           "functional_call", "stack_module_state"]
 
 
 def __getattr__(name: str):
     """``functional_call`` lives with the modules (:mod:`minigan.nn.utils.stateless`) and is loaded on first use,
     so that ``import minigan`` (which takes :func:`vmap` from here) does not load all of ``minigan.nn``."""
-    if name == "functional_call":
-        from .nn.utils.stateless import functional_call
-        return functional_call
+    if name in ("functional_call", "stack_module_state"):
+        from .nn.utils import stateless
+        return getattr(stateless, name)
     raise AttributeError(f"module 'minigan.func' has no attribute {name!r}")
 
 
@@ -289,6 +291,18 @@ def jacrev(func: Callable, argnums=0, *, has_aux: bool = False, chunk_size=None)
         jac = _unflatten(per_output, found["spec"])
         return (jac, _exit(found["aux"], fresh, keep)) if has_aux else jac
     return wrapper
+
+
+def linearize(func: Callable, *primals):
+    """``(func(*primals), jvp_fn)`` with ``jvp_fn(*tangents)`` the Jacobian-vector product of ``func`` at
+    ``primals`` (``torch.func.linearize``): the linear map that best approximates ``func`` near ``primals``. Each
+    call of ``jvp_fn`` is a :func:`jvp` at the same primals (PyTorch traces the map once instead; minigan reruns
+    ``func``, so a ``func`` that draws random numbers should not be linearized)."""
+    output = func(*primals)
+
+    def jvp_fn(*tangents):
+        return jvp(func, primals, tangents)[1]
+    return output, jvp_fn
 
 
 def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *, randomness: str = "error") -> Callable:

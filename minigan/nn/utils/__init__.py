@@ -12,7 +12,7 @@ file                        what it holds
 ``parametrize.py``          register_parametrization, remove_parametrizations, is_parametrized, cached, ... (a
                             tensor computed from unconstrained ones on each access)
 ``parametrizations.py``     orthogonal, spectral_norm, weight_norm as parametrizations (``parametrizations.*``)
-``stateless.py``            functional_call (a module run with other tensors as its parameters)
+``stateless.py``            functional_call (a module run with other tensors as its parameters), stack_module_state
 ``rnn.py``                  PackedSequence, pack_padded_sequence, pad_packed_sequence, pad_sequence, ... (packed
                             batches of sequences of different lengths, for the recurrent layers)
 ==========================  ==================================================================================

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from ...autograd import Tensor
 from ..module import Module
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "stack_module_state"]
 
 _ABSENT = object()
 
@@ -124,3 +124,33 @@ def functional_call(module: Module, parameters_and_buffers, args=None, kwargs: d
     finally:
         for name, old in reversed(saved):
             _swap(module, name, old)
+
+
+def stack_module_state(models) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """The parameters and buffers of ``M`` models of one class, stacked along a new first dim, by name
+    (``torch.func.stack_module_state``): the state of an ensemble, for :func:`minigan.func.vmap` over
+    :func:`functional_call`, so that ``M`` models run as one batched call::
+
+        params, buffers = stack_module_state(models)
+        out = vmap(lambda p, b, x: functional_call(models[0], (p, b), (x,)), in_dims=(0, 0, None))(params, buffers, x)
+
+    The stacked parameters are new leaves (requiring grad where the models' do), unrelated to the models' own:
+    an optimizer can train them directly. The buffers are stacked copies. The models must be of the same class,
+    in the same training/eval mode, with the same shapes (as PyTorch requires)."""
+    from ...ops import stack
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if any(m.training != models[0].training for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+    if any(type(m) is not type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+
+    def stacked(named):
+        tables = [dict(named(m)) for m in models]
+        return {name: stack([t[name].detach() for t in tables]) for name in tables[0]}
+    params = stacked(lambda m: m.named_parameters())
+    for name, p in models[0].named_parameters():
+        params[name].requires_grad_(p.requires_grad)
+    return params, stacked(lambda m: m.named_buffers())
+
