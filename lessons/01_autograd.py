@@ -124,8 +124,10 @@ print(f"by hand:  dL/dx = {grad['x']:g}, dL/dy = {grad['y']:g}")
 # %% [markdown]
 # ## 4. The same with minigan
 #
-# Each operation on tensors that require gradients records a node; `grad_fn` names the Function that made
-# a tensor, and `backward()` runs the walk we just did by hand.
+# Each operation on tensors that require gradients records a node. A tensor's `grad_fn` is the node that made
+# it, named as PyTorch names its own (`MulBackward0`: the backward of a multiplication); its `next_functions`
+# lead to the nodes of the op's inputs, and end, at a leaf, in an `AccumulateGrad` (the gradient is added to
+# that leaf's `.grad`). That is the graph we drew above, and `backward()` runs the walk we just did by hand.
 
 # %%
 x = mg.tensor(x_val, requires_grad=True)
@@ -133,7 +135,9 @@ y = mg.tensor(y_val, requires_grad=True)
 z = x * y
 w = z + y
 L = w * w
-print("grad_fn of z, w, L:", z.grad_fn.__name__, w.grad_fn.__name__, L.grad_fn.__name__)
+print("grad_fn of z, w, L:", z.grad_fn.name(), w.grad_fn.name(), L.grad_fn.name())
+print("L's inputs come from:", L.grad_fn.next_functions)          # w twice: L = w * w
+print("w's inputs come from:", w.grad_fn.next_functions)          # z's node, and the leaf y
 print("x and y are leaves:", x.is_leaf, y.is_leaf, "| L is a leaf:", L.is_leaf)
 L.backward()
 print(f"minigan:  dL/dx = {x.grad.item():g}, dL/dy = {y.grad.item():g}")

@@ -158,20 +158,20 @@ print(f"relative error {result['rel_err']:.1e}")
 # input gradient of conv2d is conv_transpose2d of the output gradient — and conv_transpose2d's input
 # gradient is $(C^\top)^\top = C$: a conv2d. minigan's `ops/conv.py` writes the backward passes exactly like
 # that. We can watch it: with `create_graph=True`, the gradient is itself a recorded tensor, and its
-# `grad_fn` names the op that computed it.
+# `grad_fn.fn` is the op that computed it.
 
 # %%
 x = mg.tensor(rs.standard_normal((1, 1, 5, 5)), requires_grad=True)
 v = mg.tensor(rs.standard_normal((1, 1, 3, 3)), requires_grad=True)   # so the backward pass gets recorded
 (gx,) = mg.grad(conv(x), [x], grad_outputs=v, create_graph=True)
-print(f"conv2d's input gradient was computed by:           {gx.grad_fn.__name__}")
+print(f"conv2d's input gradient was computed by:           {gx.grad_fn.fn.__name__}")
 print(f"  max |gx - conv_transpose2d(v)| = {max_abs(gx, conv_t(v))},  max |gx - C^T v| = "
       f"{max_abs(gx.numpy().ravel(), C.T @ v.numpy().ravel()):.1e}")
 
 yt = mg.tensor(rs.standard_normal((1, 1, 3, 3)), requires_grad=True)
 u = mg.tensor(rs.standard_normal((1, 1, 5, 5)), requires_grad=True)
 (gyt,) = mg.grad(conv_t(yt), [yt], grad_outputs=u, create_graph=True)
-print(f"conv_transpose2d's input gradient was computed by: {gyt.grad_fn.__name__}")
+print(f"conv_transpose2d's input gradient was computed by: {gyt.grad_fn.fn.__name__}")
 print(f"  max |g - conv2d(u)| = {max_abs(gyt, conv(u))},  max |g - C u| = "
       f"{max_abs(gyt.numpy().ravel(), C @ u.numpy().ravel()):.1e}")
 

@@ -156,7 +156,7 @@ for w in caught:
         print("   ", line.strip())
 
 # %% [markdown]
-# The op named is `PowScalarBackward`, the backward of `g ** 2`, where $0 \cdot \infty$ happened (the sqrt
+# The op named is `PowScalarBackward0`, the backward of `g ** 2`, where $0 \cdot \infty$ happened (the sqrt
 # only made the infinity: the check looks for NaN), and the line shown is `penalty_plain`'s. The first
 # warning says the price: every op now keeps a stack trace, so this is for debugging runs only. For the GAN
 # trainer, `minigan gan train --detect-anomaly` runs the whole training loop inside it.

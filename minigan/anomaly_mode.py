@@ -11,7 +11,7 @@ culprit is far behind. Under anomaly detection::
 
 each recorded op remembers the stack of the forward call that made it, and the backward pass checks every
 gradient each op's backward returns. The first one that holds a NaN stops the pass with a ``RuntimeError``
-naming the op and the input (``Function 'DivBackward' returned nan values in its 1th output.``), after a warning
+naming the op and the input (``Function 'DivBackward0' returned nan values in its 1th output.``), after a warning
 that shows the forward call's traceback: the line of your code to look at. An error raised inside a backward
 gets the same warning. ``check_nan=False`` keeps the tracebacks but not the NaN check.
 
@@ -97,8 +97,9 @@ def forward_stack() -> str:
 
 
 def report(name: str, stack: str | None) -> None:
-    """The warning that shows where the op whose backward failed was called."""
-    warnings.warn(f"Error detected in {name}Backward. Traceback of forward call that caused the error:\n"
+    """The warning that shows where the op whose backward failed was called (``name``: its node's name,
+    ``MulBackward0``, as ``tensor.grad_fn.name()`` gives it)."""
+    warnings.warn(f"Error detected in {name}. Traceback of forward call that caused the error:\n"
                   + (stack or "  (not recorded: the op was called with anomaly detection off)\n"),
                   UserWarning, stacklevel=3)
 
@@ -111,4 +112,4 @@ def check_gradients(name: str, stack: str | None, grads) -> None:
     for i, g in enumerate(grads):
         if g is not None and g.data.dtype.kind in "fc" and bool(backend.xp_of(g.data).isnan(g.data).any()):
             report(name, stack)
-            raise RuntimeError(f"Function '{name}Backward' returned nan values in its {i}th output.")
+            raise RuntimeError(f"Function '{name}' returned nan values in its {i}th output.")

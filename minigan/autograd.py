@@ -143,8 +143,13 @@ class Tensor(OpMethods, InPlaceMethods, MoreMethods):
 
     @property
     def grad_fn(self):
-        """The Function class that made this tensor (None for leaves)."""
-        return None if self._node is None else self._node.fn
+        """The graph node that made this tensor, as PyTorch's (None for leaves): its ``name()``
+        (``MulBackward0``), its ``next_functions`` to walk the graph, and ``fn``, the op's Function
+        (:mod:`minigan.grad_fn`)."""
+        if self._node is None:
+            return None
+        from .grad_fn import BackwardNode
+        return BackwardNode(self._node)
 
     @property
     def T(self) -> "Tensor":
@@ -433,7 +438,7 @@ class Tensor(OpMethods, InPlaceMethods, MoreMethods):
         if _dtype_shown(self.dtype, self.numel() == 0):
             extra.append(f"dtype={self.dtype}")
         if self._node is not None:
-            extra.append(f"grad_fn=<{self._node.fn.__name__}>")
+            extra.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
             extra.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from . import anomaly_mode, backend
 from .autograd import Node, Tensor, _as_array, _op_name
+from .grad_fn import backward_name
 from .grad_mode import set_grad_enabled
 
 
@@ -156,7 +157,7 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             # one gradient per argument, as PyTorch's Functions return them: keep the Tensors' ones
             gin = tuple(gin[i] for i in node.ctx._tensor_positions)
         if anomaly_mode._enabled:
-            anomaly_mode.check_gradients(_op_name(node.fn), node.stack, gin)
+            anomaly_mode.check_gradients(backward_name(node.fn), node.stack, gin)
         if len(gin) != len(node.edges):
             raise RuntimeError(f"{_op_name(node.fn)}.backward returned {len(gin)} gradients for "
                                f"{len(node.edges)} tensor inputs")
@@ -210,7 +211,7 @@ def _backward_watched(node: Node, gouts):
     try:
         return node.fn.backward(node.ctx, *gouts)
     except Exception:
-        anomaly_mode.report(_op_name(node.fn), node.stack)
+        anomaly_mode.report(backward_name(node.fn), node.stack)
         raise
 
 

@@ -115,7 +115,7 @@ def test_repr_shows_the_dtype_where_pytorch_does():
     assert repr(mg.tensor([1.0, 2.0], dtype=np.float64)) == "tensor([1., 2.], dtype=float64)"
     assert repr(mg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     x = mg.tensor([1.0], dtype=np.float64, requires_grad=True)
-    assert repr(x * 2) == "tensor([2.], dtype=float64, grad_fn=<Mul>)"
+    assert repr(x * 2) == "tensor([2.], dtype=float64, grad_fn=<MulBackward0>)"
     assert repr(mg.zeros(0)) == "tensor([])" and repr(mg.zeros(0, dtype=np.int64)) == "tensor([], dtype=int64)"
 
 

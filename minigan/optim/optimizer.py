@@ -134,7 +134,7 @@ class Optimizer:
                 raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError(f"{name}: can only optimize leaf Tensors (parameters), "
-                                 f"got one made by {p.grad_fn.__name__}")
+                                 f"got one made by {p.grad_fn.name()}")
         if len({id(p) for p in params}) != len(params):
             raise ValueError(f"{name}: a parameter group lists the same parameter twice")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
