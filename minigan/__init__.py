@@ -87,6 +87,9 @@ from .anomaly_mode import (detect_anomaly as _detect_anomaly, is_anomaly_check_n
                            is_anomaly_enabled, set_anomaly_enabled, set_detect_anomaly as _set_detect_anomaly)
 _autograd.gradcheck, _autograd.gradgradcheck = gradcheck, gradgradcheck
 _autograd.detect_anomaly, _autograd.set_detect_anomaly = _detect_anomaly, _set_detect_anomaly
+from . import saved_tensor_hooks as _saved_tensor_hooks  # noqa: E402  (torch.autograd.graph's hooks)
+_autograd.graph = _saved_tensor_hooks
+_sys.modules["minigan.autograd.graph"] = _saved_tensor_hooks
 
 
 def numel(x: Tensor) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import anomaly_mode, backend
+from . import anomaly_mode, backend, saved_tensor_hooks
 from .autograd import _FLOAT_KINDS, Tensor, _VersionCounter, is_grad_enabled
 
 __all__ = ["Function", "Context", "Node"]
@@ -34,6 +34,8 @@ class Context:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or to use saved tensors after they were "
                 "freed). Pass retain_graph=True to the first backward() if you need to do this.")
+        if isinstance(self._saved, saved_tensor_hooks.Packed):       # kept by mg.autograd.graph's hooks
+            return self._saved.unpack()
         for t, v in zip(self._saved, self._saved_versions):
             if t is not None and t._version != v:
                 raise RuntimeError(
@@ -183,3 +185,6 @@ def _resolve_saved(ctx, args, raw, outs, results) -> None:
             saved.append(const)
     ctx._saved = tuple(saved)
     ctx._saved_versions = tuple(None if s is None else s._version for s in saved)
+    hooks = saved_tensor_hooks.current()
+    if hooks is not None:                       # mg.autograd.graph.saved_tensors_hooks: the graph keeps the packed
+        ctx._saved = saved_tensor_hooks.Packed(ctx._saved, hooks)
