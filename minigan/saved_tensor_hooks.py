@@ -146,5 +146,17 @@ def _put_back(t, place):
 
 
 def current():
-    """The innermost hooks in force, or None."""
+    """The innermost hooks in force, or None (also inside :func:`suspended`)."""
     return _state.hooks[-1] if _state.hooks else None
+
+
+@contextlib.contextmanager
+def suspended():
+    """No hooks inside the block, whatever is in force outside: for a graph minigan records only to let go of
+    (gradient checkpointing's first forward and its recomputation), whose saved tensors the user's hooks
+    should not see."""
+    _state.hooks.append(None)
+    try:
+        yield
+    finally:
+        _state.hooks.pop()

@@ -116,3 +116,18 @@ def test_the_same_gradients_as_pytorch_with_hooks(torch):
         (((tx @ tw).tanh() * tx.sum()).exp().sum()).backward()
     np.testing.assert_allclose(host(x.grad), tx.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(host(w.grad), tw.grad.numpy(), rtol=1e-12)
+
+
+def test_a_checkpointed_segment_shows_the_hooks_only_what_its_node_keeps():
+    from minigan.utils.checkpoint import checkpoint
+    net = mg.nn.Sequential(mg.nn.Linear(4, 8), mg.nn.Tanh(), mg.nn.Linear(8, 8), mg.nn.Tanh())
+    x = mg.randn(5, 4, requires_grad=True)
+    plain, ckpt = [], []
+    with G.saved_tensors_hooks(lambda t: plain.append(t.shape) or t, lambda t: t):
+        net(x).sum()
+    with G.saved_tensors_hooks(lambda t: ckpt.append(t.shape) or t, lambda t: t):
+        y = checkpoint(net, x, use_reentrant=False).sum()
+    assert (5, 8) in plain                                    # the activations inside the segment
+    assert sorted(ckpt) == sorted([(5, 4), (8, 4), (8,), (8, 8), (8,)])   # the node's input and parameters
+    y.backward()
+    assert x.grad.shape == (5, 4)

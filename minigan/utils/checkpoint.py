@@ -25,15 +25,17 @@ peak the forward holds one segment's activations, as the backward's recomputatio
 
 The random state (``preserve_rng_state=True``) is snapshot before the forward and put back for the
 recomputation (:func:`minigan.backend.rng_states`), so dropout drops the same units both times; the caller's
-generators are restored afterwards, so the random stream goes on as it would without checkpointing. Batch norm in training mode updates its running
-statistics in both runs, twice per step, exactly as PyTorch's checkpoint does.
+generators are restored afterwards, so the random stream goes on as it would without checkpointing. Batch norm
+in training mode updates its running statistics in both runs, twice per step, exactly as PyTorch's checkpoint
+does. The graphs recorded only to be let go (the first forward, the recomputation) are made without the user's
+saved-tensor hooks (:mod:`minigan.saved_tensor_hooks`): those see what the checkpoint node itself keeps.
 """
 from __future__ import annotations
 
 import contextlib
 import warnings
 
-from .. import backend
+from .. import backend, saved_tensor_hooks
 from ..autograd import Tensor
 from ..backward import grad as _grad, graph_nodes
 from ..function import Function
@@ -173,7 +175,7 @@ class _Segment:
         copies = [t.detach().requires_grad_(t.requires_grad) for t in inputs]
         if self.preserve:
             self.rng_state = backend.rng_states(self.devices)
-        with self.forward_context:
+        with self.forward_context, saved_tensor_hooks.suspended():     # a graph to let go: not the user's hooks'
             outs = self.flatten(self.call(copies))
         self.devices = sorted(set(self.devices) | {t.device for t in outs} - {"cpu"})
         leaves = _leaves_of_dropped_graph(outs, copies)
@@ -250,7 +252,7 @@ class _Checkpoint(Function):
         inputs, leaves = list(saved[:run.n_inputs]), list(saved[run.n_inputs:])
         if not create_graph:                     # fresh leaves: the inner pass stops at the segment's border
             inputs = [t.detach().requires_grad_(t.requires_grad) for t in inputs]
-        with _forked_rng(run), set_grad_enabled(True), run.recompute_context:
+        with _forked_rng(run), set_grad_enabled(True), run.recompute_context, saved_tensor_hooks.suspended():
             outs = run.flatten(run.call(inputs))
         if run.check:
             run.check_metadata(outs)
