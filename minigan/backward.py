@@ -128,6 +128,8 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             for i, hooks in node.hooks.items():
                 if slot[i] is not None:
                     slot[i] = _hooked(hooks, slot[i], node.out_meta[i][0])
+        if node.node_hooks and node.node_hooks.get("pre"):      # grad_fn.register_prehook
+            slot = _node_hooked(node, "pre", list(slot))
         for i, g in enumerate(slot):
             key = (id(node), i)
             if key in want_node and g is not None:
@@ -161,6 +163,8 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
         if len(gin) != len(node.edges):
             raise RuntimeError(f"{_op_name(node.fn)}.backward returned {len(gin)} gradients for "
                                f"{len(node.edges)} tensor inputs")
+        if node.node_hooks and node.node_hooks.get("post"):     # grad_fn.register_hook
+            gin = _node_hooked(node, "post", list(gin), tuple(gouts))
         for edge, g in zip(node.edges, gin):
             if g is not None and edge is not None:
                 _check_grad_shape(node, edge, g)
@@ -204,6 +208,24 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
     for leaf, g in leaf_grads.values():
         _accumulate_grad(leaf, g, create_graph)
     return None
+
+
+def _node_hooked(node: Node, kind: str, grads: list, grad_outputs: tuple = ()) -> list:
+    """``grads`` through a node's own hooks, in the order they were registered: ``"pre"`` hooks get the node's
+    output gradients, ``hook(grad_outputs)``, before its backward; ``"post"`` hooks its input gradients and the
+    output gradients, ``hook(grad_inputs, grad_outputs)``, after it. A hook may return new gradients (as many,
+    None where there is none) or None to leave them."""
+    for hook in list(node.node_hooks[kind]):
+        out = hook(tuple(grads)) if kind == "pre" else hook(tuple(grads), grad_outputs)
+        if out is None:
+            continue
+        out = list(out)
+        if len(out) != len(grads):
+            what = "grad_outputs" if kind == "pre" else "grad_inputs"
+            raise RuntimeError(f"a {kind}-hook of {backward_name(node.fn)} returned {len(out)} gradients for "
+                               f"{len(grads)} {what}")
+        grads = [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in out]
+    return grads
 
 
 def _backward_watched(node: Node, gouts):

@@ -47,12 +47,13 @@ class Context:
 class Node:
     """One recorded Function call: the Function, its context, and where each input came from."""
 
-    __slots__ = ("fn", "ctx", "edges", "out_meta", "retained", "hooks", "stack", "__weakref__")
+    __slots__ = ("fn", "ctx", "edges", "out_meta", "retained", "hooks", "node_hooks", "stack", "__weakref__")
 
     def __init__(self, fn, ctx, edges, out_meta) -> None:
         self.stack = anomaly_mode.forward_stack() if anomaly_mode._enabled else None   # mg.autograd.detect_anomaly
         self.retained = None        # {output index: weakref to a tensor that asked for retain_grad()}
         self.hooks = None           # {output index: [hooks of that output tensor]} (Tensor.register_hook)
+        self.node_hooks = None      # {"pre": [...], "post": [...]}: grad_fn.register_prehook / register_hook
         self.fn = fn
         self.ctx = ctx
         self.edges = edges          # per Tensor input: a Node-output pair (node, index), a leaf Tensor, or None

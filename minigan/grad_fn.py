@@ -14,8 +14,9 @@ PyTorch's ``Backward0``, :attr:`~BackwardNode.next_functions` lists, for each Te
 gradient goes next: the node that made that input (and which of its outputs it was), an :class:`AccumulateGrad`
 for a leaf that requires grad (its ``variable`` is the leaf, whose ``.grad`` the gradient is added to), or
 ``None`` for an input that needs no gradient. :attr:`~BackwardNode.fn` is the op's Function itself, the class
-whose ``forward`` and ``backward`` a learner can read side by side. The views are made on demand and compare
-equal when they stand for the same node."""
+whose ``forward`` and ``backward`` a learner can read side by side. ``register_prehook`` and ``register_hook``
+watch (or change) the gradients going into and coming out of that one op's backward. The views are made on
+demand and compare equal when they stand for the same node."""
 from __future__ import annotations
 
 from .function import Node, _op_name
@@ -81,6 +82,26 @@ class BackwardNode:
             else:
                 out.append((AccumulateGrad(e), 0))
         return tuple(out)
+
+    def register_prehook(self, hook):
+        """``hook(grad_outputs) -> new grad_outputs or None`` before this node's backward runs (PyTorch's
+        ``Node.register_prehook``): the gradients of the op's outputs, None for one that got none. Returns a
+        handle whose ``remove()`` takes it off."""
+        return self._register("pre", hook)
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs) -> new grad_inputs or None`` after this node's backward ran
+        (PyTorch's ``Node.register_hook``): the gradients it computed for the op's Tensor inputs (None where it
+        computed none), and those it was given. Returns a handle whose ``remove()`` takes it off."""
+        return self._register("post", hook)
+
+    def _register(self, kind: str, hook):
+        from .backward import RemovableHandle
+        if self._node.node_hooks is None:
+            self._node.node_hooks = {}
+        hooks = self._node.node_hooks.setdefault(kind, [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, BackwardNode) and other._node is self._node

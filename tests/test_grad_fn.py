@@ -2,6 +2,7 @@
 AccumulateGrad at the leaves, None for an input that needs no gradient), fn (the op's Function)."""
 import minigan as mg
 import numpy as np
+import pytest
 
 from minigan.grad_fn import AccumulateGrad, BackwardNode
 
@@ -50,3 +51,35 @@ def test_the_same_walk_as_pytorch(torch):
     ours = _walk(((x * y + y) * x).sum().grad_fn)
     theirs = _walk(((tx * ty + ty) * tx).sum().grad_fn)
     assert ours == theirs
+
+
+def test_node_hooks_see_and_change_the_gradients_as_pytorchs(torch):
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        z = (y * y).sum()
+        seen = []
+        pre = y.grad_fn.register_prehook(lambda go: seen.append(("pre", [float(v) for v in go[0]])))
+        y.grad_fn.register_hook(lambda gi, go: (seen.append(("post", [float(v) for v in gi[0]])),
+                                                (gi[0] * 10, gi[1]))[1])
+        z.backward(retain_graph=True)
+        first = [float(v) for v in x.grad]
+        pre.remove()
+        x.grad = None
+        z.backward()
+        results.append((seen, first, [float(v) for v in x.grad]))
+    assert results[0] == results[1]
+    assert results[0][0][0] == ("pre", [6.0, 12.0]) and results[0][1] == [180.0, 360.0]
+
+
+def test_a_prehook_can_replace_the_output_gradient_and_a_wrong_count_is_refused():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.grad_fn.register_prehook(lambda go: (mg.zeros(2),))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    w = x.exp()
+    w.grad_fn.register_hook(lambda gi, go: (gi[0], gi[0]))
+    with pytest.raises(RuntimeError, match="post-hook of ExpBackward0 returned 2 gradients for 1 grad_inputs"):
+        w.sum().backward()
