@@ -16,7 +16,7 @@ from .folder import ImageFolder, ImageReadError, list_textures, load_image, read
 from .images import center_crop, resize, resize_and_center_crop, scale_pixels
 from .loader import DataLoader, TensorDataset
 from .collate import default_collate, default_convert
-from .datasets import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, random_split
+from .datasets import ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, random_split
 from .loader import get_worker_info
 from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                        WeightedRandomSampler)
@@ -27,6 +27,7 @@ __all__ = [
     "texture_path", "center_crop", "resize", "resize_and_center_crop", "scale_pixels", "DataLoader",
     "TensorDataset", "MNIST", "IDXError", "load_mnist", "read_idx", "write_idx",
     "default_collate", "default_convert", "ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "Subset",
+    "StackDataset",
     "random_split", "get_worker_info", "BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
     "SubsetRandomSampler", "WeightedRandomSampler",
 ]

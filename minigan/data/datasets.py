@@ -2,8 +2,8 @@
 
 * map-style: a :class:`Dataset` has ``ds[i]`` and ``len(ds)``; :class:`TensorDataset` (arrays or Tensors
   sharing their first dim), :class:`Subset` (some indices of another dataset), :class:`ConcatDataset`
-  (datasets one after another; ``a + b`` makes one) and :func:`random_split` (a random partition into
-  Subsets) are all map-style.
+  (datasets one after another; ``a + b`` makes one), :class:`StackDataset` (datasets side by side: each item a
+  tuple or a dict of theirs) and :func:`random_split` (a random partition into Subsets) are all map-style.
 * iterable-style: an :class:`IterableDataset` is iterated (``for item in ds``), never indexed: a stream
   whose items come in its own order.  :class:`ChainDataset` (``a + b``) runs several one after another.
 
@@ -23,7 +23,8 @@ from .. import backend
 from ..autograd import Tensor
 from .samplers import draw_rng, is_count
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "StackDataset", "ChainDataset",
+           "random_split"]
 
 
 class Dataset:
@@ -128,6 +129,32 @@ class ConcatDataset(Dataset):
             raise IndexError(f"ConcatDataset: index {idx} is out of range for a dataset of length {n}")
         k = bisect.bisect_right(self.cumulative_sizes, idx)
         return self.datasets[k][idx - (self.cumulative_sizes[k - 1] if k else 0)]
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: item ``i`` is ``(a[i], b[i], ...)`` for ``StackDataset(a, b)``, or
+    ``{"image": a[i], "label": b[i]}`` for ``StackDataset(image=a, label=b)`` (``torch.utils.data.StackDataset``):
+    the parts of one sample, kept in their own datasets."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or ``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets = args if args else kwargs
+        lengths = [len(d) for d in (args if args else kwargs.values())]
+        if any(n != lengths[0] for n in lengths):
+            raise ValueError(f"Size mismatch between datasets (lengths {lengths})")
+        self._length = lengths[0]
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {name: d[index] for name, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class ChainDataset(IterableDataset):

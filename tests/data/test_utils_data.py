@@ -296,3 +296,27 @@ def test_an_iterable_dataset_resumes_mid_epoch():
     resumed.load_state_dict(run.state_dict())
     assert [b.numpy().tolist() for b in resumed] == reference[2:]
     assert resumed.state_dict() == {"seed": resumed.seed, "epoch": 1, "batch": 0}
+
+
+def test_stack_dataset_puts_datasets_side_by_side(torch):
+    from minigan.utils.data import StackDataset
+    images, labels = np.arange(12.0).reshape(4, 3), np.array([1, 0, 2, 1])
+    pairs = StackDataset(TensorDataset(images), labels)
+    assert len(pairs) == 4
+    np.testing.assert_array_equal(pairs[2][0][0], images[2])
+    assert pairs[2][1] == 2
+    named = StackDataset(image=images, label=labels)
+    assert set(named[1]) == {"image", "label"} and named[1]["label"] == 0
+    batch = next(iter(DataLoader(named, batch_size=3)))
+    assert batch["image"].shape == (3, 3) and batch["label"].numpy().tolist() == [1, 0, 2]
+    t_batch = next(iter(torch.utils.data.DataLoader(torch.utils.data.StackDataset(image=images, label=labels),
+                                                    batch_size=3)))
+    assert show(batch) == show(t_batch)                                 # the same batch as PyTorch's
+    theirs = torch.utils.data.StackDataset(image=torch.tensor(images), label=torch.tensor(labels))
+    assert len(theirs) == len(named) and int(theirs[1]["label"]) == named[1]["label"]
+    with pytest.raises(ValueError, match="Size mismatch between datasets"):
+        StackDataset(images, labels[:3])
+    with pytest.raises(ValueError, match="At least one dataset should be passed"):
+        StackDataset()
+    with pytest.raises(ValueError, match="but both types are given"):
+        StackDataset(images, label=labels)
