@@ -37,12 +37,18 @@ class Adadelta(Optimizer):
         rho: smoothing constant of the two running means, in ``[0, 1]``.
         eps: added inside both square roots (it also sets the size of the first steps).
         weight_decay: L2 penalty coefficient.
-        maximize: climb the objective instead of descending it (keyword-only, as in PyTorch).
+        foreach, capturable: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`).
+        maximize: climb the objective instead of descending it.
+        differentiable: must be False (minigan's step is not recorded for autograd).
+        (All after ``foreach`` are keyword-only, as in PyTorch.)
     """
 
     def __init__(self, params: Iterable, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0, *, maximize: bool = False) -> None:
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+                 weight_decay: float = 0.0, foreach: bool | None = None, *, capturable: bool = False,
+                 maximize: bool = False, differentiable: bool = False) -> None:
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -51,8 +51,8 @@ class Adafactor(Optimizer):
             smallest RMS of a parameter used for the step size, so a parameter starting at zero still moves.
         d: the clipping threshold of the update's RMS (>= 1).
         weight_decay: decoupled weight decay coefficient.
-        foreach: accepted for PyTorch compatibility; minigan has one loop over the parameters, so it changes
-            nothing.
+        foreach: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`).
         maximize: climb the objective instead of descending it.
     """
 

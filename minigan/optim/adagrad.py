@@ -39,13 +39,19 @@ class Adagrad(Optimizer):
         weight_decay: L2 penalty coefficient.
         initial_accumulator_value: the starting value of ``S``.
         eps: added to the denominator for numerical stability.
-        maximize: climb the objective instead of descending it (keyword-only, as in PyTorch).
+        foreach, fused: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`); ``fused=True`` with ``foreach=True`` is refused, as in PyTorch.
+        maximize: climb the objective instead of descending it.
+        differentiable: must be False (minigan's step is not recorded for autograd).
+        (``maximize``, ``differentiable`` and ``fused`` are keyword-only, as in PyTorch.)
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

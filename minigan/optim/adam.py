@@ -18,7 +18,8 @@ class Adam(Optimizer):
     For each parameter ``p`` with gradient ``g``, at step ``t = 1, 2, ...``::
 
         g   = -g                          if maximize
-        g   = g + weight_decay * p        (L2 penalty added to the gradient; AdamW decouples it)
+        g   = g + weight_decay * p        (L2 penalty added to the gradient; or, with decoupled_weight_decay,
+                                           p = p * (1 - lr * weight_decay) first, as AdamW)
         m   = beta1 * m + (1 - beta1) * g          first moment  (mean of g)
         v   = beta2 * v + (1 - beta2) * g * g      second moment (uncentred variance of g)
         v_max = max(v_max, v)             if amsgrad, and v_max replaces v below
@@ -43,14 +44,23 @@ class Adam(Optimizer):
         eps: added to the denominator for numerical stability.
         weight_decay: L2 penalty coefficient.
         amsgrad: use the running maximum of the second moment (AMSGrad).
+        foreach, capturable, fused: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`); ``fused=True`` with ``foreach=True`` is refused, as in PyTorch.
         maximize: climb the objective instead of descending it.
+        differentiable: must be False (minigan's step is not recorded for autograd).
+        decoupled_weight_decay: shrink the parameter directly, ``p *= 1 - lr * weight_decay``, instead of
+            adding the L2 term to the gradient: this is :class:`AdamW`, step for step.
+        (All after ``amsgrad`` are keyword-only, as in PyTorch.)
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
-                 maximize: bool = False) -> None:
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -70,14 +80,14 @@ class Adam(Optimizer):
                     continue
                 with backend.device_context(backend.device_of(p.data)):
                     self._update(p, self.state[p], lr, beta1, beta2, eps, wd,
-                                 group["amsgrad"], group["maximize"])
+                                 group["amsgrad"], group["maximize"], group["decoupled_weight_decay"])
                 p._bump_version()
         return loss
 
     @staticmethod
     def _update(p, state: dict, lr: float, beta1: float, beta2: float, eps: float, wd: float,
-                amsgrad: bool, maximize: bool) -> None:
-        """The Adam update of one parameter's array, in place."""
+                amsgrad: bool, maximize: bool, decoupled: bool = False) -> None:
+        """The Adam update of one parameter's array, in place (AdamW's with ``decoupled``)."""
         xp = backend.xp_of(p.data)
         if not state:
             state["step"] = 0
@@ -86,8 +96,10 @@ class Adam(Optimizer):
             if amsgrad:
                 state["max_exp_avg_sq"] = xp.zeros_like(p.data)
         g = -p.grad.data if maximize else p.grad.data
-        if wd != 0:
-            g = g + wd * p.data
+        if wd != 0 and decoupled:
+            p.data *= 1 - lr * wd       # decoupled weight decay (AdamW's), before the step
+        elif wd != 0:
+            g = g + wd * p.data         # L2 penalty, through the moments
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -128,24 +140,29 @@ class AdamW(Adam):
         p = p - lr * m_hat / (sqrt(v_hat) + eps)  Adam's step on the plain gradient (see :class:`Adam`)
 
     Everything else (moments, bias corrections, ``amsgrad``, ``maximize``, the state per parameter) is
-    :class:`Adam`'s, and so is the code. The default ``weight_decay`` is 0.01, PyTorch's.
+    :class:`Adam`'s, and so is the code: AdamW is ``Adam(..., decoupled_weight_decay=True)``, and its groups
+    say so (``decoupled_weight_decay`` is True in each, and stays True when a state dict is loaded, as in
+    PyTorch). The default ``weight_decay`` is 0.01, PyTorch's.
 
     Args:
         params, lr, betas, eps, amsgrad, maximize: as for :class:`Adam`.
         weight_decay: decoupled weight decay coefficient (the fraction ``lr * weight_decay`` of each
             parameter removed per step).
+        foreach, capturable, differentiable, fused: as for :class:`Adam` (no effect in minigan;
+            ``differentiable`` must be False).
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize)
+                         foreach=foreach, maximize=maximize, capturable=capturable, differentiable=differentiable,
+                         fused=fused, decoupled_weight_decay=True)
 
-    @staticmethod
-    def _update(p, state: dict, lr: float, beta1: float, beta2: float, eps: float, wd: float,
-                amsgrad: bool, maximize: bool) -> None:
-        """The AdamW update of one parameter's array, in place: decay, then Adam's update without L2."""
-        if wd != 0:
-            p.data *= 1 - lr * wd
-        Adam._update(p, state, lr, beta1, beta2, eps, 0.0, amsgrad, maximize)
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """As :meth:`Optimizer.load_state_dict`; every group keeps ``decoupled_weight_decay=True`` (an Adam state
+        dict loaded into AdamW still decays AdamW's way, as in PyTorch)."""
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True

@@ -36,12 +36,18 @@ class Adamax(Optimizer):
         betas: decay rates ``(beta1, beta2)`` of ``m`` and ``u``, each in ``[0, 1)``.
         eps: added to ``|g|`` so that ``u`` is never 0.
         weight_decay: L2 penalty coefficient.
-        maximize: climb the objective instead of descending it (keyword-only, as in PyTorch).
+        foreach, capturable: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`).
+        maximize: climb the objective instead of descending it.
+        differentiable: must be False (minigan's step is not recorded for autograd).
+        (All after ``foreach`` are keyword-only, as in PyTorch.)
     """
 
     def __init__(self, params: Iterable, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, *, maximize: bool = False) -> None:
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize)
+                 eps: float = 1e-8, weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, capturable: bool = False) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from .. import backend
 from .optimizer import Optimizer
-from .rprop import _check_torch_only_options
 
 __all__ = ["ASGD"]
 
@@ -45,22 +44,22 @@ class ASGD(Optimizer):
         alpha: the power of the step-size schedule.
         t0: the step after which averaging starts.
         weight_decay: L2 penalty coefficient.
-        foreach: accepted for PyTorch's signature; no effect in minigan (not kept in the defaults).
+        foreach: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`).
         maximize: climb the objective instead of descending it.
-        differentiable: must be False (minigan does not record the step for autograd).
-        capturable: accepted for PyTorch's signature; no effect in minigan (not kept in the defaults).
+        differentiable: must be False (minigan's step is not recorded for autograd).
+        capturable: as ``foreach``.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
-        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
+        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-        _check_torch_only_options(type(self).__name__, dict(differentiable=differentiable))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         self._check_options(group, ("lr", "weight_decay"))
-        _check_torch_only_options(type(self).__name__, group)
 
     @staticmethod
     def _update(p, state: dict, group: dict[str, Any]) -> None:

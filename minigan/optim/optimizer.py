@@ -20,10 +20,20 @@ builds no autograd graph. After changing ``p.data`` in place, an optimizer calls
 
     {"state": {0: {"momentum_buffer": array}, 1: {...}},        # keyed by parameter index
      "param_groups": [{"lr": 0.01, ..., "params": [0, 1]}, ...]} # indices count across groups
+
+PyTorch's flags ``foreach``, ``fused`` and ``capturable`` choose *how* PyTorch computes a step (one kernel per
+parameter, batched ``_foreach`` kernels over all of them, one fused kernel, or code that a CUDA graph can
+capture); the numbers are the same. minigan has one loop over the parameters, so they change nothing here: each
+optimizer that has them in PyTorch takes them with PyTorch's defaults and keeps them in its ``defaults`` and
+every group, as PyTorch does, so group dicts and state dicts have PyTorch's keys and load both ways. PyTorch's
+checks of them are kept (``fused`` with ``foreach``, or with ``differentiable``, is refused, with its messages).
+``differentiable=True`` (PyTorch records the step in the autograd graph) is refused, since minigan's optimizers
+update the parameters in place and record nothing (:func:`check_flags` says how to differentiate through a step).
 """
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any, Callable
 
@@ -31,7 +41,29 @@ from .. import backend
 from ..autograd import Tensor, enable_grad
 from ..backward import zero_grads
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "check_flags"]
+
+# options PyTorch added to its optimizers after their first release: a saved group without them gets PyTorch's
+# default (the constructor's default) when it is loaded, as PyTorch's ``__setstate__`` does
+_LATER_OPTIONS = ("maximize", "foreach", "fused", "capturable", "differentiable", "decoupled_weight_decay")
+
+
+def check_flags(name: str, group: dict[str, Any]) -> None:
+    """PyTorch's checks of the flags that choose its code path (see the module docstring), on ``group`` (the
+    defaults or a parameter group) of the optimizer ``name``: ``fused`` with ``differentiable`` or with
+    ``foreach`` is a RuntimeError with PyTorch's message; ``differentiable=True`` is refused
+    (NotImplementedError, a RuntimeError) with what to do instead."""
+    if group.get("fused"):
+        if group.get("differentiable"):
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if group.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if group.get("differentiable"):
+        raise NotImplementedError(
+            f"{name}: differentiable=True is not supported: minigan's optimizers update the parameters in place "
+            "(p.data) and record no graph of the step. To differentiate through an update, write the step with "
+            "minigan ops on new tensors (e.g. new = {n: p - lr * g for ...} with g from mg.grad(..., "
+            "create_graph=True)) and run the model on them with minigan.func.functional_call(model, new, args)")
 
 
 class _ParamState(MutableMapping):
@@ -91,6 +123,7 @@ class Optimizer:
             raise TypeError(f"{name}: params should be an iterable of Tensors or dicts, but got one dict "
                             "(wrap a single parameter group in a list)")
         self.defaults = dict(defaults)
+        check_flags(name, self.defaults)
         self._check_group(self.defaults)
         self.state = _ParamState()
         self.param_groups: list[dict[str, Any]] = []
@@ -144,6 +177,7 @@ class Optimizer:
         group["params"] = params
         for key, value in self.defaults.items():
             group.setdefault(key, value)
+        check_flags(name, group)
         self._check_group(group)
         self.param_groups.append(group)
 
@@ -235,7 +269,9 @@ class Optimizer:
 
         The groups must have the same sizes as when the snapshot was taken. Each saved array is
         copied onto its parameter's device; floating-point arrays take the parameter's dtype
-        (integer counters such as Adam's ``step`` keep theirs).
+        (integer counters such as Adam's ``step`` keep theirs). A saved group without one of the options
+        PyTorch added later (``foreach``, ``decoupled_weight_decay``, ...) gets the constructor's default for it,
+        as in PyTorch.
         """
         name = type(self).__name__
         saved_groups = state_dict["param_groups"]
@@ -247,6 +283,17 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: parameter group {i} has {len(saved['params'])} "
                                  f"parameter(s) in the state dict but {len(group['params'])} here")
 
+        signature = inspect.signature(type(self).__init__).parameters
+        new_groups = []
+        for saved, group in zip(saved_groups, self.param_groups):
+            new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            new["params"] = group["params"]
+            for key in _LATER_OPTIONS:
+                if key in self.defaults and key not in new:
+                    new[key] = signature[key].default if key in signature else self.defaults[key]
+            check_flags(name, new)
+            new_groups.append(new)
+
         by_index = {}
         for saved, group in zip(saved_groups, self.param_groups):
             by_index.update(zip(saved["params"], group["params"]))
@@ -257,12 +304,6 @@ class Optimizer:
                                  f"which no parameter group lists")
             p = by_index[key]
             self.state[p] = _copy_tree(value, like=p.data)
-
-        new_groups = []
-        for saved, group in zip(saved_groups, self.param_groups):
-            new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
-            new["params"] = group["params"]
-            new_groups.append(new)
         self.param_groups = new_groups
 
     # ----------------------------------------------------------------- printing

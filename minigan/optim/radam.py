@@ -48,14 +48,20 @@ class RAdam(Optimizer):
         weight_decay: weight decay coefficient (an L2 penalty unless ``decoupled_weight_decay``).
         decoupled_weight_decay: shrink the parameter directly (as AdamW) instead of adding the L2 term to
             the gradient (the variant called RAdamW).
-        maximize: climb the objective instead of descending it (keyword-only, as in PyTorch).
+        foreach, capturable: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`).
+        maximize: climb the objective instead of descending it.
+        differentiable: must be False (minigan's step is not recorded for autograd).
+        (The last four are keyword-only, as in PyTorch.)
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
-                 maximize: bool = False) -> None:
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        foreach=foreach, capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -47,15 +47,19 @@ class RMSprop(Optimizer):
         momentum: momentum factor (0 disables the buffer).
         centered: normalise by the running standard deviation of the gradient instead of its
             root-mean-square.
-        maximize: climb the objective instead of descending it (keyword-only: PyTorch's constructor
-            puts options minigan does not have before it).
+        capturable, foreach: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`).
+        maximize: climb the objective instead of descending it.
+        differentiable: must be False (minigan's step is not recorded for autograd).
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
-                 maximize: bool = False) -> None:
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

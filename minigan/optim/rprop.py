@@ -10,16 +10,6 @@ from .optimizer import Optimizer
 __all__ = ["Rprop"]
 
 
-def _check_torch_only_options(name: str, group: dict[str, Any]) -> None:
-    """PyTorch's ``foreach`` and ``capturable`` change how it runs a step, not what it computes, so minigan accepts
-    them and ignores them (it has one code path and records no CUDA graphs); like the other minigan optimizers it
-    keeps none of the three in its defaults. ``differentiable=True`` would make the step itself part of the
-    autograd graph, which minigan's optimizers do not do: it is refused, in the constructor and in a group."""
-    if group.get("differentiable", False):
-        raise NotImplementedError(f"{name}: differentiable=True is not supported (minigan's optimizers update the "
-                                  "raw arrays and record no graph)")
-
-
 class Rprop(Optimizer):
     r"""Rprop: each coordinate has its own step size, grown while its gradient keeps its sign and shrunk when
     the sign flips; only the sign of the gradient is used, never its size.
@@ -49,25 +39,25 @@ class Rprop(Optimizer):
         etas: ``(etaminus, etaplus)``, the factors that shrink and grow a step size, ``0 < etaminus < 1 <
             etaplus``.
         step_sizes: ``(step_size_min, step_size_max)``, the range the step sizes are clamped to.
-        capturable, foreach: accepted for PyTorch's signature; no effect in minigan (not kept in the defaults).
+        capturable, foreach: PyTorch's choice of kernels; kept in the groups, no effect in minigan (see
+            :mod:`minigan.optim.optimizer`).
         maximize: climb the objective instead of descending it.
-        differentiable: must be False (minigan does not record the step for autograd).
+        differentiable: must be False (minigan's step is not recorded for autograd).
         (The four are keyword-only, as in PyTorch.)
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
-        defaults = dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize)
+        defaults = dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-        _check_torch_only_options(type(self).__name__, dict(differentiable=differentiable))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         self._check_options(group, ("lr",))
         etaminus, etaplus = group["etas"]
         if not 0.0 < etaminus < 1.0 < etaplus:
             raise ValueError(f"Invalid eta values: {etaminus}, {etaplus}")
-        _check_torch_only_options(type(self).__name__, group)
 
     @staticmethod
     def _update(p, state: dict, group: dict[str, Any]) -> None:

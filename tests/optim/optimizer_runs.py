@@ -41,7 +41,7 @@ class Run:
         self.on = {} if device is None else {"device": device}
         self.params = [self.lib.tensor(v.copy(), requires_grad=True, **self.on) for v in values]
         groups = [{"params": [self.params[0]]}, {"params": [self.params[1]], "lr": LR[name] / 4}]
-        extra = {} if lib is None else {"foreach": False}
+        extra = {"foreach": False}          # one of the flags that change nothing in minigan, kept in its groups
         self.opt = getattr(self.lib.optim, name)(groups, lr=LR[name], **kwargs, **extra)
         self.t = 0
 

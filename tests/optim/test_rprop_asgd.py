@@ -180,7 +180,8 @@ def test_positional_and_keyword_only_options():
     with pytest.raises(TypeError):
         Rprop([x], 1e-2, (0.5, 1.2), (1e-6, 50), False)          # torch's Rprop options are keyword-only
     opt = Rprop([x], maximize=True, foreach=True, capturable=True)      # accepted, and without effect
-    assert opt.defaults == dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=True)
+    assert opt.defaults == dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=True, foreach=True,
+                                differentiable=False, capturable=True)
 
 
 # ----------------------------------------------------------------- checkpoints, devices, skipped parameters
