@@ -64,6 +64,10 @@ from .ops import (diagonal_scatter, index_copy, index_fill, index_put, index_red
                   put, select, select_scatter, slice_scatter)
 from .ops.top_level import *  # noqa: F401,F403  (torch.conv2d, torch.dropout ...: the names in its __all__)
 from .ops.inplace import *  # noqa: F401,F403  (mg.relu_, mg.abs_ ...: the names in its __all__)
+from .ops.top_level_extra import *  # noqa: F401,F403  (mg.asarray, mg.binomial, mg.scatter_reduce, mg.typename ...)
+from .ops.view_copies import *  # noqa: F401,F403  (mg.t_copy, mg.narrow_copy ...: a view op, then a copy)
+from .ops.rnn_cells import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: F401
+from .ops.strided import as_strided, empty_strided  # noqa: F401
 from .ops import digamma, erfc, i0, lgamma, mvlgamma, polygamma  # noqa: F401
 from .ops import (bartlett_window, blackman_window, cholesky, cholesky_inverse, cholesky_solve,  # noqa: F401
                   cumulative_trapezoid, frobenius_norm, geqrf, gradient, hamming_window, hann_window, histogram,

@@ -255,6 +255,12 @@ def register_post_accumulate_grad_hook(t, hook):
     return RemovableHandle(hooks, hook)
 
 
+def _strided():
+    """:mod:`minigan.ops.strided` (as_strided, storage_offset, data_ptr, apply_, map_), loaded on first use."""
+    from .ops import strided
+    return strided
+
+
 class MoreMethods:
     """The methods above, under PyTorch's names (one line each, handing over to this module's functions or to
     the op of the same name in :mod:`minigan.ops`)."""
@@ -293,3 +299,16 @@ class MoreMethods:
     def geometric_(self, p): return geometric_(self, p)
     def log_normal_(self, mean=1.0, std=2.0): return log_normal_(self, mean, std)
     def random_(self, from_=0, to=None): return random_(self, from_, to)
+    # Strided windows and memory (minigan/ops/strided.py), view copies and the "unsafe" splitters
+    def as_strided(self, size, stride, storage_offset=None):
+        return _strided().as_strided(self, size, stride, storage_offset)
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+        return _strided().new_empty_strided(self, size, stride, dtype=dtype, device=device, requires_grad=requires_grad)
+    def storage_offset(self): return _strided().storage_offset(self)
+    def data_ptr(self): return _strided().data_ptr(self)
+    def apply_(self, callable): return _strided().apply_(self, callable)
+    def map_(self, other, callable): return _strided().map_(self, other, callable)
+    def narrow_copy(self, dim, start, length): return _ops().view_copies.narrow_copy(self, dim, start, length)
+    def unsafe_chunk(self, chunks, dim=0): return _ops().top_level_extra.unsafe_chunk(self, chunks, dim)
+    def unsafe_split(self, split_size, dim=0): return _ops().top_level_extra.unsafe_split(self, split_size, dim)
+    def unsafe_split_with_sizes(self, split_sizes, dim=0): return _ops().split_with_sizes(self, split_sizes, dim)

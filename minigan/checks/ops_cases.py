@@ -284,3 +284,16 @@ _case("conv2d, batch_norm, kl_div (int reduction), bce with logits under torch's
                         + F.top_level.kl_div(x, w.sum() * x, 2, log_target=True)
                         + F.top_level.binary_cross_entropy_with_logits(x, t.sigmoid(), None, None, 1)),
     [_t(rs, 2, 3, 4, 3), _t(rs, 2, 3, 3, 2), _t(rs, 3), _t(rs, 2, 3, 4, 3, requires_grad=False)]))
+# strided windows (strided: as_strided, overlapping, through a view), a view op's copy (view_copies) and a functional
+# recurrent cell (rnn_cells)
+_case("as_strided (overlapping windows, of a transposed view, storage offset)")(lambda rs: (
+    lambda x: F.strided.as_strided(x, (3, 3), (1, 1)) * F.strided.as_strided(x.T[1:], (2, 2), (4, 1), 1).sum(),
+    [_t(rs, 3, 4)]))
+_case("unfold_copy, split_with_sizes_copy (negative dim)")(lambda rs: (
+    lambda x: (F.view_copies.unfold_copy(x, 0, 2, 1).sum(-1)
+               * F.view_copies.split_with_sizes_copy(x, (1, 2), -1)[1].sum()),
+    [_t(rs, 4, 3)]))
+_case("lstm_cell (batch 1, biases)")(lambda rs: (
+    lambda x, h, c, wi, wh, bi, bh: F.rnn_cells.lstm_cell(x, (h, c), wi, wh, bi, bh)[0] * 2
+    + F.rnn_cells.lstm_cell(x, (h, c), wi, wh, bi, bh)[1],
+    [_t(rs, 1, 2), _t(rs, 1, 3), _t(rs, 1, 3), _t(rs, 12, 2), _t(rs, 12, 3), _t(rs, 12), _t(rs, 12)]))

@@ -89,6 +89,10 @@ file                    what it holds
 ``top_level.py``        torch.conv2d, torch.dropout, torch.kl_div ...: the functional ops under torch's top-level
                         signatures (reduction as an int, no defaults where torch has none)
 ``inplace.py``          the top-level in-place functions: mg.relu_, mg.abs_, mg.dropout_, mg.fill_, mg.zero_ ...
+``top_level_extra.py``  mg.scatter_reduce, asarray, binomial, the unsafe_* splits, get_device, typename
+``view_copies.py``      the *_copy functions: a view op, then a recorded copy (t_copy, narrow_copy, unfold_copy ...)
+``strided.py``          as_strided (its backward adds where windows overlap), empty_strided, storage_offset, data_ptr
+``rnn_cells.py``        the functional RNN cells: rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell
 ``calculus.py``        trapezoid, trapz, cumulative_trapezoid (the trapezoid rule), gradient (finite differences)
 ``windows.py``         hann, hamming, blackman, bartlett, kaiser windows (creation functions, no gradient)
 ``histogram.py``       histogram, histogramdd (counts with their bin edges, no gradient)

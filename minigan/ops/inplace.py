@@ -16,7 +16,10 @@ __all__ = ["relu_", "selu_", "celu_", "rrelu_", "threshold_", "dropout_", "alpha
            "abs_", "acos_", "asin_", "atan_", "ceil_", "cos_", "cosh_", "erf_", "erfc_", "exp_", "exp2_", "expm1_",
            "floor_", "frac_", "log_", "log10_", "log1p_", "log2_", "neg_", "reciprocal_", "round_", "rsqrt_",
            "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "clamp_",
-           "clamp_min_", "clamp_max_", "clip_", "fill_", "zero_", "index_put_"]
+           "clamp_min_", "clamp_max_", "clip_", "fill_", "zero_", "index_put_",
+           "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctanh_", "asinh_", "atanh_",
+           "deg2rad_", "rad2deg_", "fix_", "gcd_", "lcm_", "ldexp_", "logit_", "sinc_", "negative_", "nan_to_num_",
+           "i0_", "addmv_", "detach_"]
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -75,3 +78,9 @@ sin_, sinh_, sqrt_, square_, tan_, tanh_, trunc_, xlogy_ = map(
     _method, ["sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_"])
 clamp_, clamp_min_, clamp_max_, clip_, fill_, zero_, index_put_ = map(
     _method, ["clamp_", "clamp_min_", "clamp_max_", "clip_", "fill_", "zero_", "index_put_"])
+# the rest of torch's top-level in-place math, each calling the Tensor's method of the same name
+acosh_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asinh_, atanh_ = map(
+    _method, ["acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctanh_", "asinh_", "atanh_"])
+deg2rad_, rad2deg_, fix_, gcd_, lcm_, ldexp_, logit_, sinc_, negative_, nan_to_num_, i0_, addmv_, detach_ = map(
+    _method, ["deg2rad_", "rad2deg_", "fix_", "gcd_", "lcm_", "ldexp_", "logit_", "sinc_", "negative_",
+              "nan_to_num_", "i0_", "addmv_", "detach_"])
