@@ -84,3 +84,5 @@ acosh_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asinh_, atanh_ 
 deg2rad_, rad2deg_, fix_, gcd_, lcm_, ldexp_, logit_, sinc_, negative_, nan_to_num_, i0_, addmv_, detach_ = map(
     _method, ["deg2rad_", "rad2deg_", "fix_", "gcd_", "lcm_", "ldexp_", "logit_", "sinc_", "negative_",
               "nan_to_num_", "i0_", "addmv_", "detach_"])
+detach_.__doc__ = ("``torch.detach_``: ``input.detach_()``: ``input`` itself, cut from the graph that made it (a leaf "
+                   "that does not require grad); its values are not changed.")
