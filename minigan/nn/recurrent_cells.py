@@ -1,6 +1,6 @@
-"""The recurrent cells, one time step each, as PyTorch's ``RNNCell``, ``LSTMCell`` and ``GRUCell``, and the steps
-that the layers of :mod:`minigan.nn.recurrent` (RNN, LSTM, GRU) run at every step of a sequence. The equations
-are in that module's docstring.
+"""The recurrent cells, one time step each, as PyTorch's ``RNNCell``, ``LSTMCell`` and ``GRUCell``. Their steps,
+which the layers of :mod:`minigan.nn.recurrent` (RNN, LSTM, GRU) also run at every step of a sequence, are in
+:mod:`minigan.ops.rnn_cells` with PyTorch's functional cells. The equations are in the layers' module docstring.
 
 A step is made of differentiable minigan ops (``linear`` for every gate at once, ``chunk`` to cut the gates
 apart, ``sigmoid``, ``tanh``), so its backward is theirs, recorded as it runs."""
@@ -10,7 +10,8 @@ import math
 
 from .. import backend
 from ..autograd import Tensor
-from ..ops import chunk, linear, relu, sigmoid, tanh
+from ..ops import linear, relu, tanh
+from ..ops.rnn_cells import _gru_step, _lstm_step, _rnn_step  # noqa: F401  (one time step of each; nn/recurrent.py too)
 from . import init
 from .factory import factory
 from .module import Module
@@ -21,32 +22,6 @@ __all__ = ["RNNCell", "LSTMCell", "GRUCell"]
 def _zeros_like_batch(x: Tensor, *shape) -> Tensor:
     """A zero initial state of ``shape``, of ``x``'s dtype, on ``x``'s device (torch's default ``h_0``)."""
     return Tensor(backend.xp_of(x.data).zeros(shape, dtype=x.dtype))
-
-
-# --------------------------------------------------------------------------- one time step of each cell
-# ``gi`` is the input's part of the gates, ``W_ih x_t + b_ih``, computed beforehand: it does not depend on h,
-# so a layer computes it for every time step at once, with one matmul over the whole sequence.
-
-def _rnn_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, act) -> Tensor:
-    return act(gi + linear(h, w_hh, b_hh))
-
-
-def _lstm_step(gi: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor, b_hh: Tensor | None,
-               w_hr: Tensor | None = None) -> tuple[Tensor, Tensor]:
-    h, c = state
-    i, f, g, o = chunk(gi + linear(h, w_hh, b_hh), 4, dim=-1)      # torch's gate order: i, f, g, o
-    c = sigmoid(f) * c + sigmoid(i) * tanh(g)
-    h = sigmoid(o) * tanh(c)
-    return (h if w_hr is None else linear(h, w_hr)), c
-
-
-def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    i_r, i_z, i_n = chunk(gi, 3, dim=-1)                           # torch's gate order: r, z, n
-    h_r, h_z, h_n = chunk(linear(h, w_hh, b_hh), 3, dim=-1)
-    r = sigmoid(i_r + h_r)
-    z = sigmoid(i_z + h_z)
-    n = tanh(i_n + r * h_n)                                        # r gates W_hn h + b_hn, as torch's GRU
-    return (1 - z) * n + z * h
 
 
 def _check_tensor(name: str, what: str, t, packed_hint: bool = False) -> None:

@@ -10,16 +10,37 @@ i, f, g, o) or 3 (GRU: gates r, z, n)."""
 from __future__ import annotations
 
 from ..autograd import Tensor
-from .activation import relu, tanh
+from .activation import relu, sigmoid, tanh
 from .normalization import linear
+from .shape import chunk
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
 
 
-def _steps():
-    # the steps live with the layers (nn/ sits above ops/), loaded on first use
-    from ..nn import recurrent_cells
-    return recurrent_cells
+# --------------------------------------------------------------------------- one time step of each cell
+# ``gi`` is the input's part of the gates, ``W_ih x_t + b_ih``, computed beforehand: it does not depend on h,
+# so a layer computes it for every time step at once, with one matmul over the whole sequence.
+
+def _rnn_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, act) -> Tensor:
+    return act(gi + linear(h, w_hh, b_hh))
+
+
+def _lstm_step(gi: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor, b_hh: Tensor | None,
+               w_hr: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    h, c = state
+    i, f, g, o = chunk(gi + linear(h, w_hh, b_hh), 4, dim=-1)      # torch's gate order: i, f, g, o
+    c = sigmoid(f) * c + sigmoid(i) * tanh(g)
+    h = sigmoid(o) * tanh(c)
+    return (h if w_hr is None else linear(h, w_hr)), c
+
+
+def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    i_r, i_z, i_n = chunk(gi, 3, dim=-1)                           # torch's gate order: r, z, n
+    h_r, h_z, h_n = chunk(linear(h, w_hh, b_hh), 3, dim=-1)
+    r = sigmoid(i_r + h_r)
+    z = sigmoid(i_z + h_z)
+    n = tanh(i_n + r * h_n)                                        # r gates W_hn h + b_hn, as torch's GRU
+    return (1 - z) * n + z * h
 
 
 def _gates(name: str, input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih, gates: int) -> Tensor:  # noqa: A002
@@ -44,14 +65,14 @@ def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: T
                   b_hh: Tensor | None = None) -> Tensor:
     """``h' = tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh)``, as ``torch.rnn_tanh_cell``."""
     gi = _gates("rnn_tanh_cell", input, hx, w_ih, w_hh, b_ih, 1)
-    return _steps()._rnn_step(gi, hx, w_hh, b_hh, tanh)
+    return _rnn_step(gi, hx, w_hh, b_hh, tanh)
 
 
 def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,  # noqa: A002
                   b_hh: Tensor | None = None) -> Tensor:
     """``h' = relu(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh)``, as ``torch.rnn_relu_cell``."""
     gi = _gates("rnn_relu_cell", input, hx, w_ih, w_hh, b_ih, 1)
-    return _steps()._rnn_step(gi, hx, w_hh, b_hh, relu)
+    return _rnn_step(gi, hx, w_hh, b_hh, relu)
 
 
 def lstm_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,  # noqa: A002
@@ -64,7 +85,7 @@ def lstm_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None
     gi = _gates("lstm_cell", input, hx[0], w_ih, w_hh, b_ih, 4)
     if not isinstance(hx[1], Tensor) or hx[1].shape != hx[0].shape:
         raise RuntimeError(f"lstm_cell: the cell state must be a Tensor of h's shape {hx[0].shape}")
-    return _steps()._lstm_step(gi, (hx[0], hx[1]), w_hh, b_hh)
+    return _lstm_step(gi, (hx[0], hx[1]), w_hh, b_hh)
 
 
 def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,  # noqa: A002
@@ -73,4 +94,4 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor
     ``n = tanh(i_n + r * h_n)``, ``h' = (1 - z) * n + z * hx``, where ``i_*`` are the chunks of
     ``input @ w_ih.T + b_ih`` and ``h_*`` those of ``hx @ w_hh.T + b_hh``."""
     gi = _gates("gru_cell", input, hx, w_ih, w_hh, b_ih, 3)
-    return _steps()._gru_step(gi, hx, w_hh, b_hh)
+    return _gru_step(gi, hx, w_hh, b_hh)
