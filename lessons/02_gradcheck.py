@@ -121,6 +121,11 @@ print(report)
 # `y[k-1]` and as `-x[k]` in `y[k]`, so
 # `gx[k] = gy[k-1] - gy[k]` (a term is missing at either end). Below, a correct backward and one with an
 # off-by-one slice — the kind of bug that looks right on the page.
+#
+# A custom op is a `mg.Function`: `forward` on the raw arrays, `backward` in minigan's own ops (so it can be
+# differentiated again). PyTorch's other way of writing one works too: `forward(x)` without `ctx`, and a
+# `setup_context(ctx, inputs, output)` that saves what the backward needs; `ctx` also has PyTorch's
+# `mark_non_differentiable` and `set_materialize_grads` (see `help(mg.Function)`).
 
 # %%
 class Diff(mg.Function):

@@ -94,6 +94,9 @@ _autograd.detect_anomaly, _autograd.set_detect_anomaly = _detect_anomaly, _set_d
 from . import saved_tensor_hooks as _saved_tensor_hooks  # noqa: E402  (torch.autograd.graph's hooks)
 _autograd.graph = _saved_tensor_hooks
 _sys.modules["minigan.autograd.graph"] = _saved_tensor_hooks
+from . import function as _function  # noqa: E402  (torch.autograd.function: Function, once_differentiable)
+_autograd.function = _function
+_sys.modules["minigan.autograd.function"] = _function
 
 
 def numel(x: Tensor) -> int:

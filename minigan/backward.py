@@ -143,7 +143,7 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             return
         gouts = []
         for g, (shape, dtype) in zip(slot, node.out_meta):
-            if g is None:
+            if g is None and node.ctx._materialize_grads:    # ctx.set_materialize_grads(False): None stays
                 xp = backend.xp_of(slot[next(i for i, s in enumerate(slot) if s is not None)].data)
                 g = Tensor(xp.zeros(shape, dtype=dtype))
             gouts.append(g)

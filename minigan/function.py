@@ -7,14 +7,17 @@ from __future__ import annotations
 import numpy as np
 
 from . import anomaly_mode, backend, saved_tensor_hooks
-from .autograd import _FLOAT_KINDS, Tensor, _VersionCounter, is_grad_enabled
+from .autograd import _FLOAT_KINDS, Tensor, _VersionCounter, is_grad_enabled, no_grad
+from .function_api import (ContextMarks, bind_inputs, non_differentiable_outputs, once_differentiable, resolve_vjp,
+                           take_dirty)
 
-__all__ = ["Function", "Context", "Node"]
+__all__ = ["Function", "Context", "Node", "once_differentiable"]
 
 
-class Context:
-    """What a Function's forward leaves for its backward: ``ctx.save_for_backward(...)`` and any
-    attributes it sets (``ctx.stride = ...``)."""
+class Context(ContextMarks):
+    """What a Function's forward leaves for its backward: ``ctx.save_for_backward(...)``, any attributes it
+    sets (``ctx.stride = ...``), and the marks of :class:`~minigan.function_api.ContextMarks`
+    (``mark_non_differentiable``, ``set_materialize_grads``, ``mark_dirty``)."""
 
     def __init__(self) -> None:
         self._saved: tuple = ()
@@ -72,21 +75,62 @@ class Function:
     their arrays; everything else (ints, tuples, strings) passes through unchanged. ``backward``
     returns one gradient per Tensor argument, in order (None for those that need none), or, as PyTorch's
     Functions do, one per argument (None for the ones that are not Tensors). ``ctx.needs_input_grad`` has
-    one flag per Tensor argument.
+    one flag per Tensor argument. ``vjp`` is another name for ``backward``: define either one.
+
+    **The setup_context style** (PyTorch's too): ``forward`` takes no ctx, and ``setup_context`` fills it::
+
+        class Scale(mg.Function):
+            @staticmethod
+            def forward(x, k=2.0):                  # raw arrays in, as above
+                return x * k
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, k = inputs                       # as given to apply, defaults filled in: x is the Tensor
+                ctx.k = k
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k, None              # one per input (or one per Tensor input)
+
+    ``inputs`` holds the arguments as given to ``apply`` (Tensors stay Tensors, as in PyTorch, so
+    ``ctx.save_for_backward(x)`` keeps the graph's own input); ``output`` is what ``forward`` returned (arrays,
+    matched by identity, as in the ctx style). ``setup_context`` runs under ``no_grad``.
+
+    **The context's methods**: ``ctx.save_for_backward(*arrays_or_tensors)`` and ``ctx.saved_tensors``;
+    ``ctx.needs_input_grad``; ``ctx.mark_non_differentiable(*outputs)`` (outputs that do not require grad:
+    indices, masks; their gradient reaches backward as zeros); ``ctx.set_materialize_grads(False)`` (an output
+    that got no gradient reaches backward as None instead of zeros); ``ctx.mark_dirty(*inputs)`` (inputs changed
+    in place and returned: allowed only where nothing is recorded). ``@once_differentiable`` on ``backward``
+    marks one written on raw arrays: a second-order backward through it raises.
     """
 
     differentiable_outputs = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        resolve_vjp(cls, Function)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, *grad_outputs):  # pragma: no cover - abstract
+    def setup_context(ctx, inputs, output):  # pragma: no cover - defined by Functions in that style
         raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):  # pragma: no cover - abstract
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "Function to use it with backward mode AD.")
+
+    vjp = backward
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        setup_style = cls.setup_context is not Function.setup_context
+        if setup_style:                 # inputs as PyTorch gives them to setup_context: defaults filled in
+            args, kwargs = bind_inputs(cls, args, kwargs)
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         tensors = [args[i] for i in positions]
         device = None
@@ -103,7 +147,12 @@ class Function:
         ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
         if len(tensors) != len(args):   # for a backward that returns one gradient per argument, as PyTorch's
             ctx._n_args, ctx._tensor_positions = len(args), positions
-        out = cls.forward(ctx, *raw, **kwargs)
+        if setup_style:
+            out = cls.forward(*raw, **kwargs)
+            with no_grad():
+                cls.setup_context(ctx, args, out)
+        else:
+            out = cls.forward(ctx, *raw, **kwargs)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         results = tuple(_wrap_output(o) for o in outs)
@@ -111,6 +160,9 @@ class Function:
             base = _sharing_memory(r.data, tensors)
             if base is not None:
                 r._version_counter = base._version_counter
+        if ctx._dirty:                  # ctx.mark_dirty: the inputs themselves come back
+            results = take_dirty(cls, ctx, args, outs, results, record)
+        constant = non_differentiable_outputs(cls, ctx, outs)           # ctx.mark_non_differentiable
         if record and cls.differentiable_outputs:
             edges = []
             for t in tensors:
@@ -123,12 +175,25 @@ class Function:
             meta = tuple((r.data.shape, r.data.dtype) for r in results)
             node = Node(cls, ctx, tuple(edges), meta)
             for i, r in enumerate(results):
-                if r.data.dtype.kind in _FLOAT_KINDS:
+                if r.data.dtype.kind in _FLOAT_KINDS and i not in constant:
                     r._node, r._out_index, r.requires_grad = node, i, True
             _resolve_saved(ctx, args, raw, outs, results)
         else:
             ctx._saved = ()
         return results[0] if single else results
+
+
+class DelayedError(Function):
+    """Where a ``@once_differentiable`` backward's result joins a recorded graph: the identity forward, and a
+    backward that refuses, so a second-order backward through that backward raises (PyTorch's words)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
 
 
 def _op_name(cls) -> str:
