@@ -162,7 +162,7 @@ class Function:
                 r._version_counter = base._version_counter
         if ctx._dirty:                  # ctx.mark_dirty: the inputs themselves come back
             results = take_dirty(cls, ctx, args, outs, results, record)
-        constant = non_differentiable_outputs(cls, ctx, outs)           # ctx.mark_non_differentiable
+        constant = non_differentiable_outputs(cls, ctx, outs) if ctx._non_differentiable else ()   # ctx.mark_...
         if record and cls.differentiable_outputs:
             edges = []
             for t in tensors:
@@ -175,7 +175,7 @@ class Function:
             meta = tuple((r.data.shape, r.data.dtype) for r in results)
             node = Node(cls, ctx, tuple(edges), meta)
             for i, r in enumerate(results):
-                if r.data.dtype.kind in _FLOAT_KINDS and i not in constant:
+                if r.data.dtype.kind in _FLOAT_KINDS and (not constant or i not in constant):
                     r._node, r._out_index, r.requires_grad = node, i, True
             _resolve_saved(ctx, args, raw, outs, results)
         else:
