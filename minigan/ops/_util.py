@@ -102,6 +102,22 @@ def lift_pair(a, b) -> tuple[Tensor, Tensor]:
     return lift(a, t, dtype), lift(b, t, dtype)
 
 
+def floating_operands(op: str, a, b) -> tuple[Tensor, Tensor]:
+    """The two operands of a binary floating-point function (Tensors or numbers, at least one a Tensor) as Tensors
+    of one floating dtype (integers give float32), with a clear error when their shapes do not broadcast."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+    dtype = result_type(a, b)
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
+    like = a if isinstance(a, Tensor) else b
+    a, b = lift(a, like, dtype), lift(b, like, dtype)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    return a, b
+
+
 def reduced_axes(shape: tuple, target: tuple) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Axes to sum so that an array of ``shape`` (the broadcast result) becomes ``target``.
 

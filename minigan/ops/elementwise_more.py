@@ -17,18 +17,13 @@ from ..autograd import Function, Tensor
 from ._util import as_floating, lift, lift_pair, result_type
 from .arithmetic import _check_broadcast, _routed, abs, mul, pow
 from .aliases import rounded_divide
-from .math import logaddexp
+from .math import _floating_pair, logaddexp
 from .shape import sum_to
 
 
 def _tensor_pair(a, b) -> tuple[Tensor, Tensor]:
     """Both operands as Tensors of their promoted dtype, on the device of whichever is a tensor."""
     return lift_pair(a, b)
-
-
-def _floating_pair(a, b) -> tuple[Tensor, Tensor]:
-    a, b = lift_pair(a, b)
-    return as_floating(a), as_floating(b)
 
 
 # ----------------------------------------------------------------------------- signs

@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor
-from ._util import lift, result_type
+from ._util import floating_operands
 from .arithmetic import _quietly, exp, where
 from .pointwise import xlogy
 from .shape import broadcast_to
@@ -224,17 +224,9 @@ class RegularizedGammaP(Function):
 def floating_pair(op: str, a, b) -> tuple[Tensor, Tensor]:
     """Two operands of a binary special function (Tensors or numbers, at least one a Tensor) as Tensors of one
     floating dtype (integers give float32) and one shape, brought there by recorded ops so gradients reach
-    both; a clear error when the shapes do not broadcast."""
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
-    dtype = result_type(a, b)
-    dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
-    like = a if isinstance(a, Tensor) else b
-    a, b = lift(a, like, dtype), lift(b, like, dtype)
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    both; a clear error when the shapes do not broadcast (:func:`~minigan.ops._util.floating_operands`)."""
+    a, b = floating_operands(op, a, b)
+    shape = np.broadcast_shapes(a.shape, b.shape)
     return tuple(t if t.shape == shape else broadcast_to(t, shape) for t in (a, b))
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor
-from ._util import as_floating, lift, result_type
+from ._util import as_floating, floating_operands, lift, result_type
 from .activation import _erf_array, erfcx_fraction
 from .arithmetic import _quietly, exp, where
 from .shape import clone, sum_to
@@ -120,17 +120,7 @@ class Xlogy(Function):
 
 def _x_log(op: str, x, y, one_plus: bool) -> Tensor:
     """xlogy and xlog1py: either may be a number; integers give float32; the two broadcast."""
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        raise TypeError(f"{op}: expected at least one Tensor, got {type(x).__name__} and {type(y).__name__}")
-    dtype = result_type(x, y)
-    dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
-    like = x if isinstance(x, Tensor) else y
-    a, b = lift(x, like, dtype), lift(y, like, dtype)
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
-    return Xlogy.apply(a, b, one_plus)
+    return Xlogy.apply(*floating_operands(op, x, y), one_plus)
 
 
 def xlogy(x, y) -> Tensor:
