@@ -107,9 +107,12 @@ class Function:
 
     differentiable_outputs = True
 
+    _setup_style = False                # forward without ctx, then setup_context (decided once, per class)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         resolve_vjp(cls, Function)
+        cls._setup_style = cls.setup_context is not Function.setup_context
 
     @staticmethod
     def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
@@ -128,7 +131,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        setup_style = cls.setup_context is not Function.setup_context
+        setup_style = cls._setup_style
         if setup_style:                 # inputs as PyTorch gives them to setup_context: defaults filled in
             args, kwargs = bind_inputs(cls, args, kwargs)
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
