@@ -1,6 +1,9 @@
 """Batch slices shared among CPU threads (:mod:`minigan.kernels.threads`): every slice is done once, the
 results come back in slice order, BLAS is held to one thread meanwhile and given back its count after,
 and the fast convolutions give the same numbers, bit for bit, on one thread or several."""
+import os
+import select
+import signal
 import threading
 
 import numpy as np
@@ -175,3 +178,31 @@ def test_other_python_threads_make_the_caller_not_alone():
         done.set()
         other.join()
     assert threads._alone()
+
+
+@needs_openblas
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="this platform has no os.fork")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")      # Python 3.12+ warns on fork() beside threads
+def test_a_forked_child_spreads_its_slices_on_workers_of_its_own(three_threads):
+    """A child made by fork has none of its parent's worker threads: it starts its own rather than waiting
+    forever for the parent's."""
+    threads.run_slices([slice(i, i + 1) for i in range(3)], lambda b: b)            # the parent's workers start
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                                     # the child: report, and leave at once
+        try:
+            out = threads.run_slices([slice(i, i + 1) for i in range(6)], lambda b: (b.start, threading.get_ident()))
+            ok = [s for s, _ in out] == list(range(6)) and len({t for _, t in out}) == 3
+            os.write(write, b"ok" if ok else b"wrong")
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        ready, _, _ = select.select([read], [], [], 60)
+        answer = os.read(read, 16) if ready else b"no answer within 60 s"
+    finally:
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(read)
+    assert answer == b"ok"
