@@ -18,6 +18,8 @@ in ``tests/kernels/test_fast.py``.
 """
 from __future__ import annotations
 
+import functools
+
 from minigan import backend
 from minigan.kernels.im2col import _tap
 from minigan.kernels.scratch import workspace
@@ -55,6 +57,7 @@ def _blockwise(size, stride, dilation) -> bool:
     return tuple(dilation) == (1, 1) and (sh, sw) != (1, 1) and h % sh == 0 and w % sw == 0
 
 
+@functools.lru_cache(maxsize=256)
 def _rounds(k, s, p, size, blocks):
     """Where the taps of one axis land (kernel size ``k``, stride ``s``, padding ``p``; ``size`` input pixels,
     ``blocks`` output blocks), in groups of one shift. With ``t - p = a*s + r`` (``0 <= r < s``), tap ``t`` of
@@ -63,7 +66,7 @@ def _rounds(k, s, p, size, blocks):
     the kernel's taps ``taps`` (a slice) land in as many neighbouring phases ``phases`` (a slice), every one
     shifted by ``a`` blocks, and input pixels ``[lo, hi)`` land inside the output (none where ``lo >= hi``).
     One group is added in one operation: a 4x4 kernel at stride 2 with padding 1 has three, taps 0, 1 and 2, 3
-    shifted by -1, 0 and 1 blocks."""
+    shifted by -1, 0 and 1 blocks. (Kept per argument tuple: a layer asks for the same groups at every call.)"""
     groups = []
     for t in range(k):
         a, r = divmod(t - p, s)
@@ -72,7 +75,7 @@ def _rounds(k, s, p, size, blocks):
             groups[-1] = (a, slice(taps.start, t + 1), slice(phases.start, r + 1)) + groups[-1][3:]
         else:
             groups.append((a, slice(t, t + 1), slice(r, r + 1), max(0, -a), min(size, blocks - a)))
-    return groups
+    return tuple(groups)
 
 
 def _fold_phases(out, stamps, stride, padding):
@@ -118,12 +121,23 @@ def _fold_fits(in_hw, out_hw, stride, dilation) -> bool:
     return _blockwise(out_hw, stride, dilation) and ho // sh <= h and wo // sw <= w
 
 
-def _shift_into(dst, src, offset):
-    """``dst[..., k] += src[..., k - offset]`` along the last axis, for every ``k`` with ``0 <= k - offset < L``."""
+def _shift_into(dst, src, offset, store=False):
+    """``dst[..., k] += src[..., k - offset]`` along the last axis, for every ``k`` with ``0 <= k - offset < L``.
+    With ``store``, ``dst[..., k] = src[..., k - offset]`` there and 0 everywhere else along that axis."""
     size = dst.shape[-1]
     lo, hi = min(size, max(0, offset)), max(0, min(size, size + offset))
-    if lo < hi:
+    if store:
+        dst[..., :lo] = 0
+        dst[..., hi:] = 0
+        dst[..., lo:hi] = src[..., lo - offset:hi - offset]
+    elif lo < hi:
         dst[..., lo:hi] += src[..., lo - offset:hi - offset]
+
+
+def _feeding_every_phase(groups, s):
+    """The first of an axis's groups of taps (:func:`_rounds`) that lands in all ``s`` phases and inside the output,
+    or None."""
+    return next((g for g in groups if g[2] == slice(0, s) and g[3] < g[4]), None)
 
 
 def _fold_planes(out, planes, stride, padding):
@@ -162,10 +176,20 @@ def _fold_planes(out, planes, stride, padding):
     lanes = (nb * h * w,) if planes.strides[3] == h * planes.strides[4] else (nb, h * w)
     plane_lanes = planes.reshape((c_out, kh, kw) + lanes)                 # a view
     phases = workspace(xp, "phases", (c_out, sh, sw) + lanes, out.dtype)
-    phases[...] = 0                                  # (a kernel smaller than the stride leaves some phases so)
-    for a, taps_i, rs, lo, hi in down:
-        for b, taps_j, qs, wlo, whi in across:
-            if lo < hi and wlo < whi:                 # else these taps land wholly outside the output
+    # A pair of groups that feeds every phase (a kernel at least as large as the stride has one) is stored
+    # rather than added, so the phases need no zeroing first; a kernel smaller than the stride leaves some
+    # phases empty, and there they are zeroed.
+    first = (_feeding_every_phase(down, sh), _feeding_every_phase(across, sw))
+    if None in first:
+        phases[...] = 0
+    else:
+        (a, taps_i, _, _, _), (b, taps_j, _, _, _) = first
+        _shift_into(phases, plane_lanes[:, taps_i, taps_j], a * w + b, store=True)
+    for g_down in down:
+        a, taps_i, rs, lo, hi = g_down
+        for g_across in across:
+            b, taps_j, qs, wlo, whi = g_across
+            if lo < hi and wlo < whi and (g_down, g_across) != first:    # else outside the output, or stored
                 # phase (r, q), block (y + a, x + b) gets tap (i, j) of input pixel (y, x)
                 _shift_into(phases[:, rs, qs], plane_lanes[:, taps_i, taps_j], a * w + b)
     blocks = out.reshape(nb, c_out, hb, sh, wb, sw)
