@@ -12,7 +12,9 @@ ratio to PyTorch's convolution (>1 means minigan is slower), and the fraction of
 GFLOP/s of the im2col product's size (M, K, N), measured in the same run: how close im2col gets to the
 matmul it is built on. The naive loops are timed on the tiny layer only. Times are medians over three
 rounds in which every implementation and the matmul take their turn, so that a slow stretch of a shared
-machine is spread over all.
+machine is spread over all. Each turn times at least :data:`TIMED_SECONDS` of calls (7 at least): a 28x28
+layer's step takes about a millisecond, and seven of them alone fit inside one noisy moment of a shared
+host, which then decided the whole ratio.
 Each layer is measured in a fresh Python process of its own: run one after another in one process, a
 layer's times depended on the layers run before it (64x64 layers were measured up to 1.8 times slower
 after the others than alone, by the memory those left behind, it seemed).
@@ -61,6 +63,11 @@ LAYERS = [
     ("G64-5",  "conv_transpose2d", 128,  64,   3, 32, 4, 2, 1, 0),  # 32 -> 64
 ]
 QUICK_LAYERS = ("tiny",)
+
+# The least time each turn of the side-by-side measurement spends on timed calls (in a full run). With seven
+# calls a turn, the 28x28 generator's last layer (about 1 ms) was timed over 7 ms a turn, and ten standalone
+# runs of it gave a fraction of a matmul's GFLOP/s from 0.37 to 0.61.
+TIMED_SECONDS = 0.1
 
 
 def layer_problem(layer):
@@ -137,7 +144,8 @@ def bench_layer(layer, device, torch, quick, rng):
     xp = backend.xp_for(device)
     name, kind = layer[:2]
     prob = layer_problem(layer)
-    # three rounds of blocks (see _common.measure_side_by_side): 21 timed steps of a 28x28 layer, 3 of a large 64x64 one
+    # three rounds of blocks (see _common.measure_side_by_side), each block at least TIMED_SECONDS of timed steps:
+    # some hundreds of a 28x28 layer, 3 (one a round) of a large 64x64 one
     warmup, repeat, rounds = (2, 3, 1) if quick else ((2, 7, 3) if prob["flops"] < 1e10 else (1, 1, 3))
     x, w, gy = (backend.to_device((rng.standard_normal(prob[k]) * 0.1).astype(np.float32), device)
                 for k in ("x_shape", "w_shape", "y_shape"))
@@ -151,7 +159,8 @@ def bench_layer(layer, device, torch, quick, rng):
         fns["torch"] = torch_step(torch, kind, x, w, gy, prob)
     fns["matmul"] = lambda: a @ b
     measured = _common.measure_side_by_side(fns, device, warmup, repeat, rounds,
-                                            _common.warmup_seconds_for(quick))
+                                            _common.warmup_seconds_for(quick),
+                                            min_timed_seconds=0.0 if quick else TIMED_SECONDS)
     all_times = {impl: ts for impl, (_, ts) in measured.items()}
     times = {impl: t for impl, (t, _) in measured.items()}
     t_mm = times.pop("matmul")

@@ -63,10 +63,12 @@ LAYERS = {
 
 # --------------------------------------------------------------------------- timing
 def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat: int = 7,
-            min_warmup_seconds: float = 0.0):
+            min_warmup_seconds: float = 0.0, min_timed_seconds: float = 0.0):
     """Time ``fn()``: untimed calls, at least ``warmup`` of them and for at least ``min_warmup_seconds``
     (so that another library's worker threads, still spinning from the call before, have gone to sleep and
-    are not counted against ``fn``), then ``repeat`` timed ones.
+    are not counted against ``fn``), then timed ones, at least ``repeat`` of them and for at least
+    ``min_timed_seconds`` (so that a function of a millisecond is timed over a stretch of the run, not in
+    the few milliseconds that one noisy moment of a shared machine can cover).
 
     Returns ``(median_seconds, all_seconds)``. The device is synchronised before each clock reading, so
     queued GPU work is counted where it belongs."""
@@ -77,7 +79,8 @@ def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat:
         calls += 1
     backend.synchronize(device)
     times = []
-    for _ in range(repeat):
+    start = time.perf_counter()
+    while len(times) < repeat or (repeat and time.perf_counter() - start < min_timed_seconds):
         t0 = time.perf_counter()
         fn()
         backend.synchronize(device)
@@ -87,10 +90,11 @@ def measure(fn: Callable[[], Any], device: str = "cpu", warmup: int = 2, repeat:
 
 def measure_side_by_side(fns: dict[str, Callable[[], Any]], device: str = "cpu", warmup: int = 2,
                          repeat: int = 7, rounds: int = 1, min_warmup_seconds: float = MIN_WARMUP_SECONDS,
-                         devices: dict[str, str] | None = None) -> dict[str, tuple[float, list[float]]]:
-    """Time several functions in the same run, one block each (warm-up calls, then ``repeat`` timed ones),
-    the whole sequence of blocks ``rounds`` times. ``devices`` may name another device than ``device`` for
-    some of the functions (the one to synchronise).
+                         devices: dict[str, str] | None = None,
+                         min_timed_seconds: float = 0.0) -> dict[str, tuple[float, list[float]]]:
+    """Time several functions in the same run, one block each (warm-up calls, then ``repeat`` timed ones, or
+    more to last ``min_timed_seconds``: see :func:`measure`), the whole sequence of blocks ``rounds`` times.
+    ``devices`` may name another device than ``device`` for some of the functions (the one to synchronise).
 
     Blocks rather than turns (a, b, a, b, ...): BLAS and OpenMP worker threads keep spinning for a while
     after a call, and on a small machine the next library's call would pay for them. Each block's own
@@ -102,7 +106,8 @@ def measure_side_by_side(fns: dict[str, Callable[[], Any]], device: str = "cpu",
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
-            times[name] += measure(fn, devices.get(name, device), warmup, repeat, min_warmup_seconds)[1]
+            times[name] += measure(fn, devices.get(name, device), warmup, repeat, min_warmup_seconds,
+                                   min_timed_seconds)[1]
     return {name: (statistics.median(ts), ts) for name, ts in times.items()}
 
 

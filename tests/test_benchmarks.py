@@ -123,6 +123,25 @@ def test_warm_up_lasts_long_enough_for_other_threads_to_sleep(_common, monkeypat
     assert count(warmup=2) == 2
 
 
+def test_timed_calls_last_at_least_min_timed_seconds(_common, monkeypatch):
+    """Timed calls go on until there are ``repeat`` of them and they have taken ``min_timed_seconds``; the
+    median is over all of them. The clock is a fake that each call moves on by 0.1 s: nothing is timed."""
+    import minigan.bench
+    clock = [0.0]
+    monkeypatch.setattr(minigan.bench, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+
+    def fn():
+        clock[0] += 0.1
+
+    assert len(_common.measure(fn, warmup=0, repeat=2, min_timed_seconds=0.45)[1]) == 5
+    assert len(_common.measure(fn, warmup=0, repeat=7, min_timed_seconds=0.45)[1]) == 7
+    assert len(_common.measure(fn, warmup=0, repeat=2)[1]) == 2
+    calls = []
+    out = _common.measure_side_by_side({"a": lambda: calls.append("a") or fn()}, warmup=0, repeat=1, rounds=2,
+                                       min_warmup_seconds=0, min_timed_seconds=0.25)
+    assert len(out["a"][1]) == len(calls) == 6                       # three timed calls in each of two rounds
+
+
 def test_gan_quality_only_adds_its_row_to_the_recorded_table(tmp_path):
     """``--only SETTING`` reruns one knob and puts its row into the recorded table, in the table's order;
     a table recorded with other steps is refused."""
