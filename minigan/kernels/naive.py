@@ -11,8 +11,6 @@ Sizes arrive already normalised to pairs by :mod:`minigan.kernels.shapes`.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from minigan import backend
 from minigan.kernels import shapes
 
