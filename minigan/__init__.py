@@ -114,13 +114,19 @@ def manual_seed(seed: int) -> None:
     backend.manual_seed(seed)
 
 
+_NAMES_FROM = {"device": "devices", "finfo": "dtype_info", "iinfo": "dtype_info", "Generator": "generator",
+               "default_generator": "generator"}
+
+
 def __getattr__(name):
     # The subpackages above the core load on first use: `mg.nn`, `mg.optim`, `mg.gan`, ... so that
     # `import minigan` stays light and a learner can read the core without the rest.
     import importlib
     if name in {"nn", "optim", "data", "io", "viz", "gan", "style", "kernels", "progress", "cli", "linalg", "special",
-                "distributions", "utils", "func"}:
+                "distributions", "utils", "func", "cuda", "testing", "profiler"}:
         return importlib.import_module(f"minigan.{name}")
+    if name in _NAMES_FROM:             # a few of PyTorch's top-level classes, from modules of their own
+        return getattr(importlib.import_module(f"minigan.{_NAMES_FROM[name]}"), name)
     raise AttributeError(f"module 'minigan' has no attribute {name!r}")
 
 

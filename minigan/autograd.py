@@ -133,9 +133,18 @@ class Tensor(OpMethods, InPlaceMethods, MoreMethods):
     def dtype(self):
         return self.data.dtype
 
+    _devices: dict = {}     # the interned mg.device of each device name, for the property below
+
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        """The data's device, a :class:`minigan.device` (a ``str`` subclass: ``x.device == "cpu"`` holds, and
+        ``x.device.type`` is ``"cpu"`` or ``"cuda"``). Interned per name: ``.device`` is read on hot paths."""
+        name = backend.device_of(self.data)
+        dev = Tensor._devices.get(name)
+        if dev is None:
+            from .devices import device
+            dev = Tensor._devices[name] = device(name)
+        return dev
 
     @property
     def is_leaf(self) -> bool:

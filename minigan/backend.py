@@ -123,7 +123,7 @@ def cupy_module():
 
 # --------------------------------------------------------------------------- devices
 def normalize_device(device: Any = None) -> str:
-    """Turn ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` (or an object with ``.device``) into a
+    """Turn ``None``, ``"cpu"`` (or ``"cpu:0"``), ``"cuda"``, ``"cuda:1"`` (or an object with ``.device``) into a
     canonical string: ``"cpu"`` or ``"cuda:N"``.  Raises :class:`DeviceError` for ``cuda`` without
     a GPU, and :class:`ValueError` for anything that is not a device name."""
     if device is None:
@@ -134,7 +134,7 @@ def normalize_device(device: Any = None) -> str:
             return normalize_device(dev)
         raise ValueError(f"not a device: {device!r} (expected 'cpu', 'cuda' or 'cuda:N')")
     name = device.strip().lower()
-    if name == "cpu":
+    if name in ("cpu", "cpu:0"):         # (mg.device("cpu", 0) is "cpu:0", as PyTorch's)
         return "cpu"
     if name == "cuda" or name.startswith("cuda:"):
         idx = 0
