@@ -174,6 +174,13 @@ g_num = numerical_grad(Diff.apply, xd, v)
 wrong = np.flatnonzero(np.abs(g_bug.numpy() - g_num) > 1e-6)
 print("elements that disagree:", wrong.tolist(), "| the last one is", x.shape[0] - 1)
 print(f"missing there: {g_num[wrong[0]] - g_bug.numpy()[wrong[0]]:.6f} = gy[-1] = {v[-1]:.6f}")
+# A test makes the same comparison with mg.testing.assert_close (torch.testing's): elementwise
+# |actual - expected| <= atol + rtol * |expected|, and a message that counts the elements that disagree and
+# names the worst one's index.
+try:
+    mg.testing.assert_close(g_bug, mg.tensor(g_num), rtol=1e-6, atol=1e-6)
+except AssertionError as err:
+    print(err)
 
 # %% [markdown]
 # Only the last element is wrong, and the missing amount is exactly `gy[-1]`: the bug is at the boundary,
