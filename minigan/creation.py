@@ -11,6 +11,7 @@ import numpy as np
 
 from . import backend, settings
 from .autograd import Tensor, _default_float
+from .generator import stream
 
 
 def _shape(shape) -> tuple[int, ...]:
@@ -137,43 +138,44 @@ def _drawn(dtype):
     return np.float64 if np.dtype(dtype) == np.float64 else np.float32
 
 
-def randn(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn(*shape, generator=None, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the device's seeded generator."""
     dtype = _float(dtype)
     dev = settings.creation_device(device)
-    arr = backend.rng(dev).standard_normal(_shape(shape), dtype=_drawn(dtype))
+    arr = stream(generator, dev, "randn").standard_normal(_shape(shape), dtype=_drawn(dtype))
     return _make(arr.astype(dtype, copy=False), requires_grad)
 
 
-def rand(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand(*shape, generator=None, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the device's seeded generator."""
     dtype = _float(dtype)
     dev = settings.creation_device(device)
-    arr = backend.rng(dev).random(_shape(shape), dtype=_drawn(dtype))
+    arr = stream(generator, dev, "rand").random(_shape(shape), dtype=_drawn(dtype))
     return _make(arr.astype(dtype, copy=False), requires_grad)
 
 
-def _random_like(draw, name: str, t: Tensor, dtype, device, requires_grad: bool) -> Tensor:
+def _random_like(draw, name: str, t: Tensor, dtype, device, requires_grad: bool, generator=None) -> Tensor:
     dtype = t.dtype if dtype is None else np.dtype(dtype)
     if dtype.kind not in "f":
         raise TypeError(f"{name}(): random floats need a floating-point dtype, but the tensor has dtype {dtype}; "
                         f"pass dtype=mg.float32 (or use mg.randint for integers)")
-    return draw(t.shape, device=t.device if device is None else device, dtype=dtype, requires_grad=requires_grad)
+    return draw(t.shape, device=t.device if device is None else device, dtype=dtype, requires_grad=requires_grad,
+                generator=generator)
 
 
-def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *, generator=None) -> Tensor:
     """Standard normal samples of ``t``'s shape, and of its dtype and device unless others are given, from the
     device's seeded generator (``torch.randn_like``)."""
-    return _random_like(randn, "randn_like", t, dtype, device, requires_grad)
+    return _random_like(randn, "randn_like", t, dtype, device, requires_grad, generator)
 
 
-def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *, generator=None) -> Tensor:
     """Uniform samples in [0, 1) of ``t``'s shape, and of its dtype and device unless others are given, from the
     device's seeded generator (``torch.rand_like``)."""
-    return _random_like(rand, "rand_like", t, dtype, device, requires_grad)
+    return _random_like(rand, "rand_like", t, dtype, device, requires_grad, generator)
 
 
-def randint(low: int, high=None, size=None, device=None, dtype=np.int64) -> Tensor:
+def randint(low: int, high=None, size=None, device=None, dtype=np.int64, *, generator=None) -> Tensor:
     """Integers drawn uniformly from ``[low, high)`` (``randint(high, size)``: from ``[0, high)``), as in PyTorch,
     from the device's seeded generator."""
     if size is None:                    # randint(high, size)
@@ -181,11 +183,12 @@ def randint(low: int, high=None, size=None, device=None, dtype=np.int64) -> Tens
             raise TypeError("randint(): give the size, as randint(low, high, size) or randint(high, size)")
         low, high, size = 0, low, high
     dev = settings.creation_device(device)
-    return Tensor(backend.rng(dev).integers(low, high, size=_shape((size,))).astype(dtype, copy=False))
+    drawn = stream(generator, dev, "randint").integers(low, high, size=_shape((size,)))
+    return Tensor(drawn.astype(dtype, copy=False))
 
 
 # --------------------------------------------------------------------------- permutations, samples, grids
-def randperm(n: int, *, dtype=np.int64, device=None, requires_grad: bool = False) -> Tensor:
+def randperm(n: int, *, generator=None, dtype=np.int64, device=None, requires_grad: bool = False) -> Tensor:
     """A random ordering of ``0, 1, ..., n-1`` (``torch.randperm``), int64 unless a dtype is given, from the
     device's seeded generator. It is the order that sorts ``n`` uniform random keys: every ordering of the keys
     is equally likely, so every permutation is (two equal float64 keys are too unlikely to matter)."""
@@ -197,7 +200,7 @@ def randperm(n: int, *, dtype=np.int64, device=None, requires_grad: bool = False
     if dtype.kind == "b" or (dtype.kind in "iu" and n > np.iinfo(dtype).max + 1):
         raise TypeError(f"randperm(): the values 0 .. {n - 1} do not fit in dtype {dtype}")
     dev = settings.creation_device(device)
-    keys = backend.rng(dev).random(int(n), dtype=np.float64)
+    keys = stream(generator, dev, "randperm").random(int(n), dtype=np.float64)
     return _make(backend.xp_for(dev).argsort(keys).astype(dtype), requires_grad)
 
 
@@ -210,7 +213,8 @@ def _floating(op: str, t, what: str = "input") -> Tensor:
     return t
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False) -> Tensor:  # noqa: A002
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator=None) -> Tensor:
     """``num_samples`` category indices (int64) drawn from each row of non-negative weights ``input``
     (``torch.multinomial``): shape ``(K,) -> (num_samples,)`` or ``(N, K) -> (N, num_samples)``. The weights
     need not sum to 1; category ``i`` is drawn with probability ``w_i / sum(w)``.
@@ -239,7 +243,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False) -> T
         raise ValueError("multinomial(): probability tensor contains either `inf`, `nan` or element < 0")
     if rows and bool((w.sum(axis=1) <= 0).any()):
         raise ValueError("multinomial(): invalid multinomial distribution (sum of probabilities <= 0)")
-    gen = backend.rng(p.device)
+    gen = stream(generator, p.device, "multinomial")
     if rows == 0:
         out = xp.zeros((0, n), dtype=np.int64)
     elif replacement:
@@ -261,7 +265,8 @@ def _stable_order(a):
     return np.argsort(a, axis=1, kind="stable") if xp is np else xp.argsort(a, axis=1)
 
 
-def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
     """Normal samples ``mean + std * z`` (``z ~ N(0, 1)``), in PyTorch's forms: ``normal(mean_tensor, std_tensor)``
     (broadcast together), ``normal(mean_tensor, std=1.0)``, ``normal(mean_float, std_tensor)``, and
     ``normal(mean_float, std_float, size)``. A tensor form has its tensor's dtype (the mean's, if both are
@@ -275,7 +280,7 @@ def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad: 
             raise TypeError("normal(): with a float mean and std, give the size, as normal(0.0, 1.0, (2, 3))")
         if not float(std) >= 0:
             raise ValueError(f"normal(): expects std >= 0.0, but found std {std}")
-        z = randn(_shape((size,)), device=device, dtype=dtype)
+        z = randn(_shape((size,)), device=device, dtype=dtype, generator=generator)
         return _make((z.data * float(std) + float(mean)).astype(z.dtype, copy=False), requires_grad)
     if dtype is not None or device is not None or requires_grad:
         raise TypeError("normal(): dtype, device and requires_grad go with the float form; a tensor mean or std "
@@ -292,11 +297,11 @@ def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad: 
         shape = np.broadcast_shapes(m_shape, s_shape)
     except ValueError:
         raise ValueError(f"normal(): mean of shape {m_shape} and std of shape {s_shape} do not broadcast") from None
-    z = backend.rng(like.device).standard_normal(shape, dtype=_drawn(like.dtype))
+    z = stream(generator, like.device, "normal").standard_normal(shape, dtype=_drawn(like.dtype))
     return Tensor((m + s * z).astype(like.dtype, copy=False))
 
 
-def bernoulli(input: Tensor, p=None) -> Tensor:  # noqa: A002
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
     """0 or 1 for each element, 1 with probability ``input[i]`` (or with probability ``p`` for every element,
     when ``p`` is given), as ``torch.bernoulli``; of ``input``'s shape, dtype and device. A uniform ``u`` in
     ``[0, 1)`` is below ``p`` with probability exactly ``p``, so the draw is ``u < p``."""
@@ -306,11 +311,11 @@ def bernoulli(input: Tensor, p=None) -> Tensor:  # noqa: A002
     if not bool(((probs >= 0) & (probs <= 1)).all()):
         raise ValueError(f"bernoulli(): expected every probability in [0, 1], got "
                          f"{'p = ' + repr(p) if p is not None else 'values outside it'}")
-    u = backend.rng(x.device).random(x.shape, dtype=np.float64)
+    u = stream(generator, x.device, "bernoulli").random(x.shape, dtype=np.float64)
     return Tensor((u < probs).astype(x.dtype))
 
 
-def poisson(input: Tensor) -> Tensor:  # noqa: A002
+def poisson(input: Tensor, generator=None) -> Tensor:  # noqa: A002
     """A Poisson count for each element, of mean (rate) ``input[i]`` (``torch.poisson``), in ``input``'s shape,
     floating dtype and device. The rates must be non-negative; a rate of 0 always gives 0."""
     x = _floating("poisson()", input)
@@ -318,7 +323,7 @@ def poisson(input: Tensor) -> Tensor:  # noqa: A002
     if not bool((x.data >= 0).all()):
         raise ValueError("poisson(): invalid Poisson rate, expected rate to be non-negative (got a negative or NaN "
                          "rate)")
-    counts = backend.rng(x.device).poisson(x.data.astype(np.float64))
+    counts = stream(generator, x.device, "poisson").poisson(x.data.astype(np.float64))
     return Tensor(xp.asarray(counts).astype(x.dtype))
 
 

@@ -26,14 +26,14 @@ def _creation():
     return creation
 
 
-def _fill_random(t, what: str, draw: str, shift, scale):
+def _fill_random(t, what: str, draw: str, shift, scale, generator=None):
     """``t`` overwritten with ``shift + scale * sample`` (``draw``: ``"rand"`` for U[0, 1), or ``"randn"``, from
     the device's seeded generator), as the Tensor's other in-place methods: refused on a leaf that requires
     grad while recording (initialise weights under ``mg.no_grad()``), and counted in its version."""
     if t.dtype.kind != "f":
         raise TypeError(f"{what}: expects a floating-point tensor, got dtype {t.dtype}")
     t._check_inplace(what)
-    sample = getattr(_creation(), draw)(t.shape, device=t.device, dtype=t.dtype).data
+    sample = getattr(_creation(), draw)(t.shape, device=t.device, dtype=t.dtype, generator=generator).data
     t.data[...] = shift + scale * sample
     t._bump_version()
     return t
@@ -239,9 +239,9 @@ class OpMethods:
         return _ops().unique(self, sorted, return_inverse, return_counts, dim)
     def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
         return _ops().unique_consecutive(self, return_inverse, return_counts, dim)
-    def multinomial(self, num_samples, replacement=False):
-        return _creation().multinomial(self, num_samples, replacement)
-    def bernoulli(self, p=None): return _creation().bernoulli(self, p)
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return _creation().multinomial(self, num_samples, replacement, generator=generator)
+    def bernoulli(self, p=None, *, generator=None): return _creation().bernoulli(self, p, generator=generator)
     def tile(self, *dims): return _ops().tile(self, *dims)
     def tril(self, diagonal=0): return _ops().tril(self, diagonal)
     def triu(self, diagonal=0): return _ops().triu(self, diagonal)
@@ -446,8 +446,10 @@ class OpMethods:
     def floor_(self): return _in_place(self, "floor_", _ops().floor)
     def ceil_(self): return _in_place(self, "ceil_", _ops().ceil)
     def round_(self, decimals=0): return _in_place(self, "round_", _ops().round, decimals)
-    def uniform_(self, a=0.0, b=1.0): return _fill_random(self, "uniform_", "rand", a, b - a)
-    def normal_(self, mean=0.0, std=1.0): return _fill_random(self, "normal_", "randn", mean, std)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return _fill_random(self, "uniform_", "rand", a, b - a, generator)
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return _fill_random(self, "normal_", "randn", mean, std, generator)
 
     # Histograms and the older linear-algebra names: minigan/ops/histogram.py, linalg_legacy.py
     def histogram(self, bins, **kwargs): return _ops().histogram(self, bins, **kwargs)

@@ -142,11 +142,18 @@ def _fill_diagonal(t, fill_value, wrap: bool = False):
 
 
 # --------------------------------------------------------------------------- random in-place fillers
-def _uniform(t):
-    """Uniform samples in (0, 1) of t's shape, float64, from the device's seeded generator (0 itself is
-    moved to the smallest positive float64, so that logs and divisions below stay finite)."""
+def _stream(generator, device: str, what: str):
+    """The stream ``what`` draws from: ``generator`` (an ``mg.Generator`` on ``device``) or the device's own."""
+    from .generator import stream
+    return stream(generator, device, what)
+
+
+def _uniform(t, generator=None, what: str = "random fill"):
+    """Uniform samples in (0, 1) of t's shape, float64, from ``generator`` (an ``mg.Generator``) or the device's
+    seeded stream (0 itself is moved to the smallest positive float64, so that logs and divisions below stay
+    finite)."""
     from . import backend
-    u = backend.rng(t.device).random(t.shape, dtype=np.float64)
+    u = _stream(generator, t.device, what).random(t.shape, dtype=np.float64)
     return backend.xp_of(u).maximum(u, np.finfo(np.float64).tiny)
 
 
@@ -165,57 +172,55 @@ def _positive(what: str, name: str, value) -> None:
         raise RuntimeError(f"{what} expects {name} > 0.0, but found {name}={value}")
 
 
-def bernoulli_(t, p=0.5):
+def bernoulli_(t, p=0.5, *, generator=None):
     """1 with probability ``p`` (a number, or a tensor broadcast to t's shape), else 0, in place."""
-    from . import backend
     from .autograd import Tensor
     xp = _xp(t)
     probs = p.data if isinstance(p, Tensor) else xp.asarray(float(p))
     if not bool(xp.all((probs >= 0) & (probs <= 1))):
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    u = backend.rng(t.device).random(t.shape, dtype=np.float64)
+    u = _stream(generator, t.device, "bernoulli_").random(t.shape, dtype=np.float64)
     return _write(t, "bernoulli_", u < probs, floating=False)
 
 
-def cauchy_(t, median=0.0, sigma=1.0):
+def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):
     """Cauchy samples ``median + sigma * tan(pi * (u - 1/2))`` (the inverse of its distribution function)."""
     _positive("cauchy_", "sigma", sigma)
     xp = _xp(t)
-    return _write(t, "cauchy_", median + sigma * xp.tan(math.pi * (_uniform(t) - 0.5)))
+    return _write(t, "cauchy_", median + sigma * xp.tan(math.pi * (_uniform(t, generator, "cauchy_") - 0.5)))
 
 
-def exponential_(t, lambd=1.0):
+def exponential_(t, lambd=1.0, *, generator=None):
     """Exponential samples of rate ``lambd``: ``-log(u) / lambd``."""
     _positive("exponential_", "lambda", lambd)
     if t.dtype.kind != "f":
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {t.dtype}")
-    return _write(t, "exponential_", -_xp(t).log(_uniform(t)) / lambd)
+    return _write(t, "exponential_", -_xp(t).log(_uniform(t, generator, "exponential_")) / lambd)
 
 
-def geometric_(t, p):
+def geometric_(t, p, *, generator=None):
     """The number of Bernoulli(``p``) trials up to and including the first success (1, 2, ...):
     ``ceil(log(u) / log(1 - p))``."""
     if not 0 < float(p) < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     xp = _xp(t)
-    return _write(t, "geometric_", xp.maximum(xp.ceil(xp.log(_uniform(t)) / math.log1p(-float(p))), 1),
+    u = _uniform(t, generator, "geometric_")
+    return _write(t, "geometric_", xp.maximum(xp.ceil(xp.log(u) / math.log1p(-float(p))), 1),
                   floating=False)
 
 
-def log_normal_(t, mean=1.0, std=2.0):
+def log_normal_(t, mean=1.0, std=2.0, *, generator=None):
     """``exp(mean + std * z)`` with ``z ~ N(0, 1)``: samples whose logarithm is normal."""
-    from . import backend
     _positive("log_normal_", "std", std)
-    z = backend.rng(t.device).standard_normal(t.shape, dtype=np.float64)
+    z = _stream(generator, t.device, "log_normal_").standard_normal(t.shape, dtype=np.float64)
     return _write(t, "log_normal_", _xp(t).exp(mean + std * z))
 
 
-def random_(t, from_=0, to=None):
+def random_(t, from_=0, to=None, *, generator=None):
     """Integers drawn uniformly from ``[from_, to)`` (``random_(to)``: from ``[0, to)``), in place. Without
     ``to`` the range is ``[0, 2**mantissa]`` for a float dtype (every integer there is exact) and up to the
     dtype's maximum for an integer one; a bool tensor gets False or True."""
-    from . import backend
     if to is None and from_ != 0:
         from_, to = 0, from_
     if to is None:
@@ -229,7 +234,7 @@ def random_(t, from_=0, to=None):
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
     if t.dtype.kind in "iu" and not np.iinfo(t.dtype).min <= from_ <= np.iinfo(t.dtype).max:
         raise RuntimeError(f"random_: from is out of bounds for {t.dtype}")
-    values = backend.rng(t.device).integers(int(from_), int(to), size=t.shape, dtype=np.int64)
+    values = _stream(generator, t.device, "random_").integers(int(from_), int(to), size=t.shape, dtype=np.int64)
     return _write(t, "random_", values.astype(t.dtype), floating=False)
 
 
@@ -293,12 +298,14 @@ class MoreMethods:
     def new(self, *args): return _new(self, *args)
     def register_post_accumulate_grad_hook(self, hook): return register_post_accumulate_grad_hook(self, hook)
     # Random in-place fillers, from the device's seeded generator (``mg.manual_seed``)
-    def bernoulli_(self, p=0.5): return bernoulli_(self, p)
-    def cauchy_(self, median=0.0, sigma=1.0): return cauchy_(self, median, sigma)
-    def exponential_(self, lambd=1.0): return exponential_(self, lambd)
-    def geometric_(self, p): return geometric_(self, p)
-    def log_normal_(self, mean=1.0, std=2.0): return log_normal_(self, mean, std)
-    def random_(self, from_=0, to=None): return random_(self, from_, to)
+    def bernoulli_(self, p=0.5, *, generator=None): return bernoulli_(self, p, generator=generator)
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        return cauchy_(self, median, sigma, generator=generator)
+    def exponential_(self, lambd=1.0, *, generator=None): return exponential_(self, lambd, generator=generator)
+    def geometric_(self, p, *, generator=None): return geometric_(self, p, generator=generator)
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        return log_normal_(self, mean, std, generator=generator)
+    def random_(self, from_=0, to=None, *, generator=None): return random_(self, from_, to, generator=generator)
     # Strided windows and memory (minigan/ops/strided.py), view copies and the "unsafe" splitters
     def as_strided(self, size, stride, storage_offset=None):
         return _strided().as_strided(self, size, stride, storage_offset)

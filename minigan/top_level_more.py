@@ -6,6 +6,7 @@ import numpy as np
 
 from . import backend, creation
 from .autograd import Tensor, _default_float
+from .generator import stream
 
 __all__ = ["clamp_min", "clamp_max", "detach", "empty_like", "randint_like", "scalar_tensor"]
 
@@ -31,7 +32,7 @@ def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
     return creation.zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low: int = 0, high=None, *, dtype=None, device=None,  # noqa: A002
+def randint_like(input: Tensor, low: int = 0, high=None, *, generator=None, dtype=None, device=None,  # noqa: A002
                  requires_grad: bool = False) -> Tensor:
     """Integers drawn uniformly from ``[low, high)`` (``randint_like(x, high)``: from ``[0, high)``) in ``input``'s
     shape, and of its dtype and device unless others are given (``torch.randint_like``)."""
@@ -40,7 +41,7 @@ def randint_like(input: Tensor, low: int = 0, high=None, *, dtype=None, device=N
     if low >= high:
         raise RuntimeError(f"randint_like: expects 'low' to be less than 'high', but got low={low} >= high={high}")
     dev = input.device if device is None else backend.normalize_device(device)
-    drawn = backend.rng(dev).integers(int(low), int(high), size=input.shape, dtype=np.int64)
+    drawn = stream(generator, dev, "randint_like").integers(int(low), int(high), size=input.shape, dtype=np.int64)
     return Tensor(drawn.astype(input.dtype if dtype is None else dtype), requires_grad=requires_grad)
 
 

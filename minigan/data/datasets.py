@@ -210,7 +210,7 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
     :func:`split_lengths` for the rounding, PyTorch's).  One permutation of ``0..N-1`` is drawn and cut into
     consecutive pieces.  ``generator``: ``None`` draws from minigan's CPU generator (``mg.manual_seed``
     repeats it), an ``int`` seed gives ``numpy.random.default_rng(seed).permutation(N)``, a
-    ``numpy.random.Generator`` is drawn from.
+    ``numpy.random.Generator`` or an ``mg.Generator`` (on the CPU) is drawn from.
     """
     counts = split_lengths(len(dataset), lengths)
     order = draw_rng(generator, "random_split").permutation(len(dataset)).tolist()

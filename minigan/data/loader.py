@@ -89,8 +89,8 @@ class DataLoader:
       PyTorch checks them and otherwise ignored: minigan loads in one process (``worker_init_fn`` is never
       called; :func:`get_worker_info` is ``None``).
     * ``seed`` (minigan): the shuffle of epoch ``e`` is ``default_rng([seed, e]).permutation(N)``.
-      ``seed=None`` takes it from ``generator`` (an int, or a draw from a ``numpy.random.Generator``), else
-      draws it from minigan's CPU generator, so ``mg.manual_seed`` makes runs repeatable.
+      ``seed=None`` takes it from ``generator`` (an int, or a draw from a ``numpy.random.Generator`` or a CPU
+      ``mg.Generator``), else draws it from minigan's CPU generator, so ``mg.manual_seed`` makes runs repeatable.
     * ``device`` (minigan): the Tensors of every batch are put there (``"cpu"`` unless given).  Data keeps
       its dtype: float64 arrays give float64 batches, so load float32 data.
 

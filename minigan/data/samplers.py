@@ -15,7 +15,9 @@ Where PyTorch takes a ``torch.Generator``, minigan's random samplers take ``gene
 * a ``numpy.random.Generator``: draws from it (its state moves on, as a torch generator's does);
 * an ``int`` seed: the order of epoch ``e`` comes from ``numpy.random.default_rng([seed, e])`` alone.
   Each ``iter()`` moves on one epoch; :meth:`set_epoch` chooses one.  A loader that is resumed from a
-  checkpoint sets the epoch, so it sees exactly the order it would have seen.
+  checkpoint sets the epoch, so it sees exactly the order it would have seen;
+* an ``mg.Generator`` (PyTorch's kind): a CPU one draws from its NumPy stream, as if given that stream, and
+  ``mg.default_generator`` is minigan's CPU generator, as None.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor, as_tensor
+from ..generator import Generator, host_stream
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
@@ -40,13 +43,16 @@ def is_flag(value) -> bool:
 
 
 def check_generator(generator, who: str):
-    """``generator`` as one of the three kinds above (an int seed becomes a Python int)."""
+    """``generator`` as one of the three kinds above (an int seed becomes a Python int, an ``mg.Generator`` its
+    NumPy stream, or None for the default one)."""
+    if isinstance(generator, Generator):
+        return host_stream(generator, who)
     if generator is None or isinstance(generator, np.random.Generator):
         return generator
     if is_count(generator) and generator >= 0:
         return int(generator)
-    raise TypeError(f"{who}: generator must be None (minigan's CPU generator), a non-negative int seed or a "
-                    f"numpy.random.Generator, got {generator!r}")
+    raise TypeError(f"{who}: generator must be None (minigan's CPU generator), a non-negative int seed, an "
+                    f"mg.Generator or a numpy.random.Generator, got {generator!r}")
 
 
 def draw_rng(generator, who: str = "random_split") -> np.random.Generator:

@@ -1,6 +1,7 @@
 """Weight initialisers, in place, with PyTorch's names and formulas (``nn.init.normal_(w, 0, 0.02)``).
 
-Random numbers come from the device's seeded generator (``mg.manual_seed``)."""
+Random numbers come from the device's seeded generator (``mg.manual_seed``), or from ``generator`` (an
+``mg.Generator``) where the initialiser takes one, as PyTorch's do."""
 from __future__ import annotations
 
 import math
@@ -10,6 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
+from ..generator import stream
 
 
 def _fill(t: Tensor, arr) -> Tensor:
@@ -18,8 +20,8 @@ def _fill(t: Tensor, arr) -> Tensor:
     return t
 
 
-def _gen(t: Tensor):
-    return backend.rng(t.device)
+def _gen(t: Tensor, generator=None, who: str = "nn.init"):
+    return stream(generator, t.device, who)
 
 
 def calculate_fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
@@ -44,13 +46,13 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
 
 
-def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    return _fill(t, _gen(t).uniform(a, b, size=t.shape))
+def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    return _fill(t, _gen(t, generator, "nn.init.uniform_").uniform(a, b, size=t.shape))
 
 
-def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """N(mean, std²) in place; DCGAN uses ``normal_(w, 0.0, 0.02)``."""
-    return _fill(t, _gen(t).standard_normal(t.shape) * std + mean)
+    return _fill(t, _gen(t, generator, "nn.init.normal_").standard_normal(t.shape) * std + mean)
 
 
 def constant_(t: Tensor, value: float) -> Tensor:
@@ -83,31 +85,33 @@ def _zero_element(t: Tensor) -> bool:
     return False
 
 
-def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                     generator=None) -> Tensor:
     """U(-bound, bound) with bound = gain * sqrt(3 / fan) (He et al. 2015)."""
     if _zero_element(t):
         return t
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(t, mode))
-    return uniform_(t, -bound, bound)
+    return uniform_(t, -bound, bound, generator)
 
 
-def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                    generator=None) -> Tensor:
     """N(0, std²) with std = gain / sqrt(fan) (He et al. 2015)."""
     if _zero_element(t):
         return t
-    return normal_(t, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode)))
+    return normal_(t, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode)), generator)
 
 
-def xavier_uniform_(t: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010)."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(t)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(t, -a, a)
+    return uniform_(t, -a, a, generator)
 
 
-def xavier_normal_(t: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_normal_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     fan_in, fan_out = calculate_fan_in_and_fan_out(t)
-    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def default_layer_init_(weight: Tensor, bias: Tensor | None) -> None:
@@ -152,7 +156,7 @@ def dirac_(t: Tensor, groups: int = 1) -> Tensor:
     return _fill(t, backend.to_device(delta, t.device))
 
 
-def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
+def orthogonal_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """A (semi-)orthogonal matrix times ``gain``, in place (Saxe et al. 2013). The tensor is seen as a matrix
     ``(rows, cols) = (size(0), numel / size(0))`` (a conv weight's trailing dims are flattened); its rows are
     orthonormal when ``rows <= cols`` (``W Wᵀ = gain² I``), otherwise its columns are (``Wᵀ W = gain² I``).
@@ -165,7 +169,7 @@ def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
     xp = backend.xp_of(t.data)
     rows = t.shape[0]
     cols = t.data.size // rows
-    a = _gen(t).standard_normal((rows, cols))
+    a = _gen(t, generator, "nn.init.orthogonal_").standard_normal((rows, cols))
     if rows < cols:
         a = a.T
     q, r = xp.linalg.qr(a)                   # q: (tall, short) with orthonormal columns
@@ -175,7 +179,8 @@ def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
     return _fill(t, (gain * q).reshape(t.shape))
 
 
-def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
+def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator=None) -> Tensor:
     """N(mean, std²) truncated to ``[a, b]``, in place: values outside are drawn again until all lie inside
     (after rounding to the tensor's dtype, inside ``[a, b]`` rounded the same way).
 
@@ -187,7 +192,7 @@ def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     xp = backend.xp_of(t.data)
-    gen = _gen(t)
+    gen = _gen(t, generator, "nn.init.trunc_normal_")
 
     def norm_cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
@@ -212,12 +217,12 @@ def trunc_normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.
     return _fill(t, values)
 
 
-def sparse_(t: Tensor, sparsity: float, std: float = 0.01) -> Tensor:
+def sparse_(t: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
     """A sparse 2-D matrix, in place (Martens 2010): N(0, std²) values, then in every column
     ``ceil(sparsity * rows)`` entries, at rows chosen at random for each column, set to 0."""
     _need_ndim(t, (2,), "Only tensors with 2 dimensions are supported")
     xp = backend.xp_of(t.data)
-    gen = _gen(t)
+    gen = _gen(t, generator, "nn.init.sparse_")
     rows, cols = t.shape
     num_zeros = math.ceil(sparsity * rows)
     values = gen.standard_normal((rows, cols)) * std

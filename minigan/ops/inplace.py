@@ -34,10 +34,8 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def rrelu_(input: Tensor, lower: float = 0.125, upper: float = 1.0 / 3.0, training: bool = False,
            generator=None) -> Tensor:
-    """``torch.rrelu_`` (``generator`` must be None)."""
-    if generator is not None:
-        raise TypeError("rrelu_: minigan has one seeded generator per device (mg.manual_seed); pass generator=None")
-    return _in_place(input, "rrelu_", random_ops.rrelu, lower, upper, training)
+    """``torch.rrelu_`` (``generator``: an ``mg.Generator``, or None for the device's seeded stream)."""
+    return _in_place(input, "rrelu_", random_ops.rrelu, lower, upper, training, generator=generator)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:

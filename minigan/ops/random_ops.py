@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor, as_tensor
+from ..generator import stream
 from ._util import normalize_dim
 from .activation import SELU_ALPHA, SELU_SCALE, leaky_relu, softmax
 
@@ -34,22 +35,25 @@ def _constant(a, like: Tensor) -> Tensor:
 
 # --------------------------------------------------------------------------- rrelu
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
-          inplace: bool = False) -> Tensor:
+          inplace: bool = False, *, generator=None) -> Tensor:
     """Randomized leaky ReLU, as ``torch.nn.functional.rrelu``: ``x`` where ``x > 0``, else ``a * x``.
 
     In training each element draws its own slope ``a ~ U(lower, upper)`` (a fresh one every call); in evaluation
     (``training=False``, the default here as in PyTorch) ``a`` is the mean slope ``(lower + upper) / 2``, a plain
     :func:`leaky_relu`. The gradient is the slope used: 1 where ``x > 0``, ``a`` where ``x <= 0`` (so at 0 too).
-    ``inplace`` is accepted for PyTorch code; the result is computed out of place all the same."""
+    ``inplace`` is accepted for PyTorch code; the result is computed out of place all the same. ``generator`` (an
+    ``mg.Generator``; minigan's extra here, as ``torch.rrelu`` has one) draws the slopes in place of the device's
+    stream."""
     x = as_tensor(input)
     _expect_floating("rrelu", x)
     if lower > upper:
         raise ValueError(f"rrelu: lower bound should be less than or equal to the upper bound, got lower={lower} "
                          f"and upper={upper}")
+    gen = stream(generator, x.device, "rrelu")           # checked in evaluation too, where it goes unused
     if not training:
         return leaky_relu(x, (lower + upper) / 2)
     xp = backend.xp_of(x.data)
-    a = lower + (upper - lower) * backend.rng(x.device).random(x.shape)
+    a = lower + (upper - lower) * gen.random(x.shape)
     return x * _constant(xp.where(x.data > 0, 1.0, a), x)
 
 

@@ -160,16 +160,11 @@ def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     return activation.celu(input, alpha)
 
 
-def _no_generator(op: str, generator) -> None:
-    if generator is not None:
-        raise TypeError(f"{op}: minigan has one seeded generator per device (mg.manual_seed); pass generator=None")
-
-
 def rrelu(input: Tensor, lower: float = 0.125, upper: float = 1.0 / 3.0, training: bool = False,
           generator=None) -> Tensor:
-    """``torch.rrelu`` (``generator`` must be None: minigan draws from its seeded generator)."""
-    _no_generator("rrelu", generator)
-    return random_ops.rrelu(input, lower, upper, training)
+    """``torch.rrelu`` (in training the slopes come from ``generator``, an ``mg.Generator``, or from the device's
+    seeded stream where it is None)."""
+    return random_ops.rrelu(input, lower, upper, training, generator=generator)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor, _as_array, _made_on
+from ..generator import stream
 from .scatter_reduce import scatter_reduce
 from .splitting import split_with_sizes
 from .shape import chunk, split
@@ -72,11 +73,10 @@ def asarray(obj, *, dtype=None, device=None, copy: bool | None = None, requires_
 
 def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
     """A binomial draw for each element: the number of successes in ``count`` trials of probability ``prob``
-    (``torch.binomial``), from the device's seeded generator (``mg.manual_seed``). ``count`` and ``prob``
+    (``torch.binomial``), from ``generator`` (an ``mg.Generator``) or the device's seeded stream (``mg.manual_seed``)
+    where it is None. ``count`` and ``prob``
     broadcast together and must share one floating dtype (as torch, an integer ``count`` is refused: give
     ``count.float()``); the counts come back in that dtype, with no graph (a draw has no gradient)."""
-    if generator is not None:
-        raise TypeError("binomial: minigan has one seeded generator per device (mg.manual_seed); pass generator=None")
     for name, t in (("count", count), ("prob", prob)):
         if not isinstance(t, Tensor):
             raise TypeError(f"binomial: expected {name} to be a Tensor, got {type(t).__name__}")
@@ -96,7 +96,7 @@ def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
                          "or infinite count)")
     if not bool(((p >= 0) & (p <= 1)).all()):
         raise ValueError("binomial: prob must be in [0, 1] (got a value outside it, or NaN)")
-    draws = backend.rng(count.device).binomial(n.astype(np.int64), p.astype(np.float64))
+    draws = stream(generator, count.device, "binomial").binomial(n.astype(np.int64), p.astype(np.float64))
     return Tensor(xp.asarray(draws).astype(count.dtype).reshape(n.shape))
 
 

@@ -69,7 +69,7 @@ def test_random_in_place_ones_are_seeded():
     y = mg.tensor(-np.ones(100))
     mg.rrelu_(y, 0.1, 0.3, True)
     assert ((y.numpy() <= -0.1) & (y.numpy() >= -0.3)).all() and len(np.unique(y.numpy())) > 1
-    with pytest.raises(TypeError, match="rrelu_: minigan has one seeded generator"):
+    with pytest.raises(TypeError, match="rrelu: generator must be an mg.Generator or None"):
         mg.rrelu_(y, generator=1)
 
 

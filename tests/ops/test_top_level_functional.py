@@ -159,7 +159,7 @@ def test_return_types_as_torch(torch):
     assert mg.fill(mg.tensor([1, 2]), 1.5).tolist() == torch.fill(torch.tensor([1, 2]), 1.5).tolist() == [1, 1]
     with pytest.raises(ValueError, match="fill: only supports a 0-dimension value tensor"):
         mg.fill(x, mg.ones(1))
-    with pytest.raises(TypeError, match="rrelu: minigan has one seeded generator"):
+    with pytest.raises(TypeError, match="rrelu: generator must be an mg.Generator or None"):
         mg.rrelu(x, generator=object())
 
 
