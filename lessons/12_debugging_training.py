@@ -528,3 +528,57 @@ print(f"lesson ran in {time.perf_counter() - START:.1f} s")
 # - `checkpoint_sequential` trades one extra forward of the pieces for most of the activations' memory,
 #   with the same gradients.
 # - Save the optimizer's state with the model's, and a run resumes exactly; minigan's files hold no pickle.
+
+# %% [markdown]
+# ## 5. Where a step's time goes: `mg.profiler`
+#
+# A step is slow, but which op? `mg.profiler.profile()` (PyTorch's `torch.profiler.profile`) records every op's
+# forward (named by its Function: `Conv2d`, `ConvTranspose2d`, `MatMul`) and every node the backward pass runs
+# (named as `grad_fn.name()` names it: `Conv2dBackward0`); `record_function` marks regions of our own. A node's
+# *self* time is its total less the ops it called: conv2d's backward computes its input gradient by calling
+# `ConvTranspose2d` (lesson 4), so that time shows up under `ConvTranspose2d`, as a child of `Conv2dBackward0`.
+# We profile three DCGAN steps with a schedule (one warm-up step first: first calls are slow; three steps, since
+# one step on a busy machine is noisy) and sort by self time.
+#
+# Reading the table: the convolution family (`Conv2d`, `ConvTranspose2d`, `Conv2dWeight` for the weight
+# gradients, and the `Conv...Backward0` nodes that call them) is the largest share of the step, printed below
+# the table; batch norm and the elementwise ops come after. The two regions' own self time is what ran outside
+# any op: Python between the calls and Adam's update, which works on the arrays directly. A faster convolution
+# kernel (lesson 8, `minigan bench`) is where a faster step would come from. `prof.export_chrome_trace(path)`
+# writes the same events for a timeline view in chrome://tracing or https://ui.perfetto.dev.
+
+# %%
+from minigan.gan.losses import discriminator_loss, generator_loss  # noqa: E402
+from minigan.gan.models import DCGANDiscriminator, DCGANGenerator  # noqa: E402
+
+mg.manual_seed(0)
+nz, width = 32, (16 if QUICK else 32)
+G, D = DCGANGenerator(size=16, nz=nz, ngf=width), DCGANDiscriminator(size=16, ndf=width)
+opt_g = mg.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+opt_d = mg.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+real = mg.rand(32, 1, 16, 16) * 2 - 1            # a batch of images in [-1, 1]
+
+
+def gan_step():
+    with mg.profiler.record_function("discriminator step"):
+        opt_d.zero_grad()
+        fake = G(mg.randn(real.shape[0], nz))
+        discriminator_loss(D(real), D(fake.detach())).backward()
+        opt_d.step()
+    with mg.profiler.record_function("generator step"):
+        opt_g.zero_grad()
+        generator_loss(D(fake)).backward()
+        opt_g.step()
+
+
+with mg.profiler.profile(schedule=mg.profiler.schedule(wait=0, warmup=1, active=3, repeat=1)) as prof:
+    for _ in range(4):
+        gan_step()
+        prof.step()
+averages = prof.key_averages()
+print(averages.table(sort_by="self_cpu_time_total", row_limit=12))
+conv_self = sum(a.self_cpu_time_total for a in averages if a.key.startswith("Conv"))
+print(f"convolution ops and nodes: {100 * conv_self / averages.self_cpu_time_total:.0f}% of the profiled self time")
+called_by = [e.cpu_parent.name for e in prof.events()
+             if e.name == "ConvTranspose2d" and e.cpu_parent.kind == "backward"]
+print(f"ConvTranspose2d calls made inside backward nodes: {len(called_by)}, all by {sorted(set(called_by))}")

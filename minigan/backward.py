@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from . import anomaly_mode, backend
+from . import profiler_hook  # mg.profiler: its recorder, None unless a profiler records
 from .autograd import Node, Tensor, _as_array, _op_name
 from .grad_fn import backward_name
 from .grad_mode import set_grad_enabled
@@ -149,12 +150,15 @@ def _run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_
             gouts.append(g)
         if node.ctx._freed:
             node.ctx.saved_tensors  # raises the clear "second time" error
+        span = profiler_hook.recorder.span() if profiler_hook.recorder is not None else None   # mg.profiler
         if anomaly_mode._enabled:                  # mg.autograd.detect_anomaly: name the op, show its call
             gin = _backward_watched(node, gouts)
         else:
             gin = node.fn.backward(node.ctx, *gouts)
         if not isinstance(gin, tuple):
             gin = (gin,)
+        if span is not None:                        # mg.profiler: this node's backward ran; record it
+            span.node_done(node, gouts, gin)
         if len(gin) != len(node.edges) and len(gin) == node.ctx._n_args:
             # one gradient per argument, as PyTorch's Functions return them: keep the Tensors' ones
             gin = tuple(gin[i] for i in node.ctx._tensor_positions)
