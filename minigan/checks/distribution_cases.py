@@ -142,3 +142,19 @@ def _more_families_case(rs):
     return fn, [_t(rs, 3, positive=True), _t(rs, 3, positive=True), _t(rs, 2, 3, positive=True), _t(rs, 3),
                 _t(rs, 3, positive=True), _between(rs, -0.4, 0.6, 3), _between(rs, 0.05, 0.5, 2, 3),
                 _between(rs, 0.1, 0.9, 2, 3)]
+
+
+@_case("Wishart (scale_tril): log_prob, entropy, rsample (seeded); LKJCholesky: log_prob")
+def _matrix_families_case(rs):
+    # (rsample's gradient in df goes through the chi-squared draws' implicit one, as Gamma's: df is a constant
+    # there; the LKJ value is a constant, as any move of it leaves the correlation-Cholesky support)
+    from .. import distributions as D
+    from ..ops import tril
+    x = Tensor(np.array([[2.0, 0.3, -0.2], [0.3, 1.5, 0.4], [-0.2, 0.4, 1.8]]))       # positive-definite
+    corr = Tensor(np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [-0.48, 0.36, 0.8]]))    # rows of unit length
+    def fn(df, l, eta):
+        L = 0.3 * tril(l) + 2 * Tensor(np.eye(3))                                       # a positive diagonal
+        w = D.Wishart(df, scale_tril=L)
+        draw = _seeded(lambda: D.Wishart(Tensor(np.array([4.0, 5.5])), scale_tril=L).rsample((2,)))()
+        return w.log_prob(x) + w.entropy() + draw.sum((-2, -1)) + D.LKJCholesky(3, eta).log_prob(corr)
+    return fn, [_between(rs, 3.5, 6.0, 2), _t(rs, 3, 3), _t(rs, 2, positive=True)]

@@ -71,12 +71,14 @@ file                                what it holds
 ``fisher_snedecor.py``              FisherSnedecor (the F law: a ratio of two scaled gamma draws)
 ``generalized_pareto.py``           GeneralizedPareto (excesses over a threshold; support set by concentration)
 ``von_mises.py``                    VonMises (angles; Best-Fisher rejection sampler, sample only)
+``exp_family.py``                   ExponentialFamily (natural parameters, log normaliser; entropy by autograd)
+``wishart.py``                      Wishart (symmetric positive-definite matrices; Bartlett-decomposition rsample)
+``lkj_cholesky.py``                 LKJCholesky (Cholesky factors of correlation matrices; onion-method sample)
 ==================================  ==================================================================================
 
 LogNormal and the relaxed families are written out rather than built on ``TransformedDistribution``.
-Not here: the constraints ``positive_semidefinite``, ``corr_cholesky``, ``cat`` and ``stack`` as public
-names (the Cholesky and Cat/Stack transforms keep private ones); LKJCholesky and Wishart, distributions over
-matrices, less often met while learning. ``kl_divergence`` knows the
+Not here: the constraints ``positive_semidefinite``, ``cat`` and ``stack`` as public names (the Cholesky and
+Cat/Stack transforms keep private ones). ``kl_divergence`` knows the
 pairs of equal families above that PyTorch knows (not StudentT, Multinomial, NegativeBinomial, the relaxed
 ones, Kumaraswamy, Weibull or MixtureSameFamily; Binomials of equal ``total_count``; Chi2 as a Gamma;
 TransformedDistributions with equal transforms, by their bases, so HalfCauchy and LogisticNormal too),
@@ -124,6 +126,9 @@ from .generalized_pareto import GeneralizedPareto
 from .inverse_gamma import InverseGamma
 from .one_hot_straight_through import OneHotCategoricalStraightThrough
 from .von_mises import VonMises
+from .exp_family import ExponentialFamily
+from .lkj_cholesky import LKJCholesky
+from .wishart import Wishart
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Geometric", "Poisson", "StudentT",
            "Categorical", "Cauchy", "Distribution", "Exponential", "Gumbel", "HalfCauchy", "HalfNormal",
@@ -138,4 +143,5 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Geome
            "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform",
            "identity_transform",
            "ContinuousBernoulli", "FisherSnedecor", "GeneralizedPareto", "InverseGamma",
-           "OneHotCategoricalStraightThrough", "VonMises"]
+           "OneHotCategoricalStraightThrough", "VonMises",
+           "ExponentialFamily", "LKJCholesky", "Wishart"]

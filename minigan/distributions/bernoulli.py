@@ -7,6 +7,7 @@ from .. import backend, creation
 from ..autograd import Tensor
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits, softplus
 
 
@@ -43,7 +44,7 @@ class _CoinParams(Distribution):
         return logits_to_probs(self.logits, is_binary=True)
 
 
-class Bernoulli(_CoinParams):
+class Bernoulli(_CoinParams, ExponentialFamily):
     """1 with probability ``p``, 0 with probability ``1 - p``; given by ``probs`` (``p`` in ``[0, 1]``) or by
     ``logits`` (the log-odds ``log(p / (1 - p))``, any real), exactly one of them. The other is computed on
     first use: ``probs = sigmoid(logits)``, ``logits = log(p) - log(1 - p)`` of ``p`` clamped to ``[eps, 1 - eps]``
@@ -89,6 +90,15 @@ class Bernoulli(_CoinParams):
 
     def entropy(self) -> Tensor:
         return softplus(self.logits) - self.probs * self.logits
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.logits,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return softplus(x)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         """``[0, 1]`` in the parameter's dtype, shaped ``(2, 1, ..., 1)`` (or ``(2, *batch_shape)`` with

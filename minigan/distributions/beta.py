@@ -14,7 +14,7 @@ import numpy as np
 from .. import backend, ops
 from ..autograd import Tensor
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .gamma_grad import standard_gamma_rsample
 from .utils import as_param, broadcast_all
 
@@ -25,7 +25,7 @@ def _unit_clamp(x: Tensor) -> Tensor:
     return ops.clamp(x, float(info.tiny), 1 - float(info.eps))
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Density ``Γ(Σ a) / Π Γ(a_i) Π x_i^(a_i - 1)`` on the simplex (``x_i >= 0``, ``Σ x_i = 1``), with
     ``concentration`` ``a`` of shape ``(*batch_shape, K)``, every entry > 0. Event shape ``(K,)``.
 
@@ -88,8 +88,15 @@ class Dirichlet(Distribution):
         return (ops.sum(ops.lgamma(a), -1) - ops.lgamma(a0) - (k - a0) * ops.digamma(a0)
                 - ops.sum((a - 1) * ops.digamma(a), -1))
 
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.concentration,)
 
-class Beta(Distribution):
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return ops.sum(ops.lgamma(x), -1) - ops.lgamma(ops.sum(x, -1))
+
+
+class Beta(ExponentialFamily):
     """Density ``x^(a-1) (1-x)^(b-1) / B(a, b)`` on ``[0, 1]``, with ``concentration1`` ``a > 0`` and
     ``concentration0`` ``b > 0`` (Tensors or numbers, broadcast together): the first coordinate of a
     ``Dirichlet([a, b])``, written out.
@@ -144,4 +151,11 @@ class Beta(Distribution):
         total = a + b
         return (ops.lgamma(a) + ops.lgamma(b) - ops.lgamma(total) - (a - 1) * ops.digamma(a)
                 - (b - 1) * ops.digamma(b) + (total - 2) * ops.digamma(total))
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return (self.concentration1, self.concentration0)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return ops.lgamma(x) + ops.lgamma(y) - ops.lgamma(x + y)
 

@@ -15,8 +15,8 @@ A registry is looked up by the constraint's type (not its value): ``greater_than
 one factory, which reads the bound off the constraint (so ``positive`` maps by ``exp`` then ``+ 0``).
 ``register(constraint_type_or_instance, factory)`` adds a factory, as a call or a decorator.
 
-minigan's :mod:`.constraints` defines no ``positive_semidefinite``, ``corr_cholesky``, ``cat`` or ``stack``, so
-their entries of PyTorch's table are not here."""
+minigan's :mod:`.constraints` defines no ``positive_semidefinite``, ``cat`` or ``stack``, so their entries of
+PyTorch's table are not here."""
 from __future__ import annotations
 
 import numbers
@@ -125,6 +125,12 @@ def _biject_to_simplex(constraint):
 @transform_to.register(constraints.simplex)
 def _transform_to_simplex(constraint):
     return transforms.SoftmaxTransform()
+
+
+@biject_to.register(constraints.corr_cholesky)
+@transform_to.register(constraints.corr_cholesky)
+def _to_corr_cholesky(constraint):
+    return transforms.CorrCholeskyTransform()
 
 
 @transform_to.register(constraints.lower_cholesky)

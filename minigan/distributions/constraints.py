@@ -9,9 +9,10 @@ in ``arg_constraints`` and its samples' in ``support``; with ``validate_args`` o
 Kept from PyTorch's ``torch.distributions.constraints``: ``real``, ``real_vector``, ``positive``,
 ``nonnegative``, ``greater_than``, ``greater_than_eq``, ``less_than``, ``interval``, ``half_open_interval``,
 ``unit_interval``, ``boolean``, ``integer_interval``, ``simplex``, ``one_hot``, ``lower_cholesky``,
-``positive_definite``, ``independent`` and ``dependent`` (a constraint that cannot be checked on its own and is
-skipped). Not kept: the integer, lower-triangular, correlation and Cat/Stack constraints (the transforms that
-need them keep private ones); the ``biject_to``/``transform_to`` registries are in :mod:`.constraint_registry`."""
+``positive_definite``, ``corr_cholesky``, ``independent`` and ``dependent`` (a constraint that cannot be checked
+on its own and is skipped). Not kept: the integer, lower-triangular, correlation-matrix and Cat/Stack
+constraints (the transforms that need them keep private ones); the ``biject_to``/``transform_to`` registries
+are in :mod:`.constraint_registry`."""
 from __future__ import annotations
 
 from .. import backend
@@ -19,7 +20,8 @@ from ..autograd import Tensor
 
 __all__ = ["Constraint", "boolean", "dependent", "greater_than", "greater_than_eq", "half_open_interval",
            "independent", "integer_interval", "interval", "less_than", "lower_cholesky", "nonnegative",
-           "one_hot", "positive", "positive_definite", "real", "real_vector", "simplex", "unit_interval"]
+           "one_hot", "positive", "positive_definite", "real", "real_vector", "simplex", "unit_interval",
+           "corr_cholesky"]
 
 
 def _raw(x):
@@ -201,6 +203,19 @@ class _PositiveDefinite(Constraint):
         return (xp.linalg.eigvalsh(v) > 0).all(axis=-1)
 
 
+class _CorrCholesky(Constraint):
+    """Lower-triangular matrices with a positive diagonal and rows of unit length (to within ``10 * eps * D``):
+    the Cholesky factors ``L`` of correlation matrices ``L L^T`` (ones on the diagonal)."""
+
+    event_dim = 2
+
+    def _check(self, v):
+        xp = backend.xp_of(v)
+        tol = float(xp.finfo(v.dtype).eps) * v.shape[-1] * 10
+        unit_rows = (xp.abs(xp.sqrt((v * v).sum(axis=-1)) - 1.0) <= tol).all(axis=-1)
+        return _LowerCholesky()._check(v) & unit_rows
+
+
 dependent = _Dependent()
 real = _Real()
 real_vector = _Independent(real, 1)
@@ -212,6 +227,7 @@ simplex = _Simplex()
 one_hot = _OneHot()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+corr_cholesky = _CorrCholesky()
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq
 less_than = _LessThan

@@ -18,12 +18,13 @@ from .. import ops
 from ..autograd import Tensor
 from . import constraints
 from .bernoulli import _CoinParams
+from .exp_family import ExponentialFamily
 from .utils import clamp_probs, lazy_property, logits_to_probs, softplus, uniform
 
 _LOG_2 = math.log(2.0)
 
 
-class ContinuousBernoulli(_CoinParams):
+class ContinuousBernoulli(_CoinParams, ExponentialFamily):
     """Density ``C(λ) λ^x (1 - λ)^(1 - x)`` on ``[0, 1]``, given by ``probs`` ``λ`` (in ``[0, 1]``; clamped into
     ``[eps, 1 - eps]``) or by ``logits`` ``log(λ / (1 - λ))``, exactly one, as for :class:`Bernoulli` (but
     ``λ`` is no probability here: the mean is not ``λ``). ``lims``: the interval around 1/2 where the Taylor
@@ -96,6 +97,20 @@ class ContinuousBernoulli(_CoinParams):
     def entropy(self) -> Tensor:
         log_q, log_p = ops.log1p(-self.probs), ops.log(self.probs)
         return self.mean * (log_q - log_p) - self._cont_bern_log_norm() - log_q
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.logits,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        """``log((e^x - 1) / x)``; its Taylor series ``x/2 + x^2/24 - x^4/2880`` for ``x`` within
+        ``lims - 1/2`` (PyTorch's cut, made on the logit)."""
+        far = (x.data <= self._lims[0] - 0.5) | (x.data > self._lims[1] - 0.5)
+        cut = ops.where(far, x, self._lims[0] - 0.5)
+        exact = ops.log(ops.abs(ops.expm1(cut))) - ops.log(ops.abs(cut))
+        return ops.where(far, exact, 0.5 * x + x * x / 24.0 - x ** 4 / 2880.0)
 
     # ------------------------------------------------------------------ densities and draws
     def log_prob(self, value: Tensor) -> Tensor:

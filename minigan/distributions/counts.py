@@ -12,7 +12,7 @@ import numpy as np
 from .. import backend, creation, ops
 from ..autograd import Tensor
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .bernoulli import _CoinParams
 from .utils import broadcast_all, softplus, uniform
 
@@ -35,7 +35,7 @@ class _IntegerGreaterThanEq(constraints.Constraint):
 nonnegative_integer = _IntegerGreaterThanEq(0)
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Mass ``rate^k e^(-rate) / k!`` at ``k = 0, 1, 2, ...``, ``rate >= 0`` (a Tensor or a number).
 
     * ``log_prob(k) = k log(rate) - rate - lgamma(k + 1)`` (``xlogy``: ``P(0) = 1`` at rate 0).
@@ -72,6 +72,13 @@ class Poisson(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         return ops.xlogy(value, self.rate) - self.rate - ops.lgamma(value + 1)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (ops.log(self.rate),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return ops.exp(x)
 
 
 class Geometric(_CoinParams):

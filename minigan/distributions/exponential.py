@@ -4,11 +4,11 @@ from __future__ import annotations
 from .. import creation, ops
 from ..autograd import Tensor
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all, uniform
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """Density ``rate exp(-rate x)`` for ``x >= 0`` (``rate > 0``, a Tensor or a number).
 
     * ``rsample``: ``-log(1 - u) / rate`` with ``u = mg.rand(shape)``: the inverse of the cdf applied to a
@@ -59,3 +59,12 @@ class Exponential(Distribution):
 
     def entropy(self) -> Tensor:
         return 1.0 - ops.log(self.rate)
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (-self.rate,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return -ops.log(-x)

@@ -15,6 +15,7 @@ from .. import creation, ops
 from ..autograd import Tensor
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from ..ops.incomplete_gamma import regularized_gamma_p_op
 from .gamma_grad import standard_gamma_rsample
 from .utils import broadcast_all, standard_normal
@@ -22,7 +23,7 @@ from .utils import broadcast_all, standard_normal
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Density ``rate^a x^(a-1) e^(-rate x) / Γ(a)`` for ``x >= 0``, with concentration (shape) ``a > 0`` and
     ``rate > 0`` (Tensors or numbers, broadcast together: the batch shape).
 
@@ -71,6 +72,15 @@ class Gamma(Distribution):
     def entropy(self) -> Tensor:
         a = self.concentration
         return a - ops.log(self.rate) + ops.lgamma(a) + (1 - a) * ops.digamma(a)
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return ops.lgamma(x + 1) + (x + 1) * ops.log(-ops.reciprocal(y))
 
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:

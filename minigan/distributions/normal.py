@@ -11,6 +11,7 @@ from .. import ops
 from ..autograd import Tensor
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all, standard_normal
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -38,7 +39,7 @@ class _LocScale(Distribution):
         return self.loc
 
 
-class Normal(_LocScale):
+class Normal(_LocScale, ExponentialFamily):
     """``N(loc, scale^2)``: density ``exp(-(x - loc)^2 / (2 scale^2)) / (scale sqrt(2 pi))``.
 
     ``loc`` (any real) and ``scale`` (> 0) are Tensors or numbers, broadcast together; their shape is the
@@ -79,6 +80,15 @@ class Normal(_LocScale):
 
     def entropy(self) -> Tensor:
         return 0.5 + _HALF_LOG_2PI + ops.log(self.scale)
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return (self.loc / (self.scale * self.scale), -0.5 / (self.scale * self.scale))
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return -0.25 * x * x / y + 0.5 * ops.log(-math.pi / y)
 
 
 class LogNormal(Distribution):

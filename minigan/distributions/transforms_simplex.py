@@ -160,20 +160,6 @@ class PositiveDefiniteTransform(Transform):
     __hash__ = object.__hash__
 
 
-class _CorrCholesky(constraints.Constraint):
-    """Lower-triangular matrices with a positive diagonal and rows of unit length (to within
-    ``10 * eps * D``): the Cholesky factors of correlation matrices. (Private: the codomain of
-    :class:`CorrCholeskyTransform`; minigan's :mod:`.constraints` has no ``corr_cholesky``.)"""
-
-    event_dim = 2
-
-    def _check(self, v):
-        xp = backend.xp_of(v)
-        tol = float(np.finfo(v.dtype).eps) * v.shape[-1] * 10
-        unit_rows = (xp.abs(xp.sqrt((v * v).sum(axis=-1)) - 1.0) <= tol).all(axis=-1)
-        return constraints.lower_cholesky._check(v) & unit_rows
-
-
 def _tril_flat_index(d: int, like: Tensor):
     """Flat positions (in a ``d * d`` matrix, row by row) of the entries strictly below the diagonal."""
     rows, cols = np.tril_indices(d, -1)
@@ -197,7 +183,7 @@ class CorrCholeskyTransform(Transform):
     is undefined (1 in, 2 out: read ``domain.event_dim`` or ``codomain.event_dim``)."""
 
     domain = constraints.real_vector
-    codomain = _CorrCholesky()
+    codomain = constraints.corr_cholesky
     bijective = True
 
     def _call(self, x):

@@ -21,6 +21,7 @@ def _constraint(lib, name):
         "interval": lambda: lib.interval(-2.0, 3.0), "half_open_interval": lambda: lib.half_open_interval(1.0, 1.5),
         "unit_interval": lambda: lib.unit_interval, "simplex": lambda: lib.simplex,
         "lower_cholesky": lambda: lib.lower_cholesky, "positive_definite": lambda: lib.positive_definite,
+        "corr_cholesky": lambda: lib.corr_cholesky,
         "independent_positive": lambda: lib.independent(lib.positive, 2),
         "independent_simplex": lambda: lib.independent(lib.simplex, 1),
     }[name]()
@@ -29,12 +30,16 @@ def _constraint(lib, name):
 MATRIX = ("lower_cholesky", "positive_definite")
 BIJECT = ["real", "real_vector", "positive", "nonnegative", "greater_than", "greater_than_eq", "less_than",
           "interval", "half_open_interval", "unit_interval", "simplex", "independent_positive",
-          "independent_simplex"]
+          "independent_simplex", "corr_cholesky"]
 TRANSFORM = BIJECT + list(MATRIX)
 X = randn(3, 4, 4, seed=1)
 
 
 def _x(name):
+    """A batch of inputs: one 4x4 matrix for the matrix constraints, three vectors of 3 = 3 * 2 / 2 free
+    entries for a 3x3 correlation matrix's Cholesky factor, else three 4x4 arrays."""
+    if name == "corr_cholesky":
+        return np.ascontiguousarray(X[:, 0, :3])
     return X[0] if name in MATRIX else X
 
 
@@ -85,11 +90,11 @@ def test_same_transform_and_values_as_torch(torch, torch_registry, which, name):
 
 @pytest.mark.parametrize("name", BIJECT)
 def test_gradcheck_biject_to(device, name):
-    c = _constraint(C, name)
-    check_grad(lambda x: biject_to(c)(x), X, device=device)
+    c, x = _constraint(C, name), _x(name)
+    check_grad(lambda x: biject_to(c)(x), x, device=device)
     if name not in ("real", "real_vector"):
-        check_grad(lambda x: biject_to(c).log_abs_det_jacobian(x, biject_to(c)(x)), X, device=device)
-    y = biject_to(c)(mg.tensor(X)).numpy()
+        check_grad(lambda x: biject_to(c).log_abs_det_jacobian(x, biject_to(c)(x)), x, device=device)
+    y = biject_to(c)(mg.tensor(x)).numpy()
     check_grad(lambda y: biject_to(c).inv(y), y, device=device)
 
 
@@ -115,6 +120,7 @@ def test_which_transforms_are_chosen():
     assert biject_to(C.interval(0.0, 1.0)) == T.SigmoidTransform()           # by value, as torch
     assert isinstance(biject_to(C.positive), T.ComposeTransform)            # greater_than's entry, as torch
     assert biject_to(C.simplex) == T.StickBreakingTransform()
+    assert all(isinstance(r(C.corr_cholesky), T.CorrCholeskyTransform) for r in (biject_to, transform_to))
     assert transform_to(C.simplex) == T.SoftmaxTransform()
     assert not transform_to(C.simplex).bijective and biject_to(C.simplex).bijective
     assert transform_to(C.positive_definite) == T.PositiveDefiniteTransform()
