@@ -97,6 +97,8 @@ _sys.modules["minigan.autograd.graph"] = _saved_tensor_hooks
 from . import function as _function  # noqa: E402  (torch.autograd.function: Function, once_differentiable)
 _autograd.function = _function
 _sys.modules["minigan.autograd.function"] = _function
+from .variable import Variable as _Variable  # noqa: E402  (torch.autograd.Variable, a name for old code)
+_autograd.Variable = _Variable
 
 
 def numel(x: Tensor) -> int:
