@@ -24,7 +24,8 @@
 #    gradient is in;
 # 3. **Trading compute for memory**: `checkpoint_sequential` keeps fewer activations and recomputes the rest;
 #    we measure the bytes, the time, and that the gradients do not change;
-# 4. **Saving and resuming**: `mg.save` / `mg.load` of the model *and* the optimizer, resumed bit for bit.
+# 4. **Saving and resuming**: `mg.save` / `mg.load` of the model *and* the optimizer, resumed bit for bit;
+# 5. **Where a step's time goes**: `mg.profiler`, each op's forward and each backward node timed.
 
 # %%
 import copy
@@ -508,26 +509,12 @@ with np.load(path, allow_pickle=False) as archive:
     table(["entry", "dtype", "shape"], [[n, str(archive[n].dtype), str(archive[n].shape)] for n in names])
 print("header keys:", sorted(header), "| saved object's keys:", list(ckpt), "| step:", ckpt["step"])
 print("optimizer state per parameter:", sorted(ckpt["opt"]["state"][0]))
-print(f"lesson ran in {time.perf_counter() - START:.1f} s")
 
 # %% [markdown]
 # No pickle: a pickle file can hold instructions to build any Python object, so loading one runs code from
 # the file (PyTorch's `torch.load` restricts this with `weights_only=True`). A minigan checkpoint holds only
 # numbers, strings and arrays, so loading a file from anywhere is safe. The price is that a whole `nn.Module`
 # or optimizer cannot be saved, only their `state_dict()`s: the code that builds the model stays in your code.
-#
-# ## What to take away
-#
-# - A finite loss can have NaN gradients: $\sqrt{s}$ at $s = 0$ gives $\infty$, and $0 \cdot \infty$ is NaN.
-#   `mg.autograd.detect_anomaly()` (or `minigan gan train --detect-anomaly`) names the op whose backward
-#   made the first NaN and shows the line that called it. Fix the formula (an `eps` inside the sqrt, or
-#   `mg.linalg.vector_norm`, whose gradient at 0 is 0), and check that the gradient is finite.
-# - `register_hook` shows the gradient of any tensor: per-layer norms make vanishing gradients visible, and
-#   show what initialisation and residual connections do to them. `register_post_accumulate_grad_hook` lets
-#   an optimizer step each parameter as soon as its gradient is in, with one gradient alive at a time.
-# - `checkpoint_sequential` trades one extra forward of the pieces for most of the activations' memory,
-#   with the same gradients.
-# - Save the optimizer's state with the model's, and a run resumes exactly; minigan's files hold no pickle.
 
 # %% [markdown]
 # ## 5. Where a step's time goes: `mg.profiler`
@@ -582,3 +569,20 @@ print(f"convolution ops and nodes: {100 * conv_self / averages.self_cpu_time_tot
 called_by = [e.cpu_parent.name for e in prof.events()
              if e.name == "ConvTranspose2d" and e.cpu_parent.kind == "backward"]
 print(f"ConvTranspose2d calls made inside backward nodes: {len(called_by)}, all by {sorted(set(called_by))}")
+print(f"lesson ran in {time.perf_counter() - START:.1f} s")
+
+# %% [markdown]
+# ## What to take away
+#
+# - A finite loss can have NaN gradients: $\sqrt{s}$ at $s = 0$ gives $\infty$, and $0 \cdot \infty$ is NaN.
+#   `mg.autograd.detect_anomaly()` (or `minigan gan train --detect-anomaly`) names the op whose backward
+#   made the first NaN and shows the line that called it. Fix the formula (an `eps` inside the sqrt, or
+#   `mg.linalg.vector_norm`, whose gradient at 0 is 0), and check that the gradient is finite.
+# - `register_hook` shows the gradient of any tensor: per-layer norms make vanishing gradients visible, and
+#   show what initialisation and residual connections do to them. `register_post_accumulate_grad_hook` lets
+#   an optimizer step each parameter as soon as its gradient is in, with one gradient alive at a time.
+# - `checkpoint_sequential` trades one extra forward of the pieces for most of the activations' memory,
+#   with the same gradients.
+# - Save the optimizer's state with the model's, and a run resumes exactly; minigan's files hold no pickle.
+# - `mg.profiler.profile()` times every op's forward and every backward node; sort its table by self time to
+#   see where a step goes (here, the convolutions), and `record_function` to name your own regions.
