@@ -158,6 +158,18 @@ _case("ctc_loss (log_softmax, padded targets, mean)")(lambda rs: (
     [_t(rs, 5, 2, 3)]))
 _case("ctc_loss (raw log_probs, concatenated targets, none)")(lambda rs: (
     lambda x: F.ctc_loss(x, np.array([2, 3, 3]), [4, 3], [2, 1], blank=1, reduction="none"), [_t(rs, 4, 2, 4)]))
+
+
+@_case("linear_cross_entropy (chunked: chunk 2 of 5 rows, bias, weight, ignore_index)")
+def _linear_cross_entropy_case(rs):
+    from ..ops.linear_cross_entropy import linear_cross_entropy
+    from ..nn.linear_cross_entropy import LinearCrossEntropyOptions
+    opt = LinearCrossEntropyOptions(batch_chunk_size=2)
+    return (lambda x, w, b: linear_cross_entropy(x, w, np.array([2, 0, -100, 3, 1]), linear_bias=b, options=opt,
+                                                 weight=np.array([0.5, 1.0, 2.0, 1.5])),
+            [_t(rs, 5, 3), _t(rs, 4, 3), _t(rs, 4)])
+
+
 # --------------------------------------------------------------------------- distances
 _case("normalize (p 3, dim 0)")(lambda rs: (lambda x: F.normalize(x, p=3, dim=0), [_t(rs, 3, 4)]))
 _case("cosine_similarity (broadcast, dim -1)")(lambda rs: (

@@ -44,3 +44,4 @@ from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: F401
 from .legacy import CrossMapLRN2d, NLLLoss2d  # noqa: F401
 from .recurrent import _RNNBase as RNNBase  # noqa: F401
 from .recurrent_cells import _CellBase as RNNCellBase  # noqa: F401
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions  # noqa: F401

@@ -33,6 +33,7 @@ from .functional_aliases import (adaptive_max_pool1d_with_indices, adaptive_max_
                                  adaptive_max_pool3d_with_indices, celu_, elu_, hardtanh_, leaky_relu_,
                                  max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices, relu_,
                                  rrelu_, selu_, threshold_, upsample_bilinear, upsample_nearest)
+from ..ops.linear_cross_entropy import linear_cross_entropy  # noqa: F401
 
 
 def upsample(input, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
