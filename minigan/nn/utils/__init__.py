@@ -15,6 +15,8 @@ file                        what it holds
 ``stateless.py``            functional_call (a module run with other tensors as its parameters), stack_module_state
 ``rnn.py``                  PackedSequence, pack_padded_sequence, pad_packed_sequence, pad_sequence, ... (packed
                             batches of sequences of different lengths, for the recurrent layers)
+``prune.py``                l1_unstructured, ln_structured, global_unstructured, remove, ... (``prune.*``: a weight
+                            kept as ``weight_orig`` times a ``weight_mask``; pruning_base.py, pruning_methods.py)
 ==========================  ==================================================================================
 """
 from . import parametrizations, parametrize, rnn, stateless  # noqa: F401
@@ -29,10 +31,12 @@ from .spectral_norm import _normalized  # noqa: F401
 from .weight_norm import WeightNorm, norm_except_dim, remove_weight_norm, weight_norm  # noqa: F401
 from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: F401
 from .init import skip_init  # noqa: F401
+from . import prune  # noqa: F401
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "parameters_to_vector",
            "vector_to_parameters", "spectral_norm", "remove_spectral_norm", "SpectralNorm", "weight_norm",
            "remove_weight_norm", "WeightNorm", "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
            "fuse_linear_bn_weights", "skip_init", "rnn", "stateless",
            "parametrize", "parametrizations", "register_parametrization", "remove_parametrizations",
-           "is_parametrized", "cached", "type_before_parametrizations"]
+           "is_parametrized", "cached", "type_before_parametrizations",
+           "prune"]
