@@ -23,7 +23,9 @@ from .rprop import Rprop
 from .sgd import SGD
 from .adafactor import Adafactor
 from .muon import Muon
+from . import swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
            "Rprop", "ASGD", "LBFGS", "lr_scheduler",
-           "Adafactor", "Muon"]
+           "Adafactor", "Muon",
+           "swa_utils"]
