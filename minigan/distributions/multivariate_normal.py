@@ -36,6 +36,17 @@ def precision_to_scale_tril(P: Tensor) -> Tensor:
     return linalg.solve_triangular(_mT(U), eye, upper=False)
 
 
+def scale_tril_from(kind: str, matrix: Tensor) -> Tensor:
+    """The lower Cholesky factor ``L`` behind whichever of the three matrices a distribution was given:
+    ``kind`` is ``"scale_tril"`` (``L`` itself), ``"covariance_matrix"`` (``L L^T``) or ``"precision_matrix"``
+    (``(L L^T)^-1``)."""
+    if kind == "scale_tril":
+        return matrix
+    if kind == "covariance_matrix":
+        return linalg.cholesky(matrix)
+    return precision_to_scale_tril(matrix)
+
+
 def batch_mahalanobis(L: Tensor, x: Tensor) -> Tensor:
     """``x^T (L L^T)^-1 x = |L^-1 x|^2`` for ``L (*, n, n)`` and ``x (*, n)``, their batch dims broadcast
     together: one triangular solve, then a sum of squares."""
@@ -93,12 +104,7 @@ class MultivariateNormal(Distribution):
         setattr(self, kind, matrix if matrix.shape[:-2] == batch else ops.broadcast_to(matrix, batch + (n, n)))
         self.loc = loc if loc.shape[:-1] == batch else ops.broadcast_to(loc, batch + (n,))
         super().__init__(batch, (n,), validate_args=validate_args)
-        if kind == "scale_tril":
-            self._unbroadcasted_scale_tril = matrix
-        elif kind == "covariance_matrix":
-            self._unbroadcasted_scale_tril = linalg.cholesky(matrix)
-        else:
-            self._unbroadcasted_scale_tril = precision_to_scale_tril(matrix)
+        self._unbroadcasted_scale_tril = scale_tril_from(kind, matrix)
 
     def _matrix_shape(self) -> tuple[int, ...]:
         return self._batch_shape + self._event_shape + self._event_shape

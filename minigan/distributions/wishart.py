@@ -20,7 +20,7 @@ from ..autograd import Tensor, no_grad
 from . import constraints
 from .exp_family import ExponentialFamily
 from .gamma import Chi2
-from .multivariate_normal import _mT, precision_to_scale_tril
+from .multivariate_normal import _mT, scale_tril_from
 from .utils import as_param, lazy_property, standard_normal
 
 __all__ = ["Wishart"]
@@ -98,12 +98,7 @@ class Wishart(ExponentialFamily):
         self.df = df_t if df_t.shape == batch else ops.broadcast_to(df_t, batch)
         setattr(self, kind, matrix if matrix.shape[:-2] == batch else ops.broadcast_to(matrix, batch + (p, p)))
         super().__init__(batch, (p, p), validate_args=validate_args)
-        if kind == "scale_tril":
-            self._unbroadcasted_scale_tril = matrix
-        elif kind == "covariance_matrix":
-            self._unbroadcasted_scale_tril = linalg.cholesky(matrix)
-        else:
-            self._unbroadcasted_scale_tril = precision_to_scale_tril(matrix)
+        self._unbroadcasted_scale_tril = scale_tril_from(kind, matrix)
 
     # ------------------------------------------------------------------ the three matrices
     @lazy_property

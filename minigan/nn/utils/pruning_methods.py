@@ -37,6 +37,30 @@ def _keep_slices(t, default_mask, dim: int, keep):
     return Tensor(mask * _array(default_mask).astype(mask.dtype, copy=False))
 
 
+def _unstructured_mask(amount, t, default_mask, scores, largest: bool):
+    """``default_mask`` with ``amount`` more entries of ``t`` pruned: those with the largest (or smallest) of
+    ``scores()``, one score per entry, flat (drawn only where there is something to prune)."""
+    size = t.numel()
+    k = _nparams_toprune(amount, size)
+    _validate_amount(k, size)
+    if k == 0:
+        return Tensor(_array(default_mask).copy())
+    return _zero_flat(default_mask, topk(scores(), k, largest=largest).indices.data)
+
+
+def _structured_mask(method, t, default_mask, scores):
+    """``default_mask`` with ``method.amount`` whole slices of ``t`` along ``method.dim`` pruned: all but those
+    with the largest of ``scores()``, one score per slice (drawn only where there is something to prune)."""
+    _validate_structured(t)
+    _validate_dim(t, method.dim)
+    size = t.shape[method.dim]
+    k = _nparams_toprune(method.amount, size)
+    _validate_amount(k, size)
+    if k == 0:
+        return default_mask
+    return _keep_slices(t, default_mask, method.dim, topk(scores(), size - k).indices.data)
+
+
 class Identity(BasePruningMethod):
     """Prunes nothing: the mask is ``default_mask`` (ones, the first time)."""
 
@@ -61,13 +85,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        size = t.numel()
-        k = _nparams_toprune(self.amount, size)
-        _validate_amount(k, size)
-        if k == 0:
-            return Tensor(_array(default_mask).copy())
-        draw = rand(size, device=t.device)
-        return _zero_flat(default_mask, topk(draw, k).indices.data)
+        return _unstructured_mask(self.amount, t, default_mask, lambda: rand(t.numel(), device=t.device), True)
 
     @classmethod
     def apply(cls, module, name: str, amount):
@@ -85,13 +103,8 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        size = t.numel()
-        k = _nparams_toprune(self.amount, size)
-        _validate_amount(k, size)
-        if k == 0:
-            return Tensor(_array(default_mask).copy())
-        magnitude = Tensor(backend.xp_of(t.data).abs(t.data).reshape(-1))
-        return _zero_flat(default_mask, topk(magnitude, k, largest=False).indices.data)
+        return _unstructured_mask(self.amount, t, default_mask,
+                                  lambda: Tensor(backend.xp_of(t.data).abs(t.data).reshape(-1)), False)
 
     @classmethod
     def apply(cls, module, name: str, amount, importance_scores=None):
@@ -109,15 +122,7 @@ class RandomStructured(BasePruningMethod):
         self.amount, self.dim = amount, dim
 
     def compute_mask(self, t, default_mask):
-        _validate_structured(t)
-        _validate_dim(t, self.dim)
-        size = t.shape[self.dim]
-        k = _nparams_toprune(self.amount, size)
-        _validate_amount(k, size)
-        if k == 0:
-            return default_mask
-        draw = rand(size, device=t.device)
-        return _keep_slices(t, default_mask, self.dim, topk(draw, size - k).indices.data)
+        return _structured_mask(self, t, default_mask, lambda: rand(t.shape[self.dim], device=t.device))
 
     @classmethod
     def apply(cls, module, name: str, amount, dim: int = -1):
@@ -137,18 +142,14 @@ class LnStructured(BasePruningMethod):
         self.amount, self.n, self.dim = amount, n, dim
 
     def compute_mask(self, t, default_mask):
+        p = 2 if self.n == "fro" else self.n        # "fro" over any number of dims, as torch.norm takes it
+
         _validate_structured(t)
         _validate_dim(t, self.dim)
-        size = t.shape[self.dim]
-        k = _nparams_toprune(self.amount, size)
-        _validate_amount(k, size)
-        dim = self.dim % t.ndim
-        p = 2 if self.n == "fro" else self.n        # "fro" over any number of dims, as torch.norm takes it
-        norm = Tensor(t.data).norm(p, dim=[d for d in range(t.ndim) if d != dim])
-        keep = topk(norm, size - k, largest=True).indices.data
-        if k == 0:
-            return default_mask
-        return _keep_slices(t, default_mask, dim, keep)
+        # each slice's norm over all its other dims: computed first, as torch does (a bad n raises even where
+        # there is nothing to prune)
+        norms = Tensor(t.data).norm(p, dim=[d for d in range(t.ndim) if d != self.dim % t.ndim])
+        return _structured_mask(self, t, default_mask, lambda: norms)
 
     @classmethod
     def apply(cls, module, name: str, amount, n, dim: int = -1, importance_scores=None):
