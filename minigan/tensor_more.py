@@ -319,3 +319,51 @@ class MoreMethods:
     def unsafe_chunk(self, chunks, dim=0): return _ops().top_level_extra.unsafe_chunk(self, chunks, dim)
     def unsafe_split(self, split_size, dim=0): return _ops().top_level_extra.unsafe_split(self, split_size, dim)
     def unsafe_split_with_sizes(self, split_sizes, dim=0): return _ops().split_with_sizes(self, split_sizes, dim)
+
+    # ----------------------------------------------------------------- graph queries, layouts, memory
+    # (resize_, as_subclass, shared and pinned memory: minigan/tensor_memory.py)
+    @property
+    def retains_grad(self):
+        """Whether ``retain_grad()`` was called on this non-leaf, so backward keeps its ``.grad`` (False for a
+        leaf, which keeps its gradient anyway)."""
+        retained = self._node.retained if self._node is not None else None
+        ref = retained.get(self._out_index) if retained else None
+        return ref is not None and ref() is self
+
+    output_nr = property(lambda self: self._out_index if self._node is not None else 0,
+                         doc="Which output of the op that made it this non-leaf is (0, 1, ...); 0 for a leaf.")
+    _dense = "False: minigan has only dense, strided, real tensors on real devices."
+    is_sparse = property(lambda self: False, doc=_dense)
+    is_sparse_csr = property(lambda self: False, doc=_dense)
+    is_quantized = property(lambda self: False, doc=_dense)
+    is_meta = property(lambda self: False, doc=_dense)
+    is_mkldnn = property(lambda self: False, doc=_dense)
+    is_nested = property(lambda self: False, doc=_dense)
+
+    def resize_(self, *sizes):
+        from .tensor_memory import resize_
+        return resize_(self, sizes)
+
+    def resize_as_(self, the_template):
+        from .tensor_memory import resize_as_
+        return resize_as_(self, the_template)
+
+    def as_subclass(self, cls):
+        from .tensor_memory import as_subclass
+        return as_subclass(self, cls)
+
+    def share_memory_(self):
+        from .tensor_memory import share_memory_
+        return share_memory_(self)
+
+    def is_shared(self):
+        from .tensor_memory import is_shared
+        return is_shared(self)
+
+    def pin_memory(self):
+        from .tensor_memory import pin_memory
+        return pin_memory(self)
+
+    def is_pinned(self):
+        from .tensor_memory import is_pinned
+        return is_pinned(self)

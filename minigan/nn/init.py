@@ -229,3 +229,26 @@ def sparse_(t: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Te
     shuffled_rows = xp.argsort(gen.random((rows, cols)), axis=0)   # a random permutation of the rows per column
     values[shuffled_rows[:num_zeros], xp.arange(cols)] = 0
     return _fill(t, values)
+
+
+# --------------------------------------------------------------------------- deprecated names without the _
+def _deprecated(initialiser):
+    """``initialiser`` (``uniform_``) under its old name without the ``_`` (``uniform``), which PyTorch still
+    has: it warns (a ``FutureWarning``, PyTorch's words) and then runs the initialiser."""
+    new_name = initialiser.__name__
+    old_name = new_name[:-1]
+
+    def old(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.", FutureWarning,
+                      stacklevel=2)
+        return initialiser(*args, **kwargs)
+
+    old.__name__ = old.__qualname__ = old_name
+    old.__doc__ = f"Deprecated: :func:`{new_name}` under its old name (warns, then calls it)."
+    return old
+
+
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse, eye, dirac = _deprecated(orthogonal_), _deprecated(sparse_), _deprecated(eye_), _deprecated(dirac_)
