@@ -117,7 +117,10 @@ def manual_seed(seed: int) -> None:
 
 
 _NAMES_FROM = {"device": "devices", "finfo": "dtype_info", "iinfo": "dtype_info", "Generator": "generator",
-               "default_generator": "generator"}
+               "default_generator": "generator", "memory_format": "memory_formats",
+               "contiguous_format": "memory_formats", "channels_last": "memory_formats",
+               "channels_last_3d": "memory_formats", "preserve_format": "memory_formats", "layout": "memory_formats",
+               "strided": "memory_formats"}
 
 
 def __getattr__(name):

@@ -223,23 +223,29 @@ class Tensor(OpMethods, InPlaceMethods, MoreMethods):
         self._node, self._out_index, self.requires_grad = None, 0, False
         return self
 
-    def clone(self) -> "Tensor":
+    def clone(self, *, memory_format=None) -> "Tensor":
         """A copy in memory of its own, with its own version counter, recorded for autograd (the gradient
-        flows back to self unchanged), as PyTorch's ``clone``. The copy is C-contiguous."""
-        from .ops.shape import clone
-        return clone(self)
+        flows back to self unchanged), as PyTorch's ``clone``. The copy keeps self's layout where it is dense
+        (``memory_format`` None or ``mg.preserve_format``, PyTorch's default), else see minigan/memory_formats.py."""
+        from .memory_formats import clone
+        return clone(self, memory_format)
 
-    def contiguous(self) -> "Tensor":
+    def contiguous(self, memory_format=None) -> "Tensor":
         """Self if its data is C-contiguous (row-major, no gaps), else a C-contiguous ``clone()``, as PyTorch's
-        ``contiguous``. ``x.T`` and ``x[:, ::2]`` look into their base's memory in another order."""
-        return self if self.data.flags.c_contiguous else self.clone()
+        ``contiguous``. ``x.T`` and ``x[:, ::2]`` look into their base's memory in another order.
+        ``memory_format=mg.channels_last``: the same in that format (minigan/memory_formats.py)."""
+        if memory_format is None and self.data.flags.c_contiguous:
+            return self
+        from .memory_formats import contiguous
+        return contiguous(self, memory_format)
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a float one (float16, float32, float64), as PyTorch's ``is_floating_point``."""
         return self.data.dtype.kind in _FLOAT_KINDS
 
-    def to(self, device=None, dtype=None) -> "Tensor":
-        """A copy on another device and/or dtype, recorded for autograd (gradients flow back)."""
+    def to(self, device=None, dtype=None, *, memory_format=None) -> "Tensor":
+        """A copy on another device and/or dtype, recorded for autograd (gradients flow back); with
+        ``memory_format`` (``mg.channels_last``...) laid out in it, as PyTorch's (minigan/memory_formats.py)."""
         from .ops.shape import to_device_op
         if isinstance(device, (type, np.dtype)) and dtype is None:
             device, dtype = None, device
@@ -251,6 +257,9 @@ class Tensor(OpMethods, InPlaceMethods, MoreMethods):
         if dtype is not None and np.dtype(dtype) != out.dtype:
             from .ops.shape import astype
             out = astype(out, dtype)
+        if memory_format is not None:
+            from .memory_formats import to_format
+            return to_format(self, out, memory_format)
         return out
 
     def cpu(self) -> "Tensor":

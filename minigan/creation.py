@@ -12,6 +12,7 @@ import numpy as np
 from . import backend, settings
 from .autograd import Tensor, _default_float
 from .generator import stream
+from .memory_formats import contiguous_format, empty_in, laid_out_like, preserve_format
 
 
 def _shape(shape) -> tuple[int, ...]:
@@ -39,10 +40,12 @@ def ones(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor
     return _make(backend.xp_for(dev).ones(_shape(shape), dtype=_float(dtype)), requires_grad)
 
 
-def empty(*shape, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*shape, device=None, dtype=None, requires_grad: bool = False, memory_format=contiguous_format) -> Tensor:
     """A tensor of ``shape`` whose values you are about to overwrite (``torch.empty``). PyTorch leaves them
-    uninitialised; minigan fills them with zeros, but code should not rely on that."""
-    return zeros(*shape, device=device, dtype=dtype, requires_grad=requires_grad)
+    uninitialised; minigan fills them with zeros, but code should not rely on that. ``memory_format``: its layout
+    (``mg.channels_last`` for a 4-d one: minigan/memory_formats.py)."""
+    t = zeros(*shape, device=device, dtype=dtype)
+    return _make(empty_in(t.data, memory_format, "empty()"), requires_grad)
 
 
 def eye(n: int, m: int | None = None, device=None, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -92,28 +95,33 @@ def full(shape, value, device=None, dtype=None, requires_grad: bool = False) -> 
     return _make(backend.xp_for(dev).full(_shape((shape,)), value, dtype=dtype), requires_grad)
 
 
-def _like(fill: str, t: Tensor, dtype, device, requires_grad: bool) -> Tensor:
+def _like(fill: str, t: Tensor, dtype, device, requires_grad: bool, memory_format=preserve_format) -> Tensor:
     dev = t.device if device is None else backend.normalize_device(device)
     xp = backend.xp_for(dev)
-    return _make(getattr(xp, fill)(t.shape, dtype=t.dtype if dtype is None else dtype), requires_grad)
+    arr = getattr(xp, fill)(t.shape, dtype=t.dtype if dtype is None else dtype)
+    return _make(laid_out_like(arr, t, memory_format, f"{fill}_like()"), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Zeros of ``t``'s shape, and of its dtype and device unless others are given."""
-    return _like("zeros", t, dtype, device, requires_grad)
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+               memory_format=preserve_format) -> Tensor:
+    """Zeros of ``t``'s shape, and of its dtype and device unless others are given; laid out as ``t`` is by
+    default (``memory_format``: minigan/memory_formats.py), as the other ``*_like`` functions."""
+    return _like("zeros", t, dtype, device, requires_grad, memory_format)
 
 
-def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+              memory_format=preserve_format) -> Tensor:
     """Ones of ``t``'s shape, and of its dtype and device unless others are given."""
-    return _like("ones", t, dtype, device, requires_grad)
+    return _like("ones", t, dtype, device, requires_grad, memory_format)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False, *,
+              memory_format=preserve_format) -> Tensor:
     """``fill_value`` in ``t``'s shape, and of its dtype and device unless others are given (so, as in PyTorch,
     ``full_like`` of an int64 tensor with 2.7 holds 2)."""
     dev = t.device if device is None else backend.normalize_device(device)
     arr = backend.xp_for(dev).full(t.shape, fill_value, dtype=t.dtype if dtype is None else dtype)
-    return _make(arr, requires_grad)
+    return _make(laid_out_like(arr, t, memory_format, "full_like()"), requires_grad)
 
 
 def arange(start, end=None, step=1, device=None, dtype=None, requires_grad: bool = False, *,
@@ -154,25 +162,28 @@ def rand(*shape, generator=None, device=None, dtype=None, requires_grad: bool = 
     return _make(arr.astype(dtype, copy=False), requires_grad)
 
 
-def _random_like(draw, name: str, t: Tensor, dtype, device, requires_grad: bool, generator=None) -> Tensor:
+def _random_like(draw, name: str, t: Tensor, dtype, device, requires_grad: bool, generator=None,
+                 memory_format=preserve_format) -> Tensor:
     dtype = t.dtype if dtype is None else np.dtype(dtype)
     if dtype.kind not in "f":
         raise TypeError(f"{name}(): random floats need a floating-point dtype, but the tensor has dtype {dtype}; "
                         f"pass dtype=mg.float32 (or use mg.randint for integers)")
-    return draw(t.shape, device=t.device if device is None else device, dtype=dtype, requires_grad=requires_grad,
-                generator=generator)
+    arr = draw(t.shape, device=t.device if device is None else device, dtype=dtype, generator=generator).data
+    return _make(laid_out_like(arr, t, memory_format, f"{name}()"), requires_grad)   # the same numbers, t's layout
 
 
-def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *, generator=None) -> Tensor:
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *, generator=None,
+               memory_format=preserve_format) -> Tensor:
     """Standard normal samples of ``t``'s shape, and of its dtype and device unless others are given, from the
     device's seeded generator (``torch.randn_like``)."""
-    return _random_like(randn, "randn_like", t, dtype, device, requires_grad, generator)
+    return _random_like(randn, "randn_like", t, dtype, device, requires_grad, generator, memory_format)
 
 
-def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *, generator=None) -> Tensor:
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *, generator=None,
+              memory_format=preserve_format) -> Tensor:
     """Uniform samples in [0, 1) of ``t``'s shape, and of its dtype and device unless others are given, from the
     device's seeded generator (``torch.rand_like``)."""
-    return _random_like(rand, "rand_like", t, dtype, device, requires_grad, generator)
+    return _random_like(rand, "rand_like", t, dtype, device, requires_grad, generator, memory_format)
 
 
 def randint(low: int, high=None, size=None, device=None, dtype=np.int64, *, generator=None) -> Tensor:

@@ -478,7 +478,11 @@ class OpMethods:
     def new_empty(self, *size, **kwargs): return _new(self, "empty", *size, **kwargs)
     def new_full(self, size, fill_value, **kwargs): return _new(self, "full", size, fill_value, **kwargs)
     def new_tensor(self, data, **kwargs): return _new(self, "tensor", data, **kwargs)
-    def is_contiguous(self): return bool(self.data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None):   # mg.channels_last ...: minigan/memory_formats.py
+        if memory_format is None:
+            return bool(self.data.flags.c_contiguous)
+        from .memory_formats import is_contiguous
+        return is_contiguous(self, memory_format)
     def stride(self, dim=None): return _strides(self, dim)
     def element_size(self): return int(self.data.itemsize)
     def nelement(self): return int(self.data.size)

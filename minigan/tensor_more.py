@@ -320,6 +320,16 @@ class MoreMethods:
     def unsafe_split(self, split_size, dim=0): return _ops().top_level_extra.unsafe_split(self, split_size, dim)
     def unsafe_split_with_sizes(self, split_sizes, dim=0): return _ops().split_with_sizes(self, split_sizes, dim)
 
+    # The order of the dims in memory, and the layout: minigan/memory_formats.py
+    def dim_order(self, *, ambiguity_check=False):
+        from .memory_formats import dim_order
+        return dim_order(self, ambiguity_check)
+
+    @property
+    def layout(self):
+        from .memory_formats import strided
+        return strided
+
     # ----------------------------------------------------------------- graph queries, layouts, memory
     # (resize_, as_subclass, shared and pinned memory: minigan/tensor_memory.py)
     @property

@@ -140,6 +140,14 @@ _case("expand (-1 keeps a size)")(lambda rs: (lambda x: x.expand(2, -1, 4), [_t(
 _case("Tensor.unfold (overlapping windows, dim -2)")(lambda rs: (lambda x: x.unfold(-2, 3, 2), [_t(rs, 2, 7, 3)]))
 _case("Tensor.sum_to_size (lead and size-1 dims)")(lambda rs: (lambda x: x.sum_to_size(3, 1), [_t(rs, 2, 3, 4)]))
 _case("Tensor.mH")(lambda rs: (lambda x: x.mH, [_t(rs, 2, 3, 4)]))
+
+
+@_case("Tensor.to/contiguous/clone (memory formats: channels last, size-1 dim, a gappy slice)")
+def _memory_formats_case(rs):
+    from ..memory_formats import channels_last, contiguous_format
+    return (lambda x: x.to(memory_format=channels_last) * x[:, :, ::2].clone(memory_format=channels_last).sum()
+            + x.contiguous(memory_format=channels_last).contiguous(memory_format=contiguous_format)), [
+        _t(rs, 2, 1, 3, 4)]
 # --------------------------------------------------------------------------- indexing, rearranging, sorting
 _case("gather (repeated indices, dim -2)")(lambda rs: (
     lambda x: F.gather(x, -2, np.array([[[3, 0], [0, 0], [2, 3]], [[1, 1], [3, 0], [0, 2]]])), [_t(rs, 2, 4, 3)]))

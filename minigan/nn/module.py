@@ -351,19 +351,22 @@ class Module:
     def eval(self) -> "Module":
         return self.train(False)
 
-    def to(self, *args, device=None, dtype=None) -> "Module":
+    def to(self, *args, device=None, dtype=None, memory_format=None) -> "Module":
         """Move and/or cast every parameter and buffer in place, and their gradients with them, as PyTorch's
         does: ``to("cuda")``, ``to(mg.float64)``, ``to("cuda", mg.float64)``, ``to(device=..., dtype=...)``
         or ``to(tensor)`` (that tensor's device and dtype).
 
         Only floating-point tensors are cast (``num_batches_tracked`` stays an integer). Parameters stay the
         same objects, so an optimizer built before the move keeps working, and an array that is already on
-        the device and of the dtype is left as it is."""
+        the device and of the dtype is left as it is. ``memory_format=mg.channels_last`` relays the 4-d ones
+        (minigan/memory_formats.py)."""
+        from ..memory_formats import for_module
         device, dtype = _device_and_dtype(args, device, dtype)
+        relay = for_module(memory_format, list(self.parameters()) + list(self.buffers()))
         for t in list(self.parameters()) + list(self.buffers()):
-            t.data = _moved(t.data, device, dtype)
+            t.data = relay(_moved(t.data, device, dtype))
             if t.grad is not None:
-                t.grad.data = _moved(t.grad.data, device, dtype)
+                t.grad.data = relay(_moved(t.grad.data, device, dtype))
         return self
 
     def double(self) -> "Module":
