@@ -227,6 +227,9 @@ class Tensor(OpMethods, InPlaceMethods, MoreMethods):
         """A copy in memory of its own, with its own version counter, recorded for autograd (the gradient
         flows back to self unchanged), as PyTorch's ``clone``. The copy keeps self's layout where it is dense
         (``memory_format`` None or ``mg.preserve_format``, PyTorch's default), else see minigan/memory_formats.py."""
+        if memory_format is None and self.data.flags.c_contiguous and 1 not in self.data.shape:
+            from .ops.shape import clone        # C order in (with no size-1 dim's stride to keep): a plain copy
+            return clone(self)
         from .memory_formats import clone
         return clone(self, memory_format)
 

@@ -12,7 +12,7 @@ import numpy as np
 from . import backend, settings
 from .autograd import Tensor, _default_float
 from .generator import stream
-from .memory_formats import contiguous_format, empty_in, laid_out_like, preserve_format
+from .memory_formats import contiguous_format, empty_in, filled_like, laid_out_like, preserve_format
 
 
 def _shape(shape) -> tuple[int, ...]:
@@ -95,33 +95,30 @@ def full(shape, value, device=None, dtype=None, requires_grad: bool = False) -> 
     return _make(backend.xp_for(dev).full(_shape((shape,)), value, dtype=dtype), requires_grad)
 
 
-def _like(fill: str, t: Tensor, dtype, device, requires_grad: bool, memory_format=preserve_format) -> Tensor:
+def _like(what: str, t: Tensor, value, dtype, device, requires_grad: bool, memory_format=preserve_format) -> Tensor:
     dev = t.device if device is None else backend.normalize_device(device)
-    xp = backend.xp_for(dev)
-    arr = getattr(xp, fill)(t.shape, dtype=t.dtype if dtype is None else dtype)
-    return _make(laid_out_like(arr, t, memory_format, f"{fill}_like()"), requires_grad)
+    arr = filled_like(backend.xp_for(dev), t, value, t.dtype if dtype is None else dtype, memory_format, what)
+    return _make(arr, requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
                memory_format=preserve_format) -> Tensor:
     """Zeros of ``t``'s shape, and of its dtype and device unless others are given; laid out as ``t`` is by
     default (``memory_format``: minigan/memory_formats.py), as the other ``*_like`` functions."""
-    return _like("zeros", t, dtype, device, requires_grad, memory_format)
+    return _like("zeros_like()", t, 0, dtype, device, requires_grad, memory_format)
 
 
 def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
               memory_format=preserve_format) -> Tensor:
     """Ones of ``t``'s shape, and of its dtype and device unless others are given."""
-    return _like("ones", t, dtype, device, requires_grad, memory_format)
+    return _like("ones_like()", t, 1, dtype, device, requires_grad, memory_format)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False, *,
               memory_format=preserve_format) -> Tensor:
     """``fill_value`` in ``t``'s shape, and of its dtype and device unless others are given (so, as in PyTorch,
     ``full_like`` of an int64 tensor with 2.7 holds 2)."""
-    dev = t.device if device is None else backend.normalize_device(device)
-    arr = backend.xp_for(dev).full(t.shape, fill_value, dtype=t.dtype if dtype is None else dtype)
-    return _make(laid_out_like(arr, t, memory_format, "full_like()"), requires_grad)
+    return _like("full_like()", t, fill_value, dtype, device, requires_grad, memory_format)
 
 
 def arange(start, end=None, step=1, device=None, dtype=None, requires_grad: bool = False, *,

@@ -360,6 +360,20 @@ def laid_out_like(arr, model: Tensor, fmt, what: str):
     return out
 
 
+def filled_like(xp, model: Tensor, value, dtype, fmt, what: str):
+    """A new array of ``model``'s shape holding ``value`` everywhere (``zeros_like``, ``ones_like``,
+    ``full_like``), laid out as ``fmt`` asks: allocated in that layout and filled once, rather than filled in C
+    order and then copied into the layout."""
+    if fmt is preserve_format and model.data.flags.c_contiguous:          # the common case, kept cheap
+        return laid_out_like(xp.full(model.shape, value, dtype=dtype), model, fmt, what)
+    fmt = check_format(fmt, what, preserve_format)
+    check_rank(fmt, model.ndim)
+    strides = target_strides(model.data, fmt) if fmt is preserve_format else format_strides(model.shape, fmt)
+    out = empty_with_strides(xp, model.shape, strides, dtype)
+    out[...] = value
+    return out
+
+
 def empty_in(arr, fmt, what: str):
     """``mg.empty(..., memory_format=fmt)``'s array: ``arr`` (C order) relaid in ``fmt`` where that differs."""
     fmt = check_format(fmt, what, contiguous_format)
