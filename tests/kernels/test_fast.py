@@ -149,6 +149,30 @@ def test_conv2d_keeps_columns_only_within_one_slice(rng, monkeypatch):
     np.testing.assert_allclose(y, naive.conv2d(x, w, *args), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("c_in, kernel, rows", [(1, 3, 12), (3, 3, 28), (1, 1, 1), (2, 2, 8), (1, 4, 16)])
+def test_thin_columns_take_zero_rows_up_to_a_block_of_four(rng, c_in, kernel, rows):
+    """A thin input's columns get zero rows up to a multiple of COLUMN_ROW_BLOCK (9 taps -> 12, 27 -> 28; one tap
+    stays one), for the weight gradient's product; the gradient takes only the real rows' results, in both
+    layouts of gy, and the input's gradient through the same unfold (a transposed convolution's backward) too."""
+    x, w = rng.standard_normal((3, c_in, 9, 8)), rng.standard_normal((5, c_in, kernel, kernel))
+    args = (2, 2), (1, 1), (1, 1), 1
+    y, columns = fast.conv2d_keeping_columns(x, w, *args)
+    k = c_in * kernel * kernel
+    assert columns.cols.shape == (rows, 3 * y.shape[2] * y.shape[3])
+    np.testing.assert_array_equal(columns.cols[k:], 0)
+    gy = rng.standard_normal(y.shape)
+    want = naive.conv2d_grad_weight(x, gy, w.shape, *args)
+    for gy_stored in (gy, _stored_channels_last(gy)):
+        for cols in (columns, None):
+            np.testing.assert_allclose(fast.conv2d_grad_weight(x, gy_stored, w.shape, *args, columns=cols), want,
+                                       rtol=1e-12, atol=1e-12)
+    # conv_transpose2d's backward unfolds its output gradient (c_in channels) and multiplies x (5 channels)
+    wt = rng.standard_normal((5, c_in, kernel, kernel))
+    gx, gw = fast.conv_transpose2d_backward(x, _stored_channels_last(gy), wt, *args)
+    np.testing.assert_allclose(gx, naive.conv2d(x, wt, *args), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gw, naive.conv2d_grad_weight(x, gy, wt.shape, *args), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("impl", [naive, im2col, fast], ids=["naive", "im2col", "fast"])
 @pytest.mark.parametrize("case", FAST_CONV_CASES, ids=_conv_ids(FAST_CONV_CASES))
 def test_conv2d_takes_channels_last_arrays(rng, case, impl, layout):
