@@ -42,10 +42,11 @@ class DeviceError(RuntimeError):
 
 # --------------------------------------------------------------------------- host memory
 HOST_ALLOCATOR_ENV = "MINIGAN_HOST_ALLOCATOR"
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3           # glibc's mallopt() parameter numbers
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX = -1, -3, -4     # glibc's mallopt() parameter numbers
 
 
-def tune_host_allocator(mmap_threshold: int = 32 << 20, trim_threshold: int = 256 << 20) -> bool:
+def tune_host_allocator(mmap_threshold: int = 32 << 20, trim_threshold: int = 256 << 20,
+                        map_largest: bool = False) -> bool:
     """Let glibc's ``malloc`` keep freed memory for reuse; return whether it did (False off glibc).
 
     A training step allocates and frees the same tens of MB of activations and gradients every time.
@@ -54,8 +55,16 @@ def tune_host_allocator(mmap_threshold: int = 32 << 20, trim_threshold: int = 25
     for the 28x28 DCGAN and 22,000 at 64x64, a fifth of the step's time. Here blocks of up to
     ``mmap_threshold`` bytes (glibc's largest allowed value, 32 MB) come from the heap, and the heap
     keeps up to ``trim_threshold`` bytes of free memory before it shrinks, so each step reuses the pages
-    of the last one. Peak memory does not grow; memory freed at the end stays with the process.
+    of the last one. Memory freed at the end stays with the process.
     (PyTorch users get the same effect by preloading jemalloc or tcmalloc.)
+
+    Blocks above 32 MB come from the heap too, unless ``map_largest``: glibc would give each a mapping of its
+    own, faulted in afresh at every step (``M_MMAP_MAX = 0`` says to map none). A 64x64 discriminator's
+    first layer at batch 128 outputs 33.5 MB; its output alternated between the heap and a fresh mapping, and
+    where two threads wrote a fresh one at once (:mod:`minigan.kernels.threads`), its forward took 10-47 ms
+    instead of 9-10 (on a 2-core virtual machine, PyTorch loaded in the same process). With no mapping its
+    whole step went 61-63 -> 25-27 ms in the conv benchmark, and PyTorch's, in the same processes, 79 -> 39 ms.
+    The 64x64 DCGAN's peak resident memory at batch 128 went 595 -> 634 MB (PyTorch's: 955-963 MB).
 
     minigan calls this once, when it is imported; set the environment variable
     ``MINIGAN_HOST_ALLOCATOR=default`` before importing it to leave ``malloc`` as it is."""
@@ -66,7 +75,8 @@ def tune_host_allocator(mmap_threshold: int = 32 << 20, trim_threshold: int = 25
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)) and mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)))
+    return bool(mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)) and mallopt(_M_TRIM_THRESHOLD, int(trim_threshold))
+                and (map_largest or mallopt(_M_MMAP_MAX, 0)))
 
 
 host_allocator_tuned = False if os.environ.get(HOST_ALLOCATOR_ENV, "") == "default" else tune_host_allocator()

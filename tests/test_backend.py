@@ -142,6 +142,32 @@ def test_host_allocator_is_tuned_on_import_unless_the_user_says_default():
     assert _allocator_setting("default") == "False"
 
 
+_REFAULTS = """
+import resource, sys
+import minigan, numpy as np
+a = np.ones(10_500_000, np.float32)        # 42 MB: above the largest block glibc keeps on its heap by default
+del a
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+b = np.ones(10_500_000, np.float32)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
+                    reason="the host allocator is tuned only under glibc on Linux")
+def test_a_block_above_32_mb_is_reused_without_page_faults():
+    """A 42 MB array freed and allocated again takes the same pages (no fault at all) once minigan has tuned
+    malloc; with glibc's defaults (MINIGAN_HOST_ALLOCATOR=default) it is mapped afresh and faulted in again."""
+    faults = {}
+    for setting in (None, "default"):
+        env = {k: v for k, v in os.environ.items() if k != backend.HOST_ALLOCATOR_ENV}
+        if setting is not None:
+            env[backend.HOST_ALLOCATOR_ENV] = setting
+        out = subprocess.run([sys.executable, "-c", _REFAULTS], env=env, capture_output=True, text=True, check=True)
+        faults[setting] = int(out.stdout.strip())
+    assert faults[None] < 20 and faults["default"] > 100, faults
+
+
 def test_host_allocator_tuning_is_a_no_op_off_glibc(monkeypatch):
     monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
     assert backend.tune_host_allocator() is False
