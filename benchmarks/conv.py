@@ -15,9 +15,13 @@ rounds in which every implementation and the matmul take their turn, so that a s
 machine is spread over all. Each turn times at least :data:`TIMED_SECONDS` of calls (7 at least): a 28x28
 layer's step takes about a millisecond, and seven of them alone fit inside one noisy moment of a shared
 host, which then decided the whole ratio.
-Each layer is measured in a fresh Python process of its own: run one after another in one process, a
-layer's times depended on the layers run before it (64x64 layers were measured up to 1.8 times slower
-after the others than alone, by the memory those left behind, it seemed).
+Each round runs in a fresh Python process of its own (:data:`PROCESSES`), and the medians are taken over
+the timed calls of all three. Run one after another in one process, a layer's times depended on the layers
+run before it (64x64 layers were measured up to 1.8 times slower after the others than alone, by the memory
+those left behind, it seemed). And a process keeps its speed for its whole life: the same backward of the
+28x28 generator's last layer took 0.53 and 0.56 ms in two processes and 0.85 and 0.73 ms in the next two,
+and one full run measured the 64x64 discriminator's first layer at 63.5 ms in its process, where two
+processes right after gave 29.9 and 30.0 ms. The JSON keeps each process's own ratios (``per_process``).
 
 Each implementation gets its input and output gradient in the memory layout that its own layers hand to
 the next one inside a network: ``fast`` stores its outputs channels last (PyTorch's ``channels_last``
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +73,9 @@ QUICK_LAYERS = ("tiny",)
 # calls a turn, the 28x28 generator's last layer (about 1 ms) was timed over 7 ms a turn, and ten standalone
 # runs of it gave a fraction of a matmul's GFLOP/s from 0.37 to 0.61.
 TIMED_SECONDS = 0.1
+
+# The fresh processes that measure each layer of a full run, one round in each (one for a quick run).
+PROCESSES = 3
 
 
 def layer_problem(layer):
@@ -139,14 +147,16 @@ def torch_step(torch, kind, x, w, gy, prob):
     return step
 
 
-def bench_layer(layer, device, torch, quick, rng):
-    """Time one layer's step with each implementation and a plain matmul; return (table row, JSON record)."""
+def bench_layer(layer, device, torch, quick, rng, rounds=3):
+    """Time one layer's step with each implementation and a plain matmul, ``rounds`` rounds; return (table row,
+    JSON record)."""
     xp = backend.xp_for(device)
     name, kind = layer[:2]
     prob = layer_problem(layer)
-    # three rounds of blocks (see _common.measure_side_by_side), each block at least TIMED_SECONDS of timed steps:
-    # some hundreds of a 28x28 layer, 3 (one a round) of a large 64x64 one
-    warmup, repeat, rounds = (2, 3, 1) if quick else ((2, 7, 3) if prob["flops"] < 1e10 else (1, 1, 3))
+    # rounds of blocks (see _common.measure_side_by_side), each block at least TIMED_SECONDS of timed steps: some
+    # hundreds of a 28x28 layer, one of a large 64x64 one
+    warmup, repeat = (2, 3) if quick else ((2, 7) if prob["flops"] < 1e10 else (1, 1))
+    rounds = 1 if quick else rounds
     x, w, gy = (backend.to_device((rng.standard_normal(prob[k]) * 0.1).astype(np.float32), device)
                 for k in ("x_shape", "w_shape", "y_shape"))
     m, k, n = prob["mkn"]
@@ -161,8 +171,17 @@ def bench_layer(layer, device, torch, quick, rng):
     measured = _common.measure_side_by_side(fns, device, warmup, repeat, rounds,
                                             _common.warmup_seconds_for(quick),
                                             min_timed_seconds=0.0 if quick else TIMED_SECONDS)
-    all_times = {impl: ts for impl, (_, ts) in measured.items()}
-    times = {impl: t for impl, (t, _) in measured.items()}
+    return summarize(layer, device, {impl: ts for impl, (_, ts) in measured.items()})
+
+
+def summarize(layer, device, all_times):
+    """The table row and JSON record of one layer from every timed call of each implementation and the matmul
+    (``{impl: [seconds, ...]}``): medians, GFLOP/s and the ratios."""
+    xp = backend.xp_for(device)
+    name, kind = layer[:2]
+    prob = layer_problem(layer)
+    m, k, n = prob["mkn"]
+    times = {impl: statistics.median(ts) for impl, ts in all_times.items()}
     t_mm = times.pop("matmul")
     mm_gflops = 2 * m * k * n / t_mm / 1e9
     gflops = {impl: prob["flops"] / t / 1e9 for impl, t in times.items()}
@@ -187,13 +206,22 @@ def times_ms(row) -> float:
 
 
 def run_layer(name, args):
-    """``bench_layer`` for the layer ``name`` in a fresh Python process of its own: returns (row, record)."""
-    cmd = [sys.executable, __file__, "--layer", name, "--device", args.device] + (["--quick"] if args.quick else [])
-    done = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
-    if done.returncode != 0:
-        raise SystemExit(f"conv.py: layer {name} failed:\n{done.stderr.strip()}")
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    return out["row"], out["record"]
+    """``bench_layer`` for the layer ``name``, one round in each of :data:`PROCESSES` fresh Python processes (one
+    for a quick run), summarized over the timed calls of all: returns (row, record)."""
+    cmd = [sys.executable, __file__, "--layer", name, "--device", args.device, "--rounds", "1"] \
+        + (["--quick"] if args.quick else [])
+    records = []
+    for _ in range(1 if args.quick else PROCESSES):
+        done = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
+        if done.returncode != 0:
+            raise SystemExit(f"conv.py: layer {name} failed:\n{done.stderr.strip()}")
+        records.append(json.loads(done.stdout.strip().splitlines()[-1])["record"])
+    layer = LAYERS[[layer[0] for layer in LAYERS].index(name)]
+    pooled = {impl: [t for r in records for t in r["all_seconds"][impl]] for impl in records[0]["all_seconds"]}
+    row, record = summarize(layer, backend.normalize_device(args.device), pooled)
+    record["per_process"] = [{"ratio_to_torch": r["ratio_to_torch"], "fraction_of_matmul": r["fraction_of_matmul"],
+                              "seconds": r["seconds"], "matmul_seconds": r["matmul"]["seconds"]} for r in records]
+    return row, record
 
 
 def main(argv=None):
@@ -201,6 +229,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="one small shape, few repeats (a smoke test)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (im2col on CuPy)")
     ap.add_argument("--layer", help=argparse.SUPPRESS)          # run this one layer (in a process of its own)
+    ap.add_argument("--rounds", type=int, default=3, help=argparse.SUPPRESS)     # ... this many rounds
     args = ap.parse_args(argv)
     device = backend.normalize_device(args.device)
     threads = _common.cpu_threads()
@@ -213,7 +242,8 @@ def main(argv=None):
             except ImportError:
                 torch = None
         index = [layer[0] for layer in LAYERS].index(args.layer)
-        row, record = bench_layer(LAYERS[index], device, torch, args.quick, np.random.default_rng(index))
+        row, record = bench_layer(LAYERS[index], device, torch, args.quick, np.random.default_rng(index),
+                                  args.rounds)
         print(json.dumps({"row": row, "record": record}, default=float))
         return
     rows, records = [], []
