@@ -19,9 +19,8 @@ Each round runs in a fresh Python process of its own (:data:`PROCESSES`), and th
 the timed calls of all three. Run one after another in one process, a layer's times depended on the layers
 run before it (64x64 layers were measured up to 1.8 times slower after the others than alone, by the memory
 those left behind, it seemed). And a process keeps its speed for its whole life: the same backward of the
-28x28 generator's last layer took 0.53 and 0.56 ms in two processes and 0.85 and 0.73 ms in the next two,
-and one full run measured the 64x64 discriminator's first layer at 63.5 ms in its process, where two
-processes right after gave 29.9 and 30.0 ms. The JSON keeps each process's own ratios (``per_process``).
+28x28 generator's last layer took 0.53 and 0.56 ms in two processes and 0.85 and 0.73 ms in the next two.
+The JSON keeps each process's own ratios (``per_process``).
 
 Each implementation gets its input and output gradient in the memory layout that its own layers hand to
 the next one inside a network: ``fast`` stores its outputs channels last (PyTorch's ``channels_last``
